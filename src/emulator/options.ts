@@ -1,0 +1,64 @@
+/**
+ * The options of one bench invocation, after parsing and validation.
+ *
+ * `src/cli/parse-bench-args.ts` turns argv into this; `src/emulator/` runs it.
+ * Every size is in bytes, every time in the unit its name says.
+ */
+
+/** Queue topology: `sq` = one shared submission ring drained by one IO thread (QEMU's data plane); `mq` = one ring per vCPU and several IO threads (the paper's design). */
+export type Mode = 'sq' | 'mq';
+
+/** Guard of the submission rings. `none` = lock-free single-producer rings, valid in `mq` only. */
+export type LockKind = 'spin' | 'ticket' | 'adaptive' | 'none';
+
+export const MODES: readonly Mode[] = ['sq', 'mq'];
+export const LOCK_KINDS: readonly LockKind[] = ['spin', 'ticket', 'adaptive', 'none'];
+
+/** Limits stated in `--help` and enforced by the parser. */
+export const LIMITS = {
+  maxJobs: 64,
+  maxIodepth: 1024, // virtio's largest queue size
+  minBs: 512,
+  maxBs: 1024 * 1024,
+  maxIothreads: 64,
+  maxRepeat: 100,
+} as const;
+
+export interface BenchOptions {
+  /** fio numjobs values to sweep (`--jobs 1..8` or `1,2,4,8`). */
+  jobs: number[];
+  /** Modes to run at every point (`--mode sq|mq|both`, or a list `sq,mq`). */
+  modes: Mode[];
+  /** Ring guards to run at every point (`--lock spin,adaptive`). */
+  locks: LockKind[];
+  /** Block size in bytes (`--bs 4k`): a power-of-two multiple of 512. */
+  bs: number;
+  /** Requests in flight per job (`--iodepth`). */
+  iodepth: number;
+  /** IO threads in mq mode; undefined = one per vCPU, capped at the cores available. sq always has one. */
+  iothreads: number | undefined;
+  /** Measured time per run (`--runtime 3s`). */
+  runtimeMs: number;
+  /** Warm-up excluded from the figures (`--ramp 1s`). */
+  rampMs: number;
+  /** Device size in bytes (`--size 1g`); offsets are uniform and bs-aligned within it. */
+  sizeBytes: number;
+  /** PRNG seed for offsets (`--seed`). */
+  seed: number;
+  /** Extra completion delay in ns per request (`--completion-ns`, like null_blk irqmode=2). */
+  completionNs: number;
+  /** The device writes a pattern into each vCPU's buffer and the vCPU checks it (`--memory-backed`). */
+  memoryBacked: boolean;
+  /** Upper bound of the IO thread's adaptive polling window in ns (`--poll-max-ns`, QEMU's poll-max-ns). 0 = never poll. */
+  pollMaxNs: number;
+  /** Runs per point; the median is reported (`--repeat`). */
+  repeat: number;
+  /** Core counts to re-run the sweep on (`--cpus 1,2`); undefined = the cores this process has. */
+  cpus: number[] | undefined;
+  /** Seconds without progress before the watchdog fails the run (`--watchdog`). */
+  watchdogS: number;
+  /** Write results as JSON here (`--json FILE`). */
+  json: string | undefined;
+  /** Draw IOPS against jobs as SVG here (`--svg FILE`). */
+  svg: string | undefined;
+}

@@ -1,0 +1,82 @@
+/**
+ * The result file written by `npm run bench -- --json FILE` and read by `npm run compare`.
+ * `schema` changes whenever a field changes meaning.
+ */
+import type { LockKind, Mode } from '../emulator/options.js';
+
+export const RESULT_SCHEMA = 1;
+
+/** lock_stat-style figures of one lock over the measured window. */
+export interface LockFigures {
+  /** e.g. `shared ring` or `ring 3`. */
+  name: string;
+  acquisitions: number;
+  /** Acquisitions that had to wait. */
+  contentions: number;
+  waitNsTotal: number;
+  waitNsMax: number;
+  /** Spin iterations while waiting. */
+  spins: number;
+  /** `Atomics.wait` calls while waiting. */
+  parks: number;
+}
+
+export interface LatencyFigures {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
+
+export interface RunResult {
+  mode: Mode;
+  jobs: number;
+  iodepth: number;
+  iothreads: number;
+  lock: LockKind;
+  /** Cores the run was allowed to use. */
+  cpus: number;
+  bs: number;
+  /** Measured window in ms. */
+  runtimeMs: number;
+  iops: number;
+  bwBytesPerSec: number;
+  /** Per job IOPS, index = vCPU. */
+  jobIops: number[];
+  /** Jain's fairness index over jobIops: 1 = perfectly fair, 1/jobs = one job got everything. */
+  fairness: number;
+  /** Completion latency (fio clat), submit to reap, ns. */
+  latNs: LatencyFigures;
+  locks: LockFigures[];
+  /** Requests submitted and completed over the whole run, ramp included; equal, or the run failed. */
+  submitted: number;
+  completed: number;
+  /** Process CPU time over the measured window (process.resourceUsage), µs. */
+  cpuUserUs: number;
+  cpuSystemUs: number;
+  voluntaryContextSwitches: number;
+  involuntaryContextSwitches: number;
+  /** With --repeat N: how many runs this median stands for. */
+  repeats: number;
+}
+
+export interface MachineInfo {
+  cpus: number;
+  availableParallelism: number;
+  cpuModel: string;
+  node: string;
+  platform: string;
+}
+
+export interface ResultFile {
+  schema: typeof RESULT_SCHEMA;
+  machine: MachineInfo;
+  options: Record<string, unknown>;
+  runs: RunResult[];
+  /** Present and true when a signal stopped the sweep early. */
+  interrupted?: boolean;
+  /** Present when a run failed: the sweep stopped there and `runs` holds the points before it. */
+  error?: string;
+}
