@@ -1,0 +1,306 @@
+/**
+ * Ring: a bounded FIFO of fixed-size slots in a SharedArrayBuffer.
+ *
+ * Each slot is `slotWords` Int32 words (a request descriptor in the emulator).
+ * Without a guard the ring is single-producer/single-consumer and lock-free
+ * (Lamport's ring, as in padenot/ringbuf.js). With `guard` set to a lock kind
+ * every push and pop takes that lock, so any number of producers and
+ * consumers may share it: the paper's shared circular queue.
+ *
+ * Memory (byte offsets from the ring's byteOffset):
+ *     0  HEAD   index of the next slot to pop; written by the consumer only
+ *    64  TAIL   index of the next slot to push; written by the producer only
+ *   128  MAGIC, CAPACITY, SLOT_WORDS, GUARD kind (written once, at creation)
+ *   192  data doorbell: consumers park here, pushes ring it
+ *   256  space doorbell: producers park here, pops ring it
+ *   320  the guard lock (lockBytes(kind) bytes), when guarded
+ *   ...  slots: capacity * slotWords Int32 words
+ * HEAD and TAIL sit on separate 64-byte lines so that the producer and the
+ * consumer do not invalidate each other's line on every operation.
+ *
+ * Indices run freely as 32-bit integers and wrap past 2^32: the number of
+ * slots in use is (TAIL - HEAD) mod 2^32, and a slot's place is
+ * index & (capacity - 1), which is why the capacity is a power of two (and
+ * at most 2^30, so that a count never reaches 2^31).
+ *
+ * Ordering: a producer writes the slot words with plain stores and then
+ * publishes them with Atomics.store(TAIL); a consumer reads TAIL with
+ * Atomics.load before it reads the slot words, and frees them with
+ * Atomics.store(HEAD). Atomics are sequentially consistent, so the plain
+ * accesses are ordered by them (no data race in the JS memory model).
+ */
+import { alignUp, CACHE_LINE, checkHandle, checkTimeout, claimRegion, type Region } from '../sync/region.js';
+import { createLock, lockBytes, lockFromHandle } from '../sync/create-lock.js';
+import type { Lock, LockKindName } from '../sync/lock-base.js';
+import type { LockStats } from '../sync/lock-stats.js';
+import { Doorbell } from '../sync/doorbell.js';
+import { PollWindow } from '../sync/poll-window.js';
+import { waitUntil } from '../sync/wait-until.js';
+
+const HEAD = 0;
+const TAIL = 16;
+const MAGIC = 32;
+const CAPACITY = 33;
+const SLOT_WORDS = 34;
+const GUARD = 35;
+const DATA_BELL = 48;
+const SPACE_BELL = 64;
+const HEADER_BYTES = 5 * CACHE_LINE;
+const MAGIC_RING = 0x52494e47; // "RING"
+const GUARDS: readonly (LockKindName | null)[] = [null, 'spin', 'ticket', 'adaptive'];
+const MAX_CAPACITY = 2 ** 30;
+/** Default ceiling of a blocking wait's polling window, ns. */
+const DEFAULT_POLL_MAX_NS = 16_384;
+
+/** Shape of a ring. */
+export interface RingShape {
+  /** Number of slots: a power of two. */
+  capacity: number;
+  /** Int32 words per slot. */
+  slotWords: number;
+  /** Lock taken by every push and pop; omitted or null = single-producer/single-consumer, lock-free. */
+  guard?: LockKindName | null;
+}
+
+/** Options of a new Ring. */
+export interface RingOptions extends RingShape, Partial<Region> {
+  /** Value HEAD and TAIL start from (tests use 2^32 - small to cross the wrap). Default 0. */
+  initialIndex?: number;
+}
+
+/** A structured-cloneable description of a ring; `Ring.from(handle)` in another worker. */
+export interface RingHandle {
+  kind: 'ring';
+  buffer: SharedArrayBuffer;
+  byteOffset: number;
+}
+
+export class Ring {
+  /** Bytes a ring of this shape needs in a SharedArrayBuffer (byteOffset must be a multiple of 8; 64 is best). */
+  static byteLength(shape: RingShape): number {
+    checkShape(shape);
+    return HEADER_BYTES + guardBytes(shape.guard ?? null) + shape.capacity * shape.slotWords * 4;
+  }
+
+  readonly handle: RingHandle;
+  readonly capacity: number;
+  readonly slotWords: number;
+  /** The lock every push and pop takes, or null for a lock-free SPSC ring. */
+  readonly guard: Lock | null;
+  private readonly mask: number;
+  private readonly i32: Int32Array;
+  private readonly slots: Int32Array;
+  private readonly dataBell: Doorbell;
+  private readonly spaceBell: Doorbell;
+  private readonly pollWindow: PollWindow;
+  private readonly hasData = (): boolean => !this.isEmpty();
+  private readonly hasSpace = (): boolean => !this.isFull();
+
+  /** Creates a ring in `options` (buffer, byteOffset) or in a buffer of its own. */
+  constructor(options: RingOptions);
+  /** @internal attaches to an existing ring; use Ring.from(). */
+  constructor(options: RingOptions, attachTo: Region);
+  constructor(options: RingOptions, attachTo?: Region) {
+    let buffer: SharedArrayBuffer;
+    let byteOffset: number;
+    let guardKind: LockKindName | null;
+    if (attachTo === undefined) {
+      const bytes = Ring.byteLength(options);
+      ({ buffer, byteOffset } = claimRegion('Ring', options, bytes, 8));
+      guardKind = options.guard ?? null;
+      this.capacity = options.capacity;
+      this.slotWords = options.slotWords;
+    } else {
+      ({ buffer, byteOffset } = attachTo);
+      const header = new Int32Array(buffer, byteOffset, HEADER_BYTES / 4);
+      if (Atomics.load(header, MAGIC) !== MAGIC_RING) {
+        throw new TypeError(`Ring.from: the region at byteOffset ${byteOffset} does not hold an initialised Ring`);
+      }
+      this.capacity = header[CAPACITY]!;
+      this.slotWords = header[SLOT_WORDS]!;
+      guardKind = GUARDS[header[GUARD]!] ?? null;
+    }
+    this.handle = { kind: 'ring', buffer, byteOffset };
+    this.mask = this.capacity - 1;
+    this.i32 = new Int32Array(buffer, byteOffset, HEADER_BYTES / 4);
+    const guardOffset = byteOffset + HEADER_BYTES;
+    const slotsOffset = guardOffset + guardBytes(guardKind);
+    this.slots = new Int32Array(buffer, slotsOffset, this.capacity * this.slotWords);
+    this.dataBell = new Doorbell(this.i32, DATA_BELL);
+    this.spaceBell = new Doorbell(this.i32, SPACE_BELL);
+    this.pollWindow = new PollWindow(DEFAULT_POLL_MAX_NS);
+    if (attachTo === undefined) {
+      this.i32.fill(0);
+      const start = checkInitialIndex(options.initialIndex);
+      this.i32[HEAD] = start;
+      this.i32[TAIL] = start;
+      this.i32[CAPACITY] = this.capacity;
+      this.i32[SLOT_WORDS] = this.slotWords;
+      this.i32[GUARD] = GUARDS.indexOf(guardKind);
+      this.guard = guardKind === null ? null : createLock(guardKind, { buffer, byteOffset: guardOffset });
+      Atomics.store(this.i32, MAGIC, MAGIC_RING);
+    } else {
+      this.guard =
+        guardKind === null ? null : lockFromHandle({ kind: `${guardKind}-lock`, buffer, byteOffset: guardOffset });
+    }
+  }
+
+  /** A view of the ring described by `handle`, e.g. in another worker. */
+  static from(handle: RingHandle): Ring {
+    const h = checkHandle<RingHandle>('Ring', handle, 'ring');
+    const { buffer, byteOffset } = claimRegion('Ring', h, HEADER_BYTES, 8);
+    return new Ring({ capacity: 1, slotWords: 1 }, { buffer, byteOffset });
+  }
+
+  /** Slots in use now (a snapshot when other threads are active). */
+  size(): number {
+    return (Atomics.load(this.i32, TAIL) - Atomics.load(this.i32, HEAD)) >>> 0;
+  }
+
+  isEmpty(): boolean {
+    return Atomics.load(this.i32, TAIL) === Atomics.load(this.i32, HEAD);
+  }
+
+  isFull(): boolean {
+    return this.size() >= this.capacity;
+  }
+
+  /** Copies one descriptor (`slotWords` numbers from `slot`) in. Returns false when the ring is full. */
+  push(slot: ArrayLike<number>): boolean {
+    return this.pushBatch(slot, 1) === 1;
+  }
+
+  /** Copies one descriptor out into `out`. Returns false when the ring is empty. */
+  pop(out: Int32Array): boolean {
+    return this.popBatch(out, 1) === 1;
+  }
+
+  /**
+   * Copies up to `count` descriptors, laid end to end in `src`, in under one
+   * lock acquisition. Returns how many went in (fewer when the ring fills).
+   */
+  pushBatch(src: ArrayLike<number>, count: number = Math.floor(src.length / this.slotWords)): number {
+    const guard = this.guard;
+    let n: number;
+    if (guard === null) {
+      n = this.copyIn(src, count);
+    } else {
+      guard.lock();
+      try {
+        n = this.copyIn(src, count);
+      } finally {
+        guard.unlock();
+      }
+    }
+    if (n > 0) this.dataBell.ring();
+    return n;
+  }
+
+  /**
+   * Copies up to `max` descriptors out into `dst`, end to end, under one lock
+   * acquisition. Returns how many came out (0 when the ring is empty).
+   */
+  popBatch(dst: Int32Array, max: number = Math.floor(dst.length / this.slotWords)): number {
+    const guard = this.guard;
+    let n: number;
+    if (guard === null) {
+      n = this.copyOut(dst, max);
+    } else {
+      guard.lock();
+      try {
+        n = this.copyOut(dst, max);
+      } finally {
+        guard.unlock();
+      }
+    }
+    if (n > 0) this.spaceBell.ring();
+    return n;
+  }
+
+  /**
+   * Waits until the ring holds at least one descriptor: polls for an adaptive
+   * window, then parks until a push rings. Returns false on timeout.
+   */
+  waitForData(timeoutMs?: number): boolean {
+    return waitUntil(this.hasData, this.dataBell, this.pollWindow, checkTimeout('Ring.waitForData', timeoutMs));
+  }
+
+  /** Waits until the ring has room for at least one descriptor. Returns false on timeout. */
+  waitForSpace(timeoutMs?: number): boolean {
+    return waitUntil(this.hasSpace, this.spaceBell, this.pollWindow, checkTimeout('Ring.waitForSpace', timeoutMs));
+  }
+
+  /** Wakes threads parked in waitForData (e.g. to make them notice a stop flag). */
+  wakeConsumers(): void {
+    this.dataBell.ring();
+  }
+
+  /** Wakes threads parked in waitForSpace. */
+  wakeProducers(): void {
+    this.spaceBell.ring();
+  }
+
+  /** The guard's statistics, or null for an unguarded ring. */
+  lockStats(): LockStats | null {
+    return this.guard === null ? null : this.guard.stats();
+  }
+
+  private copyIn(src: ArrayLike<number>, count: number): number {
+    const i32 = this.i32;
+    const tail = Atomics.load(i32, TAIL);
+    const free = this.capacity - ((tail - Atomics.load(i32, HEAD)) >>> 0);
+    const n = count < free ? count : free;
+    const slots = this.slots;
+    const sw = this.slotWords;
+    const mask = this.mask;
+    let w = 0;
+    for (let k = 0; k < n; k++) {
+      const base = ((tail + k) & mask) * sw;
+      for (let j = 0; j < sw; j++) slots[base + j] = src[w++]!;
+    }
+    if (n > 0) Atomics.store(i32, TAIL, (tail + n) | 0);
+    return n;
+  }
+
+  private copyOut(dst: Int32Array, max: number): number {
+    const i32 = this.i32;
+    const head = Atomics.load(i32, HEAD);
+    const used = (Atomics.load(i32, TAIL) - head) >>> 0;
+    const n = max < used ? max : used;
+    const slots = this.slots;
+    const sw = this.slotWords;
+    const mask = this.mask;
+    let w = 0;
+    for (let k = 0; k < n; k++) {
+      const base = ((head + k) & mask) * sw;
+      for (let j = 0; j < sw; j++) dst[w++] = slots[base + j]!;
+    }
+    if (n > 0) Atomics.store(i32, HEAD, (head + n) | 0);
+    return n;
+  }
+}
+
+function guardBytes(kind: LockKindName | null): number {
+  return kind === null ? 0 : alignUp(lockBytes(kind), CACHE_LINE);
+}
+
+function checkShape(shape: RingShape): void {
+  const { capacity, slotWords, guard } = shape;
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY || (capacity & (capacity - 1)) !== 0) {
+    throw new RangeError(`Ring: capacity must be a power of two from 1 to 2^30, got ${String(capacity)}`);
+  }
+  if (!Number.isInteger(slotWords) || slotWords < 1 || slotWords > 1024) {
+    throw new RangeError(`Ring: slotWords must be an integer from 1 to 1024, got ${String(slotWords)}`);
+  }
+  if (guard !== undefined && guard !== null && !GUARDS.includes(guard)) {
+    throw new TypeError(`Ring: guard must be one of spin, ticket, adaptive or null, got ${String(guard)}`);
+  }
+}
+
+function checkInitialIndex(value: number | undefined): number {
+  if (value === undefined) return 0;
+  if (!Number.isInteger(value) || value < 0 || value >= 2 ** 32) {
+    throw new RangeError(`Ring: initialIndex must be an integer from 0 to 2^32 - 1, got ${String(value)}`);
+  }
+  return value | 0;
+}

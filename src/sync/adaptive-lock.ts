@@ -1,0 +1,128 @@
+/**
+ * AdaptiveLock: a futex mutex with a bounded, adaptive spin, parking in
+ * Atomics.wait. The lock to use in code of your own.
+ *
+ * Algorithm: "mutex, take 3" of Ulrich Drepper, "Futexes Are Tricky" (2011),
+ * with Atomics.wait/notify in place of the futex system call, preceded by a
+ * spin whose length adapts (spin-budget.ts). Drepper's third state says
+ * "somebody may be waiting"; on top of it a sleeper count lets unlock() skip
+ * Atomics.notify unless a thread is actually parked or about to park, because
+ * in V8 every notify takes a process-wide mutex.
+ *
+ * Lock word (STATE, see lock-base.ts):
+ *   0  free
+ *   1  held, nobody waiting
+ *   2  held, waiters may be parked
+ * SLEEPERS counts threads between "I will park" and "I have the lock".
+ *
+ * Acquire: CAS 0->1 (the whole uncontended path). Otherwise spin up to the
+ * budget, retrying the CAS when the word reads 0; then SLEEPERS += 1 and
+ * exchange the word to 2 until the exchange returns 0, parking on "word == 2"
+ * in between. Release: exchange the word to 0; if it was 2 and SLEEPERS > 0,
+ * wake one. A sleeper counted before the exchange is always seen by the
+ * releaser (all Atomics are sequentially consistent), and a sleeper that parks
+ * after the release finds the word no longer 2 and returns at once, so no
+ * wake-up is lost.
+ */
+import type { Region } from './region.js';
+import { checkTimeout } from './region.js';
+import { nowNs } from './lock-stats.js';
+import { attach, BASE_BYTES, LockBase, SLEEPERS, STATE, type LockHandle } from './lock-base.js';
+import { adaptSpinBudget, checkSpinOption, currentSpinBudget, initSpinBudget } from './spin-budget.js';
+
+const MAGIC_ADAPTIVE = 0x41445054; // "ADPT"
+
+/** Options of a new AdaptiveLock. */
+export interface AdaptiveLockOptions extends Partial<Region> {
+  /** Ceiling of the adaptive spin budget, in iterations (default AdaptiveLock.DEFAULT_SPIN_MAX). */
+  spinMax?: number;
+  /** A fixed spin budget instead of an adaptive one; 0 parks at once. */
+  spin?: number;
+}
+
+export class AdaptiveLock extends LockBase {
+  /** Bytes an AdaptiveLock needs in a SharedArrayBuffer. */
+  static readonly BYTES = BASE_BYTES;
+  /**
+   * Default ceiling of the spin budget. One iteration is one load of the lock
+   * word (a few ns), so 256 iterations stay well under the ~5 us a park and
+   * wake-up cost; `npm run bench:micro` measures the effect.
+   */
+  static readonly DEFAULT_SPIN_MAX = 256;
+  readonly kind = 'adaptive' as const;
+
+  /** Creates a lock in `options` (buffer, byteOffset), or in a buffer of its own. byteOffset must be a multiple of 8. */
+  constructor(options?: AdaptiveLockOptions) {
+    super('AdaptiveLock', 'adaptive-lock', MAGIC_ADAPTIVE, AdaptiveLock.BYTES, options);
+    if (this.created) {
+      checkSpinOption('AdaptiveLock', 'spinMax', options?.spinMax);
+      checkSpinOption('AdaptiveLock', 'spin', options?.spin);
+      initSpinBudget(this.i32, options?.spinMax ?? AdaptiveLock.DEFAULT_SPIN_MAX, options?.spin);
+    }
+  }
+
+  /** A view of the AdaptiveLock described by `handle`, e.g. in another worker. */
+  static from(handle: LockHandle): AdaptiveLock {
+    const h = LockBase.checkedHandle('AdaptiveLock', handle, 'adaptive-lock');
+    return attach(() => new AdaptiveLock(h));
+  }
+
+  lock(timeoutMs?: number): boolean {
+    const timeout = timeoutMs === undefined ? Infinity : checkTimeout('AdaptiveLock.lock', timeoutMs);
+    if (Atomics.compareExchange(this.i32, STATE, 0, 1) === 0) {
+      this.acquiredUncontended();
+      return true;
+    }
+    return this.lockSlow(timeout);
+  }
+
+  tryLock(): boolean {
+    if (Atomics.compareExchange(this.i32, STATE, 0, 1) !== 0) return false;
+    this.acquiredUncontended();
+    return true;
+  }
+
+  private lockSlow(timeoutMs: number): boolean {
+    const i32 = this.i32;
+    const start = nowNs();
+    const budget = currentSpinBudget(i32);
+    let spins = 0;
+    while (spins < budget) {
+      spins++;
+      if (Atomics.load(i32, STATE) === 0 && Atomics.compareExchange(i32, STATE, 0, 1) === 0) {
+        adaptSpinBudget(i32, true);
+        this.acquiredContended(spins, 0, nowNs() - start);
+        return true;
+      }
+    }
+    adaptSpinBudget(i32, false);
+
+    const deadlineMs = start / 1e6 + timeoutMs;
+    let parks = 0;
+    Atomics.add(i32, SLEEPERS, 1);
+    try {
+      while (Atomics.exchange(i32, STATE, 2) !== 0) {
+        let waitMs = Infinity;
+        if (timeoutMs !== Infinity) {
+          waitMs = deadlineMs - performance.now();
+          if (waitMs <= 0) {
+            this.countTimeout();
+            return false;
+          }
+        }
+        parks++;
+        Atomics.wait(i32, STATE, 2, waitMs);
+      }
+    } finally {
+      Atomics.sub(i32, SLEEPERS, 1);
+    }
+    this.acquiredContended(spins, parks, nowNs() - start);
+    return true;
+  }
+
+  protected release(): void {
+    if (Atomics.exchange(this.i32, STATE, 0) === 2 && Atomics.load(this.i32, SLEEPERS) > 0) {
+      Atomics.notify(this.i32, STATE, 1);
+    }
+  }
+}

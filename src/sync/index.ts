@@ -1,0 +1,15 @@
+/**
+ * `vblk-mq/sync`: locks and waiting primitives over SharedArrayBuffer, on Atomics alone.
+ * @packageDocumentation
+ */
+export { SpinLock } from './spin-lock.js';
+export { TicketLock, type TicketLockOptions } from './ticket-lock.js';
+export { AdaptiveLock, type AdaptiveLockOptions } from './adaptive-lock.js';
+export { createLock, lockFromHandle, lockBytes, LOCK_CLASSES } from './create-lock.js';
+export { LockOwnershipError, type Lock, type LockHandle, type LockKindName } from './lock-base.js';
+export type { LockStats } from './lock-stats.js';
+export { Doorbell, DOORBELL_BYTES, type ParkResult } from './doorbell.js';
+export { PollWindow } from './poll-window.js';
+export { waitUntil } from './wait-until.js';
+export { CURRENT_THREAD_ID } from './thread-id.js';
+export type { Region } from './region.js';

@@ -1,0 +1,188 @@
+/**
+ * What every lock kind shares: its place in shared memory, its holder word,
+ * its statistics and its handle.
+ *
+ * Memory of every lock (Int32 words of line 0, then the statistics line):
+ *
+ *   line 0, control (64 bytes)
+ *     [0] STATE       the lock word; its meaning is the kind's own
+ *     [1] SERVING     TicketLock only: ticket now served
+ *     [2] HOLDER      thread id of the holder (thread-id.ts), 0 when free
+ *     [3] MAGIC       marks the region as initialised for this kind
+ *     [4] SLEEPERS    threads parked, or about to park, in Atomics.wait
+ *     [5] SPIN_BUDGET current spin budget (AdaptiveLock/TicketLock)
+ *     [6] SPIN_MAX    ceiling of the spin budget; -1 = fixed budget
+ *     [7] TIMEOUTS    lock(timeoutMs) calls that gave up (Atomics.add)
+ *     [8] TIMED_SEQ   TicketLock only: bumped on release when timed waiters sleep
+ *   line 1, statistics (lock-stats.ts)
+ *   lines 2.., kind-specific (TicketLock's waiting array)
+ *
+ * The holder word is written with plain stores by the thread that has just
+ * acquired (or is about to release) the lock: the lock word's Atomics
+ * operations publish it. Readers that do not hold the lock use Atomics.load
+ * and get a value that is at worst a moment old, which is all diagnostics need.
+ */
+import { claimRegion, checkHandle, CACHE_LINE, type Region } from './region.js';
+import { LockStatsBlock, STATS_BYTES, type LockStats } from './lock-stats.js';
+import { CURRENT_THREAD_ID, NO_HOLDER, holderToThreadId } from './thread-id.js';
+
+export const STATE = 0;
+export const SERVING = 1;
+export const HOLDER = 2;
+export const MAGIC = 3;
+export const SLEEPERS = 4;
+export const SPIN_BUDGET = 5;
+export const SPIN_MAX = 6;
+export const TIMEOUTS = 7;
+export const TIMED_SEQ = 8;
+
+/** Bytes of the control and statistics lines every lock has. */
+export const BASE_BYTES = CACHE_LINE + STATS_BYTES;
+/** Alignment a lock's byteOffset must have (float64 statistics); 64 avoids false sharing. */
+export const LOCK_ALIGN = 8;
+
+/** Names of the lock kinds, as found in handles. */
+export type LockKindName = 'spin' | 'ticket' | 'adaptive';
+
+/** A structured-cloneable description of a lock: post it to a worker and call `X.from(handle)` there. */
+export interface LockHandle {
+  kind: `${LockKindName}-lock`;
+  buffer: SharedArrayBuffer;
+  byteOffset: number;
+}
+
+/** The interface every lock kind implements. */
+export interface Lock {
+  /** Which algorithm this is. */
+  readonly kind: LockKindName;
+  /** Pass this to another thread and call `from(handle)` there to use the same lock. */
+  readonly handle: LockHandle;
+  /**
+   * Acquires the lock, waiting as long as it takes, or at most `timeoutMs`
+   * milliseconds. Returns true when acquired, false on timeout.
+   * @throws RangeError when timeoutMs is below zero.
+   */
+  lock(timeoutMs?: number): boolean;
+  /** Acquires the lock only if that needs no waiting. */
+  tryLock(): boolean;
+  /**
+   * Releases the lock.
+   * @throws Error when the calling thread does not hold it.
+   */
+  unlock(): void;
+  /** Node `threadId` of the holder (0 = main thread), or -1 when free. A moment's snapshot. */
+  holder(): number;
+  /** The statistics block, see lock-stats.ts. */
+  stats(): LockStats;
+  /** Zeroes the statistics (takes the lock to do so). */
+  resetStats(): void;
+}
+
+let attaching = false;
+
+/**
+ * Runs `make` (a constructor call) so that it attaches to an existing
+ * primitive instead of initialising the region: how `X.from(handle)` reuses
+ * the constructor without exposing an extra parameter.
+ */
+export function attach<T>(make: () => T): T {
+  attaching = true;
+  try {
+    return make();
+  } finally {
+    attaching = false;
+  }
+}
+
+/** Thrown by unlock() in a thread that does not hold the lock. */
+export class LockOwnershipError extends Error {
+  override name = 'LockOwnershipError';
+}
+
+/** Common state and behaviour of the lock kinds. Subclasses implement the algorithm. */
+export abstract class LockBase implements Lock {
+  abstract readonly kind: LockKindName;
+  readonly handle: LockHandle;
+  /** Control words, line 0. */
+  protected readonly i32: Int32Array;
+  protected readonly statsBlock: LockStatsBlock;
+  /** True when this view initialised the region, false when it attached to an existing lock. */
+  protected readonly created: boolean;
+
+  /** Initialises the region, or attaches to the lock already there when called inside attach(). */
+  protected constructor(
+    what: string,
+    handleKind: LockHandle['kind'],
+    magic: number,
+    bytes: number,
+    region: Partial<Region> | undefined,
+  ) {
+    const init = !attaching;
+    this.created = init;
+    const { buffer, byteOffset } = claimRegion(what, region, bytes, LOCK_ALIGN);
+    this.handle = { kind: handleKind, buffer, byteOffset };
+    this.i32 = new Int32Array(buffer, byteOffset, bytes / 4);
+    this.statsBlock = new LockStatsBlock(buffer, byteOffset + CACHE_LINE);
+    if (init) {
+      this.i32.fill(0);
+      Atomics.store(this.i32, MAGIC, magic);
+    } else if (Atomics.load(this.i32, MAGIC) !== magic) {
+      throw new TypeError(`${what}.from: the region at byteOffset ${byteOffset} does not hold an initialised ${what}`);
+    }
+  }
+
+  /** Checks a handle for `from()`. */
+  protected static checkedHandle(what: string, handle: unknown, kind: LockHandle['kind']): LockHandle {
+    return checkHandle<LockHandle>(what, handle, kind);
+  }
+
+  abstract lock(timeoutMs?: number): boolean;
+  abstract tryLock(): boolean;
+  /** Releases the lock word; called by unlock() after the ownership check. */
+  protected abstract release(): void;
+
+  unlock(): void {
+    const holder = Atomics.load(this.i32, HOLDER);
+    if (holder !== CURRENT_THREAD_ID) {
+      throw new LockOwnershipError(
+        holder === NO_HOLDER
+          ? `unlock: the ${this.kind} lock is not held`
+          : `unlock: the ${this.kind} lock is held by thread ${holderToThreadId(holder)}, not by the calling thread ${holderToThreadId(CURRENT_THREAD_ID)}`,
+      );
+    }
+    this.i32[HOLDER] = NO_HOLDER;
+    this.release();
+  }
+
+  holder(): number {
+    return holderToThreadId(Atomics.load(this.i32, HOLDER));
+  }
+
+  stats(): LockStats {
+    return this.statsBlock.read(Atomics.load(this.i32, TIMEOUTS));
+  }
+
+  resetStats(): void {
+    this.lock();
+    this.statsBlock.clear();
+    Atomics.store(this.i32, TIMEOUTS, 0);
+    this.unlock();
+  }
+
+  /** Holder bookkeeping after an acquisition at the first attempt. */
+  protected acquiredUncontended(): void {
+    this.i32[HOLDER] = CURRENT_THREAD_ID;
+    this.statsBlock.countUncontended();
+  }
+
+  /** Holder bookkeeping after an acquisition that waited since `startNs`. */
+  protected acquiredContended(spins: number, parks: number, waitNs: number): void {
+    this.i32[HOLDER] = CURRENT_THREAD_ID;
+    this.statsBlock.countContended(spins, parks, waitNs);
+  }
+
+  /** Counts a lock(timeoutMs) that gave up. */
+  protected countTimeout(): void {
+    Atomics.add(this.i32, TIMEOUTS, 1);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * PollWindow: how long a waiter busy-polls for work before it parks, adapted
+ * to whether polling pays.
+ *
+ * Modelled on QEMU's adaptive polling (util/aio-posix.c, adjust_polling_time):
+ * with `block` = the time from the start of polling until work arrived,
+ *   - block <= window:           polling caught the work; keep the window;
+ *   - block >  max:              polling that long would be futile; drop to 0;
+ *   - otherwise (window < block <= max): a longer window would have caught
+ *     it; grow (4 us first, then doubling, up to max).
+ *
+ * One addition for machines with fewer cores than threads: a window that
+ * expires with no work is cost without gain, and there the poller often is
+ * the reason the work is late (it holds the core the producer needs). So a
+ * wasted window shrinks to 0 and makes growing wait for `cooldown` parks; the
+ * cooldown doubles with every further wasted window (up to MAX_COOLDOWN) and
+ * returns to 1 as soon as a poll catches work. Where polling never pays the
+ * poller thus tries again only once every MAX_COOLDOWN parks; where it pays,
+ * the window behaves as QEMU's does.
+ *
+ * A PollWindow belongs to one thread (it is plain JS state, not shared).
+ */
+
+/** First non-zero window, ns (QEMU grows from 4 us too). */
+const INITIAL_NS = 4000;
+const MAX_COOLDOWN = 1024;
+/** Polls between two looks at the clock. */
+const CLOCK_EVERY = 8;
+
+export class PollWindow {
+  /** Current window, ns. */
+  windowNs = 0;
+  /** Parks to sit out before the window may grow again. */
+  private cooldown = 0;
+  /** Cooldown the next wasted window imposes. */
+  private penalty = 1;
+  /** Polls that caught work, and windows that expired with none. */
+  hits = 0;
+  misses = 0;
+
+  /** @param maxNs ceiling of the window; 0 turns polling off. */
+  constructor(readonly maxNs: number) {}
+
+  /** Busy-polls `ready` for up to the current window. Returns true when it became ready. */
+  poll(ready: () => boolean): boolean {
+    if (this.windowNs === 0) return ready();
+    const limitMs = performance.now() + this.windowNs / 1e6;
+    for (let i = 1; ; i++) {
+      if (ready()) {
+        this.hits++;
+        this.penalty = 1;
+        return true;
+      }
+      if (i % CLOCK_EVERY === 0 && performance.now() >= limitMs) break;
+    }
+    this.misses++;
+    this.windowNs = 0;
+    this.cooldown = this.penalty;
+    this.penalty = Math.min(MAX_COOLDOWN, this.penalty * 2);
+    return false;
+  }
+
+  /** Learns from a wait that polled and then parked; `blockNs` runs from the start of polling to the work's arrival. */
+  parked(blockNs: number): void {
+    if (blockNs > this.maxNs) {
+      this.windowNs = 0;
+      return;
+    }
+    if (this.windowNs >= this.maxNs || blockNs <= this.windowNs) return;
+    if (this.cooldown > 0) {
+      this.cooldown--;
+      return;
+    }
+    this.windowNs = Math.min(this.maxNs, this.windowNs === 0 ? INITIAL_NS : this.windowNs * 2);
+  }
+}

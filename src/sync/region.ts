@@ -1,0 +1,80 @@
+/**
+ * Placing a primitive in a SharedArrayBuffer: the region checks shared by
+ * every lock and ring.
+ *
+ * Each primitive is a view over `bytes` bytes of a SharedArrayBuffer starting
+ * at `byteOffset`. A caller may place many primitives in one buffer of their
+ * own (each class says how much room it needs), or let the constructor
+ * allocate a buffer of exactly that size.
+ */
+
+/** Cache-line size assumed for padding: x86-64 and most arm64 cores use 64 bytes. */
+export const CACHE_LINE = 64;
+
+/** Where a primitive lives. */
+export interface Region {
+  buffer: SharedArrayBuffer;
+  byteOffset: number;
+}
+
+/** Rounds `n` up to a multiple of `align` (a power of two). */
+export function alignUp(n: number, align: number): number {
+  return (n + align - 1) & ~(align - 1);
+}
+
+/**
+ * Checks that `region` can hold `bytes` bytes aligned to `align`, or allocates
+ * a fresh buffer when `region` is undefined.
+ * @throws TypeError when the buffer is not a SharedArrayBuffer.
+ * @throws RangeError when the offset is misaligned or the region too small.
+ */
+export function claimRegion(what: string, region: Partial<Region> | undefined, bytes: number, align: number): Region {
+  if (region === undefined || region.buffer === undefined) {
+    return { buffer: new SharedArrayBuffer(alignUp(bytes, CACHE_LINE)), byteOffset: 0 };
+  }
+  const { buffer } = region;
+  const byteOffset = region.byteOffset ?? 0;
+  if (!(buffer instanceof SharedArrayBuffer)) {
+    throw new TypeError(`${what}: buffer must be a SharedArrayBuffer, got ${describe(buffer)}`);
+  }
+  if (!Number.isInteger(byteOffset) || byteOffset < 0) {
+    throw new RangeError(`${what}: byteOffset must be a non-negative integer, got ${String(byteOffset)}`);
+  }
+  if (byteOffset % align !== 0) {
+    throw new RangeError(`${what}: byteOffset ${byteOffset} is not a multiple of ${align}`);
+  }
+  if (byteOffset + bytes > buffer.byteLength) {
+    throw new RangeError(
+      `${what}: region too small: needs ${bytes} bytes at byteOffset ${byteOffset}, buffer has ${buffer.byteLength}`,
+    );
+  }
+  return { buffer, byteOffset };
+}
+
+/** Checks that `handle` is an object of the expected `kind` and returns it typed. */
+export function checkHandle<H extends { kind: string }>(what: string, handle: unknown, kind: H['kind']): H {
+  if (typeof handle !== 'object' || handle === null || !('kind' in handle)) {
+    throw new TypeError(`${what}.from: expected a handle object with kind "${kind}", got ${describe(handle)}`);
+  }
+  const got = (handle as { kind: unknown }).kind;
+  if (got !== kind) {
+    throw new TypeError(`${what}.from: handle is of kind "${String(got)}", expected "${kind}"`);
+  }
+  return handle as H;
+}
+
+/** Checks a timeout argument: a number >= 0 (Infinity allowed) or undefined. */
+export function checkTimeout(what: string, timeoutMs: number | undefined): number {
+  if (timeoutMs === undefined) return Infinity;
+  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs)) {
+    throw new TypeError(`${what}: timeoutMs must be a number, got ${describe(timeoutMs)}`);
+  }
+  if (timeoutMs < 0) throw new RangeError(`${what}: timeoutMs must be >= 0, got ${timeoutMs}`);
+  return timeoutMs;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}

@@ -1,0 +1,61 @@
+/**
+ * How long a waiter spins before it parks, learned from whether spinning paid.
+ *
+ * Parking (Atomics.wait) costs a wake-up of about 5 us in V8 (a process-wide
+ * mutex and condition variable), so a short spin pays when the holder is
+ * running on another core and about to release. It does not pay when the
+ * holder has been preempted, which is the common case with more threads than
+ * cores: there a spinner burns the time slice the holder needs. No fixed
+ * budget is right for both, so the budget adapts, in the spirit of glibc's
+ * PTHREAD_MUTEX_ADAPTIVE_NP:
+ *
+ *   - a wait that the spin ended (the lock came free while spinning) doubles
+ *     the budget, up to SPIN_MAX;
+ *   - a wait that spun the whole budget and then had to park halves it, down
+ *     to MIN_SPIN.
+ *
+ * MIN_SPIN is not zero so that a lock can find out that spinning has started
+ * to pay again; a handful of loads costs far less than one park.
+ * SPIN_MAX = -1 marks a fixed budget: it never changes.
+ *
+ * The budget lives in the lock's shared control words and is updated without
+ * a lock: two threads racing on it lose an update at worst, which only slows
+ * the adaptation.
+ */
+import { SPIN_BUDGET, SPIN_MAX } from './lock-base.js';
+
+/** Smallest adaptive budget, in spin iterations. */
+export const MIN_SPIN = 4;
+
+/** Sets an adaptive budget with ceiling `max`, or a fixed one (`fixed` >= 0). */
+export function initSpinBudget(i32: Int32Array, max: number, fixed: number | undefined): void {
+  if (fixed !== undefined) {
+    Atomics.store(i32, SPIN_BUDGET, fixed);
+    Atomics.store(i32, SPIN_MAX, -1);
+  } else {
+    Atomics.store(i32, SPIN_BUDGET, Math.min(max, MIN_SPIN * 4));
+    Atomics.store(i32, SPIN_MAX, max);
+  }
+}
+
+/** The budget a waiter may spin now. */
+export function currentSpinBudget(i32: Int32Array): number {
+  return Atomics.load(i32, SPIN_BUDGET);
+}
+
+/** Teaches the budget whether the last spin ended the wait (`won`) or was wasted. */
+export function adaptSpinBudget(i32: Int32Array, won: boolean): void {
+  const max = Atomics.load(i32, SPIN_MAX);
+  if (max < 0) return; // fixed budget
+  const budget = Atomics.load(i32, SPIN_BUDGET);
+  const next = won ? Math.min(max, budget * 2) : Math.max(Math.min(MIN_SPIN, max), budget >> 1);
+  if (next !== budget) Atomics.store(i32, SPIN_BUDGET, next);
+}
+
+/** Validates a spin option. */
+export function checkSpinOption(what: string, name: string, value: number | undefined): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < 0 || value > 1 << 24) {
+    throw new RangeError(`${what}: ${name} must be an integer from 0 to ${1 << 24}, got ${String(value)}`);
+  }
+}

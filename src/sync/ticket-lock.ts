@@ -1,0 +1,168 @@
+/**
+ * TicketLock: a FIFO lock; waiters are served in the order they arrived.
+ *
+ * Algorithm: the ticket lock (Mellor-Crummey and Scott, "Algorithms for
+ * Scalable Synchronization on Shared-Memory Multiprocessors", ACM TOCS 1991):
+ * take a ticket with fetch-and-add on NEXT, wait until SERVING equals it;
+ * release increments SERVING. Waiters that have spun their budget
+ * (spin-budget.ts) park in a small waiting array indexed by ticket, after Dice
+ * and Kogan, "TWA - Ticket Locks Augmented with a Waiting Array" (Euro-Par
+ * 2019): the releaser wakes only the slot of the next ticket, and only when a
+ * thread sleeps there, instead of waking every waiter.
+ *
+ * Memory (Int32 words; lines 0-1 as in lock-base.ts):
+ *   STATE    NEXT: the next ticket to hand out
+ *   SERVING  the ticket that holds, or may take, the lock
+ *   SLEEPERS threads parked in a timed lock() (see below)
+ *   line 2   SEQ[16]: per-slot wake sequence, bumped by the releaser
+ *   line 3   SLEEP[16]: per-slot count of parked waiters
+ * Tickets are 32-bit and wrap; only equality is ever tested.
+ *
+ * lock(timeoutMs) cannot take a ticket, because a ticket cannot be given
+ * back: a timed waiter instead retries tryLock (which succeeds only when
+ * nobody queues) and parks on TIMED_SEQ, which each release bumps while timed
+ * waiters sleep. Timed waiters therefore do not keep their place in the queue.
+ */
+import type { Region } from './region.js';
+import { checkTimeout, CACHE_LINE } from './region.js';
+import { nowNs } from './lock-stats.js';
+import {
+  attach,
+  BASE_BYTES,
+  LockBase,
+  SERVING,
+  SLEEPERS,
+  STATE as NEXT,
+  TIMED_SEQ,
+  type LockHandle,
+} from './lock-base.js';
+import { adaptSpinBudget, checkSpinOption, currentSpinBudget, initSpinBudget } from './spin-budget.js';
+
+const MAGIC_TICKET = 0x54434b54; // "TCKT"
+const SLOTS = 16;
+const SEQ_BASE = BASE_BYTES / 4;
+const SLEEP_BASE = SEQ_BASE + CACHE_LINE / 4;
+
+/** Options of a new TicketLock. */
+export interface TicketLockOptions extends Partial<Region> {
+  /** Ceiling of the adaptive spin budget before parking (default AdaptiveLock's). */
+  spinMax?: number;
+  /** A fixed spin budget instead of an adaptive one. */
+  spin?: number;
+}
+
+export class TicketLock extends LockBase {
+  /** Bytes a TicketLock needs in a SharedArrayBuffer. */
+  static readonly BYTES = BASE_BYTES + 2 * CACHE_LINE;
+  readonly kind = 'ticket' as const;
+
+  /** Creates a lock in `options` (buffer, byteOffset), or in a buffer of its own. byteOffset must be a multiple of 8. */
+  constructor(options?: TicketLockOptions) {
+    super('TicketLock', 'ticket-lock', MAGIC_TICKET, TicketLock.BYTES, options);
+    if (this.created) {
+      checkSpinOption('TicketLock', 'spinMax', options?.spinMax);
+      checkSpinOption('TicketLock', 'spin', options?.spin);
+      initSpinBudget(this.i32, options?.spinMax ?? 256, options?.spin);
+    }
+  }
+
+  /** A view of the TicketLock described by `handle`, e.g. in another worker. */
+  static from(handle: LockHandle): TicketLock {
+    const h = LockBase.checkedHandle('TicketLock', handle, 'ticket-lock');
+    return attach(() => new TicketLock(h));
+  }
+
+  lock(timeoutMs?: number): boolean {
+    if (timeoutMs !== undefined && checkTimeout('TicketLock.lock', timeoutMs) !== Infinity) {
+      return this.tryLock() || this.lockTimed(timeoutMs);
+    }
+    const ticket = Atomics.add(this.i32, NEXT, 1);
+    if (Atomics.load(this.i32, SERVING) === ticket) {
+      this.acquiredUncontended();
+      return true;
+    }
+    this.lockSlow(ticket);
+    return true;
+  }
+
+  tryLock(): boolean {
+    if (!this.tryLockQuietly()) return false;
+    this.acquiredUncontended();
+    return true;
+  }
+
+  /** Waits for `ticket` to be served: spin, then park on its slot. */
+  private lockSlow(ticket: number): void {
+    const i32 = this.i32;
+    const start = nowNs();
+    const budget = currentSpinBudget(i32);
+    let spins = 0;
+    while (spins < budget) {
+      spins++;
+      if (Atomics.load(i32, SERVING) === ticket) {
+        adaptSpinBudget(i32, true);
+        this.acquiredContended(spins, 0, nowNs() - start);
+        return;
+      }
+    }
+    adaptSpinBudget(i32, false);
+    const slot = ticket & (SLOTS - 1);
+    let parks = 0;
+    Atomics.add(i32, SLEEP_BASE + slot, 1);
+    for (;;) {
+      const seq = Atomics.load(i32, SEQ_BASE + slot);
+      if (Atomics.load(i32, SERVING) === ticket) break;
+      parks++;
+      Atomics.wait(i32, SEQ_BASE + slot, seq);
+    }
+    Atomics.sub(i32, SLEEP_BASE + slot, 1);
+    this.acquiredContended(spins, parks, nowNs() - start);
+  }
+
+  /** lock(timeoutMs) without a ticket; see the file comment. */
+  private lockTimed(timeoutMs: number): boolean {
+    const i32 = this.i32;
+    const start = nowNs();
+    const deadlineMs = start / 1e6 + timeoutMs;
+    let parks = 0;
+    Atomics.add(i32, SLEEPERS, 1);
+    try {
+      for (;;) {
+        const seq = Atomics.load(i32, TIMED_SEQ);
+        if (this.tryLockQuietly()) break;
+        const waitMs = deadlineMs - performance.now();
+        if (waitMs <= 0) {
+          this.countTimeout();
+          return false;
+        }
+        parks++;
+        Atomics.wait(i32, TIMED_SEQ, seq, waitMs);
+      }
+    } finally {
+      Atomics.sub(i32, SLEEPERS, 1);
+    }
+    this.acquiredContended(0, parks, nowNs() - start);
+    return true;
+  }
+
+  /** tryLock without the statistics, for lockTimed which counts its own acquisition. */
+  private tryLockQuietly(): boolean {
+    const serving = Atomics.load(this.i32, SERVING);
+    return Atomics.compareExchange(this.i32, NEXT, serving, (serving + 1) | 0) === serving;
+  }
+
+  protected release(): void {
+    const i32 = this.i32;
+    const next = (i32[SERVING]! + 1) | 0;
+    Atomics.store(i32, SERVING, next);
+    const slot = next & (SLOTS - 1);
+    if (Atomics.load(i32, SLEEP_BASE + slot) > 0) {
+      Atomics.add(i32, SEQ_BASE + slot, 1);
+      Atomics.notify(i32, SEQ_BASE + slot);
+    }
+    if (Atomics.load(i32, SLEEPERS) > 0) {
+      Atomics.add(i32, TIMED_SEQ, 1);
+      Atomics.notify(i32, TIMED_SEQ);
+    }
+  }
+}
