@@ -1,7 +1,7 @@
 /**
  * The options of one bench invocation, after parsing and validation.
  *
- * `src/cli/parse-bench-args.ts` turns argv into this; `src/emulator/` runs it.
+ * `src/cli/bench-args.ts` turns argv into this; `src/emulator/` runs it.
  * Every size is in bytes, every time in the unit its name says.
  */
 

@@ -66,6 +66,14 @@ export interface RingShape {
 export interface RingOptions extends RingShape, Partial<Region> {
   /** Value HEAD and TAIL start from (tests use 2^32 - small to cross the wrap). Default 0. */
   initialIndex?: number;
+  /** Ceiling of this view's adaptive polling window in waitForData/waitForSpace, ns; 0 parks at once. */
+  pollMaxNs?: number;
+}
+
+/** Options of a view opened with Ring.from(). */
+export interface RingViewOptions {
+  /** Ceiling of this view's adaptive polling window in waitForData/waitForSpace, ns; 0 parks at once. */
+  pollMaxNs?: number;
 }
 
 /** A structured-cloneable description of a ring; `Ring.from(handle)` in another worker. */
@@ -128,7 +136,7 @@ export class Ring {
     this.slots = new Int32Array(buffer, slotsOffset, this.capacity * this.slotWords);
     this.dataBell = new Doorbell(this.i32, DATA_BELL);
     this.spaceBell = new Doorbell(this.i32, SPACE_BELL);
-    this.pollWindow = new PollWindow(DEFAULT_POLL_MAX_NS);
+    this.pollWindow = new PollWindow(checkPollMaxNs(options.pollMaxNs));
     if (attachTo === undefined) {
       this.i32.fill(0);
       const start = checkInitialIndex(options.initialIndex);
@@ -146,10 +154,10 @@ export class Ring {
   }
 
   /** A view of the ring described by `handle`, e.g. in another worker. */
-  static from(handle: RingHandle): Ring {
+  static from(handle: RingHandle, options: RingViewOptions = {}): Ring {
     const h = checkHandle<RingHandle>('Ring', handle, 'ring');
     const { buffer, byteOffset } = claimRegion('Ring', h, HEADER_BYTES, 8);
-    return new Ring({ capacity: 1, slotWords: 1 }, { buffer, byteOffset });
+    return new Ring({ capacity: 1, slotWords: 1, ...options }, { buffer, byteOffset });
   }
 
   /** Slots in use now (a snapshot when other threads are active). */
@@ -295,6 +303,14 @@ function checkShape(shape: RingShape): void {
   if (guard !== undefined && guard !== null && !GUARDS.includes(guard)) {
     throw new TypeError(`Ring: guard must be one of spin, ticket, adaptive or null, got ${String(guard)}`);
   }
+}
+
+function checkPollMaxNs(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_POLL_MAX_NS;
+  if (!Number.isInteger(value) || value < 0 || value > 1e9) {
+    throw new RangeError(`Ring: pollMaxNs must be an integer from 0 to 1e9, got ${String(value)}`);
+  }
+  return value;
 }
 
 function checkInitialIndex(value: number | undefined): number {

@@ -1,0 +1,369 @@
+/**
+ * The command line of `npm run bench`: argv → validated {@link BenchOptions}, and `--help`.
+ *
+ * One table, {@link SPECS}, drives the parser and the help text. Defaults are written there as
+ * the user would type them and go through the same parsers and checks as typed values.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+import { LIMITS, LOCK_KINDS, MODES, type BenchOptions } from '../emulator/options.js';
+import {
+  formatSize,
+  parseDuration,
+  parseInteger,
+  parseIntList,
+  parseNameList,
+  parseSize,
+  quote,
+  usageError,
+  type IntBounds,
+} from './units.js';
+import { UsageError } from './usage-error.js';
+
+/** What {@link parseBenchArgs} needs to know about the machine it runs on. */
+export interface BenchEnv {
+  /** Cores available to this process (e.g. `os.availableParallelism()`): the largest `--cpus` value. */
+  cores: number;
+  /**
+   * Folder that relative `--json`/`--svg` paths are resolved against; default `process.cwd()`.
+   * Under `npm run`, the user's folder is `process.env.INIT_CWD`.
+   */
+  cwd?: string;
+}
+
+/** The outcome of {@link parseBenchArgs}: help was asked for, or the validated options. */
+export type BenchArgs = { help: true } | { help: false; options: BenchOptions };
+
+/** One option of the table. */
+interface OptionSpec {
+  /** Placeholder of its value in `--help` (SIZE, TIME, LIST, N, FILE); absent for a flag. */
+  value?: string;
+  /** Default as the user would type it; parsed like a typed value. */
+  default?: string;
+  /** What leaving it out means, in `--help`, when there is no {@link default}. */
+  unset?: string;
+  /** Meaning and accepted values, in `--help`. */
+  help: string;
+}
+
+const SEED_MAX = 2 ** 32 - 1;
+const NS_MAX = 1_000_000_000;
+
+/** Every option of `npm run bench`, in `--help` order. */
+const SPECS = {
+  jobs: {
+    value: 'LIST',
+    default: '1..8',
+    help: `fio numjobs values to sweep (vCPUs issuing I/O), each 1..${LIMITS.maxJobs}`,
+  },
+  mode: {
+    value: 'LIST',
+    default: 'both',
+    help: 'sq (one shared ring, one IO thread: QEMU), mq (a ring per vCPU, several IO threads), both (= sq,mq), or a list sq,mq',
+  },
+  lock: {
+    value: 'LIST',
+    default: 'spin',
+    help: 'ring guards to compare: spin, ticket, adaptive, none (lock-free; --mode mq only), or a list such as spin,adaptive',
+  },
+  bs: {
+    value: 'SIZE',
+    default: '4k',
+    help: `block size: a power of two from ${formatSize(LIMITS.minBs)} to ${formatSize(LIMITS.maxBs)}`,
+  },
+  iodepth: { value: 'N', default: '1', help: `requests in flight per job, 1..${LIMITS.maxIodepth}` },
+  iothreads: {
+    value: 'N',
+    unset: 'one per vCPU, at most the cores',
+    help: `IO threads in mq mode (sq always has one), 1..${LIMITS.maxIothreads}`,
+  },
+  runtime: { value: 'TIME', default: '3s', help: 'measured time per run, above zero' },
+  ramp: { value: 'TIME', default: '1s', help: 'warm-up before each measured run, above zero' },
+  size: { value: 'SIZE', default: '1g', help: 'device size: a multiple of --bs, at least --bs' },
+  seed: { value: 'N', default: '1', help: `PRNG seed for offsets, 0..${SEED_MAX}` },
+  'completion-ns': {
+    value: 'N',
+    default: '0',
+    help: `extra completion delay per request in ns (like null_blk irqmode=2), 0..${NS_MAX}`,
+  },
+  'memory-backed': { unset: 'off', help: 'the device writes a pattern into each buffer and the vCPU checks it' },
+  'poll-max-ns': {
+    value: 'N',
+    default: '32768',
+    help: `longest adaptive polling of an IO thread in ns (QEMU's poll-max-ns; 0 = never poll), 0..${NS_MAX}`,
+  },
+  repeat: { value: 'N', default: '1', help: `runs per point; the median is reported, 1..${LIMITS.maxRepeat}` },
+  cpus: {
+    value: 'LIST',
+    unset: 'the cores this process has',
+    help: 'core counts to re-run the sweep on, like --jobs; each at most the cores of this machine',
+  },
+  watchdog: {
+    value: 'TIME',
+    default: '10',
+    help: 'seconds without progress before a run fails, above zero; a TIME such as 5s also works',
+  },
+  json: { value: 'FILE', unset: 'none', help: 'write the results as JSON to FILE; its folder must exist' },
+  svg: { value: 'FILE', unset: 'none', help: 'draw IOPS against jobs as SVG to FILE; its folder must exist' },
+  help: { help: 'show this help and exit' },
+} satisfies Record<string, OptionSpec>;
+
+type OptionName = keyof typeof SPECS;
+type Values = ReturnType<typeof parseArgs>['values'];
+
+const OPTION_NAMES = Object.keys(SPECS) as OptionName[];
+
+/** The table as `util.parseArgs` wants it. */
+const PARSE_CONFIG: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(
+  OPTION_NAMES.map((name) => [
+    name,
+    {
+      type: specOf(name).value === undefined ? ('boolean' as const) : ('string' as const),
+      ...(name === 'help' ? { short: 'h' } : {}),
+    },
+  ]),
+);
+
+/** The spec of `name`, typed so that its optional fields can be read. */
+function specOf(name: OptionName): OptionSpec {
+  return SPECS[name];
+}
+
+/** `--name` */
+function flag(name: OptionName): string {
+  return `--${name}`;
+}
+
+/**
+ * Parses and validates the arguments of `npm run bench` (argv without `node` and the script).
+ *
+ * `--help`/`-h` anywhere wins, even beside a bad option. Options given twice keep the last.
+ *
+ * @param argv e.g. `process.argv.slice(2)`.
+ * @param env The machine: its cores bound `--cpus`; its folder resolves `--json`/`--svg`.
+ * @returns `{ help: true }`, or the options with every default filled in and relative
+ *   `--json`/`--svg` paths made absolute.
+ * @throws UsageError with a one-line message naming the option, the value and what is accepted.
+ */
+export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArgs {
+  const values = readArgv(argv);
+  if (values.help === true) return { help: true };
+
+  /** The value typed for `name`, else its default. */
+  const given = (name: OptionName): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' ? value : specOf(name).default;
+  };
+  /** {@link given} for an option that has a default. */
+  const text = (name: OptionName): string => {
+    const value = given(name);
+    if (value === undefined) throw new Error(`bench-args: ${flag(name)} has no default`);
+    return value;
+  };
+  const integer = (name: OptionName, bounds: IntBounds): number => parseInteger(text(name), flag(name), bounds);
+
+  const modes = parseNameList(text('mode'), MODES, flag('mode'), { both: MODES });
+  const locks = parseNameList(text('lock'), LOCK_KINDS, flag('lock'));
+  if (locks.includes('none') && modes.includes('sq')) {
+    throw new UsageError('--lock none is valid with --mode mq only: the shared ring has many producers');
+  }
+
+  const iothreadsText = given('iothreads');
+  const iothreads =
+    iothreadsText === undefined
+      ? undefined
+      : parseInteger(iothreadsText, flag('iothreads'), { min: 1, max: LIMITS.maxIothreads });
+  if (iothreadsText !== undefined && !modes.includes('mq')) {
+    throw usageError(flag('iothreads'), quote(iothreadsText), 'applies to --mode mq only', 'sq always has one IO thread');
+  }
+
+  const bs = parseBlockSize(text('bs'));
+  const cores = Math.max(1, Math.floor(env.cores));
+  const cpusText = given('cpus');
+  const cwd = env.cwd ?? process.cwd();
+  const jsonText = given('json');
+  const svgText = given('svg');
+
+  const options: BenchOptions = {
+    jobs: parseIntList(text('jobs'), flag('jobs'), { min: 1, max: LIMITS.maxJobs }),
+    modes,
+    locks,
+    bs,
+    iodepth: integer('iodepth', { min: 1, max: LIMITS.maxIodepth }),
+    iothreads,
+    runtimeMs: positiveDuration(text('runtime'), flag('runtime')),
+    rampMs: positiveDuration(text('ramp'), flag('ramp')),
+    sizeBytes: parseDeviceSize(text('size'), bs),
+    seed: integer('seed', { min: 0, max: SEED_MAX }),
+    completionNs: integer('completion-ns', { min: 0, max: NS_MAX }),
+    memoryBacked: values['memory-backed'] === true,
+    pollMaxNs: integer('poll-max-ns', { min: 0, max: NS_MAX }),
+    repeat: integer('repeat', { min: 1, max: LIMITS.maxRepeat }),
+    cpus:
+      cpusText === undefined
+        ? undefined
+        : parseIntList(cpusText, flag('cpus'), {
+            min: 1,
+            max: cores,
+            maxReason: `this machine has ${cores} ${cores === 1 ? 'core' : 'cores'}`,
+          }),
+    watchdogS: positiveDuration(text('watchdog'), flag('watchdog')) / 1000,
+    json: jsonText === undefined ? undefined : outputFile(jsonText, flag('json'), cwd),
+    svg: svgText === undefined ? undefined : outputFile(svgText, flag('svg'), cwd),
+  };
+  return { help: false, options };
+}
+
+/** Runs `util.parseArgs` (strict, no positionals), turning its errors into one-line {@link UsageError}s. */
+function readArgv(argv: readonly string[]): Values {
+  try {
+    return parseArgs({ args: argv, options: PARSE_CONFIG, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    if (argv.includes('--help') || argv.includes('-h')) return { help: true };
+    throw translateParseError(error, argv);
+  }
+}
+
+/** A one-line {@link UsageError} for an error of `util.parseArgs`; other errors are returned as they are. */
+function translateParseError(error: unknown, argv: readonly string[]): unknown {
+  if (!(error instanceof Error)) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (!code.startsWith('ERR_PARSE_ARGS_')) return error;
+  const named = /'([^']*)'/.exec(error.message)?.[1] ?? '';
+
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const bare = named.replace(/^-+/, '').split('=')[0] ?? '';
+    const near = bare === '' ? [] : OPTION_NAMES.filter((name) => name.startsWith(bare) || bare.startsWith(name));
+    const guess = near.length === 1 && near[0] !== undefined ? `did you mean ${flag(near[0])}? ` : '';
+    return new UsageError(`unknown option ${named}; ${guess}see --help`);
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    return new UsageError(`unexpected argument ${quote(named)}: options start with --; see --help`);
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const option = named.split(' ')[0] ?? named;
+    if (error.message.includes('does not take an argument')) {
+      return new UsageError(`${option} takes no value; see --help`);
+    }
+    if (error.message.includes('ambiguous')) {
+      // `--runtime -1s`: parseArgs will not take a value that starts with a dash.
+      const index = argv.findIndex((arg, i) => arg === option && argv[i + 1]?.startsWith('-'));
+      const next = index < 0 ? undefined : argv[index + 1];
+      if (next !== undefined && !next.startsWith('--')) {
+        return new UsageError(`${option}: ${quote(next)} starts with "-"; write ${option}=${next} to give it as the value`);
+      }
+    }
+    return new UsageError(`${option} needs a value; see --help`);
+  }
+  return new UsageError(`${error.message.split('\n')[0] ?? error.message}; see --help`);
+}
+
+/** A duration in ms that must be above zero (`--runtime`, `--ramp`, `--watchdog`). */
+function positiveDuration(text: string, option: string): number {
+  const ms = parseDuration(text, option);
+  if (ms <= 0) throw usageError(option, quote(text), 'is not above zero', 'give a duration such as 3s or 500ms');
+  return ms;
+}
+
+/** `--bs`: a power of two from LIMITS.minBs to LIMITS.maxBs (so a multiple of 512). */
+function parseBlockSize(text: string): number {
+  const bytes = parseSize(text, '--bs');
+  const hint = `give a power of two from ${formatSize(LIMITS.minBs)} to ${formatSize(LIMITS.maxBs)}, such as 4k`;
+  if (bytes < LIMITS.minBs) throw usageError('--bs', quote(text), `is below the minimum ${formatSize(LIMITS.minBs)}`, hint);
+  if (bytes > LIMITS.maxBs) throw usageError('--bs', quote(text), `is above the maximum ${formatSize(LIMITS.maxBs)}`, hint);
+  if ((bytes & (bytes - 1)) !== 0) throw usageError('--bs', quote(text), 'is not a power of two', hint);
+  return bytes;
+}
+
+/** `--size`: at least `bs` and a multiple of it. */
+function parseDeviceSize(text: string, bs: number): number {
+  const bytes = parseSize(text, '--size');
+  const hint = `give a multiple of --bs ${formatSize(bs)}, such as 1g`;
+  if (bytes < bs) throw usageError('--size', quote(text), `is smaller than --bs ${formatSize(bs)}`, hint);
+  if (bytes % bs !== 0) throw usageError('--size', quote(text), `is not a multiple of --bs ${formatSize(bs)}`, hint);
+  return bytes;
+}
+
+/**
+ * `--json`/`--svg`: resolves the path against `cwd` and checks that its folder exists.
+ * Creates nothing.
+ */
+function outputFile(text: string, option: string, cwd: string): string {
+  if (text.trim() === '') throw usageError(option, quote(text), 'is empty', 'give a file name such as out.json');
+  const resolved = path.resolve(cwd, text);
+  const folder = fs.statSync(path.dirname(resolved), { throwIfNoEntry: false });
+  if (folder === undefined) {
+    throw new UsageError(`${option}: folder ${quote(path.dirname(text))} does not exist; create it or give another path`);
+  }
+  if (!folder.isDirectory()) {
+    throw new UsageError(`${option}: ${quote(path.dirname(text))} is not a folder; give a path in an existing folder`);
+  }
+  if (fs.statSync(resolved, { throwIfNoEntry: false })?.isDirectory() === true) {
+    throw usageError(option, quote(text), 'is a folder', 'give a file name in it');
+  }
+  return resolved;
+}
+
+/** Width of the option table in `--help`. */
+const HELP_WIDTH = 80;
+
+/** A space that {@link wrap} does not break at. */
+const NBSP = '\u00a0';
+
+/** Greedy word wrap of `text` into lines of at most `width` characters. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines;
+}
+
+/**
+ * The text of `npm run bench -- --help`: usage line, every option with its accepted values and
+ * default, the value formats, and two examples. Ends with a newline.
+ */
+export function benchHelpText(): string {
+  const rows = OPTION_NAMES.map((name) => {
+    const spec = specOf(name);
+    const left = `${name === 'help' ? '-h, ' : ''}${flag(name)}${spec.value === undefined ? '' : ` ${spec.value}`}`;
+    const shownDefault = spec.default ?? spec.unset;
+    // No break inside "(default: X)": its spaces are NBSP until wrapped.
+    const suffix = shownDefault === undefined ? '' : ` (default: ${shownDefault})`.replace(/(?!^) /g, NBSP);
+    return { left, right: `${spec.help}${suffix}` };
+  });
+  const column = Math.max(...rows.map((row) => row.left.length)) + 4;
+  const options = rows.flatMap(({ left, right }) =>
+    wrap(right, HELP_WIDTH - column)
+      .map((line) => line.replaceAll(NBSP, ' '))
+      .map((line, i) => (i === 0 ? `  ${left.padEnd(column - 2)}${line}` : `${' '.repeat(column)}${line}`)),
+  );
+  return [
+    'Usage: npm run bench -- [options]',
+    '',
+    'Sweeps the emulated virtio-blk data plane over jobs x modes x locks.',
+    '',
+    'Options:',
+    ...options,
+    '',
+    'Values:',
+    '  LIST  N, a range low..high (inclusive), or a list such as 1,2,4..6;',
+    '        for --mode and --lock, a name or a list of names such as spin,adaptive',
+    '  SIZE  bytes: 4096, 512b, 4k, 1m, 1g (binary, as fio: 1k = 1024)',
+    '  TIME  3s, 500ms, 1500us, 2m, 1h; a bare number is seconds (as fio runtime)',
+    '',
+    'Examples:',
+    '  npm run bench -- --jobs 1..8 --mode both',
+    '  npm run bench -- --jobs 1,8 --iodepth 32 --lock spin,adaptive --json out.json --svg out.svg',
+    '',
+  ].join('\n');
+}

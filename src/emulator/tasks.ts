@@ -1,0 +1,82 @@
+/**
+ * What the main thread hands each worker (a piscina task) and what it gets
+ * back. Everything here is structured-cloneable: shared memory travels as
+ * handles, results as plain numbers plus a perf_hooks histogram (Node clones
+ * those too).
+ */
+import type { RecordableHistogram } from 'node:perf_hooks';
+import type { RingHandle } from '../ring/ring.js';
+import type { RunControlHandle } from './run-control.js';
+
+/** Settings every worker of a run shares. */
+export interface CommonTask {
+  control: RunControlHandle;
+  /** Ceiling of the adaptive polling window (--poll-max-ns). */
+  pollMaxNs: number;
+  /** Longest single park, ms: every wait is bounded so a stop is always noticed. */
+  parkMs: number;
+  /** Longest wait at the start barrier, ms. */
+  barrierMs: number;
+}
+
+export interface VcpuTask extends CommonTask {
+  index: number;
+  iodepth: number;
+  bs: number;
+  /** Device size in blocks of bs. */
+  blocks: number;
+  seed: number;
+  submission: RingHandle;
+  completion: RingHandle;
+  /** IO thread whose doorbell this vCPU kicks. */
+  iothread: number;
+  /** With --memory-backed: this vCPU's buffers, iodepth * bs bytes, one per tag. */
+  data: SharedArrayBuffer | null;
+}
+
+export interface VcpuResult {
+  index: number;
+  submitted: number;
+  completed: number;
+  /** Completion latency over the measured window, ns. */
+  latency: RecordableHistogram;
+  /** Completions that matched no request in flight ("vcpu/seq" ids, first few). */
+  unexpected: string[];
+  unexpectedCount: number;
+  /** Requests still in flight when the vCPU gave up ("vcpu/seq"). */
+  lost: string[];
+  /** --memory-backed: buffers checked, and those whose pattern was wrong. */
+  verified: number;
+  corrupt: number;
+}
+
+export interface IothreadTask extends CommonTask {
+  index: number;
+  rings: RingHandle[];
+  hwq: RingHandle;
+}
+
+export interface IothreadResult {
+  index: number;
+  moved: number;
+  batches: number;
+  pollHits: number;
+  pollMisses: number;
+}
+
+export interface NullblkTask extends CommonTask {
+  hwqs: RingHandle[];
+  /** Completion ring of each vCPU. */
+  completions: RingHandle[];
+  completionNs: number;
+  /** --memory-backed: each vCPU's buffers, or null. */
+  data: (SharedArrayBuffer | null)[];
+  bs: number;
+  iodepth: number;
+}
+
+export interface NullblkResult {
+  completed: number;
+  pollHits: number;
+  pollMisses: number;
+}

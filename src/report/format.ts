@@ -1,0 +1,123 @@
+/**
+ * Number formatting for everything a user reads: tables, charts, SVG, compare.
+ *
+ * Every helper returns {@link MISSING} for a value that is not a finite number,
+ * so callers never print `NaN` or `Infinity`.
+ */
+
+/** What a cell shows when there is no value: no matching run, no lock, division by zero. */
+export const MISSING = '-';
+
+/** A ladder of units: `base` apart, with how many decimals a scaled value gets. */
+interface UnitLadder {
+  base: number;
+  units: readonly string[];
+  /** Decimals for `scaled` (already divided down) at `unitIndex`. */
+  decimals(scaled: number, unitIndex: number): number;
+}
+
+/** 3 significant digits in scaled units (`1.23M`, `12.3k`, `123k`); plain below 1000. */
+const COUNT_LADDER: UnitLadder = {
+  base: 1000,
+  units: ['', 'k', 'M', 'G', 'T', 'P'],
+  decimals: (scaled, unitIndex) => (unitIndex === 0 ? 0 : significantDecimals(scaled, 3)),
+};
+
+const NS_LADDER: UnitLadder = {
+  base: 1000,
+  units: ['ns', 'us', 'ms', 's'],
+  decimals: (_scaled, unitIndex) => (unitIndex === 0 ? 0 : 1),
+};
+
+const BYTES_PER_SEC_LADDER: UnitLadder = {
+  base: 1024,
+  units: ['B/s', 'KiB/s', 'MiB/s', 'GiB/s', 'TiB/s'],
+  decimals: (_scaled, unitIndex) => (unitIndex === 0 ? 0 : 1),
+};
+
+/** Decimals that give `digits` significant digits for a value in [1, 1000). */
+function significantDecimals(scaled: number, digits: number): number {
+  const integerDigits = Math.abs(scaled) < 1 ? 1 : Math.floor(Math.log10(Math.abs(scaled))) + 1;
+  return Math.max(0, digits - integerDigits);
+}
+
+/** The unit index whose range holds `value`, before rounding. */
+function unitIndexFor(value: number, ladder: UnitLadder): number {
+  let index = 0;
+  let magnitude = Math.abs(value);
+  while (magnitude >= ladder.base && index < ladder.units.length - 1) {
+    magnitude /= ladder.base;
+    index++;
+  }
+  return index;
+}
+
+/** Formats `value` at `unitIndex` of `ladder`, without choosing the unit. */
+function formatAt(value: number, ladder: UnitLadder, unitIndex: number): string {
+  const scaled = value / ladder.base ** unitIndex;
+  return scaled.toFixed(ladder.decimals(scaled, unitIndex));
+}
+
+/**
+ * Formats `value` in the largest unit of `ladder` that keeps it at or above 1,
+ * moving up one unit when rounding reaches the next one (`999.96us` prints `1.0ms`).
+ */
+function formatScaled(value: number, ladder: UnitLadder): string {
+  if (!Number.isFinite(value)) return MISSING;
+  let index = unitIndexFor(value, ladder);
+  let text = formatAt(value, ladder, index);
+  if (Math.abs(Number(text)) >= ladder.base && index < ladder.units.length - 1) {
+    index++;
+    text = formatAt(value, ladder, index);
+  }
+  return text + ladder.units[index];
+}
+
+/**
+ * A count with an SI suffix and 3 significant digits: `1234567` → `1.23M`, `45678` → `45.7k`.
+ * Below 1000, integers print as they are and fractions with up to 3 significant digits (`0.25`).
+ */
+export function formatCount(value: number): string {
+  if (Number.isFinite(value) && Math.abs(value) < 1000 && !Number.isInteger(value)) {
+    return String(Number(value.toPrecision(3)));
+  }
+  return formatScaled(value, COUNT_LADDER);
+}
+
+/** An axis label: {@link formatCount} without trailing zeros after the decimal point (`1.00M` → `1M`, `2.50M` → `2.5M`). */
+export function formatTick(value: number): string {
+  return formatCount(value).replace(/\.(\d*?)0+(?=\D*$)/, (_match, kept: string) => (kept === '' ? '' : `.${kept}`));
+}
+
+/** A duration in nanoseconds: `850ns`, `12.9us`, `8.1ms`, `2.5s`. */
+export function formatNs(ns: number): string {
+  return formatScaled(ns, NS_LADDER);
+}
+
+/** A bandwidth in binary units, one decimal: `512B/s`, `781.3MiB/s`, `1.2GiB/s`. */
+export function formatBytesPerSec(bytesPerSec: number): string {
+  return formatScaled(bytesPerSec, BYTES_PER_SEC_LADDER);
+}
+
+/** A fraction as a percentage: `0.1234` → `12.3%`. */
+export function formatPercent(fraction: number, decimals = 1): string {
+  if (!Number.isFinite(fraction)) return MISSING;
+  return `${(fraction * 100).toFixed(decimals)}%`;
+}
+
+/** A ratio of two figures: `2.345` → `2.35x`. */
+export function formatRatio(ratio: number): string {
+  if (!Number.isFinite(ratio)) return MISSING;
+  return `${ratio.toFixed(2)}x`;
+}
+
+/** A plain number with fixed decimals (`0.998` for a fairness index). */
+export function formatDecimal(value: number, decimals: number): string {
+  if (!Number.isFinite(value)) return MISSING;
+  return value.toFixed(decimals);
+}
+
+/** `numerator / denominator`, or NaN (which every formatter prints as {@link MISSING}) when the denominator is 0. */
+export function safeDivide(numerator: number, denominator: number): number {
+  return denominator === 0 ? Number.NaN : numerator / denominator;
+}

@@ -1,0 +1,220 @@
+/**
+ * Text tables of bench runs: the full per-run table, the mq/sq ratio tables and
+ * a one-line summary for progress output. Also the pieces the other report modules
+ * reuse: the run key all matching goes through ({@link runKey}, {@link firstByKey},
+ * {@link groupBy}) and the aligned-column renderer ({@link renderAligned}).
+ */
+import type { LockFigures, RunResult } from './result.js';
+import {
+  MISSING,
+  formatBytesPerSec,
+  formatCount,
+  formatDecimal,
+  formatNs,
+  formatPercent,
+  formatRatio,
+  safeDivide,
+} from './format.js';
+
+/** Fields of a run that identify a point of the sweep. */
+export type RunKeyField = 'mode' | 'lock' | 'cpus' | 'jobs' | 'iodepth' | 'iothreads' | 'bs';
+
+/**
+ * The key runs are matched on: equal keys = the same point of the sweep as far as `fields` go.
+ * Every matching (mode ratios, compare, chart series) goes through this one function.
+ */
+export function runKey(run: RunResult, fields: readonly RunKeyField[]): string {
+  return fields.map((field) => `${field}=${run[field]}`).join(' ');
+}
+
+/** The first run of every key over `fields`, in order of first appearance. */
+export function firstByKey(runs: readonly RunResult[], fields: readonly RunKeyField[]): Map<string, RunResult> {
+  const byKey = new Map<string, RunResult>();
+  for (const run of runs) {
+    const key = runKey(run, fields);
+    if (!byKey.has(key)) byKey.set(key, run);
+  }
+  return byKey;
+}
+
+/** Groups items by a key, keeping first-appearance order of keys and items. */
+export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, [item]);
+    else group.push(item);
+  }
+  return groups;
+}
+
+/** How a column's cells line up. */
+export type Align = 'left' | 'right';
+
+/** One column of a text table: a header and how to render a row's cell. */
+export interface Column<Row> {
+  header: string;
+  align: Align;
+  cell(row: Row): string;
+}
+
+/**
+ * Renders rows as aligned columns under a header line, two spaces between columns,
+ * no trailing spaces, a newline after every line.
+ */
+export function renderAligned(headers: readonly string[], rows: readonly string[][], aligns: readonly Align[]): string {
+  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (aligns[i] === 'left' ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [headers, ...rows].map((cells) => `${line(cells)}\n`).join('');
+}
+
+/** Renders `rows` through `columns` with {@link renderAligned}. */
+export function renderColumns<Row>(columns: readonly Column<Row>[], rows: readonly Row[]): string {
+  return renderAligned(
+    columns.map((column) => column.header),
+    rows.map((row) => columns.map((column) => column.cell(row))),
+    columns.map((column) => column.align),
+  );
+}
+
+/** A run's lock figures summed over all its locks (`waitNsMax` is the max over them). */
+export interface LockTotals {
+  /** How many locks the run had: 0 for `lock none`. */
+  locks: number;
+  acquisitions: number;
+  contentions: number;
+  waitNsTotal: number;
+  waitNsMax: number;
+  spins: number;
+  parks: number;
+}
+
+/** Sums the lock figures of one run. */
+export function sumLockFigures(locks: readonly LockFigures[]): LockTotals {
+  const totals: LockTotals = { locks: locks.length, acquisitions: 0, contentions: 0, waitNsTotal: 0, waitNsMax: 0, spins: 0, parks: 0 };
+  for (const lock of locks) {
+    totals.acquisitions += lock.acquisitions;
+    totals.contentions += lock.contentions;
+    totals.waitNsTotal += lock.waitNsTotal;
+    totals.waitNsMax = Math.max(totals.waitNsMax, lock.waitNsMax);
+    totals.spins += lock.spins;
+    totals.parks += lock.parks;
+  }
+  return totals;
+}
+
+/** Share of acquisitions that had to wait; NaN without acquisitions. */
+function contentionRatio(totals: LockTotals): number {
+  return safeDivide(totals.contentions, totals.acquisitions);
+}
+
+/** Mean wait of a contended acquisition, ns; NaN without contentions. */
+function averageWaitNs(totals: LockTotals): number {
+  return safeDivide(totals.waitNsTotal, totals.contentions);
+}
+
+/** A run with its lock totals computed once. */
+interface RunRow {
+  run: RunResult;
+  locks: LockTotals;
+}
+
+/** A lock column's cell: {@link MISSING} when the run has no locks. */
+function lockCell(render: (totals: LockTotals) => string): (row: RunRow) => string {
+  return (row) => (row.locks.locks === 0 ? MISSING : render(row.locks));
+}
+
+const RUN_COLUMNS: readonly Column<RunRow>[] = [
+  { header: 'mode', align: 'left', cell: ({ run }) => run.mode },
+  { header: 'lock', align: 'left', cell: ({ run }) => run.lock },
+  { header: 'cpus', align: 'right', cell: ({ run }) => String(run.cpus) },
+  { header: 'jobs', align: 'right', cell: ({ run }) => String(run.jobs) },
+  { header: 'iodepth', align: 'right', cell: ({ run }) => String(run.iodepth) },
+  { header: 'iothreads', align: 'right', cell: ({ run }) => String(run.iothreads) },
+  { header: 'IOPS', align: 'right', cell: ({ run }) => formatCount(run.iops) },
+  { header: 'BW', align: 'right', cell: ({ run }) => formatBytesPerSec(run.bwBytesPerSec) },
+  { header: 'lat p50', align: 'right', cell: ({ run }) => formatNs(run.latNs.p50) },
+  { header: 'p99', align: 'right', cell: ({ run }) => formatNs(run.latNs.p99) },
+  { header: 'p99.9', align: 'right', cell: ({ run }) => formatNs(run.latNs.p999) },
+  { header: 'max', align: 'right', cell: ({ run }) => formatNs(run.latNs.max) },
+  { header: 'fairness', align: 'right', cell: ({ run }) => formatDecimal(run.fairness, 3) },
+  { header: 'contention', align: 'right', cell: lockCell((t) => formatPercent(contentionRatio(t))) },
+  { header: 'avg wait', align: 'right', cell: lockCell((t) => formatNs(averageWaitNs(t))) },
+  { header: 'max wait', align: 'right', cell: lockCell((t) => formatNs(t.waitNsMax)) },
+  { header: 'spins', align: 'right', cell: lockCell((t) => formatCount(t.spins)) },
+  { header: 'parks', align: 'right', cell: lockCell((t) => formatCount(t.parks)) },
+  { header: 'csw vol', align: 'right', cell: ({ run }) => formatCount(run.voluntaryContextSwitches) },
+  { header: 'csw invol', align: 'right', cell: ({ run }) => formatCount(run.involuntaryContextSwitches) },
+];
+
+/**
+ * The full table: a header line and one row per run, in the order given.
+ * Lock columns are summed over the run's locks (contention = contentions / acquisitions,
+ * avg wait = wait time / contentions) and show `-` for `lock none` or when undefined.
+ */
+export function renderRunTable(runs: readonly RunResult[]): string {
+  return renderColumns(
+    RUN_COLUMNS,
+    runs.map((run) => ({ run, locks: sumLockFigures(run.locks) })),
+  );
+}
+
+/** A one-line summary of a run, for progress output (no trailing newline). */
+export function renderRunLine(run: RunResult): string {
+  const totals = sumLockFigures(run.locks);
+  const contention = totals.locks === 0 ? '' : `  contention ${formatPercent(contentionRatio(totals))}`;
+  return (
+    `${run.mode} lock=${run.lock} cpus=${run.cpus} jobs=${run.jobs} iodepth=${run.iodepth}: ` +
+    `${formatCount(run.iops)} IOPS  ${formatBytesPerSec(run.bwBytesPerSec)}  ` +
+    `p99 ${formatNs(run.latNs.p99)}  fairness ${formatDecimal(run.fairness, 3)}${contention}`
+  );
+}
+
+/** An sq run and an mq run at the same lock, cpus, jobs and iodepth. */
+interface ModePair {
+  sq: RunResult;
+  mq: RunResult;
+}
+
+/** Fields an sq run and an mq run must share to be compared. */
+const PAIR_FIELDS: readonly RunKeyField[] = ['lock', 'cpus', 'jobs', 'iodepth'];
+/** Fields of one ratio table: every pair in a table differs only in jobs. */
+const PAIR_GROUP_FIELDS: readonly RunKeyField[] = ['lock', 'cpus', 'iodepth'];
+
+/** Pairs sq and mq runs on {@link PAIR_FIELDS}, in the order the sq runs come; the first run of each mode wins. */
+function pairModes(runs: readonly RunResult[]): ModePair[] {
+  const ofMode = (mode: RunResult['mode']) => firstByKey(runs.filter((run) => run.mode === mode), PAIR_FIELDS);
+  const mqByKey = ofMode('mq');
+  return [...ofMode('sq')].flatMap(([key, sq]) => {
+    const mq = mqByKey.get(key);
+    return mq === undefined ? [] : [{ sq, mq }];
+  });
+}
+
+const RATIO_COLUMNS: readonly Column<ModePair>[] = [
+  { header: 'jobs', align: 'right', cell: ({ sq }) => String(sq.jobs) },
+  { header: 'sq IOPS', align: 'right', cell: ({ sq }) => formatCount(sq.iops) },
+  { header: 'mq IOPS', align: 'right', cell: ({ mq }) => formatCount(mq.iops) },
+  { header: 'mq/sq', align: 'right', cell: ({ sq, mq }) => formatRatio(safeDivide(mq.iops, sq.iops)) },
+];
+
+/**
+ * mq IOPS against sq IOPS for every (lock, cpus, jobs, iodepth) that has both modes:
+ * one small `jobs | sq IOPS | mq IOPS | mq/sq` table per (lock, cpus, iodepth), under a
+ * title line naming them, sorted by jobs. Returns `''` when no run has a partner.
+ */
+export function renderModeRatios(runs: readonly RunResult[]): string {
+  const groups = groupBy(pairModes(runs), ({ sq }) => runKey(sq, PAIR_GROUP_FIELDS));
+  return [...groups.values()]
+    .map((pairs) => {
+      const { lock, cpus, iodepth } = pairs[0]!.sq;
+      const sorted = [...pairs].sort((a, b) => a.sq.jobs - b.sq.jobs);
+      return `mq/sq, lock ${lock}, ${cpus} cpus, iodepth ${iodepth}\n${renderColumns(RATIO_COLUMNS, sorted)}`;
+    })
+    .join('\n');
+}

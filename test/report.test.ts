@@ -1,0 +1,417 @@
+/**
+ * The report layer: formatting, tables, terminal chart, SVG, result files, compare and its CLI.
+ * Runs against the compiled code: `npx tsc -p tsconfig.json` first.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { LockFigures, MachineInfo, ResultFile, RunResult } from '../dist/src/report/result.js';
+import { formatBytesPerSec, formatCount, formatNs, formatPercent, formatRatio, formatTick } from '../dist/src/report/format.js';
+import { renderModeRatios, renderRunLine, renderRunTable } from '../dist/src/report/table.js';
+import { groupSeries, niceScale, renderTerminalChart } from '../dist/src/report/chart.js';
+import { renderSvg } from '../dist/src/report/svg.js';
+import { compareResults } from '../dist/src/report/compare.js';
+import { readResultFile, writeResultFile } from '../dist/src/report/result-file.js';
+
+const COMPARE_CLI = fileURLToPath(new URL('../dist/bench/compare.js', import.meta.url));
+
+function lock(overrides: Partial<LockFigures> = {}): LockFigures {
+  return { name: 'shared ring', acquisitions: 1000, contentions: 100, waitNsTotal: 200_000, waitNsMax: 50_000, spins: 5000, parks: 3, ...overrides };
+}
+
+/** A plausible run; every figure can be overridden. */
+function makeRun(overrides: Partial<RunResult> = {}): RunResult {
+  const jobs = overrides.jobs ?? 1;
+  const iops = overrides.iops ?? 100_000 * jobs;
+  return {
+    mode: 'sq',
+    jobs,
+    iodepth: 32,
+    iothreads: 1,
+    lock: 'spin',
+    cpus: 8,
+    bs: 4096,
+    runtimeMs: 3000,
+    iops,
+    bwBytesPerSec: iops * 4096,
+    jobIops: Array.from({ length: jobs }, () => iops / jobs),
+    fairness: 0.998,
+    latNs: { p50: 850, p90: 5000, p99: 12_900, p999: 8_100_000, max: 2_500_000_000, mean: 1200 },
+    locks: [lock()],
+    submitted: 1000,
+    completed: 1000,
+    cpuUserUs: 1,
+    cpuSystemUs: 1,
+    voluntaryContextSwitches: 12,
+    involuntaryContextSwitches: 3456,
+    repeats: 1,
+    ...overrides,
+  };
+}
+
+function machine(overrides: Partial<MachineInfo> = {}): MachineInfo {
+  return { cpus: 8, availableParallelism: 8, cpuModel: 'Test CPU 9000', node: 'v20.20.2', platform: 'linux', ...overrides };
+}
+
+function resultFile(runs: RunResult[], machineOverrides: Partial<MachineInfo> = {}): ResultFile {
+  return { schema: 1, machine: machine(machineOverrides), options: {}, runs };
+}
+
+/** The cells of a table line (columns are two or more spaces apart; no cell holds two spaces). */
+function cells(line: string): string[] {
+  return line.trim().split(/\s{2,}/);
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').filter((line) => line !== '');
+}
+
+describe('format', () => {
+  it('scales counts to 3 significant digits', () => {
+    expect(formatCount(1_234_567)).toBe('1.23M');
+    expect(formatCount(45_678)).toBe('45.7k');
+    expect(formatCount(850)).toBe('850');
+    expect(formatCount(999_999)).toBe('1.00M');
+    expect(formatCount(Number.NaN)).toBe('-');
+    expect(formatTick(1_000_000)).toBe('1M');
+    expect(formatTick(2_500_000)).toBe('2.5M');
+  });
+
+  it('scales durations, bandwidths, percentages and ratios', () => {
+    expect(formatNs(850)).toBe('850ns');
+    expect(formatNs(12_900)).toBe('12.9us');
+    expect(formatNs(8_100_000)).toBe('8.1ms');
+    expect(formatNs(999_960)).toBe('1.0ms');
+    expect(formatBytesPerSec(100_000 * 4096)).toBe('390.6MiB/s');
+    expect(formatBytesPerSec(512)).toBe('512B/s');
+    expect(formatPercent(0.1234)).toBe('12.3%');
+    expect(formatRatio(2.345)).toBe('2.35x');
+    expect(formatRatio(Number.POSITIVE_INFINITY)).toBe('-');
+  });
+});
+
+describe('renderRunTable', () => {
+  const runs = [
+    makeRun({ iops: 1_234_567, locks: [lock({ acquisitions: 600, contentions: 60, waitNsMax: 70_000 }), lock({ acquisitions: 400, contentions: 40 })] }),
+    makeRun({ mode: 'mq', lock: 'none', jobs: 4, iothreads: 4, locks: [] }),
+    makeRun({ mode: 'mq', lock: 'adaptive', jobs: 2, locks: [lock({ contentions: 0, waitNsTotal: 0, waitNsMax: 0 })] }),
+  ];
+  const table = lines(renderRunTable(runs));
+  const header = cells(table[0]!);
+
+  it('has a header and one row per run, every row as wide as the header', () => {
+    expect(table).toHaveLength(runs.length + 1);
+    expect(header).toEqual([
+      'mode', 'lock', 'cpus', 'jobs', 'iodepth', 'iothreads', 'IOPS', 'BW', 'lat p50', 'p99', 'p99.9', 'max',
+      'fairness', 'contention', 'avg wait', 'max wait', 'spins', 'parks', 'csw vol', 'csw invol',
+    ]);
+    for (const row of table.slice(1)) expect(cells(row)).toHaveLength(header.length);
+  });
+
+  it('aligns columns: right-aligned cells end where their header ends', () => {
+    const end = table[0]!.indexOf('IOPS') + 'IOPS'.length;
+    for (const row of table.slice(1)) expect(row[end - 1]).not.toBe(' ');
+  });
+
+  it('formats figures and sums lock figures over the run’s locks', () => {
+    const row = Object.fromEntries(cells(table[1]!).map((cell, i) => [header[i], cell]));
+    expect(row).toMatchObject({
+      mode: 'sq', lock: 'spin', cpus: '8', jobs: '1', iodepth: '32', IOPS: '1.23M',
+      'lat p50': '850ns', p99: '12.9us', 'p99.9': '8.1ms', max: '2.5s', fairness: '0.998',
+      contention: '10.0%', 'avg wait': '4.0us', 'max wait': '70.0us', spins: '10.0k', parks: '6',
+      'csw vol': '12', 'csw invol': '3.46k',
+    });
+  });
+
+  it('shows "-" for runs without locks and for an average over no contentions', () => {
+    const none = cells(table[2]!);
+    expect(none.slice(13, 18)).toEqual(['-', '-', '-', '-', '-']);
+    const uncontended = cells(table[3]!);
+    expect(uncontended[13]).toBe('0.0%');
+    expect(uncontended[14]).toBe('-');
+  });
+});
+
+describe('renderModeRatios', () => {
+  it('divides mq IOPS by sq IOPS at the same lock, cpus, jobs and iodepth', () => {
+    const runs = [
+      makeRun({ mode: 'sq', jobs: 2, iops: 100_000 }),
+      makeRun({ mode: 'sq', jobs: 1, iops: 80_000 }),
+      makeRun({ mode: 'mq', jobs: 1, iops: 40_000 }),
+      makeRun({ mode: 'mq', jobs: 2, iops: 250_000 }),
+      makeRun({ mode: 'mq', jobs: 4, iops: 500_000 }), // no sq partner
+      makeRun({ mode: 'mq', jobs: 2, iops: 999_999, iodepth: 1 }), // another iodepth: no partner
+      makeRun({ mode: 'mq', jobs: 2, iops: 999_999, lock: 'ticket' }), // another lock: no partner
+    ];
+    const out = lines(renderModeRatios(runs));
+    expect(out[0]).toBe('mq/sq, lock spin, 8 cpus, iodepth 32');
+    expect(cells(out[1]!)).toEqual(['jobs', 'sq IOPS', 'mq IOPS', 'mq/sq']);
+    expect(out.slice(2).map(cells)).toEqual([
+      ['1', '80.0k', '40.0k', '0.50x'],
+      ['2', '100k', '250k', '2.50x'],
+    ]);
+  });
+
+  it('makes one table per lock and cpus', () => {
+    const runs = ['spin', 'ticket'].flatMap((l) =>
+      [4, 8].flatMap((cpus) => [makeRun({ lock: l as RunResult['lock'], cpus }), makeRun({ mode: 'mq', lock: l as RunResult['lock'], cpus, iops: 300_000 })]),
+    );
+    const titles = lines(renderModeRatios(runs)).filter((line) => line.startsWith('mq/sq'));
+    expect(titles).toHaveLength(4);
+  });
+
+  it('returns an empty string when no sq run has an mq partner', () => {
+    expect(renderModeRatios([makeRun({ mode: 'sq' }), makeRun({ mode: 'mq', jobs: 2 })])).toBe('');
+    expect(renderModeRatios([])).toBe('');
+  });
+});
+
+describe('renderRunLine', () => {
+  it('summarises a run on one line', () => {
+    const line = renderRunLine(makeRun({ mode: 'mq', jobs: 4, iops: 1_234_567 }));
+    expect(line).not.toContain('\n');
+    expect(line).toContain('mq');
+    expect(line).toContain('jobs=4');
+    expect(line).toContain('1.23M IOPS');
+  });
+});
+
+describe('groupSeries and niceScale', () => {
+  it('groups by mode, lock and cpus and sorts each series by jobs', () => {
+    const series = groupSeries([
+      makeRun({ jobs: 2 }),
+      makeRun({ mode: 'mq', jobs: 1 }),
+      makeRun({ jobs: 1 }),
+      makeRun({ jobs: 1, cpus: 4 }),
+    ]);
+    expect(series.map((s) => s.label)).toEqual(['sq spin, 8 cpus', 'mq spin, 8 cpus', 'sq spin, 4 cpus']);
+    expect(series[0]!.runs.map((r) => r.jobs)).toEqual([1, 2]);
+  });
+
+  it('covers the maximum with round ticks from 0', () => {
+    expect(niceScale(1_000_000, 4)).toEqual({ max: 1_000_000, ticks: [0, 250_000, 500_000, 750_000, 1_000_000] });
+    expect(niceScale(1_230_000, 4).max).toBe(1_500_000);
+    expect(niceScale(0, 4).max).toBe(1);
+  });
+});
+
+describe('renderTerminalChart', () => {
+  /** Plot lines: those with the y axis. */
+  const plotLines = (chart: string) => chart.split('\n').filter((line) => /^\s*\S*\s[|+]/.test(line) && !/\+-/.test(line));
+
+  it('is empty without runs', () => {
+    expect(renderTerminalChart([])).toBe('');
+  });
+
+  it('draws one point, labelled axes and a legend', () => {
+    const chart = renderTerminalChart([makeRun({ iops: 123_456 })]);
+    expect(chart).toContain('IOPS');
+    expect(chart).toContain('fio jobs (vCPUs)');
+    expect(chart).toMatch(/^\s+A {2}sq spin, 8 cpus$/m);
+    expect(plotLines(chart).join('\n').match(/A/g)).toHaveLength(1);
+  });
+
+  it('stays about 60x15 characters plus the legend', () => {
+    const runs = [1, 2, 3, 4, 5, 6, 7, 8].map((jobs) => makeRun({ jobs }));
+    const chart = renderTerminalChart(runs);
+    const all = chart.split('\n');
+    expect(Math.max(...all.map((line) => line.length))).toBeLessThanOrEqual(72);
+    expect(plotLines(chart).length).toBeGreaterThanOrEqual(12);
+    expect(plotLines(chart).length).toBeLessThanOrEqual(16);
+    expect(plotLines(chart).join('\n').match(/A/g)).toHaveLength(8);
+  });
+
+  it('draws a series with all IOPS equal, and all IOPS zero', () => {
+    for (const iops of [5000, 0]) {
+      const chart = renderTerminalChart([1, 2, 4].map((jobs) => makeRun({ jobs, iops })));
+      expect(plotLines(chart).join('\n').match(/A/g)).toHaveLength(3);
+      expect(chart).not.toMatch(/NaN|Infinity|undefined/);
+    }
+  });
+
+  it('gives each of many series its own letter and marks coinciding points', () => {
+    const runs = Array.from({ length: 30 }, (_, i) => makeRun({ cpus: i + 1, jobs: 1 + (i % 8), iops: 10_000 * (i + 1) }));
+    const chart = renderTerminalChart(runs);
+    expect(chart).toMatch(/^\s+d {2}sq spin, 30 cpus$/m);
+    const same = renderTerminalChart([makeRun(), makeRun({ mode: 'mq' })]);
+    expect(same).toContain('*  several series');
+  });
+});
+
+describe('renderSvg', () => {
+  const runs = [1, 2, 4, 8].flatMap((jobs) => [
+    makeRun({ jobs }),
+    makeRun({ mode: 'mq', jobs, iops: 180_000 * jobs }),
+    makeRun({ mode: 'mq', lock: 'none', jobs, iops: 200_000 * jobs, locks: [] }),
+  ]);
+
+  /** Checks that tags nest; returns the names of the elements seen. */
+  function checkNesting(svg: string): string[] {
+    const stack: string[] = [];
+    const seen: string[] = [];
+    for (const [, close, name, selfClose] of svg.matchAll(/<(\/?)([a-zA-Z]+)[^>]*?(\/?)>/g)) {
+      if (close === '/') expect(stack.pop()).toBe(name);
+      else {
+        seen.push(name!);
+        if (selfClose !== '/') stack.push(name!);
+      }
+    }
+    expect(stack).toEqual([]);
+    return seen;
+  }
+
+  it('is a self-contained SVG document with a polyline per series', () => {
+    const svg = renderSvg(runs, 'IOPS against jobs', machine({ cpuModel: 'EPYC 7B13', cpus: 16 }));
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(svg).toContain('xmlns="http://www.w3.org/2000/svg"');
+    expect(svg).not.toMatch(/<script|@import|href=/);
+    const elements = checkNesting(svg);
+    expect(elements.filter((name) => name === 'polyline')).toHaveLength(3);
+    for (const text of ['fio jobs (vCPUs)', '>IOPS<', 'EPYC 7B13', '16 cpus', 'v20.20.2', 'mq none, 8 cpus']) expect(svg).toContain(text);
+  });
+
+  it('escapes text', () => {
+    const svg = renderSvg(runs, 'sq <vs> mq & "friends"', machine({ cpuModel: 'A<B>' }));
+    expect(svg).not.toContain('<vs>');
+    expect(svg).not.toContain('A<B>');
+    expect(svg).toContain('sq &#60;vs&#62; mq &#38; &#34;friends&#34;');
+    checkNesting(svg);
+  });
+
+  it('draws one point and no runs', () => {
+    const one = renderSvg([makeRun()], 'one');
+    expect(one).not.toMatch(/NaN|Infinity|undefined/);
+    expect(checkNesting(one).filter((name) => name === 'polyline')).toHaveLength(1);
+    const none = renderSvg([], 'none');
+    expect(none.startsWith('<svg')).toBe(true);
+    expect(none).toContain('no runs');
+    checkNesting(none);
+  });
+});
+
+describe('result files and compare', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'vblk-report-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const intel = resultFile(
+    [1, 2, 4].flatMap((jobs) => [makeRun({ jobs, iops: 100_000 }), makeRun({ mode: 'mq', jobs, iops: 100_000 * jobs })]),
+    { cpuModel: 'Intel Xeon', cpus: 8 },
+  );
+  const amd = resultFile(
+    [1, 2, 8].flatMap((jobs) => [makeRun({ jobs, iops: 150_000, cpus: 16 }), makeRun({ mode: 'mq', jobs, iops: 200_000 * jobs, cpus: 16 })]),
+    { cpuModel: 'AMD EPYC', cpus: 16 },
+  );
+
+  it('writes atomically and reads back', () => {
+    const file = path.join(dir, 'round.json');
+    writeResultFile(file, intel);
+    expect(existsSync(`${file}.tmp`)).toBe(false);
+    expect(readResultFile(file)).toEqual(intel);
+  });
+
+  it('rejects a missing file, a non-JSON file and another schema with one-line messages', () => {
+    const missing = path.join(dir, 'missing.json');
+    expect(() => readResultFile(missing)).toThrow(`compare: cannot read "${missing}": no such file`);
+    try {
+      readResultFile(missing);
+    } catch (error) {
+      expect((error as Error).name).toBe('UsageError');
+    }
+
+    const text = path.join(dir, 'text.json');
+    writeFileSync(text, 'not json {');
+    expect(() => readResultFile(text)).toThrow(`compare: "${text}" is not JSON`);
+
+    const schema7 = path.join(dir, 'schema7.json');
+    writeFileSync(schema7, JSON.stringify({ ...intel, schema: 7 }));
+    expect(() => readResultFile(schema7)).toThrow(`compare: "${schema7}" is not a vblk-mq result file of schema 1 (found schema 7)`);
+
+    const noRuns = path.join(dir, 'noruns.json');
+    writeFileSync(noRuns, JSON.stringify({ schema: 1, machine: machine() }));
+    expect(() => readResultFile(noRuns)).toThrow(`compare: "${noRuns}" is not a vblk-mq result file of schema 1 (no "runs" array)`);
+
+    const badRun = path.join(dir, 'badrun.json');
+    writeFileSync(badRun, JSON.stringify({ ...intel, runs: [makeRun(), { mode: 'sq', lock: 'spin' }] }));
+    expect(() => readResultFile(badRun)).toThrow(/\(run 1 has no "jobs" number\)$/);
+  });
+
+  it('matches runs across files and divides every column by the first', () => {
+    const out = compareResults([
+      { label: 'intel.json', file: intel },
+      { label: 'amd.json', file: amd },
+    ]);
+    const [head, table] = out.split('\n\n');
+    expect(head).toContain('intel.json 8cpu');
+    expect(head).toContain('8 cpus, Intel Xeon, node v20.20.2');
+    expect(head).toContain('16 cpus, AMD EPYC, node v20.20.2');
+    const rows = lines(table!).map(cells);
+    expect(rows[0]).toEqual(['mode', 'lock', 'iodepth', 'jobs', '#1 intel.json 8cpu', '#2 amd.json 16cpu', '#2/#1']);
+    expect(rows.slice(1)).toEqual([
+      ['sq', 'spin', '32', '1', '100k', '150k', '1.50x'],
+      ['sq', 'spin', '32', '2', '100k', '150k', '1.50x'],
+      ['sq', 'spin', '32', '4', '100k', '-', '-'],
+      ['sq', 'spin', '32', '8', '-', '150k', '-'],
+      ['mq', 'spin', '32', '1', '100k', '200k', '2.00x'],
+      ['mq', 'spin', '32', '2', '200k', '400k', '2.00x'],
+      ['mq', 'spin', '32', '4', '400k', '-', '-'],
+      ['mq', 'spin', '32', '8', '-', '1.60M', '-'],
+    ]);
+  });
+
+  it('makes a column of every cpus value of a file', () => {
+    const twoCpus = resultFile([makeRun({ cpus: 2, iops: 50_000 }), makeRun({ cpus: 4, iops: 100_000 })]);
+    const rows = lines(compareResults([{ label: 'x.json', file: twoCpus }]).split('\n\n')[1]!).map(cells);
+    expect(rows).toEqual([
+      ['mode', 'lock', 'iodepth', 'jobs', '#1 x.json 2cpu', '#2 x.json 4cpu', '#2/#1'],
+      ['sq', 'spin', '32', '1', '50.0k', '100k', '2.00x'],
+    ]);
+  });
+
+  /** Runs the compiled compare CLI in `dir`. */
+  function compareCli(...args: string[]) {
+    return spawnSync(process.execPath, [COMPARE_CLI, ...args], {
+      cwd: dir,
+      env: { ...process.env, INIT_CWD: dir, VBLK_DEBUG: '' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+  }
+
+  it('CLI: a missing file exits 2 with one line on stderr and no stack trace', () => {
+    const result = compareCli('missing.json');
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('vblk-mq: compare: cannot read "missing.json": no such file\n');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('CLI: no file and an unknown option exit 2; --help exits 0', () => {
+    expect(compareCli().status).toBe(2);
+    expect(compareCli('--bogus', 'a.json').status).toBe(2);
+    const help = compareCli('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('usage: npm run compare');
+  });
+
+  it('CLI: compares two files', () => {
+    writeResultFile(path.join(dir, 'intel.json'), intel);
+    writeResultFile(path.join(dir, 'amd.json'), amd);
+    const result = compareCli('intel.json', 'amd.json');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('#2 amd.json 16cpu');
+    expect(result.stdout).toMatch(/^mq\s+spin\s+32\s+2\s+200k\s+400k\s+2\.00x$/m);
+    expect(readFileSync(path.join(dir, 'intel.json'), 'utf8')).toContain('"schema": 1');
+  });
+});
