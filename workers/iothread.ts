@@ -36,7 +36,7 @@ export default function iothread(task: IothreadTask): IothreadResult {
   };
   const ready = (): boolean => anyWork() || control.phase() !== phaseSeen || control.allVcpusDone();
 
-  control.arriveAndWait(task.barrierMs);
+  control.arriveAndWait('iothread', index, task.barrierMs);
   for (;;) {
     phaseSeen = control.phase();
     if (phaseSeen === ABORT) break;

@@ -90,7 +90,7 @@ export default function nullblk(task: NullblkTask): NullblkResult {
     control.allVcpusDone() ||
     (pendingCount > 0 && pendingDue[pendingHead]! <= performance.now());
 
-  control.arriveAndWait(task.barrierMs);
+  control.arriveAndWait('nullblk', 0, task.barrierMs);
   for (;;) {
     phaseSeen = control.phase();
     if (phaseSeen === ABORT) break;

@@ -113,7 +113,7 @@ export default function vcpu(task: VcpuTask): VcpuResult {
     return n;
   }
 
-  control.arriveAndWait(task.barrierMs);
+  control.arriveAndWait('vcpu', index, task.barrierMs);
   let phase: number;
   while ((phase = control.phase()) < STOP) {
     if (!measuring && phase === MEASURE) {

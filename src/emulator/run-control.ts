@@ -18,11 +18,13 @@
  *   then one line per worker (vCPUs, IO threads, device), float64 words:
  *     [0] requests submitted (vCPU) / moved (IO thread) / completed (device)
  *     [1] requests completed (vCPU)
+ *     [2] the worker's Node threadId, so that a lock's holder can be named
  * A counter is written by its worker alone, with a plain store after each
  * batch, and read by the main thread for IOPS and progress; a read that races
  * a write returns the old or the new value, both of which are fine there.
  */
 import { CACHE_LINE } from '../sync/region.js';
+import { threadId } from 'node:worker_threads';
 import { Doorbell } from '../sync/doorbell.js';
 
 export const INIT = 0;
@@ -86,8 +88,12 @@ export class RunControl {
     this.setPhase(ABORT);
   }
 
-  /** Worker side of the start barrier: count in, then wait (bounded) for the main thread to start the run. */
-  arriveAndWait(timeoutMs: number): void {
+  /**
+   * Worker side of the start barrier: record the worker's thread id, count
+   * in, then wait (bounded) for the main thread to start the run.
+   */
+  arriveAndWait(role: WorkerRole, index: number, timeoutMs: number): void {
+    this.f64[this.line(role, index) + 2] = threadId;
     Atomics.add(this.i32, ARRIVED, 1);
     const deadline = performance.now() + timeoutMs;
     while (Atomics.load(this.i32, PHASE) === INIT) {
@@ -131,6 +137,18 @@ export class RunControl {
     const at = this.line(role, index);
     this.f64[at] = first;
     this.f64[at + 1] = second;
+  }
+
+  /** The worker of this run whose Node threadId is `id`, e.g. "vcpu 1", or undefined. */
+  workerByThreadId(id: number): string | undefined {
+    const { jobs, iothreads } = this.handle;
+    const roles: [WorkerRole, number][] = [
+      ...Array.from({ length: jobs }, (_, v): [WorkerRole, number] => ['vcpu', v]),
+      ...Array.from({ length: iothreads }, (_, k): [WorkerRole, number] => ['iothread', k]),
+      ['nullblk', 0],
+    ];
+    const found = roles.find(([role, index]) => this.f64[this.line(role, index) + 2] === id && id !== 0);
+    return found === undefined ? undefined : `${found[0]} ${found[1]}`;
   }
 
   /** Reads counter 0 (submitted/moved/completed) and 1 (vCPU completed) of a worker. */

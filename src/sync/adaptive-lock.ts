@@ -31,6 +31,8 @@ import { attach, BASE_BYTES, LockBase, SLEEPERS, STATE, type LockHandle } from '
 import { adaptSpinBudget, checkSpinOption, currentSpinBudget, initSpinBudget } from './spin-budget.js';
 
 const MAGIC_ADAPTIVE = 0x41445054; // "ADPT"
+/** Longest single park, ms, so that a poisoned lock is noticed. */
+const POISON_SLICE_MS = 100;
 
 /** Options of a new AdaptiveLock. */
 export interface AdaptiveLockOptions extends Partial<Region> {
@@ -102,6 +104,7 @@ export class AdaptiveLock extends LockBase {
     Atomics.add(i32, SLEEPERS, 1);
     try {
       while (Atomics.exchange(i32, STATE, 2) !== 0) {
+        this.checkPoison();
         let waitMs = Infinity;
         if (timeoutMs !== Infinity) {
           waitMs = deadlineMs - performance.now();
@@ -111,13 +114,20 @@ export class AdaptiveLock extends LockBase {
           }
         }
         parks++;
-        Atomics.wait(i32, STATE, 2, waitMs);
+        // poison() cannot make this wait return by changing STATE (the holder
+        // owns it), and its notify can slip in between checkPoison() and the
+        // wait; so a long wait is taken in slices that re-check the poison.
+        Atomics.wait(i32, STATE, 2, waitMs < POISON_SLICE_MS ? waitMs : POISON_SLICE_MS);
       }
     } finally {
       Atomics.sub(i32, SLEEPERS, 1);
     }
     this.acquiredContended(spins, parks, nowNs() - start);
     return true;
+  }
+
+  protected wakeAllWaiters(): void {
+    Atomics.notify(this.i32, STATE);
   }
 
   protected release(): void {

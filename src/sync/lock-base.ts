@@ -14,6 +14,7 @@
  *     [6] SPIN_MAX    ceiling of the spin budget; -1 = fixed budget
  *     [7] TIMEOUTS    lock(timeoutMs) calls that gave up (Atomics.add)
  *     [8] TIMED_SEQ   TicketLock only: bumped on release when timed waiters sleep
+ *     [9] POISONED    set by poison(): waiters give up with LockPoisonedError
  *   line 1, statistics (lock-stats.ts)
  *   lines 2.., kind-specific (TicketLock's waiting array)
  *
@@ -35,6 +36,7 @@ export const SPIN_BUDGET = 5;
 export const SPIN_MAX = 6;
 export const TIMEOUTS = 7;
 export const TIMED_SEQ = 8;
+export const POISONED = 9;
 
 /** Bytes of the control and statistics lines every lock has. */
 export const BASE_BYTES = CACHE_LINE + STATS_BYTES;
@@ -76,6 +78,19 @@ export interface Lock {
   stats(): LockStats;
   /** Zeroes the statistics (takes the lock to do so). */
   resetStats(): void;
+  /**
+   * Marks the lock as abandoned, e.g. because its holder died: every thread
+   * waiting for it, now or later, stops waiting and throws LockPoisonedError.
+   * A free lock is still acquired normally (the uncontended path does not look).
+   */
+  poison(): void;
+  /** Whether poison() was called. */
+  isPoisoned(): boolean;
+}
+
+/** Thrown by a waiter of a lock that was poisoned. */
+export class LockPoisonedError extends Error {
+  override name = 'LockPoisonedError';
 }
 
 let attaching = false;
@@ -167,6 +182,28 @@ export abstract class LockBase implements Lock {
     this.statsBlock.clear();
     Atomics.store(this.i32, TIMEOUTS, 0);
     this.unlock();
+  }
+
+  poison(): void {
+    Atomics.store(this.i32, POISONED, 1);
+    this.wakeAllWaiters();
+  }
+
+  isPoisoned(): boolean {
+    return Atomics.load(this.i32, POISONED) !== 0;
+  }
+
+  /** Wakes every parked waiter so that it sees the poison. */
+  protected abstract wakeAllWaiters(): void;
+
+  /** Waiters call this between waits: throws once the lock is poisoned. */
+  protected checkPoison(): void {
+    if (Atomics.load(this.i32, POISONED) !== 0) {
+      const holder = Atomics.load(this.i32, HOLDER);
+      throw new LockPoisonedError(
+        `the ${this.kind} lock was poisoned while held by thread ${holderToThreadId(holder)}; giving up the wait`,
+      );
+    }
   }
 
   /** Holder bookkeeping after an acquisition at the first attempt. */

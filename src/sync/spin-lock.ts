@@ -23,7 +23,7 @@ import { attach, BASE_BYTES, LockBase, STATE, type LockHandle } from './lock-bas
 const MAGIC_SPIN = 0x5350494e; // "SPIN"
 /** Longest backoff, in reads of the lock word. */
 const MAX_BACKOFF = 1024;
-/** Reads of the lock word between two looks at the clock when a timeout is set. */
+/** Reads of the lock word between two looks at the clock and the poison word. */
 const CLOCK_EVERY = 256;
 
 export class SpinLock extends LockBase {
@@ -75,9 +75,10 @@ export class SpinLock extends LockBase {
         spins++;
         sinceClock++;
       }
-      if (sinceClock >= CLOCK_EVERY && timeoutMs !== Infinity) {
+      if (sinceClock >= CLOCK_EVERY) {
         sinceClock = 0;
-        if (nowNs() >= deadline) {
+        this.checkPoison();
+        if (timeoutMs !== Infinity && nowNs() >= deadline) {
           this.countTimeout();
           return false;
         }
@@ -85,6 +86,10 @@ export class SpinLock extends LockBase {
     }
     this.acquiredContended(spins, 0, nowNs() - start);
     return true;
+  }
+
+  protected wakeAllWaiters(): void {
+    // Spinners look at the poison word every CLOCK_EVERY reads; nobody parks.
   }
 
   protected release(): void {

@@ -109,13 +109,17 @@ export class TicketLock extends LockBase {
     const slot = ticket & (SLOTS - 1);
     let parks = 0;
     Atomics.add(i32, SLEEP_BASE + slot, 1);
-    for (;;) {
-      const seq = Atomics.load(i32, SEQ_BASE + slot);
-      if (Atomics.load(i32, SERVING) === ticket) break;
-      parks++;
-      Atomics.wait(i32, SEQ_BASE + slot, seq);
+    try {
+      for (;;) {
+        const seq = Atomics.load(i32, SEQ_BASE + slot);
+        if (Atomics.load(i32, SERVING) === ticket) break;
+        this.checkPoison();
+        parks++;
+        Atomics.wait(i32, SEQ_BASE + slot, seq);
+      }
+    } finally {
+      Atomics.sub(i32, SLEEP_BASE + slot, 1);
     }
-    Atomics.sub(i32, SLEEP_BASE + slot, 1);
     this.acquiredContended(spins, parks, nowNs() - start);
   }
 
@@ -130,6 +134,7 @@ export class TicketLock extends LockBase {
       for (;;) {
         const seq = Atomics.load(i32, TIMED_SEQ);
         if (this.tryLockQuietly()) break;
+        this.checkPoison();
         const waitMs = deadlineMs - performance.now();
         if (waitMs <= 0) {
           this.countTimeout();
@@ -149,6 +154,16 @@ export class TicketLock extends LockBase {
   private tryLockQuietly(): boolean {
     const serving = Atomics.load(this.i32, SERVING);
     return Atomics.compareExchange(this.i32, NEXT, serving, (serving + 1) | 0) === serving;
+  }
+
+  protected wakeAllWaiters(): void {
+    const i32 = this.i32;
+    for (let slot = 0; slot < SLOTS; slot++) {
+      Atomics.add(i32, SEQ_BASE + slot, 1);
+      Atomics.notify(i32, SEQ_BASE + slot);
+    }
+    Atomics.add(i32, TIMED_SEQ, 1);
+    Atomics.notify(i32, TIMED_SEQ);
   }
 
   protected release(): void {
