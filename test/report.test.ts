@@ -48,6 +48,8 @@ function makeRun(overrides: Partial<RunResult> = {}): RunResult {
     cpuSystemUs: 1,
     voluntaryContextSwitches: 12,
     involuntaryContextSwitches: 3456,
+    ringCalls: 0,
+    lockAcquisitionsWholeRun: 0,
     repeats: 1,
     ...overrides,
   };

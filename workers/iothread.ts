@@ -27,7 +27,7 @@ export default function iothread(task: IothreadTask): IothreadResult {
   const maxBatch = Math.max(...rings.map((r) => r.capacity));
   const batch = new Int32Array(maxBatch * DESC_WORDS);
   let moved = 0;
-  let batches = 0;
+  let pops = 0;
   let phaseSeen = control.phase();
 
   const anyWork = (): boolean => {
@@ -50,7 +50,7 @@ export default function iothread(task: IothreadTask): IothreadResult {
         throw new Error(`hardware queue ${index} is full: it is sized for every request in flight, so requests were duplicated`);
       }
       n += got;
-      batches++;
+      pops++;
     }
     if (n > 0) {
       moved += n;
@@ -61,5 +61,5 @@ export default function iothread(task: IothreadTask): IothreadResult {
     if (control.allVcpusDone()) break;
     waitUntil(ready, myBell, window, parkMs);
   }
-  return { index, moved, batches, pollHits: window.hits, pollMisses: window.misses };
+  return { index, moved, pops, pollHits: window.hits, pollMisses: window.misses };
 }

@@ -44,6 +44,7 @@ export default function vcpu(task: VcpuTask): VcpuResult {
   let seq = 0;
   let submitted = 0;
   let completed = 0;
+  let pushes = 0;
   let measuring = false;
   const unexpected: string[] = [];
   let unexpectedCount = 0;
@@ -74,6 +75,7 @@ export default function vcpu(task: VcpuTask): VcpuResult {
       n++;
     }
     const pushed = submission.pushBatch(out, n);
+    pushes++;
     // The ring is sized for every request in flight, so this only happens if
     // that sizing is broken; give the tags back rather than lose them.
     for (let k = pushed; k < n; k++) {
@@ -136,5 +138,5 @@ export default function vcpu(task: VcpuTask): VcpuResult {
 
   const lost: string[] = [];
   for (let tag = 0; tag < iodepth; tag++) if (inFlight[tag] === 1) lost.push(`${index}/${seqOf[tag]! >>> 0}`);
-  return { index, submitted, completed, latency, unexpected, unexpectedCount, lost, verified, corrupt };
+  return { index, submitted, completed, pushes, latency, unexpected, unexpectedCount, lost, verified, corrupt };
 }

@@ -187,7 +187,8 @@ export async function runPoint(pool: Piscina, spec: PointSpec): Promise<RunResul
     await sleep(spec.rampMs);
     throwIfFailed();
 
-    for (const ring of shared.rings) ring.guard?.resetStats();
+    // Acquisitions before the window, minus the reset's own, for the whole-run consistency figure.
+    const beforeWindow = sum(shared.rings.map((ring) => (ring.guard === null ? 0 : ring.guard.resetStats().acquisitions - 1)));
     const before = snapshot(control, topology);
     control.setPhase(MEASURE);
     await sleep(spec.runtimeMs);
@@ -207,7 +208,10 @@ export async function runPoint(pool: Piscina, spec: PointSpec): Promise<RunResul
     }
     const [vcpuResults, iothreadResults, deviceResult] = finished;
     checkConservation(vcpuResults, iothreadResults, deviceResult);
-    return result(spec, topology, before, after, vcpuResults, locks);
+    const run = result(spec, topology, before, after, vcpuResults, locks);
+    run.ringCalls = sum(vcpuResults.map((v) => v.pushes)) + sum(iothreadResults.map((t) => t.pops));
+    run.lockAcquisitionsWholeRun = beforeWindow + sum(shared.rings.map((ring) => ring.guard?.stats().acquisitions ?? 0));
+    return run;
   } catch (error) {
     control.abort();
     // Let every worker return before the pool is reused or destroyed.
@@ -294,6 +298,8 @@ function result(
     cpuSystemUs: u1.systemCPUTime - u0.systemCPUTime,
     voluntaryContextSwitches: u1.voluntaryContextSwitches - u0.voluntaryContextSwitches,
     involuntaryContextSwitches: u1.involuntaryContextSwitches - u0.involuntaryContextSwitches,
+    ringCalls: 0,
+    lockAcquisitionsWholeRun: 0,
     repeats: 1,
   };
 }

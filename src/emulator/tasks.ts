@@ -38,6 +38,8 @@ export interface VcpuResult {
   index: number;
   submitted: number;
   completed: number;
+  /** pushBatch calls on the submission ring. */
+  pushes: number;
   /** Completion latency over the measured window, ns. */
   latency: RecordableHistogram;
   /** Completions that matched no request in flight ("vcpu/seq" ids, first few). */
@@ -59,7 +61,8 @@ export interface IothreadTask extends CommonTask {
 export interface IothreadResult {
   index: number;
   moved: number;
-  batches: number;
+  /** popBatch calls on the submission rings. */
+  pops: number;
   pollHits: number;
   pollMisses: number;
 }

@@ -58,6 +58,14 @@ export interface RunResult {
   cpuSystemUs: number;
   voluntaryContextSwitches: number;
   involuntaryContextSwitches: number;
+  /**
+   * Consistency figures over the whole run (ramp and drain included):
+   * pushBatch calls by vCPUs plus popBatch calls by IO threads on the
+   * submission rings, and the acquisitions their guards counted. With a
+   * guard the two are equal, since every such call takes the lock once.
+   */
+  ringCalls: number;
+  lockAcquisitionsWholeRun: number;
   /** With --repeat N: how many runs this median stands for. */
   repeats: number;
 }

@@ -76,8 +76,12 @@ export interface Lock {
   holder(): number;
   /** The statistics block, see lock-stats.ts. */
   stats(): LockStats;
-  /** Zeroes the statistics (takes the lock to do so). */
-  resetStats(): void;
+  /**
+   * Zeroes the statistics, taking the lock to do so, and returns the figures
+   * it cleared (read under the lock, so none is lost between the read and the
+   * reset; they include this call's own acquisition).
+   */
+  resetStats(): LockStats;
   /**
    * Marks the lock as abandoned, e.g. because its holder died: every thread
    * waiting for it, now or later, stops waiting and throws LockPoisonedError.
@@ -177,11 +181,13 @@ export abstract class LockBase implements Lock {
     return this.statsBlock.read(Atomics.load(this.i32, TIMEOUTS));
   }
 
-  resetStats(): void {
+  resetStats(): LockStats {
     this.lock();
+    const cleared = this.stats();
     this.statsBlock.clear();
     Atomics.store(this.i32, TIMEOUTS, 0);
     this.unlock();
+    return cleared;
   }
 
   poison(): void {
