@@ -92,6 +92,16 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** `promise`, or null if it has not settled within `ms`; the timer never outlives the race. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Resolves when `check` is true, polling every few ms; rejects after `timeoutMs`. */
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -201,7 +211,7 @@ export async function runPoint(pool: Piscina, spec: PointSpec): Promise<RunResul
     });
     control.setPhase(STOP);
 
-    const finished = await Promise.race([all, sleep(FINISH_MS).then(() => null)]);
+    const finished = await within(all, FINISH_MS);
     if (finished === null) {
       control.abort();
       throw new RunFailure(`the run did not finish within ${FINISH_MS / 1000} s of the stop: ${stuckWorkers(control, topology)}`);
@@ -215,7 +225,7 @@ export async function runPoint(pool: Piscina, spec: PointSpec): Promise<RunResul
   } catch (error) {
     control.abort();
     // Let every worker return before the pool is reused or destroyed.
-    await Promise.race([all.catch(() => undefined), sleep(FINISH_MS)]);
+    await within(all.catch(() => undefined), FINISH_MS);
     throw failure ?? error;
   }
 }

@@ -1,0 +1,66 @@
+/**
+ * `npm run bench` and `npm run compare` as a user runs them: a real child
+ * process, its output, its result file and its exit status.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vblk-bench-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function run(script: string, args: string[], timeout = 60_000) {
+  const r = spawnSync(process.execPath, [path.join(root, 'dist/bench', script), ...args], { encoding: 'utf8', timeout, cwd: tmp });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('npm run bench', () => {
+  const json = path.join(tmp, 'run.json');
+  const svg = path.join(tmp, 'run.svg');
+
+  it('sweeps both modes, prints a table, ratios and a chart, and writes JSON and SVG', { timeout: 60_000 }, () => {
+    const r = run('bench.js', ['--jobs', '1,2', '--mode', 'both', '--runtime', '200ms', '--ramp', '100ms', '--json', json, '--svg', svg]);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/mode\s+lock\s+cpus\s+jobs/);
+    expect(r.stdout).toMatch(/mq\/sq/);
+    expect(r.stdout).toMatch(/fio jobs/);
+
+    const file = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(file.schema).toBe(1);
+    expect(Object.keys(file.machine).sort()).toEqual(['availableParallelism', 'cpuModel', 'cpus', 'node', 'platform']);
+    expect(file.runs).toHaveLength(4);
+    for (const run of file.runs) {
+      for (const key of ['mode', 'jobs', 'iodepth', 'iothreads', 'lock', 'cpus', 'iops', 'bwBytesPerSec', 'latNs', 'locks', 'submitted', 'completed']) {
+        expect(run).toHaveProperty(key);
+      }
+      expect(Object.keys(run.latNs)).toEqual(expect.arrayContaining(['p50', 'p90', 'p99', 'p999', 'max']));
+      for (const lock of run.locks) {
+        expect(Object.keys(lock).sort()).toEqual(['acquisitions', 'contentions', 'name', 'parks', 'spins', 'waitNsMax', 'waitNsTotal']);
+      }
+      expect(run.submitted).toBe(run.completed);
+    }
+    expect(file.runs.map((r: { mode: string; jobs: number }) => `${r.mode}${r.jobs}`)).toEqual(['sq1', 'sq2', 'mq1', 'mq2']);
+    expect(fs.readFileSync(svg, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+  });
+
+  it('compare matches the runs of two files', { timeout: 30_000 }, () => {
+    const copy = path.join(tmp, 'copy.json');
+    fs.copyFileSync(json, copy);
+    const r = run('compare.js', [json, copy]);
+    expect(r.status).toBe(0);
+    // Every run matches itself: ratio 1.00x on each of the four rows.
+    expect(r.stdout.match(/1\.00x/g)?.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('prints every option with --help and exits 0', () => {
+    const r = run('bench.js', ['--help']);
+    expect(r.status).toBe(0);
+    for (const option of ['--jobs', '--mode', '--lock', '--bs', '--iodepth', '--iothreads', '--runtime', '--ramp', '--cpus', '--json', '--svg', '--repeat']) {
+      expect(r.stdout).toContain(option);
+    }
+  });
+});
