@@ -1,0 +1,188 @@
+/**
+ * The worker side of `npm run bench:micro`: runs one {@link MicroTask} and posts its count.
+ * See micro-protocol.ts for the GO/STOP handshake.
+ *
+ * Even the single-thread (uncontended) figures are taken here, one worker per lock kind: every
+ * case then starts in a fresh V8 isolate, so the call sites `lock.lock()`/`lock.unlock()` see
+ * one class only (monomorphic, as in real code that uses one kind) and no case inherits the
+ * type feedback or the JIT state of the case before it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Bench } from 'tinybench';
+
+import { createLock, lockFromHandle } from '../src/sync/index.js';
+import { Ring } from '../src/ring/index.js';
+import { BareLock } from './bare-lock.js';
+import {
+  COUNTER,
+  GO,
+  GO_TIMEOUT_MS,
+  RECEIVED,
+  STOP,
+  WAIT_SLICE_MS,
+  type MicroMessage,
+  type MicroTask,
+  type MicroWorkerData,
+} from './micro-protocol.js';
+
+/** lock+unlock pairs per tinybench iteration: enough to dwarf the cost of reading the clock. */
+const PAIRS_PER_ITERATION = 1000;
+/** message-port case: the consumer wakes a waiting producer every this many messages. */
+const NOTIFY_EVERY = 256;
+
+/** A count, or a count with the worker's own rate. */
+type Done = Omit<Extract<MicroMessage, { type: 'done' }>, 'type'>;
+
+const port = parentPort;
+if (port === null) throw new Error('micro-worker.ts runs as a worker thread of bench/micro.js');
+const { task, control } = workerData as MicroWorkerData;
+
+function post(message: MicroMessage): void {
+  port!.postMessage(message);
+}
+
+/** Posts `ready` and waits for GO, for at most GO_TIMEOUT_MS. */
+function readyThenAwaitGo(): void {
+  post({ type: 'ready' });
+  const deadline = performance.now() + GO_TIMEOUT_MS;
+  while (Atomics.load(control, GO) === 0) {
+    const left = deadline - performance.now();
+    if (left <= 0) throw new Error(`no GO from the main thread within ${GO_TIMEOUT_MS} ms`);
+    Atomics.wait(control, GO, 0, left);
+  }
+}
+
+function stopped(): boolean {
+  return Atomics.load(control, STOP) !== 0;
+}
+
+/** Lock+unlock pairs per second on an uncontended lock, timed by tinybench. */
+async function uncontended(task: Extract<MicroTask, { kind: 'uncontended' }>): Promise<Done> {
+  const lock = task.lock === 'bare' ? new BareLock() : createLock(task.lock);
+  const bench = new Bench({ time: task.timeMs, warmupTime: Math.min(200, task.timeMs / 4), throws: true });
+  bench.add(task.lock, () => {
+    for (let i = 0; i < PAIRS_PER_ITERATION; i++) {
+      lock.lock();
+      lock.unlock();
+    }
+  });
+  readyThenAwaitGo();
+  await bench.run();
+  const { result, runs } = bench.tasks[0]!;
+  if (result.state !== 'completed') throw new Error(`tinybench task ended ${result.state}`);
+  // period: mean milliseconds per iteration (totalTime / runs).
+  return { ops: runs * PAIRS_PER_ITERATION, opsPerSec: (PAIRS_PER_ITERATION * 1000) / result.period };
+}
+
+/** Increments the shared counter under the lock until STOP. */
+function contended(task: Extract<MicroTask, { kind: 'contended' }>): Done {
+  const lock = lockFromHandle(task.lock);
+  readyThenAwaitGo();
+  let ops = 0;
+  while (!stopped()) {
+    lock.lock();
+    control[COUNTER] = control[COUNTER]! + 1; // plain read-modify-write: the main thread checks the total
+    lock.unlock();
+    ops++;
+  }
+  return { ops };
+}
+
+/** Pushes numbered descriptors, `batch` at a time, waiting for space when the ring is full. */
+function ringProducer(task: Extract<MicroTask, { kind: 'ring-producer' }>): Done {
+  const ring = Ring.from(task.ring);
+  const { slotWords } = ring;
+  const src = new Int32Array(task.batch * slotWords);
+  readyThenAwaitGo();
+  let pushed = 0;
+  while (!stopped()) {
+    // Descriptors are written afresh each time, as a real producer would; word 0 numbers them.
+    for (let k = 0; k < task.batch; k++) src[k * slotWords] = (pushed + k) | 0;
+    const n = ring.pushBatch(src, task.batch);
+    if (n === 0) ring.waitForSpace(WAIT_SLICE_MS);
+    pushed += n;
+  }
+  return { ops: pushed };
+}
+
+/** Pops descriptors, `batch` at a time, checking their numbers; waits for data when empty. */
+function ringConsumer(task: Extract<MicroTask, { kind: 'ring-consumer' }>): Done {
+  const ring = Ring.from(task.ring);
+  const { slotWords } = ring;
+  const dst = new Int32Array(task.batch * slotWords);
+  readyThenAwaitGo();
+  let popped = 0;
+  while (!stopped()) {
+    const n = ring.popBatch(dst, task.batch);
+    if (n === 0) {
+      ring.waitForData(WAIT_SLICE_MS);
+      continue;
+    }
+    for (let k = 0; k < n; k++) {
+      if (dst[k * slotWords] !== ((popped + k) | 0)) throw new Error(`ring: descriptor ${popped + k} out of order`);
+    }
+    popped += n;
+  }
+  return { ops: popped };
+}
+
+/** Posts one descriptor per message until STOP, then `null`; never more than `window` ahead of the consumer. */
+function portProducer(task: Extract<MicroTask, { kind: 'port-producer' }>): Done {
+  const descriptor = new Int32Array(task.slotWords);
+  readyThenAwaitGo();
+  let sent = 0;
+  while (!stopped()) {
+    // Flow control, so that the queue (and memory) stays bounded when posting outruns receiving.
+    const received = Atomics.load(control, RECEIVED);
+    if (sent - received >= task.window) {
+      Atomics.wait(control, RECEIVED, received, WAIT_SLICE_MS);
+      continue;
+    }
+    descriptor[0] = sent;
+    task.port.postMessage(descriptor); // cloned: one message per descriptor
+    sent++;
+  }
+  task.port.postMessage(null);
+  return { ops: sent };
+}
+
+/** Receives descriptors until the producer's `null`, counting those that arrived before STOP. */
+function portConsumer(task: Extract<MicroTask, { kind: 'port-consumer' }>): Promise<Done> {
+  return new Promise((resolve, reject) => {
+    let received = 0;
+    let counted = 0;
+    task.port.on('message', (descriptor: Int32Array | null) => {
+      if (descriptor === null) {
+        task.port.close(); // lets this worker's event loop end
+        resolve({ ops: counted });
+        return;
+      }
+      if (descriptor[0] !== received) reject(new Error(`message port: descriptor ${received} out of order`));
+      received++;
+      if (!stopped()) counted++;
+      Atomics.store(control, RECEIVED, received);
+      if (received % NOTIFY_EVERY === 0) Atomics.notify(control, RECEIVED);
+    });
+    // Nothing arrives before GO, so this worker need not wait for it (and must not block its event loop).
+    post({ type: 'ready' });
+  });
+}
+
+async function run(task: MicroTask): Promise<Done> {
+  switch (task.kind) {
+    case 'uncontended':
+      return uncontended(task);
+    case 'contended':
+      return contended(task);
+    case 'ring-producer':
+      return ringProducer(task);
+    case 'ring-consumer':
+      return ringConsumer(task);
+    case 'port-producer':
+      return portProducer(task);
+    case 'port-consumer':
+      return portConsumer(task);
+  }
+}
+
+post({ type: 'done', ...(await run(task)) });

@@ -1,0 +1,438 @@
+/**
+ * `npm run bench:micro`: what the building blocks cost, each measured on its own.
+ *
+ *   lock.uncontended.<bare|spin|ticket|adaptive>  lock+unlock pairs per second in one thread (tinybench)
+ *   ring.spsc.cross-thread                        8-word descriptors per second from one worker to
+ *                                                 another through an unguarded Ring, in batches of 32
+ *   message-port.cross-thread                     the same descriptors, one postMessage each
+ *   lock.contended.<kind>.t<2|4|8>                increments per second of a counter shared by t
+ *                                                 threads, each increment under the lock
+ *   lock.contended.adaptive-spin<N>.t<8|2>        the same with AdaptiveLock's spin ceiling at N
+ *                                                 (spin0: park at once), to choose the default
+ *
+ * and checks three targets (PASS/MISS): adaptive uncontended >= 0.8x bare; the ring >= 10x the
+ * message port; adaptive >= 2x spin with 8 contending threads.
+ *
+ * Every case runs in worker threads of its own (bench/micro-worker.ts), started afresh, so
+ * that no case inherits another's JIT state; see micro-protocol.ts for the handshake.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { MessageChannel, Worker, type Transferable } from 'node:worker_threads';
+
+import { runCli } from '../src/cli/run-cli.js';
+import { parseInteger } from '../src/cli/units.js';
+import { UsageError } from '../src/cli/usage-error.js';
+import { formatCount, formatDecimal, formatNs, formatPercent, formatRatio, MISSING, safeDivide } from '../src/report/format.js';
+import { renderAligned } from '../src/report/table.js';
+import { Ring } from '../src/ring/index.js';
+import { AdaptiveLock, createLock, type Lock, type LockKindName, type LockStats } from '../src/sync/index.js';
+import {
+  CONTROL_WORDS,
+  COUNTER,
+  GO,
+  STOP,
+  type MicroMessage,
+  type MicroTask,
+  type MicroWorkerData,
+  type UncontendedLock,
+} from './micro-protocol.js';
+
+const WORKER_URL = new URL('./micro-worker.js', import.meta.url);
+const DEFAULT_TIME_MS = 500;
+/** How much longer than the measured time a case may take (worker start-up, tinybench warm-up) before it is abandoned. */
+const GRACE_MS = 30_000;
+/** Descriptor size of the cross-thread cases: 8 Int32 words = 32 bytes. */
+const SLOT_WORDS = 8;
+/** Descriptors per pushBatch/popBatch in the ring case. */
+const RING_BATCH = 32;
+/** Ring slots: room for several batches, so that producer and consumer rarely wait on each other. */
+const RING_CAPACITY = 256;
+/** Messages the port producer may be ahead of its consumer. */
+const PORT_WINDOW = 2048;
+const LOCK_KINDS: readonly LockKindName[] = ['spin', 'ticket', 'adaptive'];
+const CONTENDED_THREADS = [2, 4, 8] as const;
+/**
+ * AdaptiveLock spin ceilings compared, with 8 threads (more threads than cores: spinning
+ * rarely pays) and with 2 (a holder on the other core: spinning may pay); 0 means a fixed
+ * budget of 0 (park at once).
+ */
+const SPIN_CEILINGS = [0, 64, 256, 2048] as const;
+const SPIN_CEILING_THREADS = [8, 2] as const;
+
+/** One row of the results. */
+interface CaseResult {
+  name: string;
+  opsPerSec: number;
+  /** Contended cases: the lock's statistics over the measurement. */
+  lock?: LockStats;
+}
+
+/** A benchmark case: its name and how to measure it for `timeMs`. */
+interface BenchCase {
+  name: string;
+  run(timeMs: number): Promise<Omit<CaseResult, 'name'>>;
+}
+
+/** A ratio the figures should reach. */
+interface Target {
+  numerator: string;
+  denominator: string;
+  atLeast: number;
+}
+
+const TARGETS: readonly Target[] = [
+  { numerator: 'lock.uncontended.adaptive', denominator: 'lock.uncontended.bare', atLeast: 0.8 },
+  { numerator: 'ring.spsc.cross-thread', denominator: 'message-port.cross-thread', atLeast: 10 },
+  { numerator: 'lock.contended.adaptive.t8', denominator: 'lock.contended.spin.t8', atLeast: 2 },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Running workers
+
+/** What a crew of workers reported, how long the main thread let them run, and their control words. */
+interface CrewResult {
+  done: Extract<MicroMessage, { type: 'done' }>[];
+  seconds: number;
+  control: Int32Array;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Ports in `task` that must travel in the transfer list. */
+function transferablesOf(task: MicroTask): Transferable[] {
+  return task.kind === 'port-producer' || task.kind === 'port-consumer' ? [task.port] : [];
+}
+
+/**
+ * Starts one worker per task, waits until all are ready, sets GO, lets them run for `timeMs`,
+ * sets STOP, calls `afterStop` (to wake parked workers) and collects their `done` reports.
+ * Any worker error, early exit, or a run past `timeMs + GRACE_MS` terminates them all and
+ * rejects.
+ */
+async function runCrew(tasks: readonly MicroTask[], timeMs: number, afterStop?: () => void): Promise<CrewResult> {
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+  const workers = tasks.map(
+    (task) =>
+      new Worker(WORKER_URL, { workerData: { task, control } satisfies MicroWorkerData, transferList: transferablesOf(task) }),
+  );
+  let onReady!: () => void;
+  let onDone!: (done: CrewResult['done']) => void;
+  let onFail!: (error: Error) => void;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  const finished = new Promise<CrewResult['done']>((resolve) => (onDone = resolve));
+  // Raced against every await below, so that a failing worker ends the case at once.
+  const failure = new Promise<never>((_, reject) => (onFail = reject));
+  failure.catch(() => {}); // seen by the races; not an unhandled rejection meanwhile
+
+  const done: CrewResult['done'] = [];
+  let readyCount = 0;
+  let doneCount = 0;
+  workers.forEach((worker, i) => {
+    worker.on('message', (message: MicroMessage) => {
+      if (message.type === 'ready') {
+        if (++readyCount === workers.length) onReady();
+      } else {
+        done[i] = message;
+        if (++doneCount === workers.length) onDone(done);
+      }
+    });
+    worker.on('error', onFail);
+    worker.on('exit', (code) => {
+      if (done[i] === undefined) onFail(new Error(`micro worker (${tasks[i]!.kind}) exited with code ${code} before reporting`));
+    });
+  });
+  const deadline = setTimeout(
+    () => onFail(new Error(`micro workers did not finish within ${timeMs + GRACE_MS} ms`)),
+    timeMs + GRACE_MS,
+  );
+  try {
+    await Promise.race([ready, failure]);
+    const start = performance.now();
+    Atomics.store(control, GO, 1);
+    Atomics.notify(control, GO);
+    await Promise.race([sleep(timeMs), failure]);
+    Atomics.store(control, STOP, 1);
+    const seconds = (performance.now() - start) / 1000;
+    afterStop?.();
+    return { done: await Promise.race([finished, failure]), seconds, control };
+  } finally {
+    clearTimeout(deadline);
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cases
+
+function uncontendedCase(lock: UncontendedLock): BenchCase {
+  return {
+    name: `lock.uncontended.${lock}`,
+    async run(timeMs) {
+      const { done } = await runCrew([{ kind: 'uncontended', lock, timeMs }], timeMs);
+      return { opsPerSec: done[0]!.opsPerSec! };
+    },
+  };
+}
+
+const ringCase: BenchCase = {
+  name: 'ring.spsc.cross-thread',
+  async run(timeMs) {
+    const ring = new Ring({ capacity: RING_CAPACITY, slotWords: SLOT_WORDS });
+    const tasks: MicroTask[] = [
+      { kind: 'ring-producer', ring: ring.handle, batch: RING_BATCH },
+      { kind: 'ring-consumer', ring: ring.handle, batch: RING_BATCH },
+    ];
+    const { done, seconds } = await runCrew(tasks, timeMs, () => {
+      ring.wakeProducers();
+      ring.wakeConsumers();
+    });
+    return { opsPerSec: done[1]!.ops / seconds };
+  },
+};
+
+const messagePortCase: BenchCase = {
+  name: 'message-port.cross-thread',
+  async run(timeMs) {
+    const { port1, port2 } = new MessageChannel();
+    const tasks: MicroTask[] = [
+      { kind: 'port-producer', port: port1, slotWords: SLOT_WORDS, window: PORT_WINDOW },
+      { kind: 'port-consumer', port: port2 },
+    ];
+    const { done, seconds } = await runCrew(tasks, timeMs);
+    return { opsPerSec: done[1]!.ops / seconds };
+  },
+};
+
+/** `threads` workers incrementing one counter under the lock `make()` returns. */
+function contendedCase(name: string, threads: number, make: () => Lock): BenchCase {
+  return {
+    name,
+    async run(timeMs) {
+      const lock = make();
+      const tasks: MicroTask[] = Array.from({ length: threads }, () => ({ kind: 'contended', lock: lock.handle }));
+      const { done, seconds, control } = await runCrew(tasks, timeMs);
+      const increments = done.reduce((sum, report) => sum + report.ops, 0);
+      const stats = lock.stats();
+      // Sanity checks worth their cost: the counter is not atomic, so only a working lock keeps
+      // it exact; and the statistics must have seen every acquisition.
+      if (control[COUNTER] !== increments || stats.acquisitions !== increments) {
+        throw new Error(
+          `${name}: ${increments} increments, but the counter says ${control[COUNTER]} and the lock ${stats.acquisitions} acquisitions`,
+        );
+      }
+      return { opsPerSec: increments / seconds, lock: stats };
+    },
+  };
+}
+
+/** Every case, in the order they run. */
+function allCases(): BenchCase[] {
+  const cases: BenchCase[] = (['bare', ...LOCK_KINDS] as const).map(uncontendedCase);
+  cases.push(ringCase, messagePortCase);
+  for (const kind of LOCK_KINDS) {
+    for (const threads of CONTENDED_THREADS) {
+      cases.push(contendedCase(`lock.contended.${kind}.t${threads}`, threads, () => createLock(kind)));
+    }
+  }
+  for (const threads of SPIN_CEILING_THREADS) {
+    for (const ceiling of SPIN_CEILINGS) {
+      const options = ceiling === 0 ? { spin: 0 } : { spinMax: ceiling };
+      const name = `lock.contended.adaptive-spin${ceiling}.t${threads}`;
+      cases.push(contendedCase(name, threads, () => new AdaptiveLock(options)));
+    }
+  }
+  return cases;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+
+/** The parsed command line. */
+interface MicroOptions {
+  /** --json: absolute path of the result file. */
+  json?: string;
+  /** --time: measured milliseconds per case. */
+  timeMs: number;
+  /** --filter: run only the cases whose name contains this. */
+  filter: string;
+}
+
+type MicroArgs = { help: true } | { help: false; options: MicroOptions };
+
+/** The --help text, listing the case names. */
+function helpText(names: readonly string[]): string {
+  return `usage: npm run bench:micro -- [--time MS] [--filter SUBSTRING] [--json FILE]
+
+Measures the building blocks one at a time, each case in worker threads of its own, and
+checks three target ratios (PASS/MISS). Figures are operations per second: lock+unlock
+pairs (uncontended), 32-byte descriptors delivered (cross-thread), increments of a shared
+counter made under the lock by all threads together (contended).
+
+options:
+  --time MS            measured time per case in milliseconds (default ${DEFAULT_TIME_MS})
+  --filter SUBSTRING   run only the cases whose name contains SUBSTRING
+  --json FILE          also write the results to FILE (its folder must exist)
+  -h, --help           show this help and exit
+
+cases:
+${names.map((name) => `  ${name}`).join('\n')}
+
+exit status: 0 done, 2 a bad argument, 1 any other failure
+`;
+}
+
+/** Resolves `file` against the folder `npm run` was started from, as the user typed it there. */
+function resolveFromUser(file: string): string {
+  return path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
+}
+
+/** `--json FILE`, checked before anything runs so that a long run cannot end in a failed write. */
+function jsonPath(text: string): string {
+  if (text.trim() === '') throw new UsageError('--json: the file name is empty; give one such as micro.json');
+  const resolved = resolveFromUser(text);
+  const folder = path.dirname(resolved);
+  if (fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory() !== true) {
+    throw new UsageError(`--json: folder ${JSON.stringify(path.dirname(text))} does not exist; create it or give another path`);
+  }
+  if (fs.statSync(resolved, { throwIfNoEntry: false })?.isDirectory() === true) {
+    throw new UsageError(`--json: ${JSON.stringify(text)} is a folder; give a file name in it`);
+  }
+  return resolved;
+}
+
+/** Parses argv; every mistake is a one-line {@link UsageError}. */
+function parseMicroArgs(argv: string[], names: readonly string[]): MicroArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        json: { type: 'string' },
+        time: { type: 'string' },
+        filter: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    if (argv.includes('--help') || argv.includes('-h')) return { help: true };
+    // parseArgs's messages are one line and name the option, e.g. "Unknown option '--tme'".
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}; see --help`);
+  }
+  if (values.help === true) return { help: true };
+  const timeMs = values.time === undefined ? DEFAULT_TIME_MS : parseInteger(values.time, '--time', { min: 10, max: 60_000 });
+  const filter = values.filter ?? '';
+  if (!names.some((name) => name.includes(filter))) {
+    throw new UsageError(`--filter: ${JSON.stringify(filter)} matches no case; see --help for their names`);
+  }
+  return { help: false, options: { json: values.json === undefined ? undefined : jsonPath(values.json), timeMs, filter } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+/** A lock figure per acquisition; NaN (printed as MISSING) for the cases without a lock. */
+function perAcquisition(result: CaseResult, figure: 'contentions' | 'spins' | 'parks'): number {
+  return result.lock === undefined ? Number.NaN : safeDivide(result.lock[figure], result.lock.acquisitions);
+}
+
+/** The results as an aligned text table. */
+function renderResults(results: readonly CaseResult[]): string {
+  return renderAligned(
+    ['case', 'ops/s', 'ns/op', 'contended', 'spins/acq', 'parks/acq'],
+    results.map((result) => [
+      result.name,
+      formatCount(result.opsPerSec),
+      formatNs(1e9 / result.opsPerSec),
+      result.lock === undefined ? MISSING : formatPercent(perAcquisition(result, 'contentions')),
+      formatDecimal(perAcquisition(result, 'spins'), 1),
+      formatDecimal(perAcquisition(result, 'parks'), 3),
+    ]),
+    ['left', 'right', 'right', 'right', 'right', 'right'],
+  );
+}
+
+/** A target checked against the results. */
+interface TargetOutcome extends Target {
+  ratio: number;
+  pass: boolean;
+}
+
+/** The targets whose two cases both ran (--filter may have skipped some). */
+function checkTargets(results: readonly CaseResult[]): TargetOutcome[] {
+  const rate = new Map(results.map((result) => [result.name, result.opsPerSec]));
+  return TARGETS.flatMap((target) => {
+    const numerator = rate.get(target.numerator);
+    const denominator = rate.get(target.denominator);
+    if (numerator === undefined || denominator === undefined) return [];
+    const ratio = safeDivide(numerator, denominator);
+    return [{ ...target, ratio, pass: ratio >= target.atLeast }];
+  });
+}
+
+/** One PASS/MISS line per target, or nothing when no target could be checked. */
+function renderTargets(outcomes: readonly TargetOutcome[]): string {
+  if (outcomes.length === 0) return '';
+  const lines = outcomes.map(
+    (o) => `  ${o.pass ? 'PASS' : 'MISS'}  ${o.numerator} / ${o.denominator} = ${formatRatio(o.ratio)} (target >= ${o.atLeast}x)`,
+  );
+  return `\ntargets:\n${lines.join('\n')}\n`;
+}
+
+/** The machine a result file was measured on. */
+interface MachineInfo {
+  cpus: number;
+  availableParallelism: number;
+  model: string;
+  node: string;
+  platform: string;
+  /** 1, 5 and 15 minute load averages at the start: how busy the machine was with other work. */
+  loadavg: number[];
+}
+
+function machineInfo(): MachineInfo {
+  return {
+    cpus: os.cpus().length,
+    availableParallelism: os.availableParallelism(),
+    model: os.cpus()[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    loadavg: os.loadavg(),
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const cases = allCases();
+  const names = cases.map((c) => c.name);
+  const args = parseMicroArgs(argv, names);
+  if (args.help) {
+    process.stdout.write(helpText(names));
+    return 0;
+  }
+  const { timeMs, filter, json } = args.options;
+  const selected = cases.filter((c) => c.name.includes(filter));
+  const machine = machineInfo();
+  process.stdout.write(
+    `bench:micro: ${selected.length} cases, ${timeMs} ms each; ${machine.model}, ${machine.availableParallelism} cpus, node ${machine.node}\n`,
+  );
+  const results: CaseResult[] = [];
+  for (const benchCase of selected) {
+    results.push({ name: benchCase.name, ...(await benchCase.run(timeMs)) });
+    process.stderr.write('.');
+  }
+  process.stderr.write('\n');
+  const targets = checkTargets(results);
+  process.stdout.write(`\n${renderResults(results)}${renderTargets(targets)}`);
+  if (json !== undefined) {
+    const file = { schema: 1, machine, options: { timeMs, filter }, results, targets };
+    fs.writeFileSync(json, `${JSON.stringify(file, null, 2)}\n`);
+    process.stdout.write(`\nwrote ${json}\n`);
+  }
+  return 0;
+}
+
+await runCli(main);

@@ -1,0 +1,351 @@
+/**
+ * Ring: FIFO order, full and empty, batches, the 2^32 index wrap, staying inside its region,
+ * shape checks, guard statistics, and delivery between worker threads (many producers and
+ * consumers on a guarded ring; one of each on an unguarded one).
+ *
+ * Tests the compiled output: run `npx tsc -p tsconfig.json` first. No test asserts on speed.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { lockBytes, Ring, type LockKindName } from '../dist/src/index.js';
+import { mulberry32, randomInt } from './helpers/mulberry32.mjs';
+import { eventually, fixtureWorker, runWorkers, startWorker, terminateAllWorkers } from './helpers/workers.js';
+import { CONTROL_WORDS, STOP, writeItem } from './fixtures/ring-items.mjs';
+
+const LOCK_KINDS: readonly LockKindName[] = ['spin', 'ticket', 'adaptive'];
+const GUARDS: readonly (LockKindName | null)[] = [null, ...LOCK_KINDS];
+/** vitest timeout of every test that starts workers (the helper terminates them sooner). */
+const WORKER_TEST_MS = 30_000;
+/** Just below 2^32: a ring starting here crosses the index wrap after a few items. */
+const NEAR_WRAP = 2 ** 32 - 5;
+
+/** Descriptor number `seq`: `slotWords` words, each telling seq and its position apart. */
+function descriptor(seq: number, slotWords: number): Int32Array {
+  return Int32Array.from({ length: slotWords }, (_, j) => seq * 1000 + j);
+}
+
+/** Descriptors first .. first+count-1, end to end, as pushBatch takes them. */
+function descriptors(first: number, count: number, slotWords: number): Int32Array {
+  const out = new Int32Array(count * slotWords);
+  for (let k = 0; k < count; k++) out.set(descriptor(first + k, slotWords), k * slotWords);
+  return out;
+}
+
+afterEach(terminateAllWorkers);
+
+/**
+ * Pushes and pops `total` descriptors through `ring` in batches of random size (up to two more
+ * than the capacity, to hit partial counts), checking every count, every descriptor and the
+ * size, fullness and emptiness after every call against a model of what the ring should hold.
+ * Returns how many calls it made (each takes the guard once).
+ */
+function exercise(ring: Ring, random: () => number, total: number): number {
+  const { capacity, slotWords } = ring;
+  const dst = new Int32Array((capacity + 2) * slotWords);
+  let pushed = 0;
+  let popped = 0;
+  let calls = 0;
+  while (popped < total) {
+    const want = randomInt(random, 1, capacity + 2);
+    if (pushed < total && random() < 0.55) {
+      const count = Math.min(want, total - pushed);
+      const n = ring.pushBatch(descriptors(pushed, count, slotWords), count);
+      expect(n).toBe(Math.min(count, capacity - (pushed - popped)));
+      pushed += n;
+    } else {
+      const n = ring.popBatch(dst, want);
+      expect(n).toBe(Math.min(want, pushed - popped));
+      expect(dst.subarray(0, n * slotWords)).toEqual(descriptors(popped, n, slotWords));
+      popped += n;
+    }
+    calls++;
+    expect(ring.size()).toBe(pushed - popped);
+    expect(ring.isFull()).toBe(pushed - popped === capacity);
+    expect(ring.isEmpty()).toBe(pushed === popped);
+  }
+  return calls;
+}
+
+describe('Ring in one thread', () => {
+  it('pops descriptors in the order they were pushed', () => {
+    const ring = new Ring({ capacity: 8, slotWords: 3 });
+    for (let seq = 0; seq < 5; seq++) expect(ring.push(descriptor(seq, 3))).toBe(true);
+    expect(ring.size()).toBe(5);
+    const out = new Int32Array(3);
+    for (let seq = 0; seq < 5; seq++) {
+      expect(ring.pop(out)).toBe(true);
+      expect(out).toEqual(descriptor(seq, 3));
+    }
+    expect(ring.isEmpty()).toBe(true);
+  });
+
+  it('reports full and empty, refuses a push when full and a pop when empty', () => {
+    const ring = new Ring({ capacity: 4, slotWords: 2 });
+    expect(ring.isEmpty()).toBe(true);
+    expect(ring.isFull()).toBe(false);
+    const out = Int32Array.of(-7, -7);
+    expect(ring.pop(out)).toBe(false);
+    expect(out).toEqual(Int32Array.of(-7, -7)); // a failed pop writes nothing
+
+    for (let seq = 0; seq < 4; seq++) expect(ring.push(descriptor(seq, 2))).toBe(true);
+    expect(ring.isFull()).toBe(true);
+    expect(ring.size()).toBe(4);
+    expect(ring.push(descriptor(99, 2))).toBe(false);
+    expect(ring.size()).toBe(4);
+
+    expect(ring.pop(out)).toBe(true);
+    expect(ring.isFull()).toBe(false);
+    expect(ring.push(descriptor(4, 2))).toBe(true);
+    for (let seq = 1; seq <= 4; seq++) {
+      expect(ring.pop(out)).toBe(true);
+      expect(out).toEqual(descriptor(seq, 2));
+    }
+    expect(ring.pop(out)).toBe(false);
+    expect(ring.isEmpty()).toBe(true);
+  });
+
+  it('works with a capacity of one', () => {
+    const ring = new Ring({ capacity: 1, slotWords: 1, initialIndex: NEAR_WRAP });
+    const out = new Int32Array(1);
+    for (let seq = 0; seq < 10; seq++) {
+      expect(ring.push([seq])).toBe(true);
+      expect(ring.isFull()).toBe(true);
+      expect(ring.push([seq])).toBe(false);
+      expect(ring.pop(out)).toBe(true);
+      expect(out[0]).toBe(seq);
+    }
+  });
+
+  it('moves batches, partly when the ring fills or empties', () => {
+    const ring = new Ring({ capacity: 8, slotWords: 2 });
+    expect(ring.pushBatch(descriptors(0, 10, 2), 10)).toBe(8); // room for 8 only
+    const dst = new Int32Array(20 * 2);
+    expect(ring.popBatch(dst, 3)).toBe(3);
+    expect(dst.subarray(0, 6)).toEqual(descriptors(0, 3, 2));
+    expect(ring.pushBatch(descriptors(8, 5, 2))).toBe(3); // count defaults to what src holds
+    expect(ring.popBatch(dst)).toBe(8); // max defaults to what dst holds
+    expect(dst.subarray(0, 16)).toEqual(descriptors(3, 8, 2));
+    expect(ring.popBatch(dst)).toBe(0);
+    expect(ring.pushBatch(descriptors(0, 2, 2), 0)).toBe(0);
+    expect(ring.isEmpty()).toBe(true);
+  });
+
+  it.each(GUARDS)('keeps FIFO order across the 2^32 index wrap (guard %s)', (guard) => {
+    const ring = new Ring({ capacity: 8, slotWords: 3, guard, initialIndex: NEAR_WRAP });
+    exercise(ring, mulberry32(0xc0ffee), 600);
+  });
+
+  it.each(GUARDS)('writes nothing outside its region of a bigger buffer (guard %s)', (guard) => {
+    const shape = { capacity: 16, slotWords: 5, guard };
+    const byteOffset = 192;
+    const bytes = Ring.byteLength(shape);
+    const buffer = new SharedArrayBuffer(byteOffset + bytes + 256);
+    const words = new Int32Array(buffer);
+    const canary = (i: number): number => (0x5ca1ab1e ^ Math.imul(i, 0x9e3779b1)) | 0;
+    for (let i = 0; i < words.length; i++) words[i] = canary(i);
+
+    const ring = new Ring({ ...shape, buffer, byteOffset, initialIndex: 2 ** 32 - 7 });
+    exercise(ring, mulberry32(7), 2000);
+    ring.waitForData(0); // the doorbells are inside the region too
+    ring.wakeConsumers();
+    ring.wakeProducers();
+
+    const first = byteOffset / 4;
+    const end = (byteOffset + bytes) / 4;
+    const trampled: number[] = [];
+    for (let i = 0; i < words.length; i++) {
+      if ((i < first || i >= end) && words[i] !== canary(i)) trampled.push(i * 4);
+    }
+    expect(trampled).toEqual([]);
+  });
+
+  it('shares its contents with a view opened from its handle', () => {
+    const ring = new Ring({ capacity: 4, slotWords: 2, guard: 'adaptive' });
+    const view = Ring.from(structuredClone(ring.handle));
+    expect(view).toMatchObject({ capacity: 4, slotWords: 2 });
+    expect(view.guard?.kind).toBe('adaptive');
+    ring.push(descriptor(1, 2));
+    const out = new Int32Array(2);
+    expect(view.pop(out)).toBe(true);
+    expect(out).toEqual(descriptor(1, 2));
+    expect(ring.isEmpty()).toBe(true);
+    expect(view.lockStats()?.acquisitions).toBe(2);
+  });
+
+  it('computes its byte length from its shape, and fits in exactly that many bytes', () => {
+    const base = Ring.byteLength({ capacity: 4, slotWords: 8 });
+    expect(Ring.byteLength({ capacity: 8, slotWords: 8 }) - base).toBe(4 * 8 * 4);
+    expect(Ring.byteLength({ capacity: 4, slotWords: 16 }) - base).toBe(4 * 8 * 4);
+    for (const guard of LOCK_KINDS) {
+      expect(Ring.byteLength({ capacity: 4, slotWords: 8, guard }) - base).toBeGreaterThanOrEqual(lockBytes(guard));
+    }
+    for (const shape of [
+      { capacity: 1, slotWords: 1 },
+      { capacity: 16, slotWords: 3, guard: 'ticket' as const },
+    ]) {
+      const buffer = new SharedArrayBuffer(64 + Ring.byteLength(shape));
+      expect(() => new Ring({ ...shape, buffer, byteOffset: 64 })).not.toThrow();
+      expect(() => new Ring({ ...shape, buffer, byteOffset: 72 })).toThrow(RangeError); // 8 bytes short
+    }
+  });
+
+  it('rejects bad shapes, regions, indices and handles', () => {
+    for (const capacity of [0, 3, 6, -4, 2.5, 2 ** 31]) {
+      expect(() => Ring.byteLength({ capacity, slotWords: 1 })).toThrow(RangeError);
+      expect(() => new Ring({ capacity, slotWords: 1 })).toThrow(RangeError);
+    }
+    for (const slotWords of [0, -1, 1.5]) {
+      expect(() => new Ring({ capacity: 4, slotWords })).toThrow(RangeError);
+    }
+    expect(() => new Ring({ capacity: 4, slotWords: 1, guard: 'mutex' as LockKindName })).toThrow(TypeError);
+    for (const initialIndex of [-1, 2 ** 32, 1.5]) {
+      expect(() => new Ring({ capacity: 4, slotWords: 1, initialIndex })).toThrow(RangeError);
+    }
+    const shape = { capacity: 4, slotWords: 1 };
+    const bytes = Ring.byteLength(shape);
+    expect(() => new Ring({ ...shape, buffer: new SharedArrayBuffer(bytes + 64), byteOffset: 4 })).toThrow(RangeError);
+    expect(() => new Ring({ ...shape, buffer: new ArrayBuffer(bytes) as unknown as SharedArrayBuffer })).toThrow(TypeError);
+
+    expect(() => Ring.from({ kind: 'spin-lock' } as never)).toThrow(TypeError);
+    expect(() => Ring.from({ kind: 'ring', buffer: new SharedArrayBuffer(bytes), byteOffset: 0 })).toThrow(TypeError);
+    const ring = new Ring(shape);
+    expect(() => ring.waitForData(-1)).toThrow(RangeError);
+    expect(() => ring.waitForSpace(-1)).toThrow(RangeError);
+    expect(ring.waitForData(1)).toBe(false); // empty: times out
+    expect(ring.waitForSpace(1)).toBe(true);
+  });
+
+  it.each(LOCK_KINDS)('takes its %s guard once per push, pop and batch call, successful or not', (guard) => {
+    const ring = new Ring({ capacity: 4, slotWords: 2, guard });
+    expect(ring.guard?.kind).toBe(guard);
+    let calls = exercise(ring, mulberry32(3), 100);
+    const out = new Int32Array(2);
+    expect(ring.pop(out)).toBe(false);
+    for (let seq = 0; seq < 5; seq++) ring.push(descriptor(seq, 2)); // the fifth fails: full
+    expect(ring.popBatch(new Int32Array(4))).toBe(2);
+    calls += 7;
+    const stats = ring.lockStats()!;
+    expect(stats).toMatchObject({ acquisitions: calls, contentions: 0, timeouts: 0 });
+    expect(ring.guard?.holder()).toBe(-1);
+  });
+
+  it('has no guard and no lock statistics when unguarded', () => {
+    const ring = new Ring({ capacity: 4, slotWords: 2 });
+    expect(ring.guard).toBeNull();
+    expect(ring.lockStats()).toBeNull();
+  });
+});
+
+/** What ring-producer.mjs posts. */
+interface ProducerResult {
+  spaceWaits: number;
+}
+
+/** What ring-consumer.mjs posts. */
+interface ConsumerResult {
+  /** seqs[p]: producer p's sequence numbers in the order this consumer popped them. */
+  seqs: number[][];
+  dataWaits: number;
+}
+
+interface PipelineOptions {
+  guard: LockKindName | null;
+  producers: number;
+  consumers: number;
+  perProducer: number;
+  capacity: number;
+  slotWords: number;
+  maxBatch: number;
+  /** Make the producer wait for space and the consumer wait for data at least once each. */
+  forceWaits: boolean;
+}
+
+const PRODUCER = fixtureWorker('ring-producer.mjs');
+const CONSUMER = fixtureWorker('ring-consumer.mjs');
+
+/**
+ * Runs producer and consumer workers over one ring until every item is through; then pushes the
+ * stop item (which each consumer passes on) and collects what every worker reports.
+ */
+async function runPipeline(options: PipelineOptions): Promise<{ producers: ProducerResult[]; consumers: ConsumerResult[] }> {
+  const { guard, producers, consumers, perProducer, capacity, slotWords, maxBatch, forceWaits } = options;
+  const ring = new Ring({ capacity, slotWords, guard, initialIndex: NEAR_WRAP });
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+  const common = { ring: ring.handle, maxBatch, control, forceWaits };
+  const consumerRuns = Array.from({ length: consumers }, (_, c) =>
+    startWorker<ConsumerResult>(CONSUMER, { ...common, producers, seed: 1000 + c }),
+  );
+  const producerResults = await runWorkers<ProducerResult>(
+    PRODUCER,
+    Array.from({ length: producers }, (_, p) => ({ ...common, producer: p, count: perProducer, seed: 1 + p })),
+  );
+  // Every producer has finished, so the stop item is the last item pushed (and this thread,
+  // now the only producer, may push into an unguarded ring too).
+  const stop = new Int32Array(slotWords);
+  writeItem(stop, 0, slotWords, STOP, 0);
+  await eventually(() => ring.push(stop), 'room in the ring for the stop item');
+  const consumerResults = await Promise.all(consumerRuns.map((run) => run.result));
+  expect(ring.size()).toBe(1); // only the stop item, passed on by the last consumer
+  return { producers: producerResults, consumers: consumerResults };
+}
+
+/** Every producer's items arrived exactly once, and each consumer got each producer's in order. */
+function expectEachItemOnceInOrder(results: ConsumerResult[], producers: number, perProducer: number): void {
+  for (let p = 0; p < producers; p++) {
+    for (const [c, { seqs }] of results.entries()) {
+      const mine = seqs[p]!;
+      const outOfOrder = mine.findIndex((seq, i) => i > 0 && seq <= mine[i - 1]!);
+      expect(outOfOrder, `consumer ${c}, producer ${p}: ${mine[outOfOrder - 1]} then ${mine[outOfOrder]}`).toBe(-1);
+    }
+    const all = results.flatMap(({ seqs }) => seqs[p]!).sort((a, b) => a - b);
+    expect(all, `producer ${p}`).toEqual(Array.from({ length: perProducer }, (_, i) => i));
+  }
+}
+
+describe.each(LOCK_KINDS)('a ring guarded by a %s lock, across workers', (guard) => {
+  it.each([1, 2])(
+    'delivers every item of 8 producers exactly once, in each producer’s order, to %i consumer(s)',
+    async (consumers) => {
+      const producers = 8;
+      const perProducer = 1500;
+      const { consumers: results } = await runPipeline({
+        guard,
+        producers,
+        consumers,
+        perProducer,
+        capacity: 16,
+        slotWords: 4,
+        maxBatch: 6,
+        forceWaits: false,
+      });
+      expectEachItemOnceInOrder(results, producers, perProducer);
+    },
+    WORKER_TEST_MS,
+  );
+});
+
+describe('an unguarded ring across two workers', () => {
+  it(
+    'delivers every 32-byte descriptor exactly once and in order, blocking when full and when empty',
+    async () => {
+      const count = 20_000;
+      const {
+        producers: [producer],
+        consumers: [consumer],
+      } = await runPipeline({
+        guard: null,
+        producers: 1,
+        consumers: 1,
+        perProducer: count,
+        capacity: 4, // small, so that both sides wait often
+        slotWords: 8,
+        maxBatch: 6,
+        forceWaits: true,
+      });
+      expect(consumer!.seqs[0]).toEqual(Array.from({ length: count }, (_, i) => i));
+      expect(producer!.spaceWaits).toBeGreaterThan(0);
+      expect(consumer!.dataWaits).toBeGreaterThan(0);
+    },
+    WORKER_TEST_MS,
+  );
+});
