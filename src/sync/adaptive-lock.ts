@@ -25,9 +25,8 @@
  * wake-up is lost.
  */
 import type { Region } from './region.js';
-import { checkTimeout } from './region.js';
 import { nowNs } from './lock-stats.js';
-import { attach, BASE_BYTES, LockBase, SLEEPERS, STATE, type LockHandle } from './lock-base.js';
+import { attach, BASE_BYTES, CasLock, LockBase, SLEEPERS, STATE, type LockHandle } from './lock-base.js';
 import { adaptSpinBudget, checkSpinOption, currentSpinBudget, initSpinBudget } from './spin-budget.js';
 
 const MAGIC_ADAPTIVE = 0x41445054; // "ADPT"
@@ -42,7 +41,7 @@ export interface AdaptiveLockOptions extends Partial<Region> {
   spin?: number;
 }
 
-export class AdaptiveLock extends LockBase {
+export class AdaptiveLock extends CasLock {
   /** Bytes an AdaptiveLock needs in a SharedArrayBuffer. */
   static readonly BYTES = BASE_BYTES;
   /**
@@ -69,22 +68,7 @@ export class AdaptiveLock extends LockBase {
     return attach(() => new AdaptiveLock(h));
   }
 
-  lock(timeoutMs?: number): boolean {
-    const timeout = timeoutMs === undefined ? Infinity : checkTimeout('AdaptiveLock.lock', timeoutMs);
-    if (Atomics.compareExchange(this.i32, STATE, 0, 1) === 0) {
-      this.acquiredUncontended();
-      return true;
-    }
-    return this.lockSlow(timeout);
-  }
-
-  tryLock(): boolean {
-    if (Atomics.compareExchange(this.i32, STATE, 0, 1) !== 0) return false;
-    this.acquiredUncontended();
-    return true;
-  }
-
-  private lockSlow(timeoutMs: number): boolean {
+  protected lockSlow(timeoutMs: number): boolean {
     const i32 = this.i32;
     const start = nowNs();
     const budget = currentSpinBudget(i32);

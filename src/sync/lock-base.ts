@@ -23,7 +23,7 @@
  * operations publish it. Readers that do not hold the lock use Atomics.load
  * and get a value that is at worst a moment old, which is all diagnostics need.
  */
-import { claimRegion, checkHandle, CACHE_LINE, type Region } from './region.js';
+import { claimRegion, checkHandle, checkTimeout, CACHE_LINE, type Region } from './region.js';
 import { LockStatsBlock, STATS_BYTES, type LockStats } from './lock-stats.js';
 import { CURRENT_THREAD_ID, NO_HOLDER, holderToThreadId } from './thread-id.js';
 
@@ -82,6 +82,12 @@ export interface Lock {
    * reset; they include this call's own acquisition).
    */
   resetStats(): LockStats;
+  /**
+   * resetStats() that waits at most `timeoutMs` for the lock: returns null
+   * when it could not take the lock in time. For a caller that must not
+   * block for long (the main thread, which also watches for stuck holders).
+   */
+  tryResetStats(timeoutMs: number): LockStats | null;
   /**
    * Marks the lock as abandoned, e.g. because its holder died: every thread
    * waiting for it, now or later, stops waiting and throws LockPoisonedError.
@@ -182,7 +188,11 @@ export abstract class LockBase implements Lock {
   }
 
   resetStats(): LockStats {
-    this.lock();
+    return this.tryResetStats(Infinity)!;
+  }
+
+  tryResetStats(timeoutMs: number): LockStats | null {
+    if (!this.lock(timeoutMs)) return null;
     const cleared = this.stats();
     this.statsBlock.clear();
     Atomics.store(this.i32, TIMEOUTS, 0);
@@ -228,4 +238,28 @@ export abstract class LockBase implements Lock {
   protected countTimeout(): void {
     Atomics.add(this.i32, TIMEOUTS, 1);
   }
+}
+
+/**
+ * The fast path shared by the locks whose word is 0 when free (SpinLock,
+ * AdaptiveLock): one compare-and-swap 0 -> 1; waiting is the kind's own.
+ */
+export abstract class CasLock extends LockBase {
+  lock(timeoutMs?: number): boolean {
+    const timeout = timeoutMs === undefined ? Infinity : checkTimeout(`${this.constructor.name}.lock`, timeoutMs);
+    if (Atomics.compareExchange(this.i32, STATE, 0, 1) === 0) {
+      this.acquiredUncontended();
+      return true;
+    }
+    return this.lockSlow(timeout);
+  }
+
+  tryLock(): boolean {
+    if (Atomics.compareExchange(this.i32, STATE, 0, 1) !== 0) return false;
+    this.acquiredUncontended();
+    return true;
+  }
+
+  /** Waits for the lock after the first compare-and-swap failed; false on timeout. */
+  protected abstract lockSlow(timeoutMs: number): boolean;
 }

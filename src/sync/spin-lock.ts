@@ -16,9 +16,8 @@
  * Lock word (STATE, see lock-base.ts): 0 = free, 1 = held.
  */
 import type { Region } from './region.js';
-import { checkTimeout } from './region.js';
 import { nowNs } from './lock-stats.js';
-import { attach, BASE_BYTES, LockBase, STATE, type LockHandle } from './lock-base.js';
+import { attach, BASE_BYTES, CasLock, LockBase, STATE, type LockHandle } from './lock-base.js';
 
 const MAGIC_SPIN = 0x5350494e; // "SPIN"
 /** Longest backoff, in reads of the lock word. */
@@ -26,7 +25,7 @@ const MAX_BACKOFF = 1024;
 /** Reads of the lock word between two looks at the clock and the poison word. */
 const CLOCK_EVERY = 256;
 
-export class SpinLock extends LockBase {
+export class SpinLock extends CasLock {
   /** Bytes a SpinLock needs in a SharedArrayBuffer. */
   static readonly BYTES = BASE_BYTES;
   readonly kind = 'spin' as const;
@@ -42,22 +41,7 @@ export class SpinLock extends LockBase {
     return attach(() => new SpinLock(h));
   }
 
-  lock(timeoutMs?: number): boolean {
-    const timeout = timeoutMs === undefined ? Infinity : checkTimeout('SpinLock.lock', timeoutMs);
-    if (Atomics.compareExchange(this.i32, STATE, 0, 1) === 0) {
-      this.acquiredUncontended();
-      return true;
-    }
-    return this.lockSlow(timeout);
-  }
-
-  tryLock(): boolean {
-    if (Atomics.compareExchange(this.i32, STATE, 0, 1) !== 0) return false;
-    this.acquiredUncontended();
-    return true;
-  }
-
-  private lockSlow(timeoutMs: number): boolean {
+  protected lockSlow(timeoutMs: number): boolean {
     const i32 = this.i32;
     const start = nowNs();
     const deadline = start + timeoutMs * 1e6;
