@@ -18,13 +18,14 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MessageChannel, Worker, type Transferable } from 'node:worker_threads';
 
 import { runCli } from '../src/cli/run-cli.js';
 import { parseInteger } from '../src/cli/units.js';
 import { UsageError } from '../src/cli/usage-error.js';
+import { outputFile, translateParseError } from '../src/cli/common-args.js';
+import { machineInfo } from '../src/report/machine.js';
 import { formatCount, formatDecimal, formatNs, formatPercent, formatRatio, MISSING, safeDivide } from '../src/report/format.js';
 import { renderAligned } from '../src/report/table.js';
 import { Ring } from '../src/ring/index.js';
@@ -284,25 +285,6 @@ exit status: 0 done, 2 a bad argument, 1 any other failure
 `;
 }
 
-/** Resolves `file` against the folder `npm run` was started from, as the user typed it there. */
-function resolveFromUser(file: string): string {
-  return path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
-}
-
-/** `--json FILE`, checked before anything runs so that a long run cannot end in a failed write. */
-function jsonPath(text: string): string {
-  if (text.trim() === '') throw new UsageError('--json: the file name is empty; give one such as micro.json');
-  const resolved = resolveFromUser(text);
-  const folder = path.dirname(resolved);
-  if (fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory() !== true) {
-    throw new UsageError(`--json: folder ${JSON.stringify(path.dirname(text))} does not exist; create it or give another path`);
-  }
-  if (fs.statSync(resolved, { throwIfNoEntry: false })?.isDirectory() === true) {
-    throw new UsageError(`--json: ${JSON.stringify(text)} is a folder; give a file name in it`);
-  }
-  return resolved;
-}
-
 /** Parses argv; every mistake is a one-line {@link UsageError}. */
 function parseMicroArgs(argv: string[], names: readonly string[]): MicroArgs {
   let values;
@@ -320,8 +302,7 @@ function parseMicroArgs(argv: string[], names: readonly string[]): MicroArgs {
     }));
   } catch (error) {
     if (argv.includes('--help') || argv.includes('-h')) return { help: true };
-    // parseArgs's messages are one line and name the option, e.g. "Unknown option '--tme'".
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}; see --help`);
+    throw translateParseError(error, argv, ['json', 'time', 'filter', 'help']);
   }
   if (values.help === true) return { help: true };
   const timeMs = values.time === undefined ? DEFAULT_TIME_MS : parseInteger(values.time, '--time', { min: 10, max: 60_000 });
@@ -329,7 +310,7 @@ function parseMicroArgs(argv: string[], names: readonly string[]): MicroArgs {
   if (!names.some((name) => name.includes(filter))) {
     throw new UsageError(`--filter: ${JSON.stringify(filter)} matches no case; see --help for their names`);
   }
-  return { help: false, options: { json: values.json === undefined ? undefined : jsonPath(values.json), timeMs, filter } };
+  return { help: false, options: { json: values.json === undefined ? undefined : outputFile(values.json, '--json', process.env.INIT_CWD ?? process.cwd()), timeMs, filter } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -384,27 +365,6 @@ function renderTargets(outcomes: readonly TargetOutcome[]): string {
 }
 
 /** The machine a result file was measured on. */
-interface MachineInfo {
-  cpus: number;
-  availableParallelism: number;
-  model: string;
-  node: string;
-  platform: string;
-  /** 1, 5 and 15 minute load averages at the start: how busy the machine was with other work. */
-  loadavg: number[];
-}
-
-function machineInfo(): MachineInfo {
-  return {
-    cpus: os.cpus().length,
-    availableParallelism: os.availableParallelism(),
-    model: os.cpus()[0]?.model.trim() ?? 'unknown',
-    node: process.version,
-    platform: `${process.platform}-${process.arch}`,
-    loadavg: os.loadavg(),
-  };
-}
-
 async function main(argv: string[]): Promise<number> {
   const cases = allCases();
   const names = cases.map((c) => c.name);
@@ -415,9 +375,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const { timeMs, filter, json } = args.options;
   const selected = cases.filter((c) => c.name.includes(filter));
-  const machine = machineInfo();
+  const machine = { ...machineInfo(), loadavg: os.loadavg() };
   process.stdout.write(
-    `bench:micro: ${selected.length} cases, ${timeMs} ms each; ${machine.model}, ${machine.availableParallelism} cpus, node ${machine.node}\n`,
+    `bench:micro: ${selected.length} cases, ${timeMs} ms each; ${machine.cpuModel}, ${machine.availableParallelism} cpus, node ${machine.node}\n`,
   );
   const results: CaseResult[] = [];
   for (const benchCase of selected) {

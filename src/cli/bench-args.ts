@@ -4,8 +4,6 @@
  * One table, {@link SPECS}, drives the parser and the help text. Defaults are written there as
  * the user would type them and go through the same parsers and checks as typed values.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { LIMITS, LOCK_KINDS, MODES, type BenchOptions } from '../emulator/options.js';
@@ -21,6 +19,7 @@ import {
   type IntBounds,
 } from './units.js';
 import { UsageError } from './usage-error.js';
+import { outputFile, translateParseError } from './common-args.js';
 
 /** What {@link parseBenchArgs} needs to know about the machine it runs on. */
 export interface BenchEnv {
@@ -222,42 +221,8 @@ function readArgv(argv: readonly string[]): Values {
     return parseArgs({ args: argv, options: PARSE_CONFIG, strict: true, allowPositionals: false }).values;
   } catch (error) {
     if (argv.includes('--help') || argv.includes('-h')) return { help: true };
-    throw translateParseError(error, argv);
+    throw translateParseError(error, argv, OPTION_NAMES);
   }
-}
-
-/** A one-line {@link UsageError} for an error of `util.parseArgs`; other errors are returned as they are. */
-function translateParseError(error: unknown, argv: readonly string[]): unknown {
-  if (!(error instanceof Error)) return error;
-  const code = (error as NodeJS.ErrnoException).code ?? '';
-  if (!code.startsWith('ERR_PARSE_ARGS_')) return error;
-  const named = /'([^']*)'/.exec(error.message)?.[1] ?? '';
-
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    const bare = named.replace(/^-+/, '').split('=')[0] ?? '';
-    const near = bare === '' ? [] : OPTION_NAMES.filter((name) => name.startsWith(bare) || bare.startsWith(name));
-    const guess = near.length === 1 && near[0] !== undefined ? `did you mean ${flag(near[0])}? ` : '';
-    return new UsageError(`unknown option ${named}; ${guess}see --help`);
-  }
-  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-    return new UsageError(`unexpected argument ${quote(named)}: options start with --; see --help`);
-  }
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    const option = named.split(' ')[0] ?? named;
-    if (error.message.includes('does not take an argument')) {
-      return new UsageError(`${option} takes no value; see --help`);
-    }
-    if (error.message.includes('ambiguous')) {
-      // `--runtime -1s`: parseArgs will not take a value that starts with a dash.
-      const index = argv.findIndex((arg, i) => arg === option && argv[i + 1]?.startsWith('-'));
-      const next = index < 0 ? undefined : argv[index + 1];
-      if (next !== undefined && !next.startsWith('--')) {
-        return new UsageError(`${option}: ${quote(next)} starts with "-"; write ${option}=${next} to give it as the value`);
-      }
-    }
-    return new UsageError(`${option} needs a value; see --help`);
-  }
-  return new UsageError(`${error.message.split('\n')[0] ?? error.message}; see --help`);
 }
 
 /** A duration in ms that must be above zero (`--runtime`, `--ramp`, `--watchdog`). */
@@ -284,26 +249,6 @@ function parseDeviceSize(text: string, bs: number): number {
   if (bytes < bs) throw usageError('--size', quote(text), `is smaller than --bs ${formatSize(bs)}`, hint);
   if (bytes % bs !== 0) throw usageError('--size', quote(text), `is not a multiple of --bs ${formatSize(bs)}`, hint);
   return bytes;
-}
-
-/**
- * `--json`/`--svg`: resolves the path against `cwd` and checks that its folder exists.
- * Creates nothing.
- */
-function outputFile(text: string, option: string, cwd: string): string {
-  if (text.trim() === '') throw usageError(option, quote(text), 'is empty', 'give a file name such as out.json');
-  const resolved = path.resolve(cwd, text);
-  const folder = fs.statSync(path.dirname(resolved), { throwIfNoEntry: false });
-  if (folder === undefined) {
-    throw new UsageError(`${option}: folder ${quote(path.dirname(text))} does not exist; create it or give another path`);
-  }
-  if (!folder.isDirectory()) {
-    throw new UsageError(`${option}: ${quote(path.dirname(text))} is not a folder; give a path in an existing folder`);
-  }
-  if (fs.statSync(resolved, { throwIfNoEntry: false })?.isDirectory() === true) {
-    throw usageError(option, quote(text), 'is a folder', 'give a file name in it');
-  }
-  return resolved;
 }
 
 /** Width of the option table in `--help`. */
