@@ -215,6 +215,17 @@ describe('Ring in one thread', () => {
     expect(ring.waitForSpace(1)).toBe(true);
   });
 
+  it('refuses a batch that does not fit its array, moving nothing', () => {
+    const ring = new Ring({ capacity: 8, slotWords: 2 });
+    expect(() => ring.pushBatch([1, 2], 3)).toThrow(/src holds 1 descriptors of 2 words, asked for 3/);
+    expect(() => ring.pushBatch([1, 2], -1)).toThrow(RangeError);
+    expect(ring.size()).toBe(0);
+    expect(ring.pushBatch([1, 2, 3, 4, 5, 6], 3)).toBe(3);
+    expect(() => ring.popBatch(new Int32Array(4), 5)).toThrow(/dst holds 2 descriptors/);
+    expect(() => ring.pop(new Int32Array(1))).toThrow(RangeError);
+    expect(ring.size()).toBe(3);
+  });
+
   it.each(LOCK_KINDS)('takes its %s guard once per push, pop and batch call, successful or not', (guard) => {
     const ring = new Ring({ capacity: 4, slotWords: 2, guard });
     expect(ring.guard?.kind).toBe(guard);

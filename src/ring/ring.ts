@@ -100,7 +100,9 @@ export class Ring {
   private readonly slots: Int32Array;
   private readonly dataBell: Doorbell;
   private readonly spaceBell: Doorbell;
-  private readonly pollWindow: PollWindow;
+  /** This view's polling windows: one per kind of wait, since each adapts to its own waits. */
+  private readonly dataPoll: PollWindow;
+  private readonly spacePoll: PollWindow;
   private readonly hasData = (): boolean => !this.isEmpty();
   private readonly hasSpace = (): boolean => !this.isFull();
 
@@ -136,7 +138,8 @@ export class Ring {
     this.slots = new Int32Array(buffer, slotsOffset, this.capacity * this.slotWords);
     this.dataBell = new Doorbell(this.i32, DATA_BELL);
     this.spaceBell = new Doorbell(this.i32, SPACE_BELL);
-    this.pollWindow = new PollWindow(checkPollMaxNs(options.pollMaxNs));
+    this.dataPoll = new PollWindow(checkPollMaxNs(options.pollMaxNs));
+    this.spacePoll = new PollWindow(this.dataPoll.maxNs);
     if (attachTo === undefined) {
       this.i32.fill(0);
       const start = checkInitialIndex(options.initialIndex);
@@ -186,8 +189,10 @@ export class Ring {
   /**
    * Copies up to `count` descriptors, laid end to end in `src`, in under one
    * lock acquisition. Returns how many went in (fewer when the ring fills).
+   * @throws RangeError when `src` holds fewer than `count` descriptors.
    */
   pushBatch(src: ArrayLike<number>, count: number = Math.floor(src.length / this.slotWords)): number {
+    this.checkCount('pushBatch', 'src', src.length, count);
     const guard = this.guard;
     let n: number;
     if (guard === null) {
@@ -207,8 +212,10 @@ export class Ring {
   /**
    * Copies up to `max` descriptors out into `dst`, end to end, under one lock
    * acquisition. Returns how many came out (0 when the ring is empty).
+   * @throws RangeError when `dst` has room for fewer than `max` descriptors.
    */
   popBatch(dst: Int32Array, max: number = Math.floor(dst.length / this.slotWords)): number {
+    this.checkCount('popBatch', 'dst', dst.length, max);
     const guard = this.guard;
     let n: number;
     if (guard === null) {
@@ -230,12 +237,12 @@ export class Ring {
    * window, then parks until a push rings. Returns false on timeout.
    */
   waitForData(timeoutMs?: number): boolean {
-    return waitUntil(this.hasData, this.dataBell, this.pollWindow, checkTimeout('Ring.waitForData', timeoutMs));
+    return waitUntil(this.hasData, this.dataBell, this.dataPoll, checkTimeout('Ring.waitForData', timeoutMs));
   }
 
   /** Waits until the ring has room for at least one descriptor. Returns false on timeout. */
   waitForSpace(timeoutMs?: number): boolean {
-    return waitUntil(this.hasSpace, this.spaceBell, this.pollWindow, checkTimeout('Ring.waitForSpace', timeoutMs));
+    return waitUntil(this.hasSpace, this.spaceBell, this.spacePoll, checkTimeout('Ring.waitForSpace', timeoutMs));
   }
 
   /** Wakes threads parked in waitForData (e.g. to make them notice a stop flag). */
@@ -251,6 +258,15 @@ export class Ring {
   /** The guard's statistics, or null for an unguarded ring. */
   lockStats(): LockStats | null {
     return this.guard === null ? null : this.guard.stats();
+  }
+
+  /** A batch must fit its array: a short one would lose descriptors or push zeros. */
+  private checkCount(what: string, name: string, words: number, count: number): void {
+    if (!(count >= 0 && count * this.slotWords <= words) || !Number.isInteger(count)) {
+      throw new RangeError(
+        `Ring.${what}: ${name} holds ${Math.floor(words / this.slotWords)} descriptors of ${this.slotWords} words, asked for ${String(count)}`,
+      );
+    }
   }
 
   private copyIn(src: ArrayLike<number>, count: number): number {

@@ -63,6 +63,8 @@ export interface Lock {
    * Acquires the lock, waiting as long as it takes, or at most `timeoutMs`
    * milliseconds. Returns true when acquired, false on timeout.
    * @throws RangeError when timeoutMs is below zero.
+   * @throws LockOwnershipError when the calling thread already holds it (not re-entrant).
+   * @throws LockPoisonedError when the lock is poisoned while waiting.
    */
   lock(timeoutMs?: number): boolean;
   /** Acquires the lock only if that needs no waiting. */
@@ -79,7 +81,8 @@ export interface Lock {
   /**
    * Zeroes the statistics, taking the lock to do so, and returns the figures
    * it cleared (read under the lock, so none is lost between the read and the
-   * reset; they include this call's own acquisition).
+   * reset; they include this call's own acquisition). Not for a thread that
+   * holds the lock (it throws LockOwnershipError, like lock()).
    */
   resetStats(): LockStats;
   /**
@@ -212,6 +215,16 @@ export abstract class LockBase implements Lock {
   /** Wakes every parked waiter so that it sees the poison. */
   protected abstract wakeAllWaiters(): void;
 
+  /**
+   * Refuses a lock() by the thread that already holds the lock, which would
+   * otherwise wait for itself forever: the locks are not re-entrant.
+   */
+  protected checkNotHolder(): void {
+    if (this.i32[HOLDER] === CURRENT_THREAD_ID) {
+      throw new LockOwnershipError(`lock: the calling thread already holds this ${this.kind} lock (locks are not re-entrant)`);
+    }
+  }
+
   /** Waiters call this between waits: throws once the lock is poisoned. */
   protected checkPoison(): void {
     if (Atomics.load(this.i32, POISONED) !== 0) {
@@ -251,6 +264,7 @@ export abstract class CasLock extends LockBase {
       this.acquiredUncontended();
       return true;
     }
+    this.checkNotHolder();
     return this.lockSlow(timeout);
   }
 

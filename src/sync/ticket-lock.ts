@@ -73,6 +73,8 @@ export class TicketLock extends LockBase {
   }
 
   lock(timeoutMs?: number): boolean {
+    // Checked before taking a ticket: a ticket cannot be given back.
+    this.checkNotHolder();
     if (timeoutMs !== undefined && checkTimeout('TicketLock.lock', timeoutMs) !== Infinity) {
       return this.tryLock() || this.lockTimed(timeoutMs);
     }
