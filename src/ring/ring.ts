@@ -255,6 +255,12 @@ export class Ring {
     this.spaceBell.ring();
   }
 
+  /** How this view's waitForData calls went: polls that caught data, polls that expired, parks. */
+  dataWaitStats(): { hits: number; misses: number; parks: number } {
+    const { hits, misses, parks } = this.dataPoll;
+    return { hits, misses, parks };
+  }
+
   /** The guard's statistics, or null for an unguarded ring. */
   lockStats(): LockStats | null {
     return this.guard === null ? null : this.guard.stats();

@@ -34,9 +34,10 @@ export class PollWindow {
   private cooldown = 0;
   /** Cooldown the next wasted window imposes. */
   private penalty = 1;
-  /** Polls that caught work, and windows that expired with none. */
+  /** Polls that caught work, windows that expired with none, and parks (counted by waitUntil). */
   hits = 0;
   misses = 0;
+  parks = 0;
 
   /** @param maxNs ceiling of the window; 0 turns polling off. */
   constructor(readonly maxNs: number) {}
