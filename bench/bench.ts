@@ -5,6 +5,12 @@
  * With --cpus the sweep is re-run once per core count, each time in a child
  * process pinned with taskset to that many cores (os.availableParallelism()
  * honours the pinning there), and the runs are merged.
+ *
+ * SIGINT/SIGTERM stop the sweep: the run in progress drains and is dropped,
+ * the points done so far are printed and written with "interrupted": true,
+ * and the exit status is 130/143 (a --cpus child gets the signal forwarded
+ * and hands back its partial result). VBLK_FAILPOINTS (failpoints.ts) is
+ * read here, in the main process, and travels to the workers in their tasks.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,6 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, benchHelpText } from '../src/cli/bench-args.js';
 import { runCli } from '../src/cli/run-cli.js';
 import { UsageError } from '../src/cli/usage-error.js';
+import { SignalStop } from '../src/cli/stop-signals.js';
+import { FAILPOINTS_ENV, parseFailpoints } from '../src/emulator/failpoints.js';
 import { runSweep, sweepPoints, type SweepOutcome } from '../src/emulator/sweep.js';
 import type { BenchOptions } from '../src/emulator/options.js';
 import { machineInfo } from '../src/report/machine.js';
@@ -36,18 +44,28 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(benchHelpText());
     return 0;
   }
-  const { options } = parsed;
-  const outcome = options.cpus === undefined ? await sweepHere(options) : await sweepPerCoreCount(options, options.cpus);
+  const failpoints = parseFailpoints(process.env[FAILPOINTS_ENV]);
+  const options: BenchOptions = failpoints.length > 0 ? { ...parsed.options, failpoints } : parsed.options;
+  const stop = new SignalStop({ repeat: 'exit', announce: 'stopping: the run in progress drains and is dropped (again to quit at once)' });
+  let outcome: SweepOutcome;
+  try {
+    outcome = options.cpus === undefined ? await sweepHere(options, stop.signal) : await sweepPerCoreCount(options, options.cpus, stop);
+  } finally {
+    stop.dispose();
+  }
   report(options, outcome);
   if (outcome.error !== undefined) {
     process.stderr.write(`vblk-mq: ${outcome.error}\n`);
     return 1;
   }
-  return outcome.interrupted === true ? 130 : 0;
+  if (outcome.interrupted !== true) return 0;
+  process.stderr.write(`vblk-mq: interrupted${stop.received === undefined ? '' : ` by ${stop.received}`}; ${outcome.runs.length} ${outcome.runs.length === 1 ? 'point' : 'points'} done\n`);
+  // A child of --cpus can be interrupted on its own (kill -INT CHILD): report it as SIGINT.
+  return stop.exitStatus() ?? 130;
 }
 
-/** Runs the sweep in this process, with a progress line on a terminal. */
-async function sweepHere(options: BenchOptions): Promise<SweepOutcome> {
+/** Runs the sweep in this process, with a progress line on a terminal; `stop` ends it early. */
+async function sweepHere(options: BenchOptions, stop: AbortSignal): Promise<SweepOutcome> {
   const cpus = os.availableParallelism();
   const total = sweepPoints(options, cpus).length * options.repeat;
   const seconds = (total * (options.rampMs + options.runtimeMs)) / 1000;
@@ -62,18 +80,23 @@ async function sweepHere(options: BenchOptions): Promise<SweepOutcome> {
     onPoint(run) {
       process.stderr.write(`${tty ? '\r\x1b[K' : ''}${renderRunLine(run)}\n`);
     },
-  });
+  }, stop);
   return outcome;
 }
 
-/** --cpus: one child per core count, pinned with taskset. */
-async function sweepPerCoreCount(options: BenchOptions, counts: number[]): Promise<SweepOutcome> {
+/**
+ * --cpus: one child per core count, pinned with taskset. A stop request is
+ * forwarded to the child in progress, whose partial result is kept; no
+ * further child starts.
+ */
+async function sweepPerCoreCount(options: BenchOptions, counts: number[], stop: SignalStop): Promise<SweepOutcome> {
   if (process.platform !== 'linux' || spawnSync('taskset', ['--version']).error !== undefined) {
     throw new UsageError('--cpus: needs the taskset command (util-linux), which was not found; install it or leave out --cpus');
   }
   const runs: RunResult[] = [];
   const script = fileURLToPath(import.meta.url);
   for (const n of counts) {
+    if (stop.signal.aborted) return { runs, interrupted: true };
     const resultPath = path.join(os.tmpdir(), `vblk-mq-${process.pid}-${n}cpu.json`);
     const childOptions: BenchOptions = { ...options, cpus: undefined, json: undefined, svg: undefined };
     const status = await new Promise<number>((resolve) => {
@@ -81,9 +104,22 @@ async function sweepPerCoreCount(options: BenchOptions, counts: number[]): Promi
         stdio: ['ignore', 'ignore', 'inherit'],
         env: { ...process.env, [CHILD_OPTIONS]: JSON.stringify(childOptions), [CHILD_RESULT]: resultPath },
       });
-      child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
+      const forward = (): void => void child.kill(stop.received);
+      // A second signal exits this process at once: take the child along.
+      const killChild = (): void => void child.kill('SIGKILL');
+      stop.signal.addEventListener('abort', forward, { once: true });
+      process.on('exit', killChild);
+      // Failing to start (taskset gone since the check) is reported like an exit without a result.
+      child.on('error', () => resolve(127));
+      child.on('exit', (code, signal) => {
+        stop.signal.removeEventListener('abort', forward);
+        process.off('exit', killChild);
+        resolve(code ?? (signal === null ? 1 : 128 + os.constants.signals[signal]));
+      });
     });
     if (!fs.existsSync(resultPath)) {
+      // A signal that reached the child before it could handle it ends it without a result.
+      if (stop.signal.aborted) return { runs, interrupted: true };
       return { runs, error: `the sweep on ${n} cores ended with status ${status} and wrote no result` };
     }
     const file = readResultFile(resultPath);
@@ -95,11 +131,19 @@ async function sweepPerCoreCount(options: BenchOptions, counts: number[]): Promi
   return { runs };
 }
 
-/** A child of --cpus: run the sweep and write the result where the parent said. */
+/**
+ * A child of --cpus: run the sweep and write the result, partial or not, where
+ * the parent said. Its parent forwards signals and announces them.
+ */
 async function runChild(options: BenchOptions): Promise<number> {
-  const outcome = await sweepHere(options);
-  writeResultFile(process.env[CHILD_RESULT]!, resultFile(options, outcome));
-  return 0;
+  const stop = new SignalStop({ repeat: 'ignore' });
+  try {
+    const outcome = await sweepHere(options, stop.signal);
+    writeResultFile(process.env[CHILD_RESULT]!, resultFile(options, outcome));
+    return 0;
+  } finally {
+    stop.dispose();
+  }
 }
 
 function resultFile(options: BenchOptions, outcome: SweepOutcome): ResultFile {
@@ -116,7 +160,12 @@ function resultFile(options: BenchOptions, outcome: SweepOutcome): ResultFile {
 function report(options: BenchOptions, outcome: SweepOutcome): void {
   const { runs } = outcome;
   if (runs.length > 0) {
-    const partial = outcome.error !== undefined || outcome.interrupted === true ? ' (partial: the sweep ended early)' : '';
+    const partial =
+      outcome.error !== undefined
+        ? ' (partial: the sweep failed; these are the points done before)'
+        : outcome.interrupted === true
+          ? ' (partial: the sweep was interrupted; these are the points done before)'
+          : '';
     process.stdout.write(`\n${renderRunTable(runs)}\n`);
     const ratios = renderModeRatios(runs);
     if (ratios !== '') process.stdout.write(`\n${ratios}\n`);

@@ -15,8 +15,13 @@ import { waitUntil } from '../src/sync/wait-until.js';
 import { RunControl, ABORT } from '../src/emulator/run-control.js';
 import { DESC_WORDS, HWQ } from '../src/emulator/descriptor.js';
 import type { IothreadResult, IothreadTask } from '../src/emulator/tasks.js';
+import { armFailpoint } from '../src/emulator/failpoint-trigger.js';
+import { quitsOnAbort } from '../src/emulator/abort-exit.js';
 
-export default function iothread(task: IothreadTask): IothreadResult {
+// Leaving an aborted run (a poisoned lock, a failpoint) is not a failure of its own.
+export default quitsOnAbort(iothread);
+
+function iothread(task: IothreadTask): IothreadResult {
   const { index, parkMs } = task;
   const control = new RunControl(task.control);
   const rings = task.rings.map((h) => Ring.from(h));
@@ -37,9 +42,11 @@ export default function iothread(task: IothreadTask): IothreadResult {
   const ready = (): boolean => anyWork() || control.phase() !== phaseSeen || control.allVcpusDone();
 
   control.arriveAndWait('iothread', index, task.barrierMs);
+  const failpoint = armFailpoint(task.failpoint, control, null, parkMs);
   for (;;) {
     phaseSeen = control.phase();
     if (phaseSeen === ABORT) break;
+    if (failpoint !== null) failpoint.check();
     let n = 0;
     for (let r = 0; r < rings.length; r++) {
       const ring = rings[r]!;

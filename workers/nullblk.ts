@@ -16,8 +16,13 @@ import { RunControl, ABORT } from '../src/emulator/run-control.js';
 import { DESC_WORDS, VCPU, TAG, SEQ, BLOCK, STATUS, STATUS_OK } from '../src/emulator/descriptor.js';
 import { fillPattern } from '../src/emulator/pattern.js';
 import type { NullblkResult, NullblkTask } from '../src/emulator/tasks.js';
+import { armFailpoint } from '../src/emulator/failpoint-trigger.js';
+import { quitsOnAbort } from '../src/emulator/abort-exit.js';
 
-export default function nullblk(task: NullblkTask): NullblkResult {
+// Leaving an aborted run (a poisoned lock, a failpoint) is not a failure of its own.
+export default quitsOnAbort(nullblk);
+
+function nullblk(task: NullblkTask): NullblkResult {
   const { parkMs, iodepth } = task;
   const control = new RunControl(task.control);
   const hwqs = task.hwqs.map((h) => Ring.from(h));
@@ -91,9 +96,11 @@ export default function nullblk(task: NullblkTask): NullblkResult {
     (pendingCount > 0 && pendingDue[pendingHead]! <= performance.now());
 
   control.arriveAndWait('nullblk', 0, task.barrierMs);
+  const failpoint = armFailpoint(task.failpoint, control, null, parkMs);
   for (;;) {
     phaseSeen = control.phase();
     if (phaseSeen === ABORT) break;
+    if (failpoint !== null) failpoint.check();
     let n = 0;
     for (let q = 0; q < hwqs.length; q++) {
       const got = hwqs[q]!.popBatch(batch, maxBatch);

@@ -16,11 +16,16 @@ import { DESC_WORDS, VCPU, TAG, SEQ, BLOCK, LEN, OP, OP_READ, STATUS, HWQ, STATU
 import { mulberry32 } from '../src/emulator/prng.js';
 import { checkPattern } from '../src/emulator/pattern.js';
 import type { VcpuResult, VcpuTask } from '../src/emulator/tasks.js';
+import { armFailpoint } from '../src/emulator/failpoint-trigger.js';
+import { quitsOnAbort } from '../src/emulator/abort-exit.js';
 
 /** Ids of bad completions kept for the error message. */
 const KEEP_IDS = 10;
 
-export default function vcpu(task: VcpuTask): VcpuResult {
+// Leaving an aborted run (a poisoned lock, a failpoint) is not a failure of its own.
+export default quitsOnAbort(vcpu);
+
+function vcpu(task: VcpuTask): VcpuResult {
   const { index, iodepth, bs, blocks, parkMs } = task;
   const control = new RunControl(task.control);
   const submission = Ring.from(task.submission);
@@ -116,8 +121,10 @@ export default function vcpu(task: VcpuTask): VcpuResult {
   }
 
   control.arriveAndWait('vcpu', index, task.barrierMs);
+  const failpoint = armFailpoint(task.failpoint, control, submission.guard, parkMs);
   let phase: number;
   while ((phase = control.phase()) < STOP) {
+    if (failpoint !== null) failpoint.check();
     if (!measuring && phase === MEASURE) {
       latency.reset();
       measuring = true;

@@ -72,7 +72,11 @@ const SPECS = {
     default: '4k',
     help: `block size: a power of two from ${formatSize(LIMITS.minBs)} to ${formatSize(LIMITS.maxBs)}`,
   },
-  iodepth: { value: 'N', default: '1', help: `requests in flight per job, 1..${LIMITS.maxIodepth}` },
+  iodepth: {
+    value: 'N',
+    default: '1',
+    help: `requests in flight per job, 1..${LIMITS.maxIodepth} (the most a virtio ring holds)`,
+  },
   iothreads: {
     value: 'N',
     unset: 'one per vCPU, at most the cores',
@@ -190,7 +194,11 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
     modes,
     locks,
     bs,
-    iodepth: integer('iodepth', { min: 1, max: LIMITS.maxIodepth }),
+    iodepth: integer('iodepth', {
+      min: 1,
+      max: LIMITS.maxIodepth,
+      maxReason: `a virtio ring holds at most ${LIMITS.maxIodepth} requests`,
+    }),
     iothreads,
     runtimeMs: positiveDuration(text('runtime'), flag('runtime')),
     rampMs: positiveDuration(text('ramp'), flag('ramp')),

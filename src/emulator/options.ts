@@ -4,6 +4,7 @@
  * `src/cli/bench-args.ts` turns argv into this; `src/emulator/` runs it.
  * Every size is in bytes, every time in the unit its name says.
  */
+import type { Failpoint } from './failpoints.js';
 
 /** Queue topology: `sq` = one shared submission ring drained by one IO thread (QEMU's data plane); `mq` = one ring per vCPU and several IO threads (the paper's design). */
 export type Mode = 'sq' | 'mq';
@@ -57,6 +58,10 @@ export interface BenchOptions {
   cpus: number[] | undefined;
   /** Seconds without progress before the watchdog fails the run (`--watchdog`). */
   watchdogS: number;
+  /** Faults to inject, from the environment variable VBLK_FAILPOINTS (tests only; see failpoints.ts). */
+  failpoints?: Failpoint[];
+  /** Where ring indices start; not an option, `npm run soak` sets it near 2^32 to cross the wrap. */
+  initialIndex?: number;
   /** Write results as JSON here (`--json FILE`). */
   json: string | undefined;
   /** Draw IOPS against jobs as SVG here (`--svg FILE`). */

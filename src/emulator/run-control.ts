@@ -103,6 +103,15 @@ export class RunControl {
     }
   }
 
+  /**
+   * Parks until the phase is no longer `seen` or `timeoutMs` passes
+   * (setPhase notifies the phase word). Callers loop on it with a bounded
+   * timeout, as on every wait of a run.
+   */
+  waitForPhaseChange(seen: number, timeoutMs: number): void {
+    Atomics.wait(this.i32, PHASE, seen, timeoutMs);
+  }
+
   arrived(): number {
     return Atomics.load(this.i32, ARRIVED);
   }

@@ -4,7 +4,7 @@
  * A failure or a stop request ends the sweep and keeps the points done.
  */
 import { createWorkerPool } from './worker-pool.js';
-import { runPoint, threadsFor, type PointSpec } from './run-point.js';
+import { runPoint, threadsFor, RunInterrupted, type PointSpec } from './run-point.js';
 import { defaultIothreads } from './topology.js';
 import type { BenchOptions } from './options.js';
 import type { RunResult } from '../report/result.js';
@@ -22,8 +22,6 @@ export interface SweepHooks {
   onStart?(spec: PointSpec, repeat: number, done: number, total: number): void;
   /** After each point (the median of its repeats). */
   onPoint?(run: RunResult): void;
-  /** Returns true once the user has asked to stop. */
-  stopRequested?(): boolean;
 }
 
 /** The points of a sweep, in report order: mode, then lock, then jobs. */
@@ -48,6 +46,9 @@ export function sweepPoints(options: BenchOptions, cpus: number): PointSpec[] {
           rampMs: options.rampMs,
           runtimeMs: options.runtimeMs,
           cpus,
+          watchdogMs: options.watchdogS * 1000,
+          ...(options.failpoints !== undefined ? { failpoints: options.failpoints } : {}),
+          ...(options.initialIndex !== undefined ? { initialIndex: options.initialIndex } : {}),
         });
       }
     }
@@ -61,7 +62,13 @@ export function medianRun(runs: RunResult[]): RunResult {
   return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, repeats: runs.length };
 }
 
-export async function runSweep(options: BenchOptions, cpus: number, hooks: SweepHooks = {}): Promise<SweepOutcome> {
+/**
+ * Runs the sweep. A failed run ends it with `error` set and the points done
+ * before kept; so does `stop` (SIGINT/SIGTERM), with `interrupted` set: the
+ * run in progress leaves its measured window early, drains, and is dropped
+ * (see RunInterrupted), and so are the repeats of its point done so far.
+ */
+export async function runSweep(options: BenchOptions, cpus: number, hooks: SweepHooks = {}, stop?: AbortSignal): Promise<SweepOutcome> {
   const points = sweepPoints(options, cpus);
   const pool = createWorkerPool(Math.max(...points.map(threadsFor)));
   const runs: RunResult[] = [];
@@ -70,11 +77,12 @@ export async function runSweep(options: BenchOptions, cpus: number, hooks: Sweep
     for (const spec of points) {
       const repeats: RunResult[] = [];
       for (let r = 0; r < options.repeat; r++) {
-        if (hooks.stopRequested?.()) return { runs, interrupted: true };
+        if (stop?.aborted === true) return { runs, interrupted: true };
         hooks.onStart?.(spec, r, runs.length * options.repeat + r, total);
         try {
-          repeats.push(await runPoint(pool, spec));
+          repeats.push(await runPoint(pool, spec, { stop }));
         } catch (error) {
+          if (error instanceof RunInterrupted) return { runs, interrupted: true };
           const what = `${spec.mode} lock=${spec.lock} jobs=${spec.jobs} iodepth=${spec.iodepth}`;
           return { runs, error: `run ${what} failed: ${error instanceof Error ? error.message : String(error)}` };
         }

@@ -7,6 +7,7 @@
 import type { RecordableHistogram } from 'node:perf_hooks';
 import type { RingHandle } from '../ring/ring.js';
 import type { RunControlHandle } from './run-control.js';
+import type { Failpoint } from './failpoints.js';
 
 /** Settings every worker of a run shares. */
 export interface CommonTask {
@@ -17,6 +18,8 @@ export interface CommonTask {
   parkMs: number;
   /** Longest wait at the start barrier, ms. */
   barrierMs: number;
+  /** This worker's failpoint (VBLK_FAILPOINTS), if it has one. */
+  failpoint?: Failpoint;
 }
 
 export interface VcpuTask extends CommonTask {
@@ -82,4 +85,13 @@ export interface NullblkResult {
   completed: number;
   pollHits: number;
   pollMisses: number;
+}
+
+/**
+ * What a worker returns instead of its result when it ended because the run
+ * was aborted (a lock poisoned under it, or a failpoint that waited for the
+ * abort): the failure that caused the abort is reported elsewhere.
+ */
+export interface Aborted {
+  aborted: true;
 }

@@ -1,0 +1,73 @@
+/**
+ * The worker side of failpoints (see failpoints.ts): arming one at the start
+ * of the run and firing it from the worker's loop.
+ *
+ * Cost when no failpoint is set: armFailpoint returns null and the loop's
+ * `if (failpoint !== null)` is one comparison per iteration; the clock is
+ * read only in a worker that has a failpoint.
+ */
+import { RunAborted } from './abort-exit.js';
+import { describeFailpoint, type Failpoint } from './failpoints.js';
+import { ABORT, type RunControl } from './run-control.js';
+import type { Lock } from '../sync/lock-base.js';
+
+/** A failpoint armed in a worker; call check() from the worker's loop. */
+export class ArmedFailpoint {
+  private readonly dueMs: number;
+
+  /**
+   * @param lock the submission ring's lock that hold-lock takes (vCPUs), or null
+   * @param parkMs longest single park while waiting for the abort
+   */
+  constructor(
+    private readonly failpoint: Failpoint,
+    private readonly control: RunControl,
+    private readonly lock: Lock | null,
+    private readonly parkMs: number,
+  ) {
+    this.dueMs = performance.now() + failpoint.atMs;
+  }
+
+  /** Fires the failpoint once it is due; returns at once before that. */
+  check(): void {
+    if (performance.now() >= this.dueMs) this.fire();
+  }
+
+  private fire(): never {
+    const name = describeFailpoint(this.failpoint);
+    switch (this.failpoint.action) {
+      case 'throw':
+        throw new Error(`failpoint ${name} fired`);
+      case 'exit':
+        // In a worker thread this ends the thread only; piscina then fails its task.
+        return process.exit(1);
+      case 'hold-lock':
+        if (this.lock === null) throw new Error(`failpoint ${name}: the ring has no lock to hold (--lock none)`);
+        this.lock.lock();
+        return this.waitForAbort();
+      case 'stall':
+        return this.waitForAbort();
+    }
+  }
+
+  /** Does nothing, in bounded parks, until the run is aborted; then leaves it. */
+  private waitForAbort(): never {
+    let phase: number;
+    while ((phase = this.control.phase()) !== ABORT) this.control.waitForPhaseChange(phase, this.parkMs);
+    throw new RunAborted('the run was aborted');
+  }
+}
+
+/**
+ * Arms the worker's failpoint, if it has one: call right after the start
+ * barrier, since failpoint times count from the start of the run.
+ * @returns null when the worker has no failpoint (the common case).
+ */
+export function armFailpoint(
+  failpoint: Failpoint | undefined,
+  control: RunControl,
+  lock: Lock | null,
+  parkMs: number,
+): ArmedFailpoint | null {
+  return failpoint === undefined ? null : new ArmedFailpoint(failpoint, control, lock, parkMs);
+}

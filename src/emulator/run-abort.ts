@@ -1,0 +1,66 @@
+/**
+ * The first failure of a run, and what follows from it at once: the phase
+ * goes to ABORT (every worker leaves its loop at its next bounded wait), every
+ * ring lock is poisoned (a worker spinning or parked on a lock that a dead or
+ * stuck worker holds gives up with LockPoisonedError), and the main thread's
+ * own waits are cut short. Later failures are consequences and are dropped,
+ * so the message names the worker that failed first.
+ */
+import type { RunControl } from './run-control.js';
+import type { Lock } from '../sync/lock-base.js';
+
+export class RunAbort {
+  /** The first failure, or null while the run is healthy. */
+  failure: Error | null = null;
+  private readonly controller = new AbortController();
+
+  /** @param guards the run's ring locks (null for an unguarded ring) */
+  constructor(
+    private readonly control: RunControl,
+    private readonly guards: readonly (Lock | null)[],
+  ) {}
+
+  /** Aborted on the first failure: pass it to the main thread's waits. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get failed(): boolean {
+    return this.failure !== null;
+  }
+
+  /** Records `error` if it is the first failure, and aborts the run. Safe to call again. */
+  fail(error: Error): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    // ABORT before the poison: a worker that sees the poison then sees ABORT
+    // too, and leaves quietly (abort-exit.ts).
+    this.control.abort();
+    for (const guard of this.guards) guard?.poison();
+    this.controller.abort(error);
+  }
+
+  throwIfFailed(): void {
+    if (this.failure !== null) throw this.failure;
+  }
+
+  /** Settles as `promise` does, or rejects with the failure if the run fails first. */
+  race<T>(promise: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(this.failure);
+      if (this.failure !== null) return onAbort();
+      this.signal.addEventListener('abort', onAbort, { once: true });
+      const settle = (): void => this.signal.removeEventListener('abort', onAbort);
+      promise.then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
+    });
+  }
+}

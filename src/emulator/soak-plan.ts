@@ -1,0 +1,82 @@
+/**
+ * What `npm run soak` runs: a stream of small, mixed sweeps drawn from a
+ * seeded PRNG, so that a failure can be reproduced with the same --seed.
+ *
+ * Every sweep differs in what stresses the data plane: both modes (taking
+ * turns, sometimes both in one sweep), every lock kind (taking turns, plus a
+ * random second), iodepth 1 or 32 (now and then 4), 1 to 3 job counts up to
+ * 8, short runs; and now and then --memory-backed buffers, ring indices that
+ * start just below 2^32 (so that they wrap within the run), a completion
+ * delay, no polling, a few IO threads, other block sizes.
+ */
+import { mulberry32 } from './prng.js';
+import { LOCK_KINDS, MODES, type BenchOptions, type LockKind, type Mode } from './options.js';
+
+/** Measured time and warm-up of every soak run: short, so that many configurations are tried. */
+export const SOAK_RUNTIME_MS = 300;
+export const SOAK_RAMP_MS = 50;
+/** Largest job count a soak sweep uses. */
+export const SOAK_MAX_JOBS = 8;
+
+/** Draws the soak's sweeps, one after another. */
+export class SoakPlan {
+  private readonly random: () => number;
+  private sweeps = 0;
+
+  /** @param watchdogS the watchdog of every run: a hang fails the soak after this long */
+  constructor(
+    readonly seed: number,
+    private readonly watchdogS: number,
+  ) {
+    this.random = mulberry32(seed);
+  }
+
+  /** An integer from 0 to n - 1. */
+  private below(n: number): number {
+    return this.random() % n;
+  }
+
+  /** True with probability 1 / n. */
+  private oneIn(n: number): boolean {
+    return this.below(n) === 0;
+  }
+
+  private pick<T>(items: readonly T[]): T {
+    return items[this.below(items.length)]!;
+  }
+
+  /** The options of the next sweep. */
+  next(): BenchOptions {
+    const k = this.sweeps++;
+    const modes: Mode[] = this.oneIn(4) ? [...MODES] : [MODES[k % MODES.length]!];
+    // sq skips lock none (sweepPoints), so a sweep of sq alone never draws it first.
+    const usable = modes.includes('mq') ? LOCK_KINDS : LOCK_KINDS.filter((l) => l !== 'none');
+    const locks = new Set<LockKind>([usable[k % usable.length]!]);
+    if (this.oneIn(3)) locks.add(this.pick(usable));
+    const jobs = new Set<number>();
+    const jobCounts = 1 + this.below(3);
+    while (jobs.size < jobCounts) jobs.add(1 + this.below(SOAK_MAX_JOBS));
+    const bs = this.oneIn(4) ? this.pick([512, 65536]) : 4096;
+    return {
+      jobs: [...jobs].sort((a, b) => a - b),
+      modes,
+      locks: [...locks],
+      bs,
+      iodepth: this.oneIn(8) ? 4 : this.pick([1, 32]),
+      iothreads: modes.includes('mq') && this.oneIn(4) ? 1 + this.below(4) : undefined,
+      runtimeMs: SOAK_RUNTIME_MS,
+      rampMs: SOAK_RAMP_MS,
+      sizeBytes: 1024 * 1024 * 1024,
+      seed: this.random(),
+      completionNs: this.oneIn(5) ? 50_000 : 0,
+      memoryBacked: this.oneIn(4),
+      pollMaxNs: this.oneIn(4) ? 0 : 32_768,
+      repeat: 1,
+      cpus: undefined,
+      watchdogS: this.watchdogS,
+      json: undefined,
+      svg: undefined,
+      ...(this.oneIn(4) ? { initialIndex: 2 ** 32 - 1 - this.below(20_000) } : {}),
+    };
+  }
+}

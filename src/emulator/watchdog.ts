@@ -1,0 +1,152 @@
+/**
+ * The watchdog of a run: turns a hang into a failure that names the culprit.
+ *
+ * The main thread calls check() every few hundred ms from RAMP to the end of
+ * the run. It reads each worker's progress counters (run-control.ts) and
+ * keeps, per worker, when they last moved. A worker is stuck when it has
+ * work and its counters have not moved for `limitMs` (--watchdog):
+ *   vcpu v      always during RAMP and MEASURE (it keeps iodepth requests
+ *               in flight); after STOP until its task has returned
+ *   iothread k  while its rings hold requests (vCPUs of its rings submitted
+ *               more than it moved), or once every vCPU is done and it has
+ *               not returned
+ *   nullblk 0   while it holds requests (moved by IO threads, not yet
+ *               completed), or once every vCPU is done and it has not returned
+ *
+ * When a worker is stuck the culprit is, in this order:
+ *   1. the holder of a ring lock that has not changed hands for half the
+ *      limit: `vcpu 1 holds the shared ring lock and stopped making progress`;
+ *   2. the stage furthest down the pipeline that is stuck with requests (the
+ *      device, then an IO thread), since everyone upstream waits for it:
+ *      `nullblk 0 stopped making progress: 12 requests in flight`;
+ *   3. else the stuck vCPU itself.
+ * Counters are read without synchronisation, which is fine for a hang: a
+ * stuck pipeline's counters do not move.
+ */
+import { ringName, type Topology } from './topology.js';
+import { STOP, type RunControl, type WorkerRole } from './run-control.js';
+import type { Lock } from '../sync/lock-base.js';
+
+/** Whether a worker's task has returned. */
+export type FinishedProbe = (role: WorkerRole, index: number) => boolean;
+
+interface Tracked {
+  role: WorkerRole;
+  index: number;
+  /** Counters seen at the last check. */
+  first: number;
+  second: number;
+  /** When the counters last moved, or the worker last had no work, ms. */
+  since: number;
+}
+
+interface Holding {
+  holder: number;
+  since: number;
+}
+
+/** How often to call check() for a given limit, ms: often enough to fire close to the limit. */
+export function watchdogPollMs(limitMs: number): number {
+  return Math.max(20, Math.min(250, Math.floor(limitMs / 5)));
+}
+
+function count(n: number, what: string): string {
+  return n === 0 ? `no ${what}` : `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+export class Watchdog {
+  private readonly workers: Tracked[];
+  private readonly holding: (Holding | null)[];
+
+  /**
+   * @param guards the lock of each submission ring (null for --lock none), indexed as the topology's rings
+   * @param limitMs how long a worker with work may go without progress (--watchdog)
+   * @param finished tells whether a worker's task has returned
+   */
+  constructor(
+    private readonly control: RunControl,
+    private readonly topology: Topology,
+    private readonly guards: readonly (Lock | null)[],
+    private readonly limitMs: number,
+    private readonly finished: FinishedProbe,
+  ) {
+    const roles: [WorkerRole, number][] = [
+      ...Array.from({ length: topology.jobs }, (_, v): [WorkerRole, number] => ['vcpu', v]),
+      ...Array.from({ length: topology.iothreads }, (_, k): [WorkerRole, number] => ['iothread', k]),
+      ['nullblk', 0],
+    ];
+    this.workers = roles.map(([role, index]) => ({ role, index, first: 0, second: 0, since: 0 }));
+    this.holding = guards.map(() => null);
+  }
+
+  /** Starts the clocks (when the run leaves the start barrier). */
+  start(nowMs: number): void {
+    for (const w of this.workers) {
+      [w.first, w.second] = this.control.counters(w.role, w.index);
+      w.since = nowMs;
+    }
+  }
+
+  /** Looks at the counters; returns why the run is stuck, or null while it is not. */
+  check(nowMs: number): string | null {
+    const backlog = this.backlog();
+    const stuck: Tracked[] = [];
+    for (const w of this.workers) {
+      const [first, second] = this.control.counters(w.role, w.index);
+      const moved = first !== w.first || second !== w.second;
+      w.first = first;
+      w.second = second;
+      if (moved || !this.hasWork(w, backlog)) w.since = nowMs;
+      else if (nowMs - w.since >= this.limitMs) stuck.push(w);
+    }
+    const holder = this.longHolder(nowMs);
+    if (stuck.length === 0) return null;
+    if (holder !== null) return holder;
+    const culprit =
+      stuck.find((w) => w.role === 'nullblk') ?? stuck.find((w) => w.role === 'iothread') ?? stuck[0]!;
+    return `${culprit.role} ${culprit.index} stopped making progress: ${this.describeWork(culprit, backlog)}`;
+  }
+
+  /** Requests waiting for each IO thread, and for the device. */
+  private backlog(): { iothread: number[]; device: number } {
+    const t = this.topology;
+    const iothread = new Array<number>(t.iothreads).fill(0);
+    let moved = 0;
+    for (let v = 0; v < t.jobs; v++) iothread[t.ringIothread[t.vcpuRing[v]!]!]! += this.control.counters('vcpu', v)[0];
+    for (let k = 0; k < t.iothreads; k++) {
+      const m = this.control.counters('iothread', k)[0];
+      iothread[k]! -= m;
+      moved += m;
+    }
+    return { iothread, device: moved - this.control.counters('nullblk', 0)[0] };
+  }
+
+  private hasWork(w: Tracked, backlog: { iothread: number[]; device: number }): boolean {
+    const stopping = this.control.phase() >= STOP;
+    if (w.role === 'vcpu') return !stopping || !this.finished('vcpu', w.index);
+    const waiting = w.role === 'iothread' ? backlog.iothread[w.index]! : backlog.device;
+    return waiting > 0 || (stopping && this.control.allVcpusDone() && !this.finished(w.role, w.index));
+  }
+
+  private describeWork(w: Tracked, backlog: { iothread: number[]; device: number }): string {
+    if (w.role === 'iothread') return `${count(backlog.iothread[w.index]!, 'request')} waiting in its rings`;
+    if (w.role === 'nullblk') return `${count(backlog.device, 'request')} in flight`;
+    return `${count(w.first - w.second, 'request')} in flight`;
+  }
+
+  /** Tracks the holder of each ring lock; names one that has held its lock for half the limit. */
+  private longHolder(nowMs: number): string | null {
+    let found: string | null = null;
+    this.guards.forEach((guard, r) => {
+      const holder = guard === null ? -1 : guard.holder();
+      const held = this.holding[r];
+      if (holder === -1) this.holding[r] = null;
+      else if (held === null || held.holder !== holder) this.holding[r] = { holder, since: nowMs };
+      else if (found === null && nowMs - held.since >= this.limitMs / 2) {
+        const who = this.control.workerByThreadId(holder) ?? `thread ${holder}`;
+        found = `${who} holds the ${ringName(this.topology, r)} lock and stopped making progress`;
+      }
+    });
+    return found;
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * Faults end a run within seconds with a message naming who failed, and
+ * nothing is lost: failpoints (VBLK_FAILPOINTS) of every action through the
+ * real CLI, partial results of a failed sweep, SIGINT/SIGTERM, the watchdog's
+ * diagnosis, ring indices crossing 2^32 inside the emulator, and a short soak.
+ * Tests the compiled output: build first (`npm test` does).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Piscina } from 'piscina';
+
+import { parseFailpoints, describeFailpoint, failpointOf } from '../dist/src/emulator/failpoints.js';
+import { UsageError } from '../dist/src/cli/usage-error.js';
+import { Watchdog } from '../dist/src/emulator/watchdog.js';
+import { RunControl, RAMP, STOP } from '../dist/src/emulator/run-control.js';
+import { buildTopology } from '../dist/src/emulator/topology.js';
+import { SpinLock } from '../dist/src/sync/spin-lock.js';
+import { createWorkerPool } from '../dist/src/emulator/worker-pool.js';
+import { runPoint, RunFailure, type PointSpec } from '../dist/src/emulator/run-point.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vblk-faults-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+interface Finished {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** From spawn to exit, ms. */
+  elapsedMs: number;
+}
+
+/**
+ * Runs `dist/bench/<script>`; `whileRunning` may signal it. The child is
+ * killed after `timeoutMs`, so that a hang fails the test instead of CI.
+ */
+function cli(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  whileRunning?: (child: ReturnType<typeof spawn>, stderr: () => string) => void,
+  timeoutMs = 20_000,
+): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [path.join(root, 'dist/bench', script), ...args], {
+      cwd: tmp,
+      env: { ...process.env, INIT_CWD: tmp, VBLK_DEBUG: '', VBLK_FAILPOINTS: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const killer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} ${args.join(' ')} did not exit within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    // 'close' comes after 'exit' and after the output streams ended.
+    child.on('close', (status, signal) => {
+      clearTimeout(killer);
+      resolve({ status, signal, stdout, stderr, elapsedMs: performance.now() - started });
+    });
+    whileRunning?.(child, () => stderr);
+  });
+}
+
+/** Resolves once `stderr()` matches `pattern` (checked every 20 ms), or rejects after `timeoutMs`. */
+async function stderrMatches(stderr: () => string, pattern: RegExp, timeoutMs = 15_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!pattern.test(stderr())) {
+    if (performance.now() > deadline) throw new Error(`stderr never matched ${pattern}: ${stderr()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function readJson(file: string): { runs: { jobs: number }[]; error?: string; interrupted?: boolean } {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+/** A short run that a failpoint at ~300 ms hits in its measured window. */
+const SHORT = ['--runtime', '2s', '--ramp', '100ms'];
+
+describe('VBLK_FAILPOINTS parsing', () => {
+  it('reads every action, with times counted in ms', () => {
+    const fps = parseFailpoints('vcpu.3=throw@500ms, iothread.0=exit@0.2s,vcpu.1=hold-lock@300ms,nullblk.0=stall');
+    expect(fps).toEqual([
+      { role: 'vcpu', index: 3, action: 'throw', atMs: 500 },
+      { role: 'iothread', index: 0, action: 'exit', atMs: 200 },
+      { role: 'vcpu', index: 1, action: 'hold-lock', atMs: 300 },
+      { role: 'nullblk', index: 0, action: 'stall', atMs: 0 },
+    ]);
+    expect(describeFailpoint(fps[0]!)).toBe('vcpu.3=throw@500ms');
+    expect(failpointOf(fps, 'vcpu', 1)?.action).toBe('hold-lock');
+    expect(failpointOf(fps, 'vcpu', 2)).toBeUndefined();
+    expect(parseFailpoints(undefined)).toEqual([]);
+    expect(parseFailpoints('  ')).toEqual([]);
+  });
+
+  it.each([
+    ['vcpu3=throw', 'is not ROLE.INDEX=ACTION@TIME'],
+    ['disk.0=throw', 'unknown role'],
+    ['vcpu.0=explode', 'unknown action'],
+    ['vcpu.0=throw@soon', 'not a duration'],
+    ['nullblk.1=stall', 'nullblk indices run from 0 to 0'],
+    ['vcpu.64=throw', 'vcpu indices run from 0 to 63'],
+    ['iothread.0=hold-lock', 'hold-lock applies to vcpu.N only'],
+    ['vcpu.0=throw,vcpu.0=exit', 'second failpoint on vcpu.0'],
+  ])('rejects %s', (text, words) => {
+    let error: unknown;
+    try {
+      parseFailpoints(text);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^VBLK_FAILPOINTS: "/);
+    expect(message).toContain(words);
+    expect(message).not.toContain('\n');
+  });
+});
+
+describe('failpoints through npm run bench', () => {
+  it.each([
+    ['throw', 'vcpu.1=throw@300ms', ['--mode', 'mq'], 'vcpu 1 failed: failpoint vcpu.1=throw@300ms fired'],
+    ['exit', 'iothread.0=exit@300ms', ['--mode', 'sq'], 'iothread 0 failed: worker exited with code: 1'],
+    ['hold-lock (spin)', 'vcpu.1=hold-lock@300ms', ['--mode', 'sq', '--lock', 'spin', '--watchdog', '1'], 'vcpu 1 holds the shared ring lock and stopped making progress'],
+    ['hold-lock (ticket)', 'vcpu.1=hold-lock@300ms', ['--mode', 'mq', '--lock', 'ticket', '--iodepth', '8', '--watchdog', '1'], 'vcpu 1 holds the ring 1 lock and stopped making progress'],
+    ['stall', 'nullblk.0=stall@300ms', ['--mode', 'mq', '--lock', 'adaptive', '--watchdog', '1'], 'nullblk 0 stopped making progress: 2 requests in flight'],
+  ])('%s ends the run within seconds, naming the worker', { timeout: 30_000 }, async (_action, failpoint, args, message) => {
+    const json = path.join(tmp, `fp-${failpoint}.json`);
+    const r = await cli('bench.js', ['--jobs', '2', ...SHORT, ...args, '--json', json], { VBLK_FAILPOINTS: failpoint });
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(new RegExp(`^vblk-mq: run \\w+ lock=\\w+ jobs=2 iodepth=\\d+ failed: ${message}$`));
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.status).toBe(1);
+    // Under 5 s from the failpoint, node's start-up included.
+    expect(r.elapsedMs).toBeLessThan(5_300);
+    const file = readJson(json);
+    expect(file.runs).toEqual([]);
+    expect(file.error).toContain(message);
+  });
+
+  it('a sweep that fails at a later point keeps, prints and writes the points before it', { timeout: 30_000 }, async () => {
+    const json = path.join(tmp, 'partial.json');
+    const r = await cli('bench.js', ['--jobs', '1,2', '--mode', 'mq', '--runtime', '300ms', '--ramp', '100ms', '--json', json], {
+      VBLK_FAILPOINTS: 'vcpu.1=throw@200ms',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/vblk-mq: run mq lock=spin jobs=2 iodepth=1 failed: vcpu 1 failed: failpoint vcpu\.1=throw@200ms fired\n$/);
+    expect(r.stdout).toMatch(/^mq\s+spin\s+\d+\s+1\s/m);
+    expect(r.stdout).toContain('partial: the sweep failed');
+    const file = readJson(json);
+    expect(file.runs.map((run) => run.jobs)).toEqual([1]);
+    expect(file.error).toContain('vcpu 1 failed');
+  });
+});
+
+describe('signals', () => {
+  it('SIGINT drains the run in progress, keeps the points done, writes "interrupted" and exits 130', { timeout: 30_000 }, async () => {
+    const json = path.join(tmp, 'sigint.json');
+    const r = await cli('bench.js', ['--jobs', '1,2', '--mode', 'mq', '--runtime', '1s', '--ramp', '100ms', '--json', json], {}, (child, stderr) => {
+      // Once the first point is done, interrupt the second in its measured window.
+      void stderrMatches(stderr, /jobs=1 iodepth=1: /).then(() => setTimeout(() => child.kill('SIGINT'), 400));
+    });
+    expect(r.status).toBe(130);
+    expect(r.stderr).toContain('vblk-mq: interrupted by SIGINT; 1 point done');
+    expect(r.stdout).toContain('partial: the sweep was interrupted');
+    const file = readJson(json);
+    expect(file.interrupted).toBe(true);
+    expect(file.runs.map((run) => run.jobs)).toEqual([1]);
+    expect(file.error).toBeUndefined();
+  });
+
+  it('SIGTERM exits 143 within seconds, with "interrupted" in the JSON', { timeout: 30_000 }, async () => {
+    const json = path.join(tmp, 'sigterm.json');
+    const r = await cli('bench.js', ['--jobs', '1', '--mode', 'sq', '--runtime', '3s', '--ramp', '100ms', '--json', json], {}, (child) => {
+      setTimeout(() => child.kill('SIGTERM'), 1_500);
+    });
+    expect(r.status).toBe(143);
+    // Signalled at 1.5 s: well before the 3.1 s the run would take.
+    expect(r.elapsedMs).toBeLessThan(2_800);
+    const file = readJson(json);
+    expect(file.interrupted).toBe(true);
+    expect(file.runs).toEqual([]);
+  });
+
+  it('with --cpus the signal reaches the child, whose partial result is kept', { timeout: 30_000 }, async () => {
+    const json = path.join(tmp, 'cpus-sigint.json');
+    const r = await cli('bench.js', ['--cpus', '1', '--jobs', '1', '--mode', 'mq', '--runtime', '3s', '--ramp', '100ms', '--json', json], {}, (child) => {
+      setTimeout(() => child.kill('SIGINT'), 1_500);
+    });
+    expect(r.status).toBe(130);
+    expect(readJson(json).interrupted).toBe(true);
+  });
+});
+
+describe('Watchdog', () => {
+  const topology = buildTopology('sq', 2, 1, 1);
+  const never = (): boolean => false;
+
+  it('blames the stage that holds the requests and stopped', () => {
+    const control = RunControl.create(2, 1);
+    const dog = new Watchdog(control, topology, [null], 1_000, never);
+    control.setPhase(RAMP);
+    dog.start(0);
+    // Both vCPUs submitted one request; the IO thread moved both; the device completed none.
+    control.setCounters('vcpu', 0, 1, 0);
+    control.setCounters('vcpu', 1, 1, 0);
+    control.setCounters('iothread', 0, 2);
+    expect(dog.check(100)).toBeNull();
+    expect(dog.check(900)).toBeNull();
+    expect(dog.check(1_200)).toBe('nullblk 0 stopped making progress: 2 requests in flight');
+  });
+
+  it('blames a lock holder that does not let go', () => {
+    const control = RunControl.create(2, 1);
+    const lock = new SpinLock();
+    const dog = new Watchdog(control, topology, [lock], 1_000, never);
+    control.setPhase(RAMP);
+    dog.start(0);
+    lock.lock();
+    expect(dog.check(100)).toBeNull();
+    // This thread is not a worker of the run, so it is named by its thread id.
+    expect(dog.check(1_200)).toMatch(/^thread \d+ holds the shared ring lock and stopped making progress$/);
+    lock.unlock();
+  });
+
+  it('after STOP, leaves alone the vCPUs that have returned', () => {
+    const control = RunControl.create(2, 1);
+    const dog = new Watchdog(control, topology, [null], 1_000, (role, index) => role === 'vcpu' && index === 0);
+    control.setPhase(RAMP);
+    dog.start(0);
+    control.setPhase(STOP);
+    control.setCounters('vcpu', 1, 3, 2);
+    control.setCounters('iothread', 0, 3);
+    control.setCounters('nullblk', 0, 3);
+    expect(dog.check(100)).toBeNull();
+    expect(dog.check(1_200)).toBe('vcpu 1 stopped making progress: 1 request in flight');
+  });
+});
+
+describe('runPoint', () => {
+  let pool: Piscina;
+  beforeAll(() => {
+    pool = createWorkerPool(6);
+  });
+  afterAll(async () => {
+    await pool.destroy();
+  });
+
+  const BASE = {
+    bs: 4096,
+    sizeBytes: 64 * 1024 * 1024,
+    seed: 3,
+    completionNs: 0,
+    memoryBacked: true,
+    pollMaxNs: 32_768,
+    rampMs: 50,
+    runtimeMs: 200,
+    cpus: 2,
+    initialIndex: 2 ** 32 - 1000,
+  } as const;
+
+  it.each([
+    ['mq', 'adaptive'],
+    ['sq', 'ticket'],
+  ] as const)('%s/%s conserves every request while its ring indices wrap past 2^32', { timeout: 20_000 }, async (mode, lock) => {
+    const spec: PointSpec = { ...BASE, mode, lock, jobs: 2, iodepth: 32, iothreads: 2 };
+    const run = await runPoint(pool, spec);
+    // 1000 indices before the wrap: far more requests than that went through every ring.
+    expect(run.completed / (mode === 'mq' ? 2 : 1)).toBeGreaterThan(5_000);
+    expect(run.submitted).toBe(run.completed);
+  });
+
+  it('a failpoint fails the run with RunFailure, and the pool runs the next one', { timeout: 20_000 }, async () => {
+    const spec: PointSpec = {
+      ...BASE,
+      mode: 'mq',
+      lock: 'spin',
+      jobs: 2,
+      iodepth: 4,
+      iothreads: 1,
+      runtimeMs: 5_000,
+      watchdogMs: 500,
+      failpoints: [{ role: 'iothread', index: 0, action: 'stall', atMs: 100 }],
+    };
+    const started = performance.now();
+    await expect(runPoint(pool, spec)).rejects.toThrow(RunFailure);
+    expect(performance.now() - started).toBeLessThan(3_000);
+    const run = await runPoint(pool, { ...spec, runtimeMs: 100, failpoints: [] });
+    expect(run.submitted).toBe(run.completed);
+  });
+});
+
+describe('npm run soak', () => {
+  it('soaks for a few seconds and prints its figures', { timeout: 60_000 }, async () => {
+    const r = await cli('soak.js', ['--minutes', '0.05', '--seed', '11'], {}, undefined, 50_000);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\[\s+1 0:\d\d\] (sq|mq) lock=\w+ jobs=\d iodepth=\d+.*: .* IOPS, .* requests checked$/m);
+    expect(r.stdout).toMatch(/^soak passed: [1-9]\d* runs in \d+ sweeps, [1-9]\d* requests checked/m);
+  });
+});
