@@ -70,7 +70,7 @@ async function sweepHere(options: BenchOptions, stop: AbortSignal): Promise<Swee
   const total = sweepPoints(options, cpus).length * options.repeat;
   const seconds = (total * (options.rampMs + options.runtimeMs)) / 1000;
   const tty = process.stderr.isTTY === true;
-  process.stderr.write(`vblk-mq: ${total} runs on ${cpus} cores, about ${Math.ceil(seconds)} s\n`);
+  process.stderr.write(`vblk-mq: ${total} run${total === 1 ? "" : "s"} on ${cpus} core${cpus === 1 ? "" : "s"}, about ${Math.ceil(seconds)} s\n`);
   const outcome = await runSweep(options, cpus, {
     onStart(spec, repeat, done, all) {
       if (!tty) return;
