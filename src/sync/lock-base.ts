@@ -170,7 +170,9 @@ export abstract class LockBase implements Lock {
   protected abstract release(): void;
 
   unlock(): void {
-    const holder = Atomics.load(this.i32, HOLDER);
+    // A plain read: the holder reads its own store; any other thread gets a
+    // value that is not its own id whichever store it sees, so it is refused.
+    const holder = this.i32[HOLDER];
     if (holder !== CURRENT_THREAD_ID) {
       throw new LockOwnershipError(
         holder === NO_HOLDER
