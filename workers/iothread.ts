@@ -9,7 +9,7 @@
  * at a ring without the lock and takes the lock only to pop, the same in both
  * modes. It ends when every vCPU is done (all requests completed) or on ABORT.
  */
-import { Ring } from '../src/ring/ring.js';
+import { anyHasData, Ring } from '../src/ring/ring.js';
 import { PollWindow } from '../src/sync/poll-window.js';
 import { waitUntil } from '../src/sync/wait-until.js';
 import { RunControl, ABORT } from '../src/emulator/run-control.js';
@@ -35,11 +35,7 @@ function iothread(task: IothreadTask): IothreadResult {
   let pops = 0;
   let phaseSeen = control.phase();
 
-  const anyWork = (): boolean => {
-    for (let r = 0; r < rings.length; r++) if (!rings[r]!.isEmpty()) return true;
-    return false;
-  };
-  const ready = (): boolean => anyWork() || control.phase() !== phaseSeen || control.allVcpusDone();
+  const ready = (): boolean => anyHasData(rings) || control.phase() !== phaseSeen || control.allVcpusDone();
 
   control.arriveAndWait('iothread', index, task.barrierMs);
   const failpoint = armFailpoint(task.failpoint, control, null, parkMs);

@@ -9,7 +9,7 @@
  * --memory-backed the device writes a pattern into the request's buffer
  * before completing it. It ends when every vCPU is done, or on ABORT.
  */
-import { Ring } from '../src/ring/ring.js';
+import { anyHasData, Ring } from '../src/ring/ring.js';
 import { PollWindow } from '../src/sync/poll-window.js';
 import { waitUntil } from '../src/sync/wait-until.js';
 import { RunControl, ABORT } from '../src/emulator/run-control.js';
@@ -85,12 +85,8 @@ function nullblk(task: NullblkTask): NullblkResult {
     return n;
   }
 
-  const anyWork = (): boolean => {
-    for (let q = 0; q < hwqs.length; q++) if (!hwqs[q]!.isEmpty()) return true;
-    return false;
-  };
   const ready = (): boolean =>
-    anyWork() ||
+    anyHasData(hwqs) ||
     control.phase() !== phaseSeen ||
     control.allVcpusDone() ||
     (pendingCount > 0 && pendingDue[pendingHead]! <= performance.now());

@@ -2,4 +2,4 @@
  * `vblk-mq/ring`: the shared-memory ring.
  * @packageDocumentation
  */
-export { Ring, type RingHandle, type RingOptions, type RingShape, type RingViewOptions } from './ring.js';
+export { anyHasData, Ring, type RingHandle, type RingOptions, type RingShape, type RingViewOptions } from './ring.js';

@@ -310,6 +310,12 @@ export class Ring {
   }
 }
 
+/** Whether any of `rings` holds a descriptor: how a consumer of several rings decides it may park. */
+export function anyHasData(rings: readonly Ring[]): boolean {
+  for (let r = 0; r < rings.length; r++) if (!rings[r]!.isEmpty()) return true;
+  return false;
+}
+
 function guardBytes(kind: LockKindName | null): number {
   return kind === null ? 0 : alignUp(lockBytes(kind), CACHE_LINE);
 }

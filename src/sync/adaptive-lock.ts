@@ -27,39 +27,26 @@
 import type { Region } from './region.js';
 import { nowNs } from './lock-stats.js';
 import { attach, BASE_BYTES, CasLock, LockBase, SLEEPERS, STATE, type LockHandle } from './lock-base.js';
-import { adaptSpinBudget, checkSpinOption, currentSpinBudget, initSpinBudget } from './spin-budget.js';
+import { adaptSpinBudget, configureSpin, currentSpinBudget, DEFAULT_SPIN_MAX, type SpinOptions } from './spin-budget.js';
 
 const MAGIC_ADAPTIVE = 0x41445054; // "ADPT"
 /** Longest single park, ms, so that a poisoned lock is noticed. */
 const POISON_SLICE_MS = 100;
 
-/** Options of a new AdaptiveLock. */
-export interface AdaptiveLockOptions extends Partial<Region> {
-  /** Ceiling of the adaptive spin budget, in iterations (default AdaptiveLock.DEFAULT_SPIN_MAX). */
-  spinMax?: number;
-  /** A fixed spin budget instead of an adaptive one; 0 parks at once. */
-  spin?: number;
-}
+/** Options of a new AdaptiveLock: where it lives, and its spin budget. */
+export interface AdaptiveLockOptions extends Partial<Region>, SpinOptions {}
 
 export class AdaptiveLock extends CasLock {
   /** Bytes an AdaptiveLock needs in a SharedArrayBuffer. */
   static readonly BYTES = BASE_BYTES;
-  /**
-   * Default ceiling of the spin budget. One iteration is one load of the lock
-   * word (a few ns), so 256 iterations stay well under the ~5 us a park and
-   * wake-up cost; `npm run bench:micro` measures the effect.
-   */
-  static readonly DEFAULT_SPIN_MAX = 256;
+  /** Default ceiling of the spin budget (see spin-budget.ts). */
+  static readonly DEFAULT_SPIN_MAX = DEFAULT_SPIN_MAX;
   readonly kind = 'adaptive' as const;
 
   /** Creates a lock in `options` (buffer, byteOffset), or in a buffer of its own. byteOffset must be a multiple of 8. */
   constructor(options?: AdaptiveLockOptions) {
     super('AdaptiveLock', 'adaptive-lock', MAGIC_ADAPTIVE, AdaptiveLock.BYTES, options);
-    if (this.created) {
-      checkSpinOption('AdaptiveLock', 'spinMax', options?.spinMax);
-      checkSpinOption('AdaptiveLock', 'spin', options?.spin);
-      initSpinBudget(this.i32, options?.spinMax ?? AdaptiveLock.DEFAULT_SPIN_MAX, options?.spin);
-    }
+    if (this.created) configureSpin('AdaptiveLock', this.i32, options);
   }
 
   /** A view of the AdaptiveLock described by `handle`, e.g. in another worker. */

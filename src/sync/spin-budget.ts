@@ -27,8 +27,30 @@ import { SPIN_BUDGET, SPIN_MAX } from './lock-base.js';
 /** Smallest adaptive budget, in spin iterations. */
 export const MIN_SPIN = 4;
 
+/**
+ * Default ceiling of an adaptive budget. One iteration is one load of the
+ * lock word (a few ns), so 256 stay well under the ~5-30 us of a park and
+ * wake-up; `npm run bench:micro` measures the effect of other ceilings.
+ */
+export const DEFAULT_SPIN_MAX = 256;
+
+/** The spin options of a lock that parks (AdaptiveLock, TicketLock). */
+export interface SpinOptions {
+  /** Ceiling of the adaptive spin budget, in iterations (default DEFAULT_SPIN_MAX). */
+  spinMax?: number;
+  /** A fixed spin budget instead of an adaptive one; 0 parks at once. */
+  spin?: number;
+}
+
+/** Checks a new lock's spin options and sets its budget from them. */
+export function configureSpin(what: string, i32: Int32Array, options: SpinOptions | undefined): void {
+  checkSpinOption(what, 'spinMax', options?.spinMax);
+  checkSpinOption(what, 'spin', options?.spin);
+  initSpinBudget(i32, options?.spinMax ?? DEFAULT_SPIN_MAX, options?.spin);
+}
+
 /** Sets an adaptive budget with ceiling `max`, or a fixed one (`fixed` >= 0). */
-export function initSpinBudget(i32: Int32Array, max: number, fixed: number | undefined): void {
+function initSpinBudget(i32: Int32Array, max: number, fixed: number | undefined): void {
   if (fixed !== undefined) {
     Atomics.store(i32, SPIN_BUDGET, fixed);
     Atomics.store(i32, SPIN_MAX, -1);
@@ -53,7 +75,7 @@ export function adaptSpinBudget(i32: Int32Array, won: boolean): void {
 }
 
 /** Validates a spin option. */
-export function checkSpinOption(what: string, name: string, value: number | undefined): void {
+function checkSpinOption(what: string, name: string, value: number | undefined): void {
   if (value === undefined) return;
   if (!Number.isInteger(value) || value < 0 || value > 1 << 24) {
     throw new RangeError(`${what}: ${name} must be an integer from 0 to ${1 << 24}, got ${String(value)}`);

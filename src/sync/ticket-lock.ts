@@ -36,20 +36,15 @@ import {
   TIMED_SEQ,
   type LockHandle,
 } from './lock-base.js';
-import { adaptSpinBudget, checkSpinOption, currentSpinBudget, initSpinBudget } from './spin-budget.js';
+import { adaptSpinBudget, configureSpin, currentSpinBudget, type SpinOptions } from './spin-budget.js';
 
 const MAGIC_TICKET = 0x54434b54; // "TCKT"
 const SLOTS = 16;
 const SEQ_BASE = BASE_BYTES / 4;
 const SLEEP_BASE = SEQ_BASE + CACHE_LINE / 4;
 
-/** Options of a new TicketLock. */
-export interface TicketLockOptions extends Partial<Region> {
-  /** Ceiling of the adaptive spin budget before parking (default AdaptiveLock's). */
-  spinMax?: number;
-  /** A fixed spin budget instead of an adaptive one. */
-  spin?: number;
-}
+/** Options of a new TicketLock: where it lives, and its spin budget before parking. */
+export interface TicketLockOptions extends Partial<Region>, SpinOptions {}
 
 export class TicketLock extends LockBase {
   /** Bytes a TicketLock needs in a SharedArrayBuffer. */
@@ -59,11 +54,7 @@ export class TicketLock extends LockBase {
   /** Creates a lock in `options` (buffer, byteOffset), or in a buffer of its own. byteOffset must be a multiple of 8. */
   constructor(options?: TicketLockOptions) {
     super('TicketLock', 'ticket-lock', MAGIC_TICKET, TicketLock.BYTES, options);
-    if (this.created) {
-      checkSpinOption('TicketLock', 'spinMax', options?.spinMax);
-      checkSpinOption('TicketLock', 'spin', options?.spin);
-      initSpinBudget(this.i32, options?.spinMax ?? 256, options?.spin);
-    }
+    if (this.created) configureSpin('TicketLock', this.i32, options);
   }
 
   /** A view of the TicketLock described by `handle`, e.g. in another worker. */
