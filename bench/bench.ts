@@ -9,7 +9,7 @@
  * SIGINT/SIGTERM stop the sweep: the run in progress drains and is dropped,
  * the points done so far are printed and written with "interrupted": true,
  * and the exit status is 130/143 (a --cpus child gets the signal forwarded
- * and hands back its partial result). VBLK_FAILPOINTS (failpoints.ts) is
+ * and hands back its partial result). VBLK_FAILPOINTS (src/cli/failpoints-env.ts) is
  * read here, in the main process, and travels to the workers in their tasks.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -21,9 +21,9 @@ import { parseBenchArgs, benchHelpText } from '../src/cli/bench-args.js';
 import { runCli } from '../src/cli/run-cli.js';
 import { UsageError } from '../src/cli/usage-error.js';
 import { SignalStop } from '../src/cli/stop-signals.js';
-import { FAILPOINTS_ENV, parseFailpoints } from '../src/emulator/failpoints.js';
-import { runSweep, sweepPoints, type SweepOutcome } from '../src/emulator/sweep.js';
-import type { BenchOptions } from '../src/emulator/options.js';
+import { FAILPOINTS_ENV, parseFailpoints } from '../src/cli/failpoints-env.js';
+import { runSweep, sweepPoints, type SweepOutcome } from '../src/main-thread/sweep.js';
+import type { BenchOptions } from '../src/protocol/options.js';
 import { machineInfo } from '../src/report/machine.js';
 import { RESULT_SCHEMA, type ResultFile, type RunResult } from '../src/report/result.js';
 import { readResultFile, writeResultFile } from '../src/report/result-file.js';

@@ -7,8 +7,10 @@ import { parseArgs } from 'node:util';
 
 import { runCli } from '../src/cli/run-cli.js';
 import { UsageError } from '../src/cli/usage-error.js';
+import { translateParseError } from '../src/cli/common-args.js';
+import { loadResultFileArg } from '../src/cli/result-file-arg.js';
+import { SignalStop } from '../src/cli/stop-signals.js';
 import { compareResults } from '../src/report/compare.js';
-import { readResultFile } from '../src/report/result-file.js';
 
 const HELP = `usage: npm run compare -- FILE.json [FILE.json ...]
 
@@ -20,22 +22,12 @@ Cells without a matching run show "-".
 options:
   -h, --help  show this help and exit
 
-exit status: 0 done, 2 a bad argument or an unreadable result file, 1 any other failure
+exit status: 0 done, 2 a bad argument or an unreadable result file, 1 any other failure,
+130/143 stopped by SIGINT/SIGTERM
 `;
 
 /** The command line: the files to compare, or help. */
 type CompareArgs = { help: true } | { help: false; files: string[] };
-
-/** A one-line {@link UsageError} for an error of `util.parseArgs`; other errors are returned as they are. */
-function parseErrorToUsage(error: unknown): unknown {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
-  if (!(error instanceof Error) || !code.startsWith('ERR_PARSE_ARGS_')) return error;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    const named = /'([^']*)'/.exec(error.message)?.[1] ?? '';
-    return new UsageError(`compare: unknown option ${named}; the only option is --help`);
-  }
-  return new UsageError(`compare: ${error.message}`);
-}
 
 /** Parses argv; every mistake is a one-line {@link UsageError}. */
 function parseCompareArgs(argv: string[]): CompareArgs {
@@ -44,10 +36,12 @@ function parseCompareArgs(argv: string[]): CompareArgs {
     parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { help: { type: 'boolean', short: 'h' } } });
   } catch (error) {
     if (argv.includes('--help') || argv.includes('-h')) return { help: true };
-    throw parseErrorToUsage(error);
+    throw translateParseError(error, argv, ['help']);
   }
   if (parsed.values.help === true) return { help: true };
-  if (parsed.positionals.length === 0) throw new UsageError('compare: no result file given; usage: npm run compare -- a.json b.json');
+  if (parsed.positionals.length === 0) {
+    throw new UsageError('compare: no result file given; usage: npm run compare -- a.json b.json');
+  }
   return { help: false, files: parsed.positionals };
 }
 
@@ -62,10 +56,23 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const files = args.files.map((file) => {
-    const loaded = readResultFile(resolveFromUser(file), { program: 'compare', shownAs: file });
-    return { label: file, file: loaded };
-  });
+  // Reading waits on the disk (or a pipe) without blocking the event loop, so a signal ends it
+  // at once; compare writes nothing until every file is read, so nothing is left half done.
+  const stop = new SignalStop({ repeat: 'exit' });
+  const stopped = new Promise<null>((resolve) => stop.signal.addEventListener('abort', () => resolve(null), { once: true }));
+  const loading = Promise.all(
+    args.files.map(async (file) => ({
+      label: file,
+      file: await loadResultFileArg(resolveFromUser(file), { program: 'compare', shownAs: file }),
+    })),
+  );
+  const files = await Promise.race([loading, stopped]);
+  if (files === null) {
+    process.stderr.write(`vblk-mq: compare: interrupted by ${stop.received}\n`);
+    // A read still pending on a pipe would keep the process alive: leave now.
+    process.exit(stop.exitStatus());
+  }
+  stop.dispose();
   process.stdout.write(compareResults(files));
   return 0;
 }

@@ -29,7 +29,7 @@ import { machineInfo } from '../src/report/machine.js';
 import { formatCount, formatDecimal, formatNs, formatPercent, formatRatio, MISSING, safeDivide } from '../src/report/format.js';
 import { renderAligned } from '../src/report/table.js';
 import { Ring } from '../src/ring/index.js';
-import { AdaptiveLock, createLock, type Lock, type LockKindName, type LockStats } from '../src/sync/index.js';
+import { AdaptiveLock, createLock, LOCK_KINDS, type Lock, type LockStats } from '../src/sync/index.js';
 import {
   CONTROL_WORDS,
   COUNTER,
@@ -53,7 +53,6 @@ const RING_BATCH = 32;
 const RING_CAPACITY = 256;
 /** Messages the port producer may be ahead of its consumer. */
 const PORT_WINDOW = 2048;
-const LOCK_KINDS: readonly LockKindName[] = ['spin', 'ticket', 'adaptive'];
 const CONTENDED_THREADS = [2, 4, 8] as const;
 /**
  * AdaptiveLock spin ceilings compared, with 8 threads (more threads than cores: spinning

@@ -13,11 +13,11 @@ import { runCli } from '../src/cli/run-cli.js';
 import { translateParseError } from '../src/cli/common-args.js';
 import { parseInteger, quote, usageError } from '../src/cli/units.js';
 import { SignalStop } from '../src/cli/stop-signals.js';
-import { runSweep, sweepPoints } from '../src/emulator/sweep.js';
-import { SoakPlan } from '../src/emulator/soak-plan.js';
-import { within } from '../src/emulator/timers.js';
+import { runSweep, sweepPoints } from '../src/main-thread/sweep.js';
+import { within } from '../src/main-thread/timers.js';
 import { formatCount } from '../src/report/format.js';
-import type { BenchOptions, Mode } from '../src/emulator/options.js';
+import type { BenchOptions, Mode } from '../src/protocol/options.js';
+import { SoakPlan } from './soak-plan.js';
 import type { RunResult } from '../src/report/result.js';
 
 const HELP = `usage: npm run soak -- [--minutes N] [--seed N] [--watchdog S]

@@ -5,9 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Piscina } from 'piscina';
-import { createWorkerPool } from '../dist/src/emulator/worker-pool.js';
-import { runPoint, type PointSpec } from '../dist/src/emulator/run-point.js';
-import { buildTopology } from '../dist/src/emulator/topology.js';
+import { createWorkerPool } from '../dist/src/main-thread/worker-pool.js';
+import { runPoint } from '../dist/src/main-thread/run.js';
+import type { PointSpec } from '../dist/src/main-thread/point-spec.js';
+import { buildTopology } from '../dist/src/protocol/topology.js';
 import type { RunResult } from '../dist/src/report/result.js';
 
 const BASE: Omit<PointSpec, 'mode' | 'lock' | 'jobs' | 'iodepth' | 'iothreads'> = {

@@ -12,14 +12,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Piscina } from 'piscina';
 
-import { parseFailpoints, describeFailpoint, failpointOf } from '../dist/src/emulator/failpoints.js';
+import { parseFailpoints } from '../dist/src/cli/failpoints-env.js';
+import { describeFailpoint, failpointOf } from '../dist/src/protocol/failpoint.js';
 import { UsageError } from '../dist/src/cli/usage-error.js';
-import { Watchdog } from '../dist/src/emulator/watchdog.js';
-import { RunControl, RAMP, STOP } from '../dist/src/emulator/run-control.js';
-import { buildTopology } from '../dist/src/emulator/topology.js';
+import { Watchdog } from '../dist/src/main-thread/watchdog.js';
+import { RunControl, RAMP, STOP } from '../dist/src/protocol/run-control.js';
+import { buildTopology } from '../dist/src/protocol/topology.js';
 import { SpinLock } from '../dist/src/sync/spin-lock.js';
-import { createWorkerPool } from '../dist/src/emulator/worker-pool.js';
-import { runPoint, RunFailure, type PointSpec } from '../dist/src/emulator/run-point.js';
+import { createWorkerPool } from '../dist/src/main-thread/worker-pool.js';
+import { runPoint } from '../dist/src/main-thread/run.js';
+import { RunFailure } from '../dist/src/main-thread/run-failure.js';
+import type { PointSpec } from '../dist/src/main-thread/point-spec.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vblk-faults-'));
@@ -205,21 +208,21 @@ describe('Watchdog', () => {
   const never = (): boolean => false;
 
   it('blames the stage that holds the requests and stopped', () => {
-    const control = RunControl.create(2, 1);
+    const control = RunControl.create(topology.workers);
     const dog = new Watchdog(control, topology, [null], 1_000, never);
     control.setPhase(RAMP);
     dog.start(0);
     // Both vCPUs submitted one request; the IO thread moved both; the device completed none.
-    control.setCounters('vcpu', 0, 1, 0);
-    control.setCounters('vcpu', 1, 1, 0);
-    control.setCounters('iothread', 0, 2);
+    control.progress('vcpu', 0).submitted = 1;
+    control.progress('vcpu', 1).submitted = 1;
+    control.progress('iothread', 0).submitted = 2;
     expect(dog.check(100)).toBeNull();
     expect(dog.check(900)).toBeNull();
     expect(dog.check(1_200)).toBe('nullblk 0 stopped making progress: 2 requests in flight');
   });
 
   it('blames a lock holder that does not let go', () => {
-    const control = RunControl.create(2, 1);
+    const control = RunControl.create(topology.workers);
     const lock = new SpinLock();
     const dog = new Watchdog(control, topology, [lock], 1_000, never);
     control.setPhase(RAMP);
@@ -232,14 +235,14 @@ describe('Watchdog', () => {
   });
 
   it('after STOP, leaves alone the vCPUs that have returned', () => {
-    const control = RunControl.create(2, 1);
-    const dog = new Watchdog(control, topology, [null], 1_000, (role, index) => role === 'vcpu' && index === 0);
+    const control = RunControl.create(topology.workers);
+    const dog = new Watchdog(control, topology, [null], 1_000, ({ role, index }) => role === 'vcpu' && index === 0);
     control.setPhase(RAMP);
     dog.start(0);
     control.setPhase(STOP);
-    control.setCounters('vcpu', 1, 3, 2);
-    control.setCounters('iothread', 0, 3);
-    control.setCounters('nullblk', 0, 3);
+    Object.assign(control.progress('vcpu', 1), { submitted: 3, completed: 2 });
+    control.progress('iothread', 0).submitted = 3;
+    control.progress('nullblk', 0).completed = 3;
     expect(dog.check(100)).toBeNull();
     expect(dog.check(1_200)).toBe('vcpu 1 stopped making progress: 1 request in flight');
   });

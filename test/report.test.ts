@@ -327,7 +327,8 @@ describe('result files and compare', () => {
     try {
       readResultFile(missing);
     } catch (error) {
-      expect((error as Error).name).toBe('UsageError');
+      // The command lines turn it into a usage error (exit status 2): see the CLI tests below.
+      expect((error as Error).name).toBe('ResultFileError');
     }
 
     const text = path.join(dir, 'text.json');

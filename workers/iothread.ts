@@ -12,14 +12,14 @@
 import { anyHasData, Ring } from '../src/ring/ring.js';
 import { PollWindow } from '../src/sync/poll-window.js';
 import { waitUntil } from '../src/sync/wait-until.js';
-import { RunControl, ABORT } from '../src/emulator/run-control.js';
-import { DESC_WORDS, HWQ } from '../src/emulator/descriptor.js';
-import type { IothreadResult, IothreadTask } from '../src/emulator/tasks.js';
-import { armFailpoint } from '../src/emulator/failpoint-trigger.js';
-import { quitsOnAbort } from '../src/emulator/abort-exit.js';
+import { RunControl, ABORT } from '../src/protocol/run-control.js';
+import { DESC_WORDS, HWQ } from '../src/protocol/descriptor.js';
+import type { IothreadResult, IothreadTask } from '../src/protocol/tasks.js';
+import { armFailpoint } from './support/armed-failpoint.js';
+import { leavesOnAbort } from './support/leave-on-abort.js';
 
 // Leaving an aborted run (a poisoned lock, a failpoint) is not a failure of its own.
-export default quitsOnAbort(iothread);
+export default leavesOnAbort(iothread);
 
 function iothread(task: IothreadTask): IothreadResult {
   const { index, parkMs } = task;
@@ -27,7 +27,8 @@ function iothread(task: IothreadTask): IothreadResult {
   const rings = task.rings.map((h) => Ring.from(h));
   const hwq = Ring.from(task.hwq);
   const myBell = control.iothreadBell(index);
-  const deviceBell = control.deviceBell();
+  const deviceBell = control.deviceBell(0);
+  const progress = control.progress('iothread', index);
   const window = new PollWindow(task.pollMaxNs);
   const maxBatch = Math.max(...rings.map((r) => r.capacity));
   const batch = new Int32Array(maxBatch * DESC_WORDS);
@@ -57,12 +58,12 @@ function iothread(task: IothreadTask): IothreadResult {
     }
     if (n > 0) {
       moved += n;
-      control.setCounters('iothread', index, moved);
+      progress.submitted = moved;
       deviceBell.ring();
       continue;
     }
     if (control.allVcpusDone()) break;
     waitUntil(ready, myBell, window, parkMs);
   }
-  return { index, moved, pops, pollHits: window.hits, pollMisses: window.misses };
+  return { index, moved, pops };
 }

@@ -12,15 +12,15 @@
 import { anyHasData, Ring } from '../src/ring/ring.js';
 import { PollWindow } from '../src/sync/poll-window.js';
 import { waitUntil } from '../src/sync/wait-until.js';
-import { RunControl, ABORT } from '../src/emulator/run-control.js';
-import { DESC_WORDS, VCPU, TAG, SEQ, BLOCK, STATUS, STATUS_OK } from '../src/emulator/descriptor.js';
-import { fillPattern } from '../src/emulator/pattern.js';
-import type { NullblkResult, NullblkTask } from '../src/emulator/tasks.js';
-import { armFailpoint } from '../src/emulator/failpoint-trigger.js';
-import { quitsOnAbort } from '../src/emulator/abort-exit.js';
+import { RunControl, ABORT } from '../src/protocol/run-control.js';
+import { DESC_WORDS, VCPU, TAG, SEQ, BLOCK, STATUS, STATUS_OK } from '../src/protocol/descriptor.js';
+import { fillPattern } from './support/pattern.js';
+import type { NullblkResult, NullblkTask } from '../src/protocol/tasks.js';
+import { armFailpoint } from './support/armed-failpoint.js';
+import { leavesOnAbort } from './support/leave-on-abort.js';
 
 // Leaving an aborted run (a poisoned lock, a failpoint) is not a failure of its own.
-export default quitsOnAbort(nullblk);
+export default leavesOnAbort(nullblk);
 
 function nullblk(task: NullblkTask): NullblkResult {
   const { parkMs, iodepth } = task;
@@ -29,7 +29,8 @@ function nullblk(task: NullblkTask): NullblkResult {
   const completions = task.completions.map((h) => Ring.from(h));
   const data = task.data.map((b) => (b === null ? null : new Int32Array(b)));
   const bufWords = task.bs / 4;
-  const bell = control.deviceBell();
+  const bell = control.deviceBell(0);
+  const progress = control.progress('nullblk', 0);
   const window = new PollWindow(task.pollMaxNs);
   const delayMs = task.completionNs / 1e6;
 
@@ -71,7 +72,7 @@ function nullblk(task: NullblkTask): NullblkResult {
       outgoingCount[v] = 0;
       completed += n;
     }
-    control.setCounters('nullblk', 0, completed);
+    progress.completed = completed;
   }
 
   function completeDue(now: number): number {
@@ -122,5 +123,5 @@ function nullblk(task: NullblkTask): NullblkResult {
     const untilDue = pendingCount > 0 ? Math.max(0, pendingDue[pendingHead]! - performance.now()) : parkMs;
     waitUntil(ready, bell, window, Math.min(parkMs, untilDue));
   }
-  return { completed, pollHits: window.hits, pollMisses: window.misses };
+  return { completed };
 }

@@ -11,19 +11,19 @@
  */
 import { createHistogram } from 'node:perf_hooks';
 import { Ring } from '../src/ring/ring.js';
-import { RunControl, MEASURE, STOP, ABORT } from '../src/emulator/run-control.js';
-import { DESC_WORDS, VCPU, TAG, SEQ, BLOCK, LEN, OP, OP_READ, STATUS, HWQ, STATUS_OK } from '../src/emulator/descriptor.js';
-import { mulberry32 } from '../src/emulator/prng.js';
-import { checkPattern } from '../src/emulator/pattern.js';
-import type { VcpuResult, VcpuTask } from '../src/emulator/tasks.js';
-import { armFailpoint } from '../src/emulator/failpoint-trigger.js';
-import { quitsOnAbort } from '../src/emulator/abort-exit.js';
+import { RunControl, MEASURE, STOP, ABORT } from '../src/protocol/run-control.js';
+import { DESC_WORDS, VCPU, TAG, SEQ, BLOCK, LEN, OP, OP_READ, STATUS, HWQ, STATUS_OK } from '../src/protocol/descriptor.js';
+import { mulberry32 } from '../src/protocol/prng.js';
+import { checkPattern } from './support/pattern.js';
+import type { VcpuResult, VcpuTask } from '../src/protocol/tasks.js';
+import { armFailpoint } from './support/armed-failpoint.js';
+import { leavesOnAbort } from './support/leave-on-abort.js';
 
 /** Ids of bad completions kept for the error message. */
 const KEEP_IDS = 10;
 
 // Leaving an aborted run (a poisoned lock, a failpoint) is not a failure of its own.
-export default quitsOnAbort(vcpu);
+export default leavesOnAbort(vcpu);
 
 function vcpu(task: VcpuTask): VcpuResult {
   const { index, iodepth, bs, blocks, parkMs } = task;
@@ -31,6 +31,7 @@ function vcpu(task: VcpuTask): VcpuResult {
   const submission = Ring.from(task.submission);
   const completion = Ring.from(task.completion, { pollMaxNs: task.pollMaxNs });
   const kick = control.iothreadBell(task.iothread);
+  const progress = control.progress('vcpu', index);
   const random = mulberry32((task.seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
   const latency = createHistogram();
   const data = task.data === null ? null : new Int32Array(task.data);
@@ -89,7 +90,7 @@ function vcpu(task: VcpuTask): VcpuResult {
       freeTags[free++] = tag;
     }
     submitted += pushed;
-    control.setCounters('vcpu', index, submitted, completed);
+    progress.submitted = submitted;
     kick.ring();
   }
 
@@ -116,7 +117,7 @@ function vcpu(task: VcpuTask): VcpuResult {
       completed++;
       if (measuring) latency.record(Math.max(1, Math.round((now - submittedAt[tag]!) * 1e6)));
     }
-    control.setCounters('vcpu', index, submitted, completed);
+    progress.completed = completed;
     return n;
   }
 

@@ -6,7 +6,10 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-import { LIMITS, LOCK_KINDS, MODES, type BenchOptions } from '../emulator/options.js';
+import { LIMITS, LOCK_CHOICES, MODES, type BenchOptions } from '../protocol/options.js';
+import { lockFitsMode } from '../protocol/topology.js';
+import { DEFAULT_POLL_MAX_NS } from '../sync/poll-window.js';
+import { LOCK_KINDS } from '../sync/lock-base.js';
 import {
   formatSize,
   parseDuration,
@@ -65,7 +68,7 @@ const SPECS = {
   lock: {
     value: 'LIST',
     default: 'spin',
-    help: 'ring guards to compare: spin, ticket, adaptive, none (lock-free; --mode mq only), or a list such as spin,adaptive',
+    help: `ring guards to compare: ${LOCK_KINDS.join(', ')}, none (lock-free; --mode mq only), or a list such as spin,adaptive`,
   },
   bs: {
     value: 'SIZE',
@@ -94,8 +97,8 @@ const SPECS = {
   'memory-backed': { unset: 'off', help: 'the device writes a pattern into each buffer and the vCPU checks it' },
   'poll-max-ns': {
     value: 'N',
-    default: '32768',
-    help: `longest adaptive polling of an IO thread in ns (QEMU's poll-max-ns; 0 = never poll), 0..${NS_MAX}`,
+    default: String(DEFAULT_POLL_MAX_NS),
+    help: `longest adaptive polling before a waiting thread parks, in ns (QEMU's poll-max-ns; 0 = never poll), 0..${NS_MAX}`,
   },
   repeat: { value: 'N', default: '1', help: `runs per point; the median is reported, 1..${LIMITS.maxRepeat}` },
   cpus: {
@@ -168,9 +171,10 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
   const integer = (name: OptionName, bounds: IntBounds): number => parseInteger(text(name), flag(name), bounds);
 
   const modes = parseNameList(text('mode'), MODES, flag('mode'), { both: MODES });
-  const locks = parseNameList(text('lock'), LOCK_KINDS, flag('lock'));
-  if (locks.includes('none') && modes.includes('sq')) {
-    throw new UsageError('--lock none is valid with --mode mq only: the shared ring has many producers');
+  const locks = parseNameList(text('lock'), LOCK_CHOICES, flag('lock'));
+  const misfit = locks.find((lock) => modes.some((mode) => !lockFitsMode(mode, lock)));
+  if (misfit !== undefined) {
+    throw new UsageError(`--lock ${misfit} is valid with --mode mq only: the shared ring has many producers`);
   }
 
   const iothreadsText = given('iothreads');

@@ -2,7 +2,7 @@
  * Side-by-side IOPS of several result files, the body of `npm run compare`.
  */
 import type { ResultFile, RunResult } from './result.js';
-import { LOCK_KINDS, MODES } from '../emulator/options.js';
+import { LOCK_CHOICES, MODES } from '../protocol/options.js';
 import { MISSING, formatCount, formatRatio, safeDivide } from './format.js';
 import { firstByKey, renderAligned, runKey, type Align, type RunKeyField } from './table.js';
 
@@ -45,7 +45,7 @@ function buildColumns(files: readonly LabelledResultFile[]): CompareColumn[] {
 function compareRunOrder(a: RunResult, b: RunResult): number {
   return (
     MODES.indexOf(a.mode) - MODES.indexOf(b.mode) ||
-    LOCK_KINDS.indexOf(a.lock) - LOCK_KINDS.indexOf(b.lock) ||
+    LOCK_CHOICES.indexOf(a.lock) - LOCK_CHOICES.indexOf(b.lock) ||
     a.iodepth - b.iodepth ||
     a.jobs - b.jobs
   );

@@ -2,8 +2,17 @@
  * Reading and writing the JSON result file of `npm run bench -- --json FILE`.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { UsageError } from '../cli/usage-error.js';
+import { readFile } from 'node:fs/promises';
 import { RESULT_SCHEMA, type ResultFile } from './result.js';
+
+/**
+ * A result file that cannot be read or is not one: a one-line message that
+ * names the file as the user typed it. The command lines report it as a
+ * usage error (src/cli/result-file-arg.ts).
+ */
+export class ResultFileError extends Error {
+  override name = 'ResultFileError';
+}
 
 /** Plain words for the fs error codes a user can cause by naming the wrong path. */
 const FS_ERROR_WORDS: Readonly<Record<string, string>> = {
@@ -34,10 +43,10 @@ function errorsFor(path: string, options: ReadResultOptions) {
   const program = options.program ?? 'compare';
   const shown = `"${options.shownAs ?? path}"`;
   return {
-    unreadable: (error: unknown) => new UsageError(`${program}: cannot read ${shown}: ${fsErrorWords(error)}`),
-    notJson: () => new UsageError(`${program}: ${shown} is not JSON`),
+    unreadable: (error: unknown) => new ResultFileError(`${program}: cannot read ${shown}: ${fsErrorWords(error)}`),
+    notJson: () => new ResultFileError(`${program}: ${shown} is not JSON`),
     notResult: (problem: string) =>
-      new UsageError(`${program}: ${shown} is not a vblk-mq result file of schema ${RESULT_SCHEMA} (${problem})`),
+      new ResultFileError(`${program}: ${shown} is not a vblk-mq result file of schema ${RESULT_SCHEMA} (${problem})`),
   };
 }
 
@@ -75,7 +84,7 @@ function resultFileProblem(data: unknown): string | undefined {
 }
 
 /**
- * Reads and checks a result file. Every failure is a {@link UsageError} with a one-line
+ * Reads and checks a result file. Every failure is a {@link ResultFileError} with a one-line
  * message starting with the program name (`compare` unless `options.program` says otherwise):
  * - `compare: cannot read "x": no such file` (or `is a directory`, `permission denied`, ...)
  * - `compare: "x" is not JSON`
@@ -92,6 +101,26 @@ export function readResultFile(path: string, options: ReadResultOptions = {}): R
   } catch (error) {
     throw errors.unreadable(error);
   }
+  return checkedResult(text, errors);
+}
+
+/**
+ * {@link readResultFile} without blocking the event loop while the file is
+ * read, so that a command stays responsive to signals (a FIFO or a slow disk).
+ */
+export async function loadResultFile(path: string, options: ReadResultOptions = {}): Promise<ResultFile> {
+  const errors = errorsFor(path, options);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw errors.unreadable(error);
+  }
+  return checkedResult(text, errors);
+}
+
+/** The result file `text` holds, or the error that says why it is not one. */
+function checkedResult(text: string, errors: ReturnType<typeof errorsFor>): ResultFile {
   let data: unknown;
   try {
     data = JSON.parse(text);

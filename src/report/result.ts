@@ -2,23 +2,19 @@
  * The result file written by `npm run bench -- --json FILE` and read by `npm run compare`.
  * `schema` changes whenever a field changes meaning.
  */
-import type { LockKind, Mode } from '../emulator/options.js';
+import type { LockKind, Mode } from '../protocol/options.js';
+import type { LockStats } from '../sync/lock-stats.js';
 
 export const RESULT_SCHEMA = 1;
 
-/** lock_stat-style figures of one lock over the measured window. */
-export interface LockFigures {
+/**
+ * lock_stat-style figures of one submission ring's lock over the measured
+ * window: the lock's own statistics (lock-stats.ts), less `timeouts` (the
+ * emulator never gives up a wait), with the ring's name.
+ */
+export interface LockFigures extends Omit<LockStats, 'timeouts'> {
   /** e.g. `shared ring` or `ring 3`. */
   name: string;
-  acquisitions: number;
-  /** Acquisitions that had to wait. */
-  contentions: number;
-  waitNsTotal: number;
-  waitNsMax: number;
-  /** Spin iterations while waiting. */
-  spins: number;
-  /** `Atomics.wait` calls while waiting. */
-  parks: number;
 }
 
 export interface LatencyFigures {

@@ -83,20 +83,22 @@ export function renderColumns<Row>(columns: readonly Column<Row>[], rows: readon
 }
 
 /** A run's lock figures summed over all its locks (`waitNsMax` is the max over them). */
-export interface LockTotals {
+export interface LockTotals extends Omit<LockFigures, 'name'> {
   /** How many locks the run had: 0 for `lock none`. */
   locks: number;
-  acquisitions: number;
-  contentions: number;
-  waitNsTotal: number;
-  waitNsMax: number;
-  spins: number;
-  parks: number;
 }
 
 /** Sums the lock figures of one run. */
 export function sumLockFigures(locks: readonly LockFigures[]): LockTotals {
-  const totals: LockTotals = { locks: locks.length, acquisitions: 0, contentions: 0, waitNsTotal: 0, waitNsMax: 0, spins: 0, parks: 0 };
+  const totals: LockTotals = {
+    locks: locks.length,
+    acquisitions: 0,
+    contentions: 0,
+    waitNsTotal: 0,
+    waitNsMax: 0,
+    spins: 0,
+    parks: 0,
+  };
   for (const lock of locks) {
     totals.acquisitions += lock.acquisitions;
     totals.contentions += lock.contentions;

@@ -29,12 +29,22 @@
  * Atomics.store(HEAD). Atomics are sequentially consistent, so the plain
  * accesses are ordered by them (no data race in the JS memory model).
  */
-import { alignUp, CACHE_LINE, checkHandle, checkTimeout, claimRegion, type Region } from '../sync/region.js';
-import { createLock, lockBytes, lockFromHandle } from '../sync/create-lock.js';
-import type { Lock, LockKindName } from '../sync/lock-base.js';
+import {
+  alignUp,
+  CACHE_LINE,
+  checkHandle,
+  checkTimeout,
+  claimRegion,
+  existingRegion,
+  openExisting,
+  type ExistingRegion,
+  type Region,
+} from '../sync/region.js';
+import { createLock, lockBytes, lockFromHandle, lockHandleKind } from '../sync/create-lock.js';
+import { LOCK_KINDS, type Lock, type LockKindName } from '../sync/lock-base.js';
 import type { LockStats } from '../sync/lock-stats.js';
 import { Doorbell } from '../sync/doorbell.js';
-import { PollWindow } from '../sync/poll-window.js';
+import { DEFAULT_POLL_MAX_NS, PollWindow } from '../sync/poll-window.js';
 import { waitUntil } from '../sync/wait-until.js';
 
 const HEAD = 0;
@@ -47,10 +57,9 @@ const DATA_BELL = 48;
 const SPACE_BELL = 64;
 const HEADER_BYTES = 5 * CACHE_LINE;
 const MAGIC_RING = 0x52494e47; // "RING"
-const GUARDS: readonly (LockKindName | null)[] = [null, 'spin', 'ticket', 'adaptive'];
+/** The GUARD word's values: 0 = no guard, then the lock kinds in LOCK_KINDS order. */
+const GUARDS: readonly (LockKindName | null)[] = [null, ...LOCK_KINDS];
 const MAX_CAPACITY = 2 ** 30;
-/** Default ceiling of a blocking wait's polling window, ns. */
-const DEFAULT_POLL_MAX_NS = 16_384;
 
 /** Shape of a ring. */
 export interface RingShape {
@@ -106,22 +115,24 @@ export class Ring {
   private readonly hasData = (): boolean => !this.isEmpty();
   private readonly hasSpace = (): boolean => !this.isFull();
 
-  /** Creates a ring in `options` (buffer, byteOffset) or in a buffer of its own. */
-  constructor(options: RingOptions);
-  /** @internal attaches to an existing ring; use Ring.from(). */
-  constructor(options: RingOptions, attachTo: Region);
-  constructor(options: RingOptions, attachTo?: Region) {
+  /**
+   * Creates a ring in `options` (buffer, byteOffset) or in a buffer of its
+   * own. (An {@link ExistingRegion} opens a view instead: that is what
+   * {@link Ring.from} passes.)
+   */
+  constructor(options: RingOptions | (ExistingRegion & RingViewOptions)) {
+    const existing = existingRegion(options);
     let buffer: SharedArrayBuffer;
     let byteOffset: number;
     let guardKind: LockKindName | null;
-    if (attachTo === undefined) {
-      const bytes = Ring.byteLength(options);
-      ({ buffer, byteOffset } = claimRegion('Ring', options, bytes, 8));
-      guardKind = options.guard ?? null;
-      this.capacity = options.capacity;
-      this.slotWords = options.slotWords;
+    if (existing === undefined) {
+      const shape = options as RingOptions;
+      ({ buffer, byteOffset } = claimRegion('Ring', shape, Ring.byteLength(shape), 8));
+      guardKind = shape.guard ?? null;
+      this.capacity = shape.capacity;
+      this.slotWords = shape.slotWords;
     } else {
-      ({ buffer, byteOffset } = attachTo);
+      ({ buffer, byteOffset } = claimRegion('Ring', existing, HEADER_BYTES, 8));
       const header = new Int32Array(buffer, byteOffset, HEADER_BYTES / 4);
       if (Atomics.load(header, MAGIC) !== MAGIC_RING) {
         throw new TypeError(`Ring.from: the region at byteOffset ${byteOffset} does not hold an initialised Ring`);
@@ -140,27 +151,26 @@ export class Ring {
     this.spaceBell = new Doorbell(this.i32, SPACE_BELL);
     this.dataPoll = new PollWindow(checkPollMaxNs(options.pollMaxNs));
     this.spacePoll = new PollWindow(this.dataPoll.maxNs);
-    if (attachTo === undefined) {
+    const guardRegion = { buffer, byteOffset: guardOffset };
+    if (existing === undefined) {
       this.i32.fill(0);
-      const start = checkInitialIndex(options.initialIndex);
+      const start = checkInitialIndex((options as RingOptions).initialIndex);
       this.i32[HEAD] = start;
       this.i32[TAIL] = start;
       this.i32[CAPACITY] = this.capacity;
       this.i32[SLOT_WORDS] = this.slotWords;
       this.i32[GUARD] = GUARDS.indexOf(guardKind);
-      this.guard = guardKind === null ? null : createLock(guardKind, { buffer, byteOffset: guardOffset });
+      this.guard = guardKind === null ? null : createLock(guardKind, guardRegion);
       Atomics.store(this.i32, MAGIC, MAGIC_RING);
     } else {
-      this.guard =
-        guardKind === null ? null : lockFromHandle({ kind: `${guardKind}-lock`, buffer, byteOffset: guardOffset });
+      this.guard = guardKind === null ? null : lockFromHandle({ kind: lockHandleKind(guardKind), ...guardRegion });
     }
   }
 
   /** A view of the ring described by `handle`, e.g. in another worker. */
   static from(handle: RingHandle, options: RingViewOptions = {}): Ring {
-    const h = checkHandle<RingHandle>('Ring', handle, 'ring');
-    const { buffer, byteOffset } = claimRegion('Ring', h, HEADER_BYTES, 8);
-    return new Ring({ capacity: 1, slotWords: 1, ...options }, { buffer, byteOffset });
+    const { buffer, byteOffset } = checkHandle<RingHandle>('Ring', handle, 'ring');
+    return new Ring({ ...openExisting({ buffer, byteOffset }), ...options });
   }
 
   /** Slots in use now (a snapshot when other threads are active). */
@@ -255,12 +265,6 @@ export class Ring {
     this.spaceBell.ring();
   }
 
-  /** How this view's waitForData calls went: polls that caught data, polls that expired, parks. */
-  dataWaitStats(): { hits: number; misses: number; parks: number } {
-    const { hits, misses, parks } = this.dataPoll;
-    return { hits, misses, parks };
-  }
-
   /** The guard's statistics, or null for an unguarded ring. */
   lockStats(): LockStats | null {
     return this.guard === null ? null : this.guard.stats();
@@ -329,7 +333,7 @@ function checkShape(shape: RingShape): void {
     throw new RangeError(`Ring: slotWords must be an integer from 1 to 1024, got ${String(slotWords)}`);
   }
   if (guard !== undefined && guard !== null && !GUARDS.includes(guard)) {
-    throw new TypeError(`Ring: guard must be one of spin, ticket, adaptive or null, got ${String(guard)}`);
+    throw new TypeError(`Ring: guard must be one of ${LOCK_KINDS.join(', ')} or null, got ${String(guard)}`);
   }
 }
 

@@ -24,9 +24,9 @@
  * after the release finds the word no longer 2 and returns at once, so no
  * wake-up is lost.
  */
-import type { Region } from './region.js';
+import { openExisting, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './lock-stats.js';
-import { attach, BASE_BYTES, CasLock, LockBase, SLEEPERS, STATE, type LockHandle } from './lock-base.js';
+import { BASE_BYTES, CasLock, LockBase, SLEEPERS, STATE, type LockHandle } from './lock-base.js';
 import { adaptSpinBudget, configureSpin, currentSpinBudget, DEFAULT_SPIN_MAX, type SpinOptions } from './spin-budget.js';
 
 const MAGIC_ADAPTIVE = 0x41445054; // "ADPT"
@@ -43,16 +43,20 @@ export class AdaptiveLock extends CasLock {
   static readonly DEFAULT_SPIN_MAX = DEFAULT_SPIN_MAX;
   readonly kind = 'adaptive' as const;
 
-  /** Creates a lock in `options` (buffer, byteOffset), or in a buffer of its own. byteOffset must be a multiple of 8. */
-  constructor(options?: AdaptiveLockOptions) {
+  /**
+   * Creates a lock in `options` (buffer, byteOffset), or in a buffer of its
+   * own. byteOffset must be a multiple of 8. (An {@link ExistingRegion} opens
+   * a view instead: that is what {@link AdaptiveLock.from} passes.)
+   */
+  constructor(options?: AdaptiveLockOptions | ExistingRegion) {
     super('AdaptiveLock', 'adaptive-lock', MAGIC_ADAPTIVE, AdaptiveLock.BYTES, options);
-    if (this.created) configureSpin('AdaptiveLock', this.i32, options);
+    if (this.created) configureSpin('AdaptiveLock', this.i32, options as AdaptiveLockOptions | undefined);
   }
 
   /** A view of the AdaptiveLock described by `handle`, e.g. in another worker. */
   static from(handle: LockHandle): AdaptiveLock {
     const h = LockBase.checkedHandle('AdaptiveLock', handle, 'adaptive-lock');
-    return attach(() => new AdaptiveLock(h));
+    return new AdaptiveLock(openExisting(h));
   }
 
   protected lockSlow(timeoutMs: number): boolean {

@@ -5,10 +5,20 @@ import type { Region } from './region.js';
 import { AdaptiveLock } from './adaptive-lock.js';
 import { SpinLock } from './spin-lock.js';
 import { TicketLock } from './ticket-lock.js';
-import type { Lock, LockHandle, LockKindName } from './lock-base.js';
+import { LOCK_KINDS, type Lock, type LockHandle, type LockKindName } from './lock-base.js';
+
+/** What each lock class offers besides the {@link Lock} interface. */
+interface LockClass {
+  readonly BYTES: number;
+  new (region?: Partial<Region>): Lock;
+  from(handle: LockHandle): Lock;
+}
 
 /** The lock classes by kind name. */
-export const LOCK_CLASSES = { spin: SpinLock, ticket: TicketLock, adaptive: AdaptiveLock } as const;
+export const LOCK_CLASSES = { spin: SpinLock, ticket: TicketLock, adaptive: AdaptiveLock } as const satisfies Record<
+  LockKindName,
+  LockClass
+>;
 
 /** Bytes a lock of `kind` needs in a SharedArrayBuffer. */
 export function lockBytes(kind: LockKindName): number {
@@ -19,21 +29,21 @@ export function lockBytes(kind: LockKindName): number {
 export function createLock(kind: LockKindName, region?: Partial<Region>): Lock {
   const Class = LOCK_CLASSES[kind];
   if (Class === undefined) {
-    throw new TypeError(`createLock: kind must be one of ${Object.keys(LOCK_CLASSES).join(', ')}, got ${String(kind)}`);
+    throw new TypeError(`createLock: kind must be one of ${LOCK_KINDS.join(', ')}, got ${String(kind)}`);
   }
   return new Class(region);
 }
 
+/** The handle kind of each lock kind: `spin` -> `spin-lock`. */
+export function lockHandleKind(kind: LockKindName): LockHandle['kind'] {
+  return `${kind}-lock`;
+}
+
 /** A view of the lock described by `handle`, whatever its kind. */
 export function lockFromHandle(handle: LockHandle): Lock {
-  switch (handle?.kind) {
-    case 'spin-lock':
-      return SpinLock.from(handle);
-    case 'ticket-lock':
-      return TicketLock.from(handle);
-    case 'adaptive-lock':
-      return AdaptiveLock.from(handle);
-    default:
-      throw new TypeError(`lockFromHandle: not a lock handle (kind ${String((handle as { kind?: unknown })?.kind)})`);
+  const kind = LOCK_KINDS.find((k) => lockHandleKind(k) === handle?.kind);
+  if (kind === undefined) {
+    throw new TypeError(`lockFromHandle: not a lock handle (kind ${String((handle as { kind?: unknown })?.kind)})`);
   }
+  return LOCK_CLASSES[kind].from(handle);
 }

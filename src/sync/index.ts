@@ -6,10 +6,17 @@ export { SpinLock } from './spin-lock.js';
 export { TicketLock, type TicketLockOptions } from './ticket-lock.js';
 export { AdaptiveLock, type AdaptiveLockOptions } from './adaptive-lock.js';
 export { createLock, lockFromHandle, lockBytes, LOCK_CLASSES } from './create-lock.js';
-export { LockOwnershipError, LockPoisonedError, type Lock, type LockHandle, type LockKindName } from './lock-base.js';
+export {
+  LOCK_KINDS,
+  LockOwnershipError,
+  LockPoisonedError,
+  type Lock,
+  type LockHandle,
+  type LockKindName,
+} from './lock-base.js';
 export type { LockStats } from './lock-stats.js';
 export { Doorbell, DOORBELL_BYTES, type ParkResult } from './doorbell.js';
-export { PollWindow } from './poll-window.js';
+export { PollWindow, DEFAULT_POLL_MAX_NS } from './poll-window.js';
 export { waitUntil } from './wait-until.js';
 export { CURRENT_THREAD_ID } from './thread-id.js';
 export type { Region } from './region.js';

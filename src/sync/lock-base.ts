@@ -23,7 +23,15 @@
  * operations publish it. Readers that do not hold the lock use Atomics.load
  * and get a value that is at worst a moment old, which is all diagnostics need.
  */
-import { claimRegion, checkHandle, checkTimeout, CACHE_LINE, type Region } from './region.js';
+import {
+  claimRegion,
+  checkHandle,
+  checkTimeout,
+  existingRegion,
+  CACHE_LINE,
+  type ExistingRegion,
+  type Region,
+} from './region.js';
 import { LockStatsBlock, STATS_BYTES, type LockStats } from './lock-stats.js';
 import { CURRENT_THREAD_ID, NO_HOLDER, holderToThreadId } from './thread-id.js';
 
@@ -43,8 +51,15 @@ export const BASE_BYTES = CACHE_LINE + STATS_BYTES;
 /** Alignment a lock's byteOffset must have (float64 statistics); 64 avoids false sharing. */
 export const LOCK_ALIGN = 8;
 
+/**
+ * The lock kinds, in the order reports list them: the one list every other
+ * list of kinds (the ring's guards, the bench's --lock, bench:micro's cases)
+ * derives from.
+ */
+export const LOCK_KINDS = ['spin', 'ticket', 'adaptive'] as const;
+
 /** Names of the lock kinds, as found in handles. */
-export type LockKindName = 'spin' | 'ticket' | 'adaptive';
+export type LockKindName = (typeof LOCK_KINDS)[number];
 
 /** A structured-cloneable description of a lock: post it to a worker and call `X.from(handle)` there. */
 export interface LockHandle {
@@ -106,22 +121,6 @@ export class LockPoisonedError extends Error {
   override name = 'LockPoisonedError';
 }
 
-let attaching = false;
-
-/**
- * Runs `make` (a constructor call) so that it attaches to an existing
- * primitive instead of initialising the region: how `X.from(handle)` reuses
- * the constructor without exposing an extra parameter.
- */
-export function attach<T>(make: () => T): T {
-  attaching = true;
-  try {
-    return make();
-  } finally {
-    attaching = false;
-  }
-}
-
 /** Thrown by unlock() in a thread that does not hold the lock. */
 export class LockOwnershipError extends Error {
   override name = 'LockOwnershipError';
@@ -134,20 +133,21 @@ export abstract class LockBase implements Lock {
   /** Control words, line 0. */
   protected readonly i32: Int32Array;
   protected readonly statsBlock: LockStatsBlock;
-  /** True when this view initialised the region, false when it attached to an existing lock. */
+  /** True when this view initialised the region, false when it opened an existing lock (`from()`). */
   protected readonly created: boolean;
 
-  /** Initialises the region, or attaches to the lock already there when called inside attach(). */
+  /** Initialises the region, or opens the lock already there when `region` came from openExisting(). */
   protected constructor(
     what: string,
     handleKind: LockHandle['kind'],
     magic: number,
     bytes: number,
-    region: Partial<Region> | undefined,
+    region: Partial<Region> | ExistingRegion | undefined,
   ) {
-    const init = !attaching;
+    const existing = existingRegion(region);
+    const init = existing === undefined;
     this.created = init;
-    const { buffer, byteOffset } = claimRegion(what, region, bytes, LOCK_ALIGN);
+    const { buffer, byteOffset } = claimRegion(what, existing ?? (region as Partial<Region> | undefined), bytes, LOCK_ALIGN);
     this.handle = { kind: handleKind, buffer, byteOffset };
     this.i32 = new Int32Array(buffer, byteOffset, bytes / 4);
     this.statsBlock = new LockStatsBlock(buffer, byteOffset + CACHE_LINE);

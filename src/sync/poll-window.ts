@@ -4,10 +4,11 @@
  *
  * Modelled on QEMU's adaptive polling (util/aio-posix.c, adjust_polling_time):
  * with `block` = the time from the start of polling until work arrived,
- *   - block <= window:           polling caught the work; keep the window;
- *   - block >  max:              polling that long would be futile; drop to 0;
- *   - otherwise (window < block <= max): a longer window would have caught
- *     it; grow (4 us first, then doubling, up to max).
+ *   1. block <= window:           polling caught the work; keep the window;
+ *   2. block >  max:              polling that long would be futile; drop to 0;
+ *   3. otherwise (window < block <= max): a longer window would have caught
+ *      it; grow (4 us first, then doubling, up to max).
+ * parked() decides these in this order, as QEMU does.
  *
  * One addition for machines with fewer cores than threads: a window that
  * expires with no work is cost without gain, and there the poller often is
@@ -21,6 +22,12 @@
  * A PollWindow belongs to one thread (it is plain JS state, not shared).
  */
 
+/**
+ * Default ceiling of a window, ns: QEMU's default `poll-max-ns` (32768,
+ * AIO_POLL_MAX_NS_DEFAULT), used by the bench's --poll-max-ns and by a
+ * Ring's waits alike.
+ */
+export const DEFAULT_POLL_MAX_NS = 32_768;
 /** First non-zero window, ns (QEMU grows from 4 us too). */
 const INITIAL_NS = 4000;
 const MAX_COOLDOWN = 1024;
@@ -34,10 +41,9 @@ export class PollWindow {
   private cooldown = 0;
   /** Cooldown the next wasted window imposes. */
   private penalty = 1;
-  /** Polls that caught work, windows that expired with none, and parks (counted by waitUntil). */
+  /** Polls that caught work, and windows that expired with none. */
   hits = 0;
   misses = 0;
-  parks = 0;
 
   /** @param maxNs ceiling of the window; 0 turns polling off. */
   constructor(readonly maxNs: number) {}
@@ -48,12 +54,16 @@ export class PollWindow {
     const limitMs = performance.now() + this.windowNs / 1e6;
     for (let i = 1; ; i++) {
       if (ready()) {
+        // Polling caught the work: the window pays, and a later waste starts from the mildest cooldown.
         this.hits++;
         this.penalty = 1;
         return true;
       }
       if (i % CLOCK_EVERY === 0 && performance.now() >= limitMs) break;
     }
+    // The addition to QEMU's policy: the whole window went by without work, so
+    // it cost a core's time for nothing (and may have kept the producer off
+    // it). Stop polling, and sit out `penalty` parks before growing again.
     this.misses++;
     this.windowNs = 0;
     this.cooldown = this.penalty;
@@ -63,15 +73,27 @@ export class PollWindow {
 
   /** Learns from a wait that polled and then parked; `blockNs` runs from the start of polling to the work's arrival. */
   parked(blockNs: number): void {
+    if (blockNs <= this.windowNs) {
+      // The sweet spot: the window would have caught it; no adjustment needed.
+      return;
+    }
     if (blockNs > this.maxNs) {
+      // Polling would have had to last longer than the ceiling: poll less
+      // (QEMU's poll-shrink is 0 by default, which drops the window to 0).
       this.windowNs = 0;
       return;
     }
-    if (this.windowNs >= this.maxNs || blockNs <= this.windowNs) return;
+    if (this.windowNs >= this.maxNs) {
+      // Already at the ceiling: no room to grow.
+      return;
+    }
     if (this.cooldown > 0) {
+      // Room to grow, but a recent window was wasted: wait out the cooldown first.
       this.cooldown--;
       return;
     }
+    // Room to grow, and a longer window would have caught it: poll longer
+    // (4 us first, then doubling, never past the ceiling).
     this.windowNs = Math.min(this.maxNs, this.windowNs === 0 ? INITIAL_NS : this.windowNs * 2);
   }
 }

@@ -17,6 +17,30 @@ export interface Region {
   byteOffset: number;
 }
 
+/**
+ * The argument a primitive's constructor gets from `X.from(handle)`: "open a
+ * view of the primitive already initialised in this region" rather than
+ * "create one". Every lock and ring attaches the same way, through
+ * {@link openExisting} and {@link existingRegion}; the symbol key keeps it
+ * apart from any options object a user could pass.
+ */
+export const EXISTING: unique symbol = Symbol('vblk-mq: open an existing primitive');
+
+/** A request to open a view of the primitive in `[EXISTING]`; see {@link EXISTING}. */
+export interface ExistingRegion {
+  readonly [EXISTING]: Region;
+}
+
+/** The constructor argument of a view of the primitive at `region`. */
+export function openExisting(region: Region): ExistingRegion {
+  return { [EXISTING]: region };
+}
+
+/** The region to open when `arg` came from {@link openExisting}; undefined for creation options. */
+export function existingRegion(arg: unknown): Region | undefined {
+  return typeof arg === 'object' && arg !== null && EXISTING in arg ? (arg as ExistingRegion)[EXISTING] : undefined;
+}
+
 /** Rounds `n` up to a multiple of `align` (a power of two). */
 export function alignUp(n: number, align: number): number {
   return (n + align - 1) & ~(align - 1);

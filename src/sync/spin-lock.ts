@@ -15,9 +15,9 @@
  *
  * Lock word (STATE, see lock-base.ts): 0 = free, 1 = held.
  */
-import type { Region } from './region.js';
+import { openExisting, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './lock-stats.js';
-import { attach, BASE_BYTES, CasLock, LockBase, STATE, type LockHandle } from './lock-base.js';
+import { BASE_BYTES, CasLock, LockBase, STATE, type LockHandle } from './lock-base.js';
 
 const MAGIC_SPIN = 0x5350494e; // "SPIN"
 /** Longest backoff, in reads of the lock word. */
@@ -30,15 +30,19 @@ export class SpinLock extends CasLock {
   static readonly BYTES = BASE_BYTES;
   readonly kind = 'spin' as const;
 
-  /** Creates a lock in `region`, or in a buffer of its own when omitted. byteOffset must be a multiple of 8. */
-  constructor(region?: Partial<Region>) {
+  /**
+   * Creates a lock in `region`, or in a buffer of its own when omitted.
+   * byteOffset must be a multiple of 8. (An {@link ExistingRegion} opens a
+   * view instead: that is what {@link SpinLock.from} passes.)
+   */
+  constructor(region?: Partial<Region> | ExistingRegion) {
     super('SpinLock', 'spin-lock', MAGIC_SPIN, SpinLock.BYTES, region);
   }
 
   /** A view of the SpinLock described by `handle`, e.g. in another worker. */
   static from(handle: LockHandle): SpinLock {
     const h = LockBase.checkedHandle('SpinLock', handle, 'spin-lock');
-    return attach(() => new SpinLock(h));
+    return new SpinLock(openExisting(h));
   }
 
   protected lockSlow(timeoutMs: number): boolean {

@@ -23,11 +23,9 @@
  * nobody queues) and parks on TIMED_SEQ, which each release bumps while timed
  * waiters sleep. Timed waiters therefore do not keep their place in the queue.
  */
-import type { Region } from './region.js';
-import { checkTimeout, CACHE_LINE } from './region.js';
+import { checkTimeout, openExisting, CACHE_LINE, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './lock-stats.js';
 import {
-  attach,
   BASE_BYTES,
   LockBase,
   SERVING,
@@ -51,16 +49,20 @@ export class TicketLock extends LockBase {
   static readonly BYTES = BASE_BYTES + 2 * CACHE_LINE;
   readonly kind = 'ticket' as const;
 
-  /** Creates a lock in `options` (buffer, byteOffset), or in a buffer of its own. byteOffset must be a multiple of 8. */
-  constructor(options?: TicketLockOptions) {
+  /**
+   * Creates a lock in `options` (buffer, byteOffset), or in a buffer of its
+   * own. byteOffset must be a multiple of 8. (An {@link ExistingRegion} opens
+   * a view instead: that is what {@link TicketLock.from} passes.)
+   */
+  constructor(options?: TicketLockOptions | ExistingRegion) {
     super('TicketLock', 'ticket-lock', MAGIC_TICKET, TicketLock.BYTES, options);
-    if (this.created) configureSpin('TicketLock', this.i32, options);
+    if (this.created) configureSpin('TicketLock', this.i32, options as TicketLockOptions | undefined);
   }
 
   /** A view of the TicketLock described by `handle`, e.g. in another worker. */
   static from(handle: LockHandle): TicketLock {
     const h = LockBase.checkedHandle('TicketLock', handle, 'ticket-lock');
-    return attach(() => new TicketLock(h));
+    return new TicketLock(openExisting(h));
   }
 
   lock(timeoutMs?: number): boolean {

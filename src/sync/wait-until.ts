@@ -26,7 +26,6 @@ export function waitUntil(ready: () => boolean, bell: Doorbell, window: PollWind
       waitMs = startMs + timeoutMs - performance.now();
       if (waitMs <= 0) return ready();
     }
-    window.parks++;
     bell.park(ready, waitMs);
     if (ready()) {
       window.parked((performance.now() - startMs) * 1e6);

@@ -4,9 +4,11 @@
  * A failure or a stop request ends the sweep and keeps the points done.
  */
 import { createWorkerPool } from './worker-pool.js';
-import { runPoint, threadsFor, RunInterrupted, type PointSpec } from './run-point.js';
-import { defaultIothreads } from './topology.js';
-import type { BenchOptions } from './options.js';
+import { runPoint } from './run.js';
+import { RunInterrupted } from './run-failure.js';
+import { threadsFor, type PointSpec } from './point-spec.js';
+import { defaultIothreads, lockFitsMode } from '../protocol/topology.js';
+import type { BenchOptions } from '../protocol/options.js';
 import type { RunResult } from '../report/result.js';
 
 export interface SweepOutcome {
@@ -29,7 +31,7 @@ export function sweepPoints(options: BenchOptions, cpus: number): PointSpec[] {
   const points: PointSpec[] = [];
   for (const mode of options.modes) {
     for (const lock of options.locks) {
-      if (mode === 'sq' && lock === 'none') continue;
+      if (!lockFitsMode(mode, lock)) continue;
       for (const jobs of options.jobs) {
         points.push({
           mode,

@@ -5,14 +5,16 @@
  * sweep, because starting a worker costs tens of milliseconds.
  */
 import { Piscina } from 'piscina';
+import type { WorkerRole } from '../protocol/roster.js';
 
 /** The compiled worker module of each role. */
-export const WORKER_FILES = {
+export const WORKER_FILES: Readonly<Record<WorkerRole, string>> = {
   vcpu: new URL('../../workers/vcpu.js', import.meta.url).href,
   iothread: new URL('../../workers/iothread.js', import.meta.url).href,
   nullblk: new URL('../../workers/nullblk.js', import.meta.url).href,
-} as const;
+};
 
+/** A pool with exactly `threads` threads, each kept for the whole sweep. */
 export function createWorkerPool(threads: number): Piscina {
   return new Piscina({
     minThreads: threads,

@@ -10,12 +10,16 @@
  * are sized to hold every request that can be in flight through them, so a
  * push never finds a ring full.
  */
+import type { LockKindName } from '../sync/lock-base.js';
 import type { LockKind, Mode } from './options.js';
+import type { RoleCounts } from './roster.js';
 
 export interface Topology {
   mode: Mode;
   jobs: number;
   iothreads: number;
+  /** The run's workers by role (vCPUs, IO threads, device threads): see roster.ts. */
+  workers: RoleCounts;
   /** Submission ring of each vCPU. */
   vcpuRing: number[];
   /** Submission rings drained by each IO thread. */
@@ -54,6 +58,7 @@ export function buildTopology(mode: Mode, jobs: number, iodepth: number, iothrea
     mode,
     jobs,
     iothreads: threads,
+    workers: { vcpu: jobs, iothread: threads, nullblk: 1 },
     vcpuRing,
     iothreadRings,
     ringIothread,
@@ -68,7 +73,16 @@ export function ringName(topology: Topology, ring: number): string {
   return topology.mode === 'sq' ? 'shared ring' : `ring ${ring}`;
 }
 
-/** The guard a lock kind gives the submission rings. */
-export function ringGuard(lock: LockKind): 'spin' | 'ticket' | 'adaptive' | null {
+/**
+ * Whether a run of `mode` can use `lock`: a ring without a lock is
+ * single-producer, and sq's shared ring has a producer per vCPU, so sq never
+ * runs with `--lock none`. The one place this rule is decided.
+ */
+export function lockFitsMode(mode: Mode, lock: LockKind): boolean {
+  return !(mode === 'sq' && lock === 'none');
+}
+
+/** The guard a lock kind gives the submission rings (null: lock-free). */
+export function ringGuard(lock: LockKind): LockKindName | null {
   return lock === 'none' ? null : lock;
 }

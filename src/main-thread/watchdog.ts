@@ -23,19 +23,19 @@
  * Counters are read without synchronisation, which is fine for a hang: a
  * stuck pipeline's counters do not move.
  */
-import { ringName, type Topology } from './topology.js';
-import { STOP, type RunControl, type WorkerRole } from './run-control.js';
+import { ringName, type Topology } from '../protocol/topology.js';
+import { STOP, type RunControl, type WorkerProgress } from '../protocol/run-control.js';
+import { roster, workerName, type WorkerId } from '../protocol/roster.js';
 import type { Lock } from '../sync/lock-base.js';
 
 /** Whether a worker's task has returned. */
-export type FinishedProbe = (role: WorkerRole, index: number) => boolean;
+export type FinishedProbe = (worker: WorkerId) => boolean;
 
-interface Tracked {
-  role: WorkerRole;
-  index: number;
+interface Tracked extends WorkerId {
+  progress: WorkerProgress;
   /** Counters seen at the last check. */
-  first: number;
-  second: number;
+  submitted: number;
+  completed: number;
   /** When the counters last moved, or the worker last had no work, ms. */
   since: number;
 }
@@ -45,6 +45,12 @@ interface Holding {
   since: number;
 }
 
+/** Requests waiting for each IO thread, and for the device. */
+interface Backlog {
+  iothread: number[];
+  device: number;
+}
+
 /** How often to call check() for a given limit, ms: often enough to fire close to the limit. */
 export function watchdogPollMs(limitMs: number): number {
   return Math.max(20, Math.min(250, Math.floor(limitMs / 5)));
@@ -52,6 +58,10 @@ export function watchdogPollMs(limitMs: number): number {
 
 function count(n: number, what: string): string {
   return n === 0 ? `no ${what}` : `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }
 
 export class Watchdog {
@@ -70,19 +80,21 @@ export class Watchdog {
     private readonly limitMs: number,
     private readonly finished: FinishedProbe,
   ) {
-    const roles: [WorkerRole, number][] = [
-      ...Array.from({ length: topology.jobs }, (_, v): [WorkerRole, number] => ['vcpu', v]),
-      ...Array.from({ length: topology.iothreads }, (_, k): [WorkerRole, number] => ['iothread', k]),
-      ['nullblk', 0],
-    ];
-    this.workers = roles.map(([role, index]) => ({ role, index, first: 0, second: 0, since: 0 }));
+    this.workers = roster(topology.workers).map((w) => ({
+      ...w,
+      progress: control.progress(w.role, w.index),
+      submitted: 0,
+      completed: 0,
+      since: 0,
+    }));
     this.holding = guards.map(() => null);
   }
 
   /** Starts the clocks (when the run leaves the start barrier). */
   start(nowMs: number): void {
     for (const w of this.workers) {
-      [w.first, w.second] = this.control.counters(w.role, w.index);
+      w.submitted = w.progress.submitted;
+      w.completed = w.progress.completed;
       w.since = nowMs;
     }
   }
@@ -92,10 +104,10 @@ export class Watchdog {
     const backlog = this.backlog();
     const stuck: Tracked[] = [];
     for (const w of this.workers) {
-      const [first, second] = this.control.counters(w.role, w.index);
-      const moved = first !== w.first || second !== w.second;
-      w.first = first;
-      w.second = second;
+      const { submitted, completed } = w.progress;
+      const moved = submitted !== w.submitted || completed !== w.completed;
+      w.submitted = submitted;
+      w.completed = completed;
       if (moved || !this.hasWork(w, backlog)) w.since = nowMs;
       else if (nowMs - w.since >= this.limitMs) stuck.push(w);
     }
@@ -104,34 +116,32 @@ export class Watchdog {
     if (holder !== null) return holder;
     const culprit =
       stuck.find((w) => w.role === 'nullblk') ?? stuck.find((w) => w.role === 'iothread') ?? stuck[0]!;
-    return `${culprit.role} ${culprit.index} stopped making progress: ${this.describeWork(culprit, backlog)}`;
+    return `${workerName(culprit)} stopped making progress: ${this.describeWork(culprit, backlog)}`;
   }
 
-  /** Requests waiting for each IO thread, and for the device. */
-  private backlog(): { iothread: number[]; device: number } {
+  /** Requests submitted to each IO thread's rings and not yet moved, and moved to the device and not yet completed. */
+  private backlog(): Backlog {
     const t = this.topology;
     const iothread = new Array<number>(t.iothreads).fill(0);
-    let moved = 0;
-    for (let v = 0; v < t.jobs; v++) iothread[t.ringIothread[t.vcpuRing[v]!]!]! += this.control.counters('vcpu', v)[0];
-    for (let k = 0; k < t.iothreads; k++) {
-      const m = this.control.counters('iothread', k)[0];
-      iothread[k]! -= m;
-      moved += m;
-    }
-    return { iothread, device: moved - this.control.counters('nullblk', 0)[0] };
+    const of = (role: WorkerId['role']): Tracked[] => this.workers.filter((w) => w.role === role);
+    for (const v of of('vcpu')) iothread[t.ringIothread[t.vcpuRing[v.index]!]!]! += v.progress.submitted;
+    const moved = of('iothread').map((k) => k.progress.submitted);
+    moved.forEach((m, k) => (iothread[k]! -= m));
+    const completed = sum(of('nullblk').map((d) => d.progress.completed));
+    return { iothread, device: sum(moved) - completed };
   }
 
-  private hasWork(w: Tracked, backlog: { iothread: number[]; device: number }): boolean {
+  private hasWork(w: Tracked, backlog: Backlog): boolean {
     const stopping = this.control.phase() >= STOP;
-    if (w.role === 'vcpu') return !stopping || !this.finished('vcpu', w.index);
+    if (w.role === 'vcpu') return !stopping || !this.finished(w);
     const waiting = w.role === 'iothread' ? backlog.iothread[w.index]! : backlog.device;
-    return waiting > 0 || (stopping && this.control.allVcpusDone() && !this.finished(w.role, w.index));
+    return waiting > 0 || (stopping && this.control.allVcpusDone() && !this.finished(w));
   }
 
-  private describeWork(w: Tracked, backlog: { iothread: number[]; device: number }): string {
+  private describeWork(w: Tracked, backlog: Backlog): string {
     if (w.role === 'iothread') return `${count(backlog.iothread[w.index]!, 'request')} waiting in its rings`;
     if (w.role === 'nullblk') return `${count(backlog.device, 'request')} in flight`;
-    return `${count(w.first - w.second, 'request')} in flight`;
+    return `${count(w.submitted - w.completed, 'request')} in flight`;
   }
 
   /** Tracks the holder of each ring lock; names one that has held its lock for half the limit. */

@@ -7,11 +7,11 @@
  * for the abort (hold-lock, stall) ends with RunAborted. Both are the
  * expected way out of an aborted run, not a second failure: the worker
  * returns {@link Aborted} and the failure that caused the abort is the one
- * reported.
+ * reported (by the main thread's run-abort.ts).
  */
-import { LockPoisonedError } from '../sync/lock-base.js';
-import { RunControl, ABORT } from './run-control.js';
-import type { Aborted, CommonTask } from './tasks.js';
+import { LockPoisonedError } from '../../src/sync/lock-base.js';
+import { RunControl, ABORT } from '../../src/protocol/run-control.js';
+import type { Aborted, CommonTask } from '../../src/protocol/tasks.js';
 
 /** Thrown in a worker that has seen the run's ABORT and gives up its work. */
 export class RunAborted extends Error {
@@ -20,18 +20,13 @@ export class RunAborted extends Error {
 
 const ABORTED: Aborted = { aborted: true };
 
-/** Whether a worker's result is {@link Aborted}. */
-export function isAborted(result: unknown): result is Aborted {
-  return typeof result === 'object' && result !== null && (result as Partial<Aborted>).aborted === true;
-}
-
 /**
  * Wraps a worker's body so that leaving an aborted run (LockPoisonedError or
  * RunAborted while the phase is ABORT) returns {@link Aborted} instead of
  * failing the task. Any other error, or either of those outside an abort,
  * still fails it.
  */
-export function quitsOnAbort<T extends CommonTask, R>(body: (task: T) => R): (task: T) => R | Aborted {
+export function leavesOnAbort<T extends CommonTask, R>(body: (task: T) => R): (task: T) => R | Aborted {
   return (task: T): R | Aborted => {
     try {
       return body(task);

@@ -7,7 +7,7 @@
 import type { RecordableHistogram } from 'node:perf_hooks';
 import type { RingHandle } from '../ring/ring.js';
 import type { RunControlHandle } from './run-control.js';
-import type { Failpoint } from './failpoints.js';
+import type { Failpoint } from './failpoint.js';
 
 /** Settings every worker of a run shares. */
 export interface CommonTask {
@@ -66,8 +66,6 @@ export interface IothreadResult {
   moved: number;
   /** popBatch calls on the submission rings. */
   pops: number;
-  pollHits: number;
-  pollMisses: number;
 }
 
 export interface NullblkTask extends CommonTask {
@@ -83,8 +81,6 @@ export interface NullblkTask extends CommonTask {
 
 export interface NullblkResult {
   completed: number;
-  pollHits: number;
-  pollMisses: number;
 }
 
 /**
@@ -94,4 +90,9 @@ export interface NullblkResult {
  */
 export interface Aborted {
   aborted: true;
+}
+
+/** Whether a worker's result is {@link Aborted}. */
+export function isAborted(result: unknown): result is Aborted {
+  return typeof result === 'object' && result !== null && (result as Partial<Aborted>).aborted === true;
 }

@@ -6,7 +6,7 @@
  * own waits are cut short. Later failures are consequences and are dropped,
  * so the message names the worker that failed first.
  */
-import type { RunControl } from './run-control.js';
+import type { RunControl } from '../protocol/run-control.js';
 import type { Lock } from '../sync/lock-base.js';
 
 export class RunAbort {
@@ -34,7 +34,7 @@ export class RunAbort {
     if (this.failure !== null) return;
     this.failure = error;
     // ABORT before the poison: a worker that sees the poison then sees ABORT
-    // too, and leaves quietly (abort-exit.ts).
+    // too, and leaves quietly (workers/support/leave-on-abort.ts).
     this.control.abort();
     for (const guard of this.guards) guard?.poison();
     this.controller.abort(error);

@@ -12,20 +12,23 @@
  *   ABORT    something failed: every worker returns as soon as it can
  *
  * Memory: Int32 words, then float64 counters, each thing on its own line:
- *   line 0              PHASE, ARRIVED, VCPUS_DONE
- *   line 1+k            doorbell of IO thread k (vCPUs kick it)
- *   line 1+iothreads    doorbell of the device (IO threads ring it)
- *   then one line per worker (vCPUs, IO threads, device), float64 words:
- *     [0] requests submitted (vCPU) / moved (IO thread) / completed (device)
- *     [1] requests completed (vCPU)
- *     [2] the worker's Node threadId, so that a lock's holder can be named
+ *   line 0                      PHASE, ARRIVED, VCPUS_DONE
+ *   line 1+k                    doorbell of IO thread k (vCPUs kick it)
+ *   line 1+iothreads+d          doorbell of device thread d (IO threads ring it)
+ *   then one line per worker, in roster order (roster.ts), float64 words:
+ *     [0] submitted   requests passed downstream: pushed to the submission
+ *                     ring (vCPU), to the hardware queue (IO thread)
+ *     [1] completed   requests finished: reaped (vCPU), completed (device)
+ *     [2] threadId    the worker's Node threadId, so that a lock's holder can be named
  * A counter is written by its worker alone, with a plain store after each
- * batch, and read by the main thread for IOPS and progress; a read that races
- * a write returns the old or the new value, both of which are fine there.
+ * batch, and read by the main thread for IOPS, progress and the watchdog; a
+ * read that races a write returns the old or the new value, both of which
+ * are fine there.
  */
-import { CACHE_LINE } from '../sync/region.js';
 import { threadId } from 'node:worker_threads';
+import { CACHE_LINE } from '../sync/region.js';
 import { Doorbell } from '../sync/doorbell.js';
+import { roster, rosterSize, rosterSlot, workerName, type RoleCounts, type WorkerRole } from './roster.js';
 
 export const INIT = 0;
 export const RAMP = 1;
@@ -38,37 +41,66 @@ const ARRIVED = 1;
 const VCPUS_DONE = 2;
 const LINE_WORDS = CACHE_LINE / 4;
 const LINE_F64 = CACHE_LINE / 8;
+const SUBMITTED = 0;
+const COMPLETED = 1;
+const THREAD_ID = 2;
 
+/** Structured-cloneable: what a worker needs to open the block. */
 export interface RunControlHandle {
   buffer: SharedArrayBuffer;
-  jobs: number;
-  iothreads: number;
+  workers: RoleCounts;
 }
 
-/** Index of a worker's counter line. */
-export type WorkerRole = 'vcpu' | 'iothread' | 'nullblk';
+/** One worker's counters line; see the file comment for what each counter means per role. */
+export class WorkerProgress {
+  constructor(
+    private readonly f64: Float64Array,
+    private readonly at: number,
+  ) {}
+
+  get submitted(): number {
+    return this.f64[this.at + SUBMITTED]!;
+  }
+
+  set submitted(n: number) {
+    this.f64[this.at + SUBMITTED] = n;
+  }
+
+  get completed(): number {
+    return this.f64[this.at + COMPLETED]!;
+  }
+
+  set completed(n: number) {
+    this.f64[this.at + COMPLETED] = n;
+  }
+
+  /** The worker's Node threadId, once it has arrived at the start barrier; 0 before. */
+  get threadId(): number {
+    return this.f64[this.at + THREAD_ID]!;
+  }
+
+  set threadId(id: number) {
+    this.f64[this.at + THREAD_ID] = id;
+  }
+}
 
 export class RunControl {
   readonly handle: RunControlHandle;
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
 
-  /** A new control block for `jobs` vCPUs and `iothreads` IO threads. */
-  static create(jobs: number, iothreads: number): RunControl {
-    const lines = 2 + iothreads + jobs + iothreads + 1;
-    return new RunControl({ buffer: new SharedArrayBuffer(lines * CACHE_LINE), jobs, iothreads });
+  /** A new control block for a run with these workers. */
+  static create(workers: RoleCounts): RunControl {
+    const lines = 1 + workers.iothread + workers.nullblk + rosterSize(workers);
+    return new RunControl({ buffer: new SharedArrayBuffer(lines * CACHE_LINE), workers: { ...workers } });
   }
 
   /** A view of an existing block (in a worker). */
   constructor(handle: RunControlHandle) {
     this.handle = handle;
     this.i32 = new Int32Array(handle.buffer);
-    const counterLine = 2 + handle.iothreads;
+    const counterLine = 1 + handle.workers.iothread + handle.workers.nullblk;
     this.f64 = new Float64Array(handle.buffer, counterLine * CACHE_LINE);
-  }
-
-  get jobs(): number {
-    return this.handle.jobs;
   }
 
   phase(): number {
@@ -79,8 +111,7 @@ export class RunControl {
   setPhase(phase: number): void {
     Atomics.store(this.i32, PHASE, phase);
     Atomics.notify(this.i32, PHASE);
-    for (let k = 0; k < this.handle.iothreads; k++) this.iothreadBell(k).ring();
-    this.deviceBell().ring();
+    this.ringEveryBell();
   }
 
   /** Ends the run early: every worker returns as soon as it can. Safe from any thread. */
@@ -93,7 +124,7 @@ export class RunControl {
    * in, then wait (bounded) for the main thread to start the run.
    */
   arriveAndWait(role: WorkerRole, index: number, timeoutMs: number): void {
-    this.f64[this.line(role, index) + 2] = threadId;
+    this.progress(role, index).threadId = threadId;
     Atomics.add(this.i32, ARRIVED, 1);
     const deadline = performance.now() + timeoutMs;
     while (Atomics.load(this.i32, PHASE) === INIT) {
@@ -112,6 +143,7 @@ export class RunControl {
     Atomics.wait(this.i32, PHASE, seen, timeoutMs);
   }
 
+  /** Workers that have arrived at the start barrier. */
   arrived(): number {
     return Atomics.load(this.i32, ARRIVED);
   }
@@ -119,50 +151,38 @@ export class RunControl {
   /** A vCPU has reaped everything it submitted and will submit no more. */
   vcpuDone(): void {
     Atomics.add(this.i32, VCPUS_DONE, 1);
-    for (let k = 0; k < this.handle.iothreads; k++) this.iothreadBell(k).ring();
-    this.deviceBell().ring();
+    this.ringEveryBell();
   }
 
   allVcpusDone(): boolean {
-    return Atomics.load(this.i32, VCPUS_DONE) === this.handle.jobs;
+    return Atomics.load(this.i32, VCPUS_DONE) === this.handle.workers.vcpu;
   }
 
+  /** The doorbell IO thread `k` parks on. */
   iothreadBell(k: number): Doorbell {
     return new Doorbell(this.i32, (1 + k) * LINE_WORDS);
   }
 
-  deviceBell(): Doorbell {
-    return new Doorbell(this.i32, (1 + this.handle.iothreads) * LINE_WORDS);
+  /** The doorbell device thread `d` parks on. */
+  deviceBell(d: number): Doorbell {
+    return new Doorbell(this.i32, (1 + this.handle.workers.iothread + d) * LINE_WORDS);
   }
 
-  /** Float64 index of counter `word` of a worker. */
-  private line(role: WorkerRole, index: number): number {
-    const n = role === 'vcpu' ? index : role === 'iothread' ? this.handle.jobs + index : this.handle.jobs + this.handle.iothreads;
-    return n * LINE_F64;
-  }
-
-  /** Publishes a worker's counters (its own line only). */
-  setCounters(role: WorkerRole, index: number, first: number, second = 0): void {
-    const at = this.line(role, index);
-    this.f64[at] = first;
-    this.f64[at + 1] = second;
+  /** The counters of one worker. */
+  progress(role: WorkerRole, index: number): WorkerProgress {
+    return new WorkerProgress(this.f64, rosterSlot(this.handle.workers, role, index) * LINE_F64);
   }
 
   /** The worker of this run whose Node threadId is `id`, e.g. "vcpu 1", or undefined. */
   workerByThreadId(id: number): string | undefined {
-    const { jobs, iothreads } = this.handle;
-    const roles: [WorkerRole, number][] = [
-      ...Array.from({ length: jobs }, (_, v): [WorkerRole, number] => ['vcpu', v]),
-      ...Array.from({ length: iothreads }, (_, k): [WorkerRole, number] => ['iothread', k]),
-      ['nullblk', 0],
-    ];
-    const found = roles.find(([role, index]) => this.f64[this.line(role, index) + 2] === id && id !== 0);
-    return found === undefined ? undefined : `${found[0]} ${found[1]}`;
+    if (id === 0) return undefined; // the main thread, or a worker that has not arrived
+    const found = roster(this.handle.workers).find((w) => this.progress(w.role, w.index).threadId === id);
+    return found === undefined ? undefined : workerName(found);
   }
 
-  /** Reads counter 0 (submitted/moved/completed) and 1 (vCPU completed) of a worker. */
-  counters(role: WorkerRole, index: number): [number, number] {
-    const at = this.line(role, index);
-    return [this.f64[at]!, this.f64[at + 1]!];
+  /** Wakes every IO thread and device thread that may be parked. */
+  private ringEveryBell(): void {
+    for (let k = 0; k < this.handle.workers.iothread; k++) this.iothreadBell(k).ring();
+    for (let d = 0; d < this.handle.workers.nullblk; d++) this.deviceBell(d).ring();
   }
 }

@@ -1,15 +1,15 @@
 /**
- * The worker side of failpoints (see failpoints.ts): arming one at the start
- * of the run and firing it from the worker's loop.
+ * The worker side of failpoints (src/protocol/failpoint.ts): arming one at
+ * the start of the run and firing it from the worker's loop.
  *
  * Cost when no failpoint is set: armFailpoint returns null and the loop's
  * `if (failpoint !== null)` is one comparison per iteration; the clock is
  * read only in a worker that has a failpoint.
  */
-import { RunAborted } from './abort-exit.js';
-import { describeFailpoint, type Failpoint } from './failpoints.js';
-import { ABORT, type RunControl } from './run-control.js';
-import type { Lock } from '../sync/lock-base.js';
+import { RunAborted } from './leave-on-abort.js';
+import { describeFailpoint, type Failpoint } from '../../src/protocol/failpoint.js';
+import { ABORT, type RunControl } from '../../src/protocol/run-control.js';
+import type { Lock } from '../../src/sync/lock-base.js';
 
 /** A failpoint armed in a worker; call check() from the worker's loop. */
 export class ArmedFailpoint {
@@ -42,12 +42,20 @@ export class ArmedFailpoint {
         // In a worker thread this ends the thread only; piscina then fails its task.
         return process.exit(1);
       case 'hold-lock':
-        if (this.lock === null) throw new Error(`failpoint ${name}: the ring has no lock to hold (--lock none)`);
-        this.lock.lock();
+        this.takeLock(name);
         return this.waitForAbort();
+      case 'exit-holding-lock':
+        // Dies with the lock held, as a crashed thread would: nobody will release it.
+        this.takeLock(name);
+        return process.exit(1);
       case 'stall':
         return this.waitForAbort();
     }
+  }
+
+  private takeLock(name: string): void {
+    if (this.lock === null) throw new Error(`failpoint ${name}: the ring has no lock to hold (--lock none)`);
+    this.lock.lock();
   }
 
   /** Does nothing, in bounded parks, until the run is aborted; then leaves it. */

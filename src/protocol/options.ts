@@ -1,19 +1,28 @@
 /**
- * The options of one bench invocation, after parsing and validation.
+ * The options of one bench invocation, after parsing and validation, with
+ * the value lists and limits they are checked against.
  *
- * `src/cli/bench-args.ts` turns argv into this; `src/emulator/` runs it.
+ * `src/cli/bench-args.ts` turns argv into this; `src/main-thread/` runs it.
  * Every size is in bytes, every time in the unit its name says.
  */
-import type { Failpoint } from './failpoints.js';
+import { LOCK_KINDS } from '../sync/lock-base.js';
+import type { Failpoint } from './failpoint.js';
 
-/** Queue topology: `sq` = one shared submission ring drained by one IO thread (QEMU's data plane); `mq` = one ring per vCPU and several IO threads (the paper's design). */
-export type Mode = 'sq' | 'mq';
+/**
+ * Queue topology: `sq` = one shared submission ring drained by one IO thread
+ * (QEMU's data plane); `mq` = one ring per vCPU and several IO threads (the
+ * paper's design).
+ */
+export const MODES = ['sq', 'mq'] as const;
+export type Mode = (typeof MODES)[number];
 
-/** Guard of the submission rings. `none` = lock-free single-producer rings, valid in `mq` only. */
-export type LockKind = 'spin' | 'ticket' | 'adaptive' | 'none';
-
-export const MODES: readonly Mode[] = ['sq', 'mq'];
-export const LOCK_KINDS: readonly LockKind[] = ['spin', 'ticket', 'adaptive', 'none'];
+/**
+ * The values of --lock: a lock kind guards the submission rings, `none`
+ * leaves them lock-free single-producer rings (mq only: see lockFitsMode in
+ * topology.ts).
+ */
+export const LOCK_CHOICES = [...LOCK_KINDS, 'none'] as const;
+export type LockKind = (typeof LOCK_CHOICES)[number];
 
 /** Limits stated in `--help` and enforced by the parser. */
 export const LIMITS = {
@@ -50,7 +59,7 @@ export interface BenchOptions {
   completionNs: number;
   /** The device writes a pattern into each vCPU's buffer and the vCPU checks it (`--memory-backed`). */
   memoryBacked: boolean;
-  /** Upper bound of the IO thread's adaptive polling window in ns (`--poll-max-ns`, QEMU's poll-max-ns). 0 = never poll. */
+  /** Ceiling of every waiting thread's adaptive polling window, ns (`--poll-max-ns`, QEMU's poll-max-ns); 0 = never poll. */
   pollMaxNs: number;
   /** Runs per point; the median is reported (`--repeat`). */
   repeat: number;
@@ -58,7 +67,7 @@ export interface BenchOptions {
   cpus: number[] | undefined;
   /** Seconds without progress before the watchdog fails the run (`--watchdog`). */
   watchdogS: number;
-  /** Faults to inject, from the environment variable VBLK_FAILPOINTS (tests only; see failpoints.ts). */
+  /** Faults to inject, from the environment variable VBLK_FAILPOINTS (tests only; see failpoint.ts). */
   failpoints?: Failpoint[];
   /** Where ring indices start; not an option, `npm run soak` sets it near 2^32 to cross the wrap. */
   initialIndex?: number;

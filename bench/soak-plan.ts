@@ -9,8 +9,10 @@
  * start just below 2^32 (so that they wrap within the run), a completion
  * delay, no polling, a few IO threads, other block sizes.
  */
-import { mulberry32 } from './prng.js';
-import { LOCK_KINDS, MODES, type BenchOptions, type LockKind, type Mode } from './options.js';
+import { mulberry32 } from '../src/protocol/prng.js';
+import { LOCK_CHOICES, MODES, type BenchOptions, type LockKind, type Mode } from '../src/protocol/options.js';
+import { lockFitsMode } from '../src/protocol/topology.js';
+import { DEFAULT_POLL_MAX_NS } from '../src/sync/poll-window.js';
 
 /** Measured time and warm-up of every soak run: short, so that many configurations are tried. */
 export const SOAK_RUNTIME_MS = 300;
@@ -49,8 +51,8 @@ export class SoakPlan {
   next(): BenchOptions {
     const k = this.sweeps++;
     const modes: Mode[] = this.oneIn(4) ? [...MODES] : [MODES[k % MODES.length]!];
-    // sq skips lock none (sweepPoints), so a sweep of sq alone never draws it first.
-    const usable = modes.includes('mq') ? LOCK_KINDS : LOCK_KINDS.filter((l) => l !== 'none');
+    // A lock that fits no mode of the sweep would give it no point at all.
+    const usable = LOCK_CHOICES.filter((lock) => modes.some((mode) => lockFitsMode(mode, lock)));
     const locks = new Set<LockKind>([usable[k % usable.length]!]);
     if (this.oneIn(3)) locks.add(this.pick(usable));
     const jobs = new Set<number>();
@@ -70,7 +72,7 @@ export class SoakPlan {
       seed: this.random(),
       completionNs: this.oneIn(5) ? 50_000 : 0,
       memoryBacked: this.oneIn(4),
-      pollMaxNs: this.oneIn(4) ? 0 : 32_768,
+      pollMaxNs: this.oneIn(4) ? 0 : DEFAULT_POLL_MAX_NS,
       repeat: 1,
       cpus: undefined,
       watchdogS: this.watchdogS,

@@ -1,0 +1,35 @@
+/**
+ * The check that ends every run: each request a vCPU submitted was completed
+ * exactly once, by every stage of the path, and (with --memory-backed) got
+ * the data the device wrote for it. A run that fails it fails loudly, with
+ * the ids (`vcpu/seq`) of the requests concerned.
+ */
+import type { IothreadResult, NullblkResult, VcpuResult } from '../protocol/tasks.js';
+import { RunFailure } from './run-failure.js';
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+/** @throws RunFailure naming every problem found. */
+export function checkConservation(vcpus: readonly VcpuResult[], iothreads: readonly IothreadResult[], device: NullblkResult): void {
+  const problems: string[] = [];
+  const submitted = sum(vcpus.map((v) => v.submitted));
+  for (const v of vcpus) {
+    if (v.lost.length > 0) {
+      problems.push(`vcpu ${v.index} lost ${v.lost.length} requests (vcpu/seq ${v.lost.slice(0, 10).join(' ')})`);
+    }
+    if (v.unexpectedCount > 0) {
+      const ids = v.unexpected.join(' ');
+      problems.push(`vcpu ${v.index} got ${v.unexpectedCount} completions matching no request in flight (vcpu/seq ${ids})`);
+    }
+    if (v.corrupt > 0) problems.push(`vcpu ${v.index} found ${v.corrupt} of ${v.verified} buffers with wrong data`);
+    if (v.submitted !== v.completed) problems.push(`vcpu ${v.index} submitted ${v.submitted} but completed ${v.completed}`);
+  }
+  const moved = sum(iothreads.map((t) => t.moved));
+  if (moved !== submitted) problems.push(`IO threads moved ${moved} requests, vcpus submitted ${submitted}`);
+  if (device.completed !== submitted) {
+    problems.push(`the device completed ${device.completed} requests, vcpus submitted ${submitted}`);
+  }
+  if (problems.length > 0) throw new RunFailure(`conservation check failed: ${problems.join('; ')}`);
+}

@@ -1,0 +1,42 @@
+/**
+ * The settings of one run of the emulator: one point of a sweep (mode, lock
+ * kind, job count, iodepth) with everything else the run needs.
+ */
+import type { LockKind, Mode } from '../protocol/options.js';
+import type { Failpoint } from '../protocol/failpoint.js';
+import { buildTopology, type Topology } from '../protocol/topology.js';
+import { rosterSize } from '../protocol/roster.js';
+
+export interface PointSpec {
+  mode: Mode;
+  lock: LockKind;
+  jobs: number;
+  iodepth: number;
+  iothreads: number;
+  bs: number;
+  sizeBytes: number;
+  seed: number;
+  completionNs: number;
+  memoryBacked: boolean;
+  pollMaxNs: number;
+  rampMs: number;
+  runtimeMs: number;
+  /** Cores the run may use (recorded in the result). */
+  cpus: number;
+  /** Where ring indices start (tests start them near 2^32 to cross the wrap). */
+  initialIndex?: number;
+  /** How long a worker with work may go without progress before the run fails (--watchdog); default 10 s. */
+  watchdogMs?: number;
+  /** Faults to inject (VBLK_FAILPOINTS); each worker gets its own, if any. */
+  failpoints?: readonly Failpoint[];
+}
+
+/** The topology of a run of `spec`. */
+export function topologyOf(spec: Pick<PointSpec, 'mode' | 'jobs' | 'iothreads' | 'iodepth'>): Topology {
+  return buildTopology(spec.mode, spec.jobs, spec.iodepth, spec.iothreads);
+}
+
+/** Threads a run of `spec` needs in the pool: one per worker of its roster. */
+export function threadsFor(spec: Pick<PointSpec, 'mode' | 'jobs' | 'iothreads' | 'iodepth'>): number {
+  return rosterSize(topologyOf(spec).workers);
+}

@@ -1,0 +1,45 @@
+/**
+ * The shared memory of one run, allocated by the main thread before any
+ * worker starts: the control block, the submission rings (guarded by the
+ * run's lock kind, or not with --lock none), one hardware queue per IO
+ * thread, one completion ring per vCPU, and with --memory-backed each
+ * vCPU's data buffers. Workers get handles to these in their tasks.
+ */
+import { Ring } from '../ring/ring.js';
+import type { Lock } from '../sync/lock-base.js';
+import { DESC_WORDS } from '../protocol/descriptor.js';
+import { RunControl } from '../protocol/run-control.js';
+import { ringGuard, type Topology } from '../protocol/topology.js';
+import type { PointSpec } from './point-spec.js';
+
+export interface RunMemory {
+  control: RunControl;
+  /** Submission rings, indexed as the topology's rings. */
+  rings: Ring[];
+  /** Each submission ring's lock, or null for a lock-free ring (--lock none). */
+  guards: (Lock | null)[];
+  /** Hardware queue of each IO thread. */
+  hwqs: Ring[];
+  /** Completion ring of each vCPU. */
+  completions: Ring[];
+  /** --memory-backed: each vCPU's buffers (iodepth * bs bytes), else null. */
+  data: (SharedArrayBuffer | null)[];
+}
+
+export function allocateRunMemory(spec: PointSpec, topology: Topology): RunMemory {
+  const guard = ringGuard(spec.lock);
+  const initialIndex = spec.initialIndex ?? 0;
+  const make = (capacity: number, g: typeof guard): Ring =>
+    new Ring({ capacity, slotWords: DESC_WORDS, guard: g, initialIndex });
+  const rings = topology.ringIothread.map(() => make(topology.ringCapacity, guard));
+  return {
+    control: RunControl.create(topology.workers),
+    rings,
+    guards: rings.map((ring) => ring.guard),
+    hwqs: topology.hwqCapacity.map((c) => make(c, null)),
+    completions: Array.from({ length: topology.jobs }, () => make(topology.completionCapacity, null)),
+    data: Array.from({ length: topology.jobs }, () =>
+      spec.memoryBacked ? new SharedArrayBuffer(spec.iodepth * spec.bs) : null,
+    ),
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * Starting the workers of one run: each role's task (what it reads and
+ * writes in the run's memory), handed to the pool as one long-running task
+ * per worker, in roster order.
+ *
+ * A task that fails (the worker threw, or its thread exited) fails the run
+ * at once, with a message that names the worker and, when it died holding a
+ * submission ring's lock, that lock: the lock stays held for ever, and
+ * RunAbort's poison is what frees the threads waiting for it.
+ */
+import type { Piscina } from 'piscina';
+import { failpointOf } from '../protocol/failpoint.js';
+import { ringName, type Topology } from '../protocol/topology.js';
+import { workerName, type WorkerId } from '../protocol/roster.js';
+import type {
+  Aborted,
+  CommonTask,
+  IothreadResult,
+  IothreadTask,
+  NullblkResult,
+  NullblkTask,
+  VcpuResult,
+  VcpuTask,
+} from '../protocol/tasks.js';
+import { WORKER_FILES } from './worker-pool.js';
+import { RunFailure } from './run-failure.js';
+import type { RunAbort } from './run-abort.js';
+import type { RunMemory } from './run-memory.js';
+import type { PointSpec } from './point-spec.js';
+
+/** Longest single park of a worker, ms: every wait is bounded so a stop is always noticed. */
+const PARK_MS = 20;
+/** Longest wait of a worker at the start barrier, ms. */
+export const BARRIER_MS = 30_000;
+
+/** What every worker's task settles to. */
+export interface RunTasks {
+  vcpus: (VcpuResult | Aborted)[];
+  iothreads: (IothreadResult | Aborted)[];
+  device: NullblkResult | Aborted;
+}
+
+/** The running tasks of a run, and which workers have returned (the watchdog asks). */
+export interface StartedWorkers {
+  settled: Promise<RunTasks>;
+  returned(worker: WorkerId): boolean;
+}
+
+/** Starts every worker of the run on `pool`. */
+export function startWorkers(
+  pool: Piscina,
+  spec: PointSpec,
+  topology: Topology,
+  memory: RunMemory,
+  abort: RunAbort,
+): StartedWorkers {
+  const returned = new Set<string>();
+  const common = (worker: WorkerId): CommonTask => ({
+    control: memory.control.handle,
+    pollMaxNs: spec.pollMaxNs,
+    parkMs: PARK_MS,
+    barrierMs: BARRIER_MS,
+    failpoint: failpointOf(spec.failpoints, worker.role, worker.index),
+  });
+
+  /** A worker's task promise; a failure is named after the worker and aborts the run. */
+  function start<T>(worker: WorkerId, task: CommonTask): Promise<T | Aborted> {
+    const name = workerName(worker);
+    return (pool.run(task, { filename: WORKER_FILES[worker.role] }) as Promise<T | Aborted>).then(
+      (result) => {
+        returned.add(name);
+        return result;
+      },
+      (error: unknown) => {
+        returned.add(name);
+        const message = error instanceof Error ? error.message : String(error);
+        const failure = new RunFailure(`${name} failed: ${message}${heldLocks(worker)}`);
+        abort.fail(failure);
+        throw failure;
+      },
+    );
+  }
+
+  /** `, holding the shared ring lock` when the worker's thread still holds a submission ring's lock. */
+  function heldLocks(worker: WorkerId): string {
+    const id = memory.control.progress(worker.role, worker.index).threadId;
+    if (id === 0) return '';
+    const held = memory.guards.flatMap((guard, r) => (guard !== null && guard.holder() === id ? [ringName(topology, r)] : []));
+    return held.length === 0 ? '' : `, holding the ${held.join(', ')} lock`;
+  }
+
+  const blocks = Math.floor(spec.sizeBytes / spec.bs);
+  const vcpus = topology.vcpuRing.map((ring, index) => {
+    const worker: WorkerId = { role: 'vcpu', index };
+    const task: VcpuTask = {
+      ...common(worker),
+      index,
+      iodepth: spec.iodepth,
+      bs: spec.bs,
+      blocks,
+      seed: spec.seed,
+      submission: memory.rings[ring]!.handle,
+      completion: memory.completions[index]!.handle,
+      iothread: topology.ringIothread[ring]!,
+      data: memory.data[index]!,
+    };
+    return start<VcpuResult>(worker, task);
+  });
+  const iothreads = topology.iothreadRings.map((rings, index) => {
+    const worker: WorkerId = { role: 'iothread', index };
+    const task: IothreadTask = {
+      ...common(worker),
+      index,
+      rings: rings.map((r) => memory.rings[r]!.handle),
+      hwq: memory.hwqs[index]!.handle,
+    };
+    return start<IothreadResult>(worker, task);
+  });
+  const deviceWorker: WorkerId = { role: 'nullblk', index: 0 };
+  const deviceTask: NullblkTask = {
+    ...common(deviceWorker),
+    hwqs: memory.hwqs.map((q) => q.handle),
+    completions: memory.completions.map((c) => c.handle),
+    completionNs: spec.completionNs,
+    data: memory.data,
+    bs: spec.bs,
+    iodepth: spec.iodepth,
+  };
+  const device = start<NullblkResult>(deviceWorker, deviceTask);
+
+  const settled = Promise.all([Promise.all(vcpus), Promise.all(iothreads), device]).then(
+    ([v, t, d]): RunTasks => ({ vcpus: v, iothreads: t, device: d }),
+  );
+  // The failure is recorded by start(); this only marks the rejection as handled meanwhile.
+  settled.catch(() => undefined);
+  return { settled, returned: (worker) => returned.has(workerName(worker)) };
+}

@@ -1,0 +1,154 @@
+/**
+ * One run of the emulator, from start to figures: one mode, lock kind, job
+ * count and iodepth.
+ *
+ * Sequence: allocate the run's memory (run-memory.ts), start every worker
+ * (run-workers.ts), wait for all of them at the start barrier, RAMP, reset
+ * the lock statistics, MEASURE between two snapshots, STOP, wait for every
+ * worker to drain and return, check conservation (conservation.ts), and put
+ * the figures together (run-figures.ts).
+ *
+ * Faults end the run within seconds, never in a hang: a worker that throws or
+ * exits fails its task; the watchdog (watchdog.ts) fails a run in which a
+ * worker stops making progress; either way RunAbort aborts the phase and
+ * poisons the ring locks, so every other worker leaves its bounded waits, and
+ * runPoint throws a RunFailure naming the worker. A stop request (SIGINT)
+ * ends the run early but cleanly: it drains, is checked, and is dropped.
+ */
+import type { Piscina } from 'piscina';
+import type { Lock } from '../sync/lock-base.js';
+import { isAborted, type Aborted } from '../protocol/tasks.js';
+import { RAMP, MEASURE, STOP } from '../protocol/run-control.js';
+import { rosterSize } from '../protocol/roster.js';
+import type { RunResult } from '../report/result.js';
+import { topologyOf, type PointSpec } from './point-spec.js';
+import { allocateRunMemory } from './run-memory.js';
+import { BARRIER_MS, startWorkers } from './run-workers.js';
+import { RunAbort } from './run-abort.js';
+import { RunFailure, RunInterrupted } from './run-failure.js';
+import { Watchdog, watchdogPollMs } from './watchdog.js';
+import { checkConservation } from './conservation.js';
+import { lockFigures, runResult, takeSnapshot, type MeasuredWindow } from './run-figures.js';
+import { pause, within } from './timers.js';
+
+/** How a caller may end a run early. */
+export interface RunOptions {
+  /**
+   * A stop request (SIGINT): once aborted, the run leaves RAMP or MEASURE at
+   * once, drains and is checked as usual, and runPoint throws RunInterrupted.
+   */
+  stop?: AbortSignal;
+}
+
+const DEFAULT_WATCHDOG_MS = 10_000;
+/** How long the workers may take to return after an abort (they notice it within their longest park). */
+const ABORT_GRACE_MS = 3_000;
+/** Longest the main thread blocks on a ring lock at a time when it resets its statistics. */
+const RESET_SLICE_MS = 1;
+
+/** `results` without {@link Aborted}: a worker only returns that once the run has failed. */
+function unlessAborted<T>(results: readonly (T | Aborted)[], abort: RunAbort): T[] {
+  if (results.some(isAborted)) throw abort.failure ?? new RunFailure('a worker left the run as if it had been aborted');
+  return results as T[];
+}
+
+/** Resolves when `check` is true, polling every few ms; rejects after `timeoutMs`. */
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > deadline) throw new RunFailure(what);
+    await pause(2);
+  }
+}
+
+/**
+ * Zeroes the statistics of every ring lock; returns the acquisitions they had
+ * counted, less the reset's own. Takes each lock in short slices with the
+ * event loop running in between, so that a holder that never lets go leaves
+ * the watchdog free to fail the run (which poisons the lock and ends this).
+ */
+async function resetLockStats(guards: readonly (Lock | null)[], abort: RunAbort): Promise<number> {
+  let acquisitions = 0;
+  for (const guard of guards) {
+    if (guard === null) continue;
+    for (;;) {
+      const cleared = guard.tryResetStats(RESET_SLICE_MS);
+      if (cleared !== null) {
+        acquisitions += cleared.acquisitions - 1;
+        break;
+      }
+      abort.throwIfFailed();
+      await pause(1);
+    }
+  }
+  return acquisitions;
+}
+
+/**
+ * Runs one point on `pool` (which must have at least threadsFor(spec) threads).
+ * @throws RunFailure when a worker fails, the watchdog finds the run stuck, or the conservation check fails
+ * @throws RunInterrupted when `options.stop` ended the run early
+ */
+export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptions = {}): Promise<RunResult> {
+  const topology = topologyOf(spec);
+  const memory = allocateRunMemory(spec, topology);
+  const { control, guards } = memory;
+  const abort = new RunAbort(control, guards);
+  const workers = startWorkers(pool, spec, topology, memory, abort);
+
+  const { stop } = options;
+  // A function, not a narrowed property read: a stop request may come during any await.
+  const stopped = (): boolean => stop?.aborted === true;
+  // A request takes completionNs by design: never call that a hang.
+  const watchdogMs = Math.max(spec.watchdogMs ?? DEFAULT_WATCHDOG_MS, (2 * spec.completionNs) / 1e6);
+  const watchdog = new Watchdog(control, topology, guards, watchdogMs, workers.returned);
+  let watching: NodeJS.Timeout | undefined;
+  const everyone = rosterSize(topology.workers);
+  try {
+    const started = (): boolean => abort.failed || control.arrived() === everyone;
+    await until(started, BARRIER_MS, `workers did not start within ${BARRIER_MS} ms`);
+    abort.throwIfFailed();
+    control.setPhase(RAMP);
+    watchdog.start(performance.now());
+    watching = setInterval(() => {
+      const stuck = watchdog.check(performance.now());
+      if (stuck !== null) abort.fail(new RunFailure(stuck));
+    }, watchdogPollMs(watchdogMs));
+    await pause(spec.rampMs, abort.signal, stop);
+    abort.throwIfFailed();
+
+    let window: MeasuredWindow | null = null;
+    if (!stopped()) {
+      const acquisitionsBefore = await resetLockStats(guards, abort);
+      const before = takeSnapshot(control, topology);
+      control.setPhase(MEASURE);
+      await pause(spec.runtimeMs, abort.signal, stop);
+      abort.throwIfFailed();
+      // A window cut short by a stop request has no figures worth keeping.
+      if (!stopped()) {
+        const after = takeSnapshot(control, topology);
+        window = { before, after, locks: lockFigures(topology, guards), acquisitionsBefore };
+      }
+    }
+    control.setPhase(STOP);
+
+    const settled = await abort.race(workers.settled);
+    const vcpus = unlessAborted(settled.vcpus, abort);
+    const iothreads = unlessAborted(settled.iothreads, abort);
+    const [device] = unlessAborted([settled.device], abort);
+    checkConservation(vcpus, iothreads, device!);
+    if (window === null) {
+      throw new RunInterrupted('stopped before the end of its measured window; its requests were drained and checked');
+    }
+    return runResult(spec, topology, window, vcpus, iothreads, guards);
+  } catch (error) {
+    if (error instanceof RunInterrupted) throw error;
+    abort.fail(error instanceof Error ? error : new RunFailure(String(error)));
+    // Let every worker return before the pool is reused or destroyed; bounded,
+    // since the caller destroys the pool (terminating any straggler) anyway.
+    await within(workers.settled.catch(() => undefined), ABORT_GRACE_MS);
+    throw abort.failure ?? error;
+  } finally {
+    clearInterval(watching);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * A failpoint: a fault injected on purpose into one worker, so that tests
+ * can prove that every fault ends a run within seconds with a message naming
+ * who failed. Set with the environment variable VBLK_FAILPOINTS (parsed by
+ * src/cli/failpoints-env.ts), carried to the worker in its task, and fired
+ * there (workers/support/armed-failpoint.ts).
+ *
+ * Actions:
+ *   throw            the worker throws an Error
+ *   exit             the worker thread calls process.exit(1)
+ *   hold-lock        (vcpu only) takes its submission ring's lock and never lets go
+ *   exit-holding-lock (vcpu only) takes that lock, then exits without releasing it
+ *   stall            stops working without a word
+ * After hold-lock or stall the worker sits in bounded parks until the run is
+ * aborted.
+ */
+import type { WorkerRole } from './roster.js';
+
+export const FAIL_ACTIONS = ['throw', 'exit', 'hold-lock', 'exit-holding-lock', 'stall'] as const;
+/** What a failpoint makes its worker do. */
+export type FailAction = (typeof FAIL_ACTIONS)[number];
+
+/** The actions that take the vCPU's submission ring lock: vCPUs only, and not with --lock none. */
+export const LOCK_ACTIONS: readonly FailAction[] = ['hold-lock', 'exit-holding-lock'];
+
+/** One failpoint: structured-cloneable, it travels in the worker's task. */
+export interface Failpoint {
+  role: WorkerRole;
+  index: number;
+  action: FailAction;
+  /** When it fires, ms after the start of the run. */
+  atMs: number;
+}
+
+/** `vcpu.3=throw@500ms`: a failpoint as it is written. */
+export function describeFailpoint(failpoint: Failpoint): string {
+  return `${failpoint.role}.${failpoint.index}=${failpoint.action}@${failpoint.atMs}ms`;
+}
+
+/** The failpoint of one worker, if `failpoints` has one for it. */
+export function failpointOf(
+  failpoints: readonly Failpoint[] | undefined,
+  role: WorkerRole,
+  index: number,
+): Failpoint | undefined {
+  return failpoints?.find((f) => f.role === role && f.index === index);
+}
