@@ -39,17 +39,26 @@ async function main(argv: string[]): Promise<number> {
   const childOptions = process.env[CHILD_OPTIONS];
   if (childOptions !== undefined) return runChild(JSON.parse(childOptions) as BenchOptions);
 
-  const parsed = parseBenchArgs(argv, { cores: os.availableParallelism(), cwd: process.env.INIT_CWD ?? process.cwd() });
+  const parsed = parseBenchArgs(argv, {
+    cores: os.availableParallelism(),
+    cwd: process.env['INIT_CWD'] ?? process.cwd(),
+  });
   if (parsed.help) {
     process.stdout.write(benchHelpText());
     return 0;
   }
   const failpoints = parseFailpoints(process.env[FAILPOINTS_ENV]);
   const options: BenchOptions = failpoints.length > 0 ? { ...parsed.options, failpoints } : parsed.options;
-  const stop = new SignalStop({ repeat: 'exit', announce: 'stopping: the run in progress drains and is dropped (again to quit at once)' });
+  const stop = new SignalStop({
+    repeat: 'exit',
+    announce: 'stopping: the run in progress drains and is dropped (again to quit at once)',
+  });
   let outcome: SweepOutcome;
   try {
-    outcome = options.cpus === undefined ? await sweepHere(options, stop.signal) : await sweepPerCoreCount(options, options.cpus, stop);
+    outcome =
+      options.cpus === undefined
+        ? await sweepHere(options, stop.signal)
+        : await sweepPerCoreCount(options, options.cpus, stop);
   } finally {
     stop.dispose();
   }
@@ -59,7 +68,9 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   if (outcome.interrupted !== true) return 0;
-  process.stderr.write(`vblk-mq: interrupted${stop.received === undefined ? '' : ` by ${stop.received}`}; ${outcome.runs.length} ${outcome.runs.length === 1 ? 'point' : 'points'} done\n`);
+  const by = stop.received === undefined ? '' : ` by ${stop.received}`;
+  const done = outcome.runs.length;
+  process.stderr.write(`vblk-mq: interrupted${by}; ${done} ${done === 1 ? 'point' : 'points'} done\n`);
   // A child of --cpus can be interrupted on its own (kill -INT CHILD): report it as SIGINT.
   return stop.exitStatus() ?? 130;
 }
@@ -70,17 +81,25 @@ async function sweepHere(options: BenchOptions, stop: AbortSignal): Promise<Swee
   const total = sweepPoints(options, cpus).length * options.repeat;
   const seconds = (total * (options.rampMs + options.runtimeMs)) / 1000;
   const tty = process.stderr.isTTY === true;
-  process.stderr.write(`vblk-mq: ${total} run${total === 1 ? "" : "s"} on ${cpus} core${cpus === 1 ? "" : "s"}, about ${Math.ceil(seconds)} s\n`);
-  const outcome = await runSweep(options, cpus, {
-    onStart(spec, repeat, done, all) {
-      if (!tty) return;
-      const rep = options.repeat > 1 ? ` repeat ${repeat + 1}/${options.repeat}` : '';
-      process.stderr.write(`\r\x1b[K[${done + 1}/${all}] ${spec.mode} lock=${spec.lock} jobs=${spec.jobs} iodepth=${spec.iodepth} cpus=${spec.cpus}${rep}`);
+  const runs = `${total} run${total === 1 ? '' : 's'}`;
+  const cores = `${cpus} core${cpus === 1 ? '' : 's'}`;
+  process.stderr.write(`vblk-mq: ${runs} on ${cores}, about ${Math.ceil(seconds)} s\n`);
+  const outcome = await runSweep(
+    options,
+    cpus,
+    {
+      onStart(spec, repeat, done, all) {
+        if (!tty) return;
+        const rep = options.repeat > 1 ? ` repeat ${repeat + 1}/${options.repeat}` : '';
+        const point = `${spec.mode} lock=${spec.lock} jobs=${spec.jobs} iodepth=${spec.iodepth} cpus=${spec.cpus}`;
+        process.stderr.write(`\r\x1b[K[${done + 1}/${all}] ${point}${rep}`);
+      },
+      onPoint(run) {
+        process.stderr.write(`${tty ? '\r\x1b[K' : ''}${renderRunLine(run)}\n`);
+      },
     },
-    onPoint(run) {
-      process.stderr.write(`${tty ? '\r\x1b[K' : ''}${renderRunLine(run)}\n`);
-    },
-  }, stop);
+    stop,
+  );
   return outcome;
 }
 
@@ -91,7 +110,9 @@ async function sweepHere(options: BenchOptions, stop: AbortSignal): Promise<Swee
  */
 async function sweepPerCoreCount(options: BenchOptions, counts: number[], stop: SignalStop): Promise<SweepOutcome> {
   if (process.platform !== 'linux' || spawnSync('taskset', ['--version']).error !== undefined) {
-    throw new UsageError('--cpus: needs the taskset command (util-linux), which was not found; install it or leave out --cpus');
+    throw new UsageError(
+      '--cpus: needs the taskset command (util-linux), which was not found; install it or leave out --cpus',
+    );
   }
   const runs: RunResult[] = [];
   const script = fileURLToPath(import.meta.url);

@@ -33,7 +33,12 @@ type CompareArgs = { help: true } | { help: false; files: string[] };
 function parseCompareArgs(argv: string[]): CompareArgs {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { help: { type: 'boolean', short: 'h' } },
+    });
   } catch (error) {
     if (argv.includes('--help') || argv.includes('-h')) return { help: true };
     throw translateParseError(error, argv, ['help']);
@@ -47,7 +52,7 @@ function parseCompareArgs(argv: string[]): CompareArgs {
 
 /** Resolves `file` against the folder `npm run` was started from, as the user typed it there. */
 function resolveFromUser(file: string): string {
-  return path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
+  return path.resolve(process.env['INIT_CWD'] ?? process.cwd(), file);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -59,7 +64,9 @@ async function main(argv: string[]): Promise<number> {
   // Reading waits on the disk (or a pipe) without blocking the event loop, so a signal ends it
   // at once; compare writes nothing until every file is read, so nothing is left half done.
   const stop = new SignalStop({ repeat: 'exit' });
-  const stopped = new Promise<null>((resolve) => stop.signal.addEventListener('abort', () => resolve(null), { once: true }));
+  const stopped = new Promise<null>((resolve) =>
+    stop.signal.addEventListener('abort', () => resolve(null), { once: true }),
+  );
   const loading = Promise.all(
     args.files.map(async (file) => ({
       label: file,

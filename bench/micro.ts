@@ -26,7 +26,15 @@ import { parseInteger } from '../src/cli/units.js';
 import { UsageError } from '../src/cli/usage-error.js';
 import { outputFile, translateParseError } from '../src/cli/common-args.js';
 import { machineInfo } from '../src/report/machine.js';
-import { formatCount, formatDecimal, formatNs, formatPercent, formatRatio, MISSING, safeDivide } from '../src/report/format.js';
+import {
+  formatCount,
+  formatDecimal,
+  formatNs,
+  formatPercent,
+  formatRatio,
+  MISSING,
+  safeDivide,
+} from '../src/report/format.js';
 import { renderAligned } from '../src/report/table.js';
 import { Ring } from '../src/ring/index.js';
 import { AdaptiveLock, createLock, LOCK_KINDS, type Lock, type LockStats } from '../src/sync/index.js';
@@ -43,7 +51,7 @@ import {
 
 const WORKER_URL = new URL('./micro-worker.js', import.meta.url);
 const DEFAULT_TIME_MS = 500;
-/** How much longer than the measured time a case may take (worker start-up, tinybench warm-up) before it is abandoned. */
+/** How much longer than the measured time a case may take (worker start-up, tinybench warm-up) before it is dropped. */
 const GRACE_MS = 30_000;
 /** Descriptor size of the cross-thread cases: 8 Int32 words = 32 bytes. */
 const SLOT_WORDS = 8;
@@ -116,7 +124,10 @@ async function runCrew(tasks: readonly MicroTask[], timeMs: number, afterStop?: 
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
   const workers = tasks.map(
     (task) =>
-      new Worker(WORKER_URL, { workerData: { task, control } satisfies MicroWorkerData, transferList: transferablesOf(task) }),
+      new Worker(WORKER_URL, {
+        workerData: { task, control } satisfies MicroWorkerData,
+        transferList: transferablesOf(task),
+      }),
   );
   let onReady!: () => void;
   let onDone!: (done: CrewResult['done']) => void;
@@ -141,7 +152,8 @@ async function runCrew(tasks: readonly MicroTask[], timeMs: number, afterStop?: 
     });
     worker.on('error', onFail);
     worker.on('exit', (code) => {
-      if (done[i] === undefined) onFail(new Error(`micro worker (${tasks[i]!.kind}) exited with code ${code} before reporting`));
+      if (done[i] === undefined)
+        onFail(new Error(`micro worker (${tasks[i]!.kind}) exited with code ${code} before reporting`));
     });
   });
   const deadline = setTimeout(
@@ -219,9 +231,8 @@ function contendedCase(name: string, threads: number, make: () => Lock): BenchCa
       // Sanity checks worth their cost: the counter is not atomic, so only a working lock keeps
       // it exact; and the statistics must have seen every acquisition.
       if (control[COUNTER] !== increments || stats.acquisitions !== increments) {
-        throw new Error(
-          `${name}: ${increments} increments, but the counter says ${control[COUNTER]} and the lock ${stats.acquisitions} acquisitions`,
-        );
+        const counted = `the counter says ${control[COUNTER]} and the lock ${stats.acquisitions} acquisitions`;
+        throw new Error(`${name}: ${increments} increments, but ${counted}`);
       }
       return { opsPerSec: increments / seconds, lock: stats };
     },
@@ -253,7 +264,7 @@ function allCases(): BenchCase[] {
 /** The parsed command line. */
 interface MicroOptions {
   /** --json: absolute path of the result file. */
-  json?: string;
+  json: string | undefined;
   /** --time: measured milliseconds per case. */
   timeMs: number;
   /** --filter: run only the cases whose name contains this. */
@@ -304,12 +315,23 @@ function parseMicroArgs(argv: string[], names: readonly string[]): MicroArgs {
     throw translateParseError(error, argv, ['json', 'time', 'filter', 'help']);
   }
   if (values.help === true) return { help: true };
-  const timeMs = values.time === undefined ? DEFAULT_TIME_MS : parseInteger(values.time, '--time', { min: 10, max: 60_000 });
+  const timeMs =
+    values.time === undefined ? DEFAULT_TIME_MS : parseInteger(values.time, '--time', { min: 10, max: 60_000 });
   const filter = values.filter ?? '';
   if (!names.some((name) => name.includes(filter))) {
     throw new UsageError(`--filter: ${JSON.stringify(filter)} matches no case; see --help for their names`);
   }
-  return { help: false, options: { json: values.json === undefined ? undefined : outputFile(values.json, '--json', process.env.INIT_CWD ?? process.cwd()), timeMs, filter } };
+  return {
+    help: false,
+    options: {
+      json:
+        values.json === undefined
+          ? undefined
+          : outputFile(values.json, '--json', process.env['INIT_CWD'] ?? process.cwd()),
+      timeMs,
+      filter,
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -358,7 +380,10 @@ function checkTargets(results: readonly CaseResult[]): TargetOutcome[] {
 function renderTargets(outcomes: readonly TargetOutcome[]): string {
   if (outcomes.length === 0) return '';
   const lines = outcomes.map(
-    (o) => `  ${o.pass ? 'PASS' : 'MISS'}  ${o.numerator} / ${o.denominator} = ${formatRatio(o.ratio)} (target >= ${o.atLeast}x)`,
+    (o) => {
+      const ratio = `${o.numerator} / ${o.denominator} = ${formatRatio(o.ratio)}`;
+      return `  ${o.pass ? 'PASS' : 'MISS'}  ${ratio} (target >= ${o.atLeast}x)`;
+    },
   );
   return `\ntargets:\n${lines.join('\n')}\n`;
 }
@@ -375,9 +400,8 @@ async function main(argv: string[]): Promise<number> {
   const { timeMs, filter, json } = args.options;
   const selected = cases.filter((c) => c.name.includes(filter));
   const machine = { ...machineInfo(), loadavg: os.loadavg() };
-  process.stdout.write(
-    `bench:micro: ${selected.length} cases, ${timeMs} ms each; ${machine.cpuModel}, ${machine.availableParallelism} cpus, node ${machine.node}\n`,
-  );
+  const where = `${machine.cpuModel}, ${machine.availableParallelism} cpus, node ${machine.node}`;
+  process.stdout.write(`bench:micro: ${selected.length} cases, ${timeMs} ms each; ${where}\n`);
   const results: CaseResult[] = [];
   for (const benchCase of selected) {
     results.push({ name: benchCase.name, ...(await benchCase.run(timeMs)) });

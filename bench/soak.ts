@@ -68,7 +68,12 @@ function parseSoakArgs(argv: string[]): SoakArgs | 'help' {
   const minutesText = values.minutes ?? '10';
   const minutes = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(minutesText) ? Number(minutesText) : NaN;
   if (!(minutes > 0) || minutes > MAX_MINUTES) {
-    throw usageError('--minutes', quote(minutesText), 'is not a number of minutes above zero', `give one up to ${MAX_MINUTES}, such as 10 or 0.5`);
+    throw usageError(
+      '--minutes',
+      quote(minutesText),
+      'is not a number of minutes above zero',
+      `give one up to ${MAX_MINUTES}, such as 10 or 0.5`,
+    );
   }
   return {
     minutes,
@@ -102,7 +107,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const cpus = os.availableParallelism();
   const plan = new SoakPlan(args.seed, args.watchdogS);
-  const stop = new SignalStop({ repeat: 'exit', announce: 'stopping after the run in progress (again to quit at once)' });
+  const stop = new SignalStop({
+    repeat: 'exit',
+    announce: 'stopping after the run in progress (again to quit at once)',
+  });
   const startMs = performance.now();
   const endMs = startMs + args.minutes * 60_000;
   let runs = 0;
@@ -118,18 +126,20 @@ async function main(argv: string[]): Promise<number> {
       runs++;
       requests += run.submitted;
       // The run already passed its conservation check; this re-checks the figures it reports.
-      if (run.submitted !== run.completed) failure ??= `run ${runs}: submitted ${run.submitted} but completed ${run.completed}`;
+      if (run.submitted !== run.completed)
+        failure ??= `run ${runs}: submitted ${run.submitted} but completed ${run.completed}`;
       const extra = describeRun(options, run.mode);
-      const what = `${run.mode} lock=${run.lock} jobs=${run.jobs} iodepth=${run.iodepth}${extra === '' ? '' : ` ${extra}`}`;
-      process.stdout.write(
-        `[${String(runs).padStart(5)} ${clock(performance.now() - startMs)}] ${what}: ${formatCount(run.iops)} IOPS, ${formatCount(run.submitted)} requests checked\n`,
-      );
+      const point = `${run.mode} lock=${run.lock} jobs=${run.jobs} iodepth=${run.iodepth}`;
+      const what = extra === '' ? point : `${point} ${extra}`;
+      const figures = `${formatCount(run.iops)} IOPS, ${formatCount(run.submitted)} requests checked`;
+      process.stdout.write(`[${String(runs).padStart(5)} ${clock(performance.now() - startMs)}] ${what}: ${figures}\n`);
     };
     const points = sweepPoints(options, cpus).length;
     const limitMs = points * (options.rampMs + options.runtimeMs + args.watchdogS * 1000) + HANG_SLACK_MS;
     const outcome = await within(runSweep(options, cpus, { onPoint }, stop.signal), limitMs);
     if (outcome === null) {
-      failure = `hang: sweep ${sweeps} (${JSON.stringify(options)}) did not finish within ${Math.round(limitMs / 1000)} s`;
+      const limit = `${Math.round(limitMs / 1000)} s`;
+      failure = `hang: sweep ${sweeps} (${JSON.stringify(options)}) did not finish within ${limit}`;
     } else if (outcome.error !== undefined) {
       failure = `sweep ${sweeps} (seed ${args.seed}; options ${JSON.stringify(options)}): ${outcome.error}`;
     }
@@ -137,7 +147,8 @@ async function main(argv: string[]): Promise<number> {
   stop.dispose();
 
   const minutes = (performance.now() - startMs) / 60_000;
-  const status = failure !== undefined ? 'FAILED' : stop.received !== undefined ? `interrupted by ${stop.received}` : 'passed';
+  const status =
+    failure !== undefined ? 'FAILED' : stop.received !== undefined ? `interrupted by ${stop.received}` : 'passed';
   process.stdout.write(
     `soak ${status}: ${runs} runs in ${sweeps} sweeps, ${requests} requests checked (${formatCount(requests)}), ` +
       `${minutes.toFixed(1)} minutes, seed ${args.seed}\n`,

@@ -76,12 +76,21 @@ describe('npm run bench: bad input', () => {
   });
 
   it('--json into a missing folder', { timeout: 20_000 }, () => {
-    expectUsageError(cli('bench.js', ['--json', 'no-such-folder/out.json']), '--json', '"no-such-folder"', 'does not exist');
+    expectUsageError(
+      cli('bench.js', ['--json', 'no-such-folder/out.json']),
+      '--json',
+      '"no-such-folder"',
+      'does not exist',
+    );
     expect(fs.existsSync(path.join(tmp, 'no-such-folder'))).toBe(false);
   });
 
   it('leaves an existing --json file alone', { timeout: 20_000 }, () => {
-    for (const args of [['--jobs', '8..1'], ['--lock', 'none', '--mode', 'sq'], ['--iodepth', '0']]) {
+    for (const args of [
+      ['--jobs', '8..1'],
+      ['--lock', 'none', '--mode', 'sq'],
+      ['--iodepth', '0'],
+    ]) {
       fs.writeFileSync(KEPT, KEPT_TEXT);
       expectUsageError(cli('bench.js', ['--json', KEPT, ...args]));
       expect(fs.readFileSync(KEPT, 'utf8')).toBe(KEPT_TEXT);
@@ -97,14 +106,29 @@ describe('npm run bench: bad input', () => {
 
   it('a bad VBLK_FAILPOINTS names the variable and the entry', { timeout: 20_000 }, () => {
     const out = path.join(tmp, 'failpoints.json');
-    expectUsageError(cli('bench.js', ['--json', out], { VBLK_FAILPOINTS: 'vcpu.1=explode@1s' }), 'VBLK_FAILPOINTS', '"vcpu.1=explode@1s"', 'explode');
+    expectUsageError(
+      cli('bench.js', ['--json', out], { VBLK_FAILPOINTS: 'vcpu.1=explode@1s' }),
+      'VBLK_FAILPOINTS',
+      '"vcpu.1=explode@1s"',
+      'explode',
+    );
     expect(fs.existsSync(out)).toBe(false);
   });
 
   it('--help lists every option with its default', { timeout: 20_000 }, () => {
     const r = cli('bench.js', ['--help']);
     expect(r.status).toBe(0);
-    for (const [option, shown] of [['--jobs', '1..8'], ['--mode', 'both'], ['--lock', 'spin'], ['--bs', '4k'], ['--iodepth', '1'], ['--runtime', '3s'], ['--ramp', '1s'], ['--watchdog', '10']]) {
+    const defaults = [
+      ['--jobs', '1..8'],
+      ['--mode', 'both'],
+      ['--lock', 'spin'],
+      ['--bs', '4k'],
+      ['--iodepth', '1'],
+      ['--runtime', '3s'],
+      ['--ramp', '1s'],
+      ['--watchdog', '10'],
+    ] as const;
+    for (const [option, shown] of defaults) {
       expect(r.stdout).toMatch(new RegExp(`${option} [\\s\\S]*?\\(default: ${shown.replace('.', '\\.')}\\)`));
     }
   });

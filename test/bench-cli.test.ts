@@ -13,7 +13,11 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vblk-bench-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function run(script: string, args: string[], timeout = 60_000) {
-  const r = spawnSync(process.execPath, [path.join(root, 'dist/bench', script), ...args], { encoding: 'utf8', timeout, cwd: tmp });
+  const r = spawnSync(process.execPath, [path.join(root, 'dist/bench', script), ...args], {
+    encoding: 'utf8',
+    timeout,
+    cwd: tmp,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -22,7 +26,20 @@ describe('npm run bench', () => {
   const svg = path.join(tmp, 'run.svg');
 
   it('sweeps both modes, prints a table, ratios and a chart, and writes JSON and SVG', { timeout: 60_000 }, () => {
-    const r = run('bench.js', ['--jobs', '1,2', '--mode', 'both', '--runtime', '200ms', '--ramp', '100ms', '--json', json, '--svg', svg]);
+    const r = run('bench.js', [
+      '--jobs',
+      '1,2',
+      '--mode',
+      'both',
+      '--runtime',
+      '200ms',
+      '--ramp',
+      '100ms',
+      '--json',
+      json,
+      '--svg',
+      svg,
+    ]);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/mode\s+lock\s+cpus\s+jobs/);
@@ -34,16 +51,42 @@ describe('npm run bench', () => {
     expect(Object.keys(file.machine).sort()).toEqual(['availableParallelism', 'cpuModel', 'cpus', 'node', 'platform']);
     expect(file.runs).toHaveLength(4);
     for (const run of file.runs) {
-      for (const key of ['mode', 'jobs', 'iodepth', 'iothreads', 'lock', 'cpus', 'iops', 'bwBytesPerSec', 'latNs', 'locks', 'submitted', 'completed']) {
+      for (const key of [
+        'mode',
+        'jobs',
+        'iodepth',
+        'iothreads',
+        'lock',
+        'cpus',
+        'iops',
+        'bwBytesPerSec',
+        'latNs',
+        'locks',
+        'submitted',
+        'completed',
+      ]) {
         expect(run).toHaveProperty(key);
       }
       expect(Object.keys(run.latNs)).toEqual(expect.arrayContaining(['p50', 'p90', 'p99', 'p999', 'max']));
       for (const lock of run.locks) {
-        expect(Object.keys(lock).sort()).toEqual(['acquisitions', 'contentions', 'name', 'parks', 'spins', 'waitNsMax', 'waitNsTotal']);
+        expect(Object.keys(lock).sort()).toEqual([
+          'acquisitions',
+          'contentions',
+          'name',
+          'parks',
+          'spins',
+          'waitNsMax',
+          'waitNsTotal',
+        ]);
       }
       expect(run.submitted).toBe(run.completed);
     }
-    expect(file.runs.map((r: { mode: string; jobs: number }) => `${r.mode}${r.jobs}`)).toEqual(['sq1', 'sq2', 'mq1', 'mq2']);
+    expect(file.runs.map((r: { mode: string; jobs: number }) => `${r.mode}${r.jobs}`)).toEqual([
+      'sq1',
+      'sq2',
+      'mq1',
+      'mq2',
+    ]);
     expect(fs.readFileSync(svg, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
   });
 
@@ -59,7 +102,20 @@ describe('npm run bench', () => {
   it('prints every option with --help and exits 0', () => {
     const r = run('bench.js', ['--help']);
     expect(r.status).toBe(0);
-    for (const option of ['--jobs', '--mode', '--lock', '--bs', '--iodepth', '--iothreads', '--runtime', '--ramp', '--cpus', '--json', '--svg', '--repeat']) {
+    for (const option of [
+      '--jobs',
+      '--mode',
+      '--lock',
+      '--bs',
+      '--iodepth',
+      '--iothreads',
+      '--runtime',
+      '--ramp',
+      '--cpus',
+      '--json',
+      '--svg',
+      '--repeat',
+    ]) {
       expect(r.stdout).toContain(option);
     }
   });

@@ -166,23 +166,39 @@ describe('parseBenchArgs', () => {
   it('reads every option', () => {
     const dir = os.tmpdir();
     const parsed = options([
-      '--mode', 'mq',
-      '--lock', 'spin,ticket,adaptive,none',
-      '--bs', '1m',
-      '--iodepth', '32',
-      '--iothreads', '4',
-      '--runtime', '500ms',
-      '--ramp', '2',
-      '--size', '64m',
-      '--seed', '4294967295',
-      '--completion-ns', '1000',
+      '--mode',
+      'mq',
+      '--lock',
+      'spin,ticket,adaptive,none',
+      '--bs',
+      '1m',
+      '--iodepth',
+      '32',
+      '--iothreads',
+      '4',
+      '--runtime',
+      '500ms',
+      '--ramp',
+      '2',
+      '--size',
+      '64m',
+      '--seed',
+      '4294967295',
+      '--completion-ns',
+      '1000',
       '--memory-backed',
-      '--poll-max-ns', '0',
-      '--repeat', '5',
-      '--cpus', '1,4',
-      '--watchdog', '5s',
-      '--json', path.join(dir, 'out.json'),
-      '--svg', path.join(dir, 'out.svg'),
+      '--poll-max-ns',
+      '0',
+      '--repeat',
+      '5',
+      '--cpus',
+      '1,4',
+      '--watchdog',
+      '5s',
+      '--json',
+      path.join(dir, 'out.json'),
+      '--svg',
+      path.join(dir, 'out.svg'),
     ]);
     expect(parsed).toMatchObject({
       modes: ['mq'],
@@ -231,7 +247,9 @@ describe('parseBenchArgs', () => {
       expectRejected(['--jobs', '0'], '--jobs', '"0"');
       expectRejected(['--jobs=-1'], '--jobs', '"-1"');
       expectRejected(['--jobs', 'abc'], '--jobs', '"abc"');
-      expect(expectRejected(['--jobs', '8..1'])).toBe('--jobs: "8..1" is a reversed range; give low..high such as 1..8');
+      expect(expectRejected(['--jobs', '8..1'])).toBe(
+        '--jobs: "8..1" is a reversed range; give low..high such as 1..8',
+      );
       expectRejected(['--jobs', '65'], '--jobs', '"65"', '64');
       expectRejected(['--jobs', '1..65'], '--jobs', '"65"', '64');
     });
@@ -322,32 +340,63 @@ describe('benchHelpText', () => {
 
   it('lists every option', () => {
     const names = [
-      'jobs', 'mode', 'lock', 'bs', 'iodepth', 'iothreads', 'runtime', 'ramp', 'size', 'seed',
-      'completion-ns', 'memory-backed', 'poll-max-ns', 'repeat', 'cpus', 'watchdog', 'json', 'svg', 'help',
+      'jobs',
+      'mode',
+      'lock',
+      'bs',
+      'iodepth',
+      'iothreads',
+      'runtime',
+      'ramp',
+      'size',
+      'seed',
+      'completion-ns',
+      'memory-backed',
+      'poll-max-ns',
+      'repeat',
+      'cpus',
+      'watchdog',
+      'json',
+      'svg',
+      'help',
     ];
     for (const name of names) expect(help).toMatch(new RegExp(`^  (-h, )?--${name}\\b`, 'm'));
   });
 
   it('states defaults, limits, the usage line and examples', () => {
-    for (const text of ['(default: 1..8)', '(default: both)', '(default: spin)', '(default: 4k)', '(default: 3s)',
-      '(default: 1s)', '(default: 1g)', '(default: 32768)', '(default: 10)', '1..1024', '1..64', '1..100']) {
+    for (const text of [
+      '(default: 1..8)',
+      '(default: both)',
+      '(default: spin)',
+      '(default: 4k)',
+      '(default: 3s)',
+      '(default: 1s)',
+      '(default: 1g)',
+      '(default: 32768)',
+      '(default: 10)',
+      '1..1024',
+      '1..64',
+      '1..100',
+    ]) {
       expect(help).toContain(text);
     }
     expect(help).toContain('npm run bench -- [options]');
     expect(help).toContain('npm run bench -- --jobs 1..8 --mode both');
-    expect(help).toContain('npm run bench -- --jobs 1,8 --iodepth 32 --lock spin,adaptive --json out.json --svg out.svg');
+    expect(help).toContain(
+      'npm run bench -- --jobs 1,8 --iodepth 32 --lock spin,adaptive --json out.json --svg out.svg',
+    );
   });
 });
 
 describe('runCli', () => {
   const savedExitCode = process.exitCode;
-  const savedDebug = process.env.VBLK_DEBUG;
+  const savedDebug = process.env['VBLK_DEBUG'];
 
   afterEach(() => {
     vi.restoreAllMocks();
     process.exitCode = savedExitCode;
-    if (savedDebug === undefined) delete process.env.VBLK_DEBUG;
-    else process.env.VBLK_DEBUG = savedDebug;
+    if (savedDebug === undefined) delete process.env['VBLK_DEBUG'];
+    else process.env['VBLK_DEBUG'] = savedDebug;
   });
 
   /** Runs `main` under runCli with stderr and process.exit captured. */
@@ -375,7 +424,7 @@ describe('runCli', () => {
   });
 
   it('prints a UsageError as one line and exits 2, without a stack even with VBLK_DEBUG', async () => {
-    process.env.VBLK_DEBUG = '1';
+    process.env['VBLK_DEBUG'] = '1';
     const { stderr, exit } = await capture(async () => {
       throw new UsageError('--jobs: "0" is below the minimum 1');
     });
@@ -384,7 +433,7 @@ describe('runCli', () => {
   });
 
   it('prints any other error as its message and exits 1; the stack only with VBLK_DEBUG', async () => {
-    delete process.env.VBLK_DEBUG;
+    delete process.env['VBLK_DEBUG'];
     const quiet = await capture(async () => {
       throw new Error('worker died');
     });
@@ -392,7 +441,7 @@ describe('runCli', () => {
     expect(quiet.exit).toHaveBeenCalledWith(1);
     vi.restoreAllMocks();
 
-    process.env.VBLK_DEBUG = '1';
+    process.env['VBLK_DEBUG'] = '1';
     const loud = await capture(async () => {
       throw new Error('worker died');
     });

@@ -79,13 +79,29 @@ describe('runPoint', () => {
   }
 
   it('verifies the data of every request with memory-backed buffers', { timeout: 20_000 }, async () => {
-    const spec: PointSpec = { ...BASE, mode: 'mq', lock: 'adaptive', jobs: 2, iodepth: 8, iothreads: 1, memoryBacked: true };
+    const spec: PointSpec = {
+      ...BASE,
+      mode: 'mq',
+      lock: 'adaptive',
+      jobs: 2,
+      iodepth: 8,
+      iothreads: 1,
+      memoryBacked: true,
+    };
     const run = await runPoint(pool, spec);
     expectConsistent(run, spec);
   });
 
   it('keeps every request across the 2^32 wrap of the ring indices', { timeout: 20_000 }, async () => {
-    const spec: PointSpec = { ...BASE, mode: 'sq', lock: 'spin', jobs: 2, iodepth: 16, iothreads: 1, initialIndex: 2 ** 32 - 300 };
+    const spec: PointSpec = {
+      ...BASE,
+      mode: 'sq',
+      lock: 'spin',
+      jobs: 2,
+      iodepth: 16,
+      iothreads: 1,
+      initialIndex: 2 ** 32 - 300,
+    };
     const run = await runPoint(pool, spec);
     // Far more requests than 300 went through, so the indices wrapped.
     expect(run.completed).toBeGreaterThan(1000);
@@ -93,7 +109,15 @@ describe('runPoint', () => {
   });
 
   it('delays completions with completionNs and still conserves', { timeout: 20_000 }, async () => {
-    const spec: PointSpec = { ...BASE, mode: 'mq', lock: 'spin', jobs: 1, iodepth: 2, iothreads: 1, completionNs: 200_000 };
+    const spec: PointSpec = {
+      ...BASE,
+      mode: 'mq',
+      lock: 'spin',
+      jobs: 1,
+      iodepth: 2,
+      iothreads: 1,
+      completionNs: 200_000,
+    };
     const run = await runPoint(pool, spec);
     expectConsistent(run, spec);
     expect(run.latNs.p50).toBeGreaterThanOrEqual(200_000);
@@ -110,7 +134,10 @@ describe('buildTopology', () => {
   it('gives mq a ring per vCPU, mapped round-robin to the IO threads', () => {
     const t = buildTopology('mq', 5, 3, 2);
     expect(t.vcpuRing).toEqual([0, 1, 2, 3, 4]);
-    expect(t.iothreadRings).toEqual([[0, 2, 4], [1, 3]]);
+    expect(t.iothreadRings).toEqual([
+      [0, 2, 4],
+      [1, 3],
+    ]);
     expect(t.ringCapacity).toBe(4);
     expect(t.hwqCapacity).toEqual([16, 8]);
   });

@@ -132,59 +132,104 @@ describe('failpoints through npm run bench', () => {
   it.each([
     ['throw', 'vcpu.1=throw@300ms', ['--mode', 'mq'], 'vcpu 1 failed: failpoint vcpu.1=throw@300ms fired'],
     ['exit', 'iothread.0=exit@300ms', ['--mode', 'sq'], 'iothread 0 failed: worker exited with code: 1'],
-    ['hold-lock (spin)', 'vcpu.1=hold-lock@300ms', ['--mode', 'sq', '--lock', 'spin', '--watchdog', '1'], 'vcpu 1 holds the shared ring lock and stopped making progress'],
-    ['hold-lock (ticket)', 'vcpu.1=hold-lock@300ms', ['--mode', 'mq', '--lock', 'ticket', '--iodepth', '8', '--watchdog', '1'], 'vcpu 1 holds the ring 1 lock and stopped making progress'],
-    ['stall', 'nullblk.0=stall@300ms', ['--mode', 'mq', '--lock', 'adaptive', '--watchdog', '1'], 'nullblk 0 stopped making progress: 2 requests in flight'],
-  ])('%s ends the run within seconds, naming the worker', { timeout: 30_000 }, async (_action, failpoint, args, message) => {
-    const json = path.join(tmp, `fp-${failpoint}.json`);
-    const r = await cli('bench.js', ['--jobs', '2', ...SHORT, ...args, '--json', json], { VBLK_FAILPOINTS: failpoint });
-    const lines = r.stderr.trimEnd().split('\n');
-    expect(lines.at(-1)).toMatch(new RegExp(`^vblk-mq: run \\w+ lock=\\w+ jobs=2 iodepth=\\d+ failed: ${message}$`));
-    expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(r.status).toBe(1);
-    // Under 5 s from the failpoint, node's start-up included.
-    expect(r.elapsedMs).toBeLessThan(5_300);
-    const file = readJson(json);
-    expect(file.runs).toEqual([]);
-    expect(file.error).toContain(message);
-  });
+    [
+      'hold-lock (spin)',
+      'vcpu.1=hold-lock@300ms',
+      ['--mode', 'sq', '--lock', 'spin', '--watchdog', '1'],
+      'vcpu 1 holds the shared ring lock and stopped making progress',
+    ],
+    [
+      'hold-lock (ticket)',
+      'vcpu.1=hold-lock@300ms',
+      ['--mode', 'mq', '--lock', 'ticket', '--iodepth', '8', '--watchdog', '1'],
+      'vcpu 1 holds the ring 1 lock and stopped making progress',
+    ],
+    [
+      'stall',
+      'nullblk.0=stall@300ms',
+      ['--mode', 'mq', '--lock', 'adaptive', '--watchdog', '1'],
+      'nullblk 0 stopped making progress: 2 requests in flight',
+    ],
+  ])(
+    '%s ends the run within seconds, naming the worker',
+    { timeout: 30_000 },
+    async (_action, failpoint, args, message) => {
+      const json = path.join(tmp, `fp-${failpoint}.json`);
+      const r = await cli('bench.js', ['--jobs', '2', ...SHORT, ...args, '--json', json], {
+        VBLK_FAILPOINTS: failpoint,
+      });
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines.at(-1)).toMatch(new RegExp(`^vblk-mq: run \\w+ lock=\\w+ jobs=2 iodepth=\\d+ failed: ${message}$`));
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.status).toBe(1);
+      // Under 5 s from the failpoint, node's start-up included.
+      expect(r.elapsedMs).toBeLessThan(5_300);
+      const file = readJson(json);
+      expect(file.runs).toEqual([]);
+      expect(file.error).toContain(message);
+    },
+  );
 
-  it('a sweep that fails at a later point keeps, prints and writes the points before it', { timeout: 30_000 }, async () => {
-    const json = path.join(tmp, 'partial.json');
-    const r = await cli('bench.js', ['--jobs', '1,2', '--mode', 'mq', '--runtime', '300ms', '--ramp', '100ms', '--json', json], {
-      VBLK_FAILPOINTS: 'vcpu.1=throw@200ms',
-    });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/vblk-mq: run mq lock=spin jobs=2 iodepth=1 failed: vcpu 1 failed: failpoint vcpu\.1=throw@200ms fired\n$/);
-    expect(r.stdout).toMatch(/^mq\s+spin\s+\d+\s+1\s/m);
-    expect(r.stdout).toContain('partial: the sweep failed');
-    const file = readJson(json);
-    expect(file.runs.map((run) => run.jobs)).toEqual([1]);
-    expect(file.error).toContain('vcpu 1 failed');
-  });
+  it(
+    'a sweep that fails at a later point keeps, prints and writes the points before it',
+    { timeout: 30_000 },
+    async () => {
+      const json = path.join(tmp, 'partial.json');
+      const r = await cli(
+        'bench.js',
+        ['--jobs', '1,2', '--mode', 'mq', '--runtime', '300ms', '--ramp', '100ms', '--json', json],
+        {
+          VBLK_FAILPOINTS: 'vcpu.1=throw@200ms',
+        },
+      );
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(
+        /vblk-mq: run mq lock=spin jobs=2 iodepth=1 failed: vcpu 1 failed: failpoint vcpu\.1=throw@200ms fired\n$/,
+      );
+      expect(r.stdout).toMatch(/^mq\s+spin\s+\d+\s+1\s/m);
+      expect(r.stdout).toContain('partial: the sweep failed');
+      const file = readJson(json);
+      expect(file.runs.map((run) => run.jobs)).toEqual([1]);
+      expect(file.error).toContain('vcpu 1 failed');
+    },
+  );
 });
 
 describe('signals', () => {
-  it('SIGINT drains the run in progress, keeps the points done, writes "interrupted" and exits 130', { timeout: 30_000 }, async () => {
-    const json = path.join(tmp, 'sigint.json');
-    const r = await cli('bench.js', ['--jobs', '1,2', '--mode', 'mq', '--runtime', '1s', '--ramp', '100ms', '--json', json], {}, (child, stderr) => {
-      // Once the first point is done, interrupt the second in its measured window.
-      void stderrMatches(stderr, /jobs=1 iodepth=1: /).then(() => setTimeout(() => child.kill('SIGINT'), 400));
-    });
-    expect(r.status).toBe(130);
-    expect(r.stderr).toContain('vblk-mq: interrupted by SIGINT; 1 point done');
-    expect(r.stdout).toContain('partial: the sweep was interrupted');
-    const file = readJson(json);
-    expect(file.interrupted).toBe(true);
-    expect(file.runs.map((run) => run.jobs)).toEqual([1]);
-    expect(file.error).toBeUndefined();
-  });
+  it(
+    'SIGINT drains the run in progress, keeps the points done, writes "interrupted" and exits 130',
+    { timeout: 30_000 },
+    async () => {
+      const json = path.join(tmp, 'sigint.json');
+      const r = await cli(
+        'bench.js',
+        ['--jobs', '1,2', '--mode', 'mq', '--runtime', '1s', '--ramp', '100ms', '--json', json],
+        {},
+        (child, stderr) => {
+          // Once the first point is done, interrupt the second in its measured window.
+          void stderrMatches(stderr, /jobs=1 iodepth=1: /).then(() => setTimeout(() => child.kill('SIGINT'), 400));
+        },
+      );
+      expect(r.status).toBe(130);
+      expect(r.stderr).toContain('vblk-mq: interrupted by SIGINT; 1 point done');
+      expect(r.stdout).toContain('partial: the sweep was interrupted');
+      const file = readJson(json);
+      expect(file.interrupted).toBe(true);
+      expect(file.runs.map((run) => run.jobs)).toEqual([1]);
+      expect(file.error).toBeUndefined();
+    },
+  );
 
   it('SIGTERM exits 143 within seconds, with "interrupted" in the JSON', { timeout: 30_000 }, async () => {
     const json = path.join(tmp, 'sigterm.json');
-    const r = await cli('bench.js', ['--jobs', '1', '--mode', 'sq', '--runtime', '3s', '--ramp', '100ms', '--json', json], {}, (child) => {
-      setTimeout(() => child.kill('SIGTERM'), 1_500);
-    });
+    const r = await cli(
+      'bench.js',
+      ['--jobs', '1', '--mode', 'sq', '--runtime', '3s', '--ramp', '100ms', '--json', json],
+      {},
+      (child) => {
+        setTimeout(() => child.kill('SIGTERM'), 1_500);
+      },
+    );
     expect(r.status).toBe(143);
     // Signalled at 1.5 s: well before the 3.1 s the run would take.
     expect(r.elapsedMs).toBeLessThan(2_800);
@@ -195,9 +240,14 @@ describe('signals', () => {
 
   it('with --cpus the signal reaches the child, whose partial result is kept', { timeout: 30_000 }, async () => {
     const json = path.join(tmp, 'cpus-sigint.json');
-    const r = await cli('bench.js', ['--cpus', '1', '--jobs', '1', '--mode', 'mq', '--runtime', '3s', '--ramp', '100ms', '--json', json], {}, (child) => {
-      setTimeout(() => child.kill('SIGINT'), 1_500);
-    });
+    const r = await cli(
+      'bench.js',
+      ['--cpus', '1', '--jobs', '1', '--mode', 'mq', '--runtime', '3s', '--ramp', '100ms', '--json', json],
+      {},
+      (child) => {
+        setTimeout(() => child.kill('SIGINT'), 1_500);
+      },
+    );
     expect(r.status).toBe(130);
     expect(readJson(json).interrupted).toBe(true);
   });
@@ -273,13 +323,17 @@ describe('runPoint', () => {
   it.each([
     ['mq', 'adaptive'],
     ['sq', 'ticket'],
-  ] as const)('%s/%s conserves every request while its ring indices wrap past 2^32', { timeout: 20_000 }, async (mode, lock) => {
-    const spec: PointSpec = { ...BASE, mode, lock, jobs: 2, iodepth: 32, iothreads: 2 };
-    const run = await runPoint(pool, spec);
-    // 1000 indices before the wrap: far more requests than that went through every ring.
-    expect(run.completed / (mode === 'mq' ? 2 : 1)).toBeGreaterThan(5_000);
-    expect(run.submitted).toBe(run.completed);
-  });
+  ] as const)(
+    '%s/%s conserves every request while its ring indices wrap past 2^32',
+    { timeout: 20_000 },
+    async (mode, lock) => {
+      const spec: PointSpec = { ...BASE, mode, lock, jobs: 2, iodepth: 32, iothreads: 2 };
+      const run = await runPoint(pool, spec);
+      // 1000 indices before the wrap: far more requests than that went through every ring.
+      expect(run.completed / (mode === 'mq' ? 2 : 1)).toBeGreaterThan(5_000);
+      expect(run.submitted).toBe(run.completed);
+    },
+  );
 
   it('a failpoint fails the run with RunFailure, and the pool runs the next one', { timeout: 20_000 }, async () => {
     const spec: PointSpec = {

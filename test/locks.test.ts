@@ -17,7 +17,14 @@ import {
   type LockKindName,
   type LockStats,
 } from '../dist/src/index.js';
-import { eventually, fixtureWorker, inlineWorker, runWorkers, startWorker, terminateAllWorkers } from './helpers/workers.js';
+import {
+  eventually,
+  fixtureWorker,
+  inlineWorker,
+  runWorkers,
+  startWorker,
+  terminateAllWorkers,
+} from './helpers/workers.js';
 
 const KINDS: readonly LockKindName[] = ['spin', 'ticket', 'adaptive'];
 /** vitest timeout of every test that starts workers (the helper terminates them sooner). */
@@ -179,7 +186,8 @@ describe.each(KINDS)('%s lock', (kind) => {
       const timeoutMs = 30;
       const outcome = await inWorker(lock.handle, 'lockWithTimeout', timeoutMs);
       expect(outcome.got).toBe(false);
-      expect(outcome.ms).toBeGreaterThanOrEqual(timeoutMs - 1); // gave up no earlier than asked (1 ms for clock rounding)
+      // Gave up no earlier than asked (1 ms for clock rounding).
+      expect(outcome.ms).toBeGreaterThanOrEqual(timeoutMs - 1);
       expect(outcome.holder).toBe(threadId);
       // The holder itself is refused rather than left waiting for itself: the lock is not re-entrant.
       expect(() => lock.lock(5)).toThrow(LockOwnershipError);
@@ -282,7 +290,9 @@ describe.each(KINDS)('%s lock', (kind) => {
       const roomy = new SharedArrayBuffer(Class.BYTES + 64);
       expect(() => createLock(kind, { buffer: roomy, byteOffset: 4 })).toThrow(RangeError);
       expect(() => createLock(kind, { buffer: roomy, byteOffset: -8 })).toThrow(RangeError);
-      expect(() => createLock(kind, { buffer: new SharedArrayBuffer(Class.BYTES - 8), byteOffset: 0 })).toThrow(RangeError);
+      expect(() => createLock(kind, { buffer: new SharedArrayBuffer(Class.BYTES - 8), byteOffset: 0 })).toThrow(
+        RangeError,
+      );
       expect(() => createLock(kind, { buffer: new SharedArrayBuffer(Class.BYTES), byteOffset: 8 })).toThrow(RangeError);
       const notShared = new ArrayBuffer(Class.BYTES) as unknown as SharedArrayBuffer;
       expect(() => createLock(kind, { buffer: notShared, byteOffset: 0 })).toThrow(TypeError);
@@ -297,9 +307,9 @@ describe.each(KINDS)('%s lock', (kind) => {
       // The right kind name on another kind's memory: the region's magic word tells.
       expect(() => Class.from({ ...other.handle, kind: `${kind}-lock` })).toThrow(TypeError);
       expect(() => Class.from(null as never)).toThrow(TypeError);
-      expect(() => Class.from({ kind: `${kind}-lock`, buffer: new SharedArrayBuffer(Class.BYTES), byteOffset: 0 })).toThrow(
-        TypeError,
-      );
+      expect(() =>
+        Class.from({ kind: `${kind}-lock`, buffer: new SharedArrayBuffer(Class.BYTES), byteOffset: 0 }),
+      ).toThrow(TypeError);
       expect(() => lockFromHandle({ kind: 'mutex-lock' } as never)).toThrow(TypeError);
       expect(() => createLock('mutex' as LockKindName)).toThrow(TypeError);
     });

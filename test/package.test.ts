@@ -107,7 +107,8 @@ if (isMainThread) {
   assert.equal(lock.holder(), -1);
   assert.throws(() => lock.unlock(), LockOwnershipError);
   assert.ok(ring.isEmpty());
-  console.log('consumer ok ' + JSON.stringify({ counter: counter[0], acquisitions: stats.acquisitions, contentions: stats.contentions }));
+  const { acquisitions, contentions } = stats;
+  console.log('consumer ok ' + JSON.stringify({ counter: counter[0], acquisitions, contentions }));
 } else {
   const lock = AdaptiveLock.from(workerData.lock);
   const ring = Ring.from(workerData.ring);
@@ -266,7 +267,10 @@ describe('the packed package, installed in a project of its own', () => {
     fs.writeFileSync(path.join(app, 'consumer.mjs'), CONSUMER_MJS);
     fs.writeFileSync(path.join(app, 'consumer.ts'), CONSUMER_TS);
     for (const system of MODULE_SYSTEMS) {
-      fs.writeFileSync(path.join(app, `tsconfig.${system.name}.json`), consumerTsconfig(system.module, system.moduleResolution));
+      fs.writeFileSync(
+        path.join(app, `tsconfig.${system.name}.json`),
+        consumerTsconfig(system.module, system.moduleResolution),
+      );
     }
   }, SETUP_MS);
 
@@ -305,7 +309,9 @@ describe('the packed package, installed in a project of its own', () => {
     expect(fs.lstatSync(installed).isSymbolicLink()).toBe(false);
     expect(isInside(fs.realpathSync(installed), REPO_ROOT)).toBe(false);
     expect(fs.existsSync(path.join(installed, 'dist', 'src', 'index.d.ts'))).toBe(true);
-    const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as { engines?: { node?: string } };
+    const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as {
+      engines?: { node?: string };
+    };
     expect(manifest.engines?.node).toMatch(/^>=\s*20/);
   });
 

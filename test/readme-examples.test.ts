@@ -54,7 +54,8 @@ function fencedBlocks(markdown: string): CodeBlock[] {
     const info = open[2]!.trim().split(/\s+/).filter(Boolean);
     const start = i;
     const body: string[] = [];
-    for (i++; i < lines.length && !(lines[i]!.startsWith(fence) && lines[i]!.trim() === fence); i++) body.push(lines[i]!);
+    for (i++; i < lines.length && !(lines[i]!.startsWith(fence) && lines[i]!.trim() === fence); i++)
+      body.push(lines[i]!);
     if (i >= lines.length) throw new Error(`README.md: the code block opened at line ${start + 1} is never closed`);
     blocks.push({ info, code: `${body.join('\n')}\n`, line: start + 1, heading });
   }
@@ -62,7 +63,9 @@ function fencedBlocks(markdown: string): CodeBlock[] {
 }
 
 const blocks = fencedBlocks(fs.readFileSync(README, 'utf8'));
-const examples = blocks.filter((b) => ['js', 'javascript', 'mjs'].includes(b.info[0] ?? '') && b.info.includes('example'));
+const examples = blocks.filter(
+  (b) => ['js', 'javascript', 'mjs'].includes(b.info[0] ?? '') && b.info.includes('example'),
+);
 
 describe('README.md examples', () => {
   let temp: TempDir | undefined;

@@ -10,7 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { LockFigures, MachineInfo, ResultFile, RunResult } from '../dist/src/report/result.js';
-import { formatBytesPerSec, formatCount, formatNs, formatPercent, formatRatio, formatTick } from '../dist/src/report/format.js';
+import {
+  formatBytesPerSec,
+  formatCount,
+  formatNs,
+  formatPercent,
+  formatRatio,
+  formatTick,
+} from '../dist/src/report/format.js';
 import { renderModeRatios, renderRunLine, renderRunTable } from '../dist/src/report/table.js';
 import { groupSeries, niceScale, renderTerminalChart } from '../dist/src/report/chart.js';
 import { renderSvg } from '../dist/src/report/svg.js';
@@ -20,7 +27,16 @@ import { readResultFile, writeResultFile } from '../dist/src/report/result-file.
 const COMPARE_CLI = fileURLToPath(new URL('../dist/bench/compare.js', import.meta.url));
 
 function lock(overrides: Partial<LockFigures> = {}): LockFigures {
-  return { name: 'shared ring', acquisitions: 1000, contentions: 100, waitNsTotal: 200_000, waitNsMax: 50_000, spins: 5000, parks: 3, ...overrides };
+  return {
+    name: 'shared ring',
+    acquisitions: 1000,
+    contentions: 100,
+    waitNsTotal: 200_000,
+    waitNsMax: 50_000,
+    spins: 5000,
+    parks: 3,
+    ...overrides,
+  };
 }
 
 /** A plausible run; every figure can be overridden. */
@@ -56,7 +72,14 @@ function makeRun(overrides: Partial<RunResult> = {}): RunResult {
 }
 
 function machine(overrides: Partial<MachineInfo> = {}): MachineInfo {
-  return { cpus: 8, availableParallelism: 8, cpuModel: 'Test CPU 9000', node: 'v20.20.2', platform: 'linux', ...overrides };
+  return {
+    cpus: 8,
+    availableParallelism: 8,
+    cpuModel: 'Test CPU 9000',
+    node: 'v20.20.2',
+    platform: 'linux',
+    ...overrides,
+  };
 }
 
 function resultFile(runs: RunResult[], machineOverrides: Partial<MachineInfo> = {}): ResultFile {
@@ -98,7 +121,13 @@ describe('format', () => {
 
 describe('renderRunTable', () => {
   const runs = [
-    makeRun({ iops: 1_234_567, locks: [lock({ acquisitions: 600, contentions: 60, waitNsMax: 70_000 }), lock({ acquisitions: 400, contentions: 40 })] }),
+    makeRun({
+      iops: 1_234_567,
+      locks: [
+        lock({ acquisitions: 600, contentions: 60, waitNsMax: 70_000 }),
+        lock({ acquisitions: 400, contentions: 40 }),
+      ],
+    }),
     makeRun({ mode: 'mq', lock: 'none', jobs: 4, iothreads: 4, locks: [] }),
     makeRun({ mode: 'mq', lock: 'adaptive', jobs: 2, locks: [lock({ contentions: 0, waitNsTotal: 0, waitNsMax: 0 })] }),
   ];
@@ -108,8 +137,26 @@ describe('renderRunTable', () => {
   it('has a header and one row per run, every row as wide as the header', () => {
     expect(table).toHaveLength(runs.length + 1);
     expect(header).toEqual([
-      'mode', 'lock', 'cpus', 'jobs', 'iodepth', 'iothreads', 'IOPS', 'BW', 'lat p50', 'p99', 'p99.9', 'max',
-      'fairness', 'contention', 'avg wait', 'max wait', 'spins', 'parks', 'csw vol', 'csw invol',
+      'mode',
+      'lock',
+      'cpus',
+      'jobs',
+      'iodepth',
+      'iothreads',
+      'IOPS',
+      'BW',
+      'lat p50',
+      'p99',
+      'p99.9',
+      'max',
+      'fairness',
+      'contention',
+      'avg wait',
+      'max wait',
+      'spins',
+      'parks',
+      'csw vol',
+      'csw invol',
     ]);
     for (const row of table.slice(1)) expect(cells(row)).toHaveLength(header.length);
   });
@@ -122,10 +169,24 @@ describe('renderRunTable', () => {
   it('formats figures and sums lock figures over the run’s locks', () => {
     const row = Object.fromEntries(cells(table[1]!).map((cell, i) => [header[i], cell]));
     expect(row).toMatchObject({
-      mode: 'sq', lock: 'spin', cpus: '8', jobs: '1', iodepth: '32', IOPS: '1.23M',
-      'lat p50': '850ns', p99: '12.9us', 'p99.9': '8.1ms', max: '2.5s', fairness: '0.998',
-      contention: '10.0%', 'avg wait': '4.0us', 'max wait': '70.0us', spins: '10.0k', parks: '6',
-      'csw vol': '12', 'csw invol': '3.46k',
+      mode: 'sq',
+      lock: 'spin',
+      cpus: '8',
+      jobs: '1',
+      iodepth: '32',
+      IOPS: '1.23M',
+      'lat p50': '850ns',
+      p99: '12.9us',
+      'p99.9': '8.1ms',
+      max: '2.5s',
+      fairness: '0.998',
+      contention: '10.0%',
+      'avg wait': '4.0us',
+      'max wait': '70.0us',
+      spins: '10.0k',
+      parks: '6',
+      'csw vol': '12',
+      'csw invol': '3.46k',
     });
   });
 
@@ -160,7 +221,10 @@ describe('renderModeRatios', () => {
 
   it('makes one table per lock and cpus', () => {
     const runs = ['spin', 'ticket'].flatMap((l) =>
-      [4, 8].flatMap((cpus) => [makeRun({ lock: l as RunResult['lock'], cpus }), makeRun({ mode: 'mq', lock: l as RunResult['lock'], cpus, iops: 300_000 })]),
+      [4, 8].flatMap((cpus) => [
+        makeRun({ lock: l as RunResult['lock'], cpus }),
+        makeRun({ mode: 'mq', lock: l as RunResult['lock'], cpus, iops: 300_000 }),
+      ]),
     );
     const titles = lines(renderModeRatios(runs)).filter((line) => line.startsWith('mq/sq'));
     expect(titles).toHaveLength(4);
@@ -203,7 +267,8 @@ describe('groupSeries and niceScale', () => {
 
 describe('renderTerminalChart', () => {
   /** Plot lines: those with the y axis. */
-  const plotLines = (chart: string) => chart.split('\n').filter((line) => /^\s*\S*\s[|+]/.test(line) && !/\+-/.test(line));
+  const plotLines = (chart: string) =>
+    chart.split('\n').filter((line) => /^\s*\S*\s[|+]/.test(line) && !/\+-/.test(line));
 
   it('is empty without runs', () => {
     expect(renderTerminalChart([])).toBe('');
@@ -236,7 +301,9 @@ describe('renderTerminalChart', () => {
   });
 
   it('gives each of many series its own letter and marks coinciding points', () => {
-    const runs = Array.from({ length: 30 }, (_, i) => makeRun({ cpus: i + 1, jobs: 1 + (i % 8), iops: 10_000 * (i + 1) }));
+    const runs = Array.from({ length: 30 }, (_, i) =>
+      makeRun({ cpus: i + 1, jobs: 1 + (i % 8), iops: 10_000 * (i + 1) }),
+    );
     const chart = renderTerminalChart(runs);
     expect(chart).toMatch(/^\s+d {2}sq spin, 30 cpus$/m);
     const same = renderTerminalChart([makeRun(), makeRun({ mode: 'mq' })]);
@@ -274,7 +341,8 @@ describe('renderSvg', () => {
     expect(svg).not.toMatch(/<script|@import|href=/);
     const elements = checkNesting(svg);
     expect(elements.filter((name) => name === 'polyline')).toHaveLength(3);
-    for (const text of ['fio jobs (vCPUs)', '>IOPS<', 'EPYC 7B13', '16 cpus', 'v20.20.2', 'mq none, 8 cpus']) expect(svg).toContain(text);
+    for (const text of ['fio jobs (vCPUs)', '>IOPS<', 'EPYC 7B13', '16 cpus', 'v20.20.2', 'mq none, 8 cpus'])
+      expect(svg).toContain(text);
   });
 
   it('escapes text', () => {
@@ -306,11 +374,17 @@ describe('result files and compare', () => {
   });
 
   const intel = resultFile(
-    [1, 2, 4].flatMap((jobs) => [makeRun({ jobs, iops: 100_000 }), makeRun({ mode: 'mq', jobs, iops: 100_000 * jobs })]),
+    [1, 2, 4].flatMap((jobs) => [
+      makeRun({ jobs, iops: 100_000 }),
+      makeRun({ mode: 'mq', jobs, iops: 100_000 * jobs }),
+    ]),
     { cpuModel: 'Intel Xeon', cpus: 8 },
   );
   const amd = resultFile(
-    [1, 2, 8].flatMap((jobs) => [makeRun({ jobs, iops: 150_000, cpus: 16 }), makeRun({ mode: 'mq', jobs, iops: 200_000 * jobs, cpus: 16 })]),
+    [1, 2, 8].flatMap((jobs) => [
+      makeRun({ jobs, iops: 150_000, cpus: 16 }),
+      makeRun({ mode: 'mq', jobs, iops: 200_000 * jobs, cpus: 16 }),
+    ]),
     { cpuModel: 'AMD EPYC', cpus: 16 },
   );
 
@@ -337,11 +411,15 @@ describe('result files and compare', () => {
 
     const schema7 = path.join(dir, 'schema7.json');
     writeFileSync(schema7, JSON.stringify({ ...intel, schema: 7 }));
-    expect(() => readResultFile(schema7)).toThrow(`compare: "${schema7}" is not a vblk-mq result file of schema 1 (found schema 7)`);
+    expect(() => readResultFile(schema7)).toThrow(
+      `compare: "${schema7}" is not a vblk-mq result file of schema 1 (found schema 7)`,
+    );
 
     const noRuns = path.join(dir, 'noruns.json');
     writeFileSync(noRuns, JSON.stringify({ schema: 1, machine: machine() }));
-    expect(() => readResultFile(noRuns)).toThrow(`compare: "${noRuns}" is not a vblk-mq result file of schema 1 (no "runs" array)`);
+    expect(() => readResultFile(noRuns)).toThrow(
+      `compare: "${noRuns}" is not a vblk-mq result file of schema 1 (no "runs" array)`,
+    );
 
     const badRun = path.join(dir, 'badrun.json');
     writeFileSync(badRun, JSON.stringify({ ...intel, runs: [makeRun(), { mode: 'sq', lock: 'spin' }] }));

@@ -204,7 +204,9 @@ describe('Ring in one thread', () => {
     const shape = { capacity: 4, slotWords: 1 };
     const bytes = Ring.byteLength(shape);
     expect(() => new Ring({ ...shape, buffer: new SharedArrayBuffer(bytes + 64), byteOffset: 4 })).toThrow(RangeError);
-    expect(() => new Ring({ ...shape, buffer: new ArrayBuffer(bytes) as unknown as SharedArrayBuffer })).toThrow(TypeError);
+    expect(() => new Ring({ ...shape, buffer: new ArrayBuffer(bytes) as unknown as SharedArrayBuffer })).toThrow(
+      TypeError,
+    );
 
     expect(() => Ring.from({ kind: 'spin-lock' } as never)).toThrow(TypeError);
     expect(() => Ring.from({ kind: 'ring', buffer: new SharedArrayBuffer(bytes), byteOffset: 0 })).toThrow(TypeError);
@@ -278,7 +280,9 @@ const CONSUMER = fixtureWorker('ring-consumer.mjs');
  * Runs producer and consumer workers over one ring until every item is through; then pushes the
  * stop item (which each consumer passes on) and collects what every worker reports.
  */
-async function runPipeline(options: PipelineOptions): Promise<{ producers: ProducerResult[]; consumers: ConsumerResult[] }> {
+async function runPipeline(
+  options: PipelineOptions,
+): Promise<{ producers: ProducerResult[]; consumers: ConsumerResult[] }> {
   const { guard, producers, consumers, perProducer, capacity, slotWords, maxBatch, forceWaits } = options;
   const ring = new Ring({ capacity, slotWords, guard, initialIndex: NEAR_WRAP });
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));

@@ -51,7 +51,9 @@ function iothread(task: IothreadTask): IothreadResult {
       const got = ring.popBatch(batch, maxBatch);
       for (let k = 0; k < got; k++) batch[k * DESC_WORDS + HWQ] = index;
       if (hwq.pushBatch(batch, got) !== got) {
-        throw new Error(`hardware queue ${index} is full: it is sized for every request in flight, so requests were duplicated`);
+        throw new Error(
+          `hardware queue ${index} is full: it is sized for every request in flight, so requests were duplicated`,
+        );
       }
       n += got;
       pops++;

@@ -67,7 +67,9 @@ function nullblk(task: NullblkTask): NullblkResult {
       const n = outgoingCount[v]!;
       if (n === 0) continue;
       if (completions[v]!.pushBatch(outgoing[v]!, n) !== n) {
-        throw new Error(`completion ring of vcpu ${v} is full: it is sized for every request in flight, so requests were duplicated`);
+        throw new Error(
+          `completion ring of vcpu ${v} is full: it is sized for every request in flight, so requests were duplicated`,
+        );
       }
       outgoingCount[v] = 0;
       completed += n;

@@ -12,7 +12,19 @@
 import { createHistogram } from 'node:perf_hooks';
 import { Ring } from '../src/ring/ring.js';
 import { RunControl, MEASURE, STOP, ABORT } from '../src/protocol/run-control.js';
-import { DESC_WORDS, VCPU, TAG, SEQ, BLOCK, LEN, OP, OP_READ, STATUS, HWQ, STATUS_OK } from '../src/protocol/descriptor.js';
+import {
+  DESC_WORDS,
+  VCPU,
+  TAG,
+  SEQ,
+  BLOCK,
+  LEN,
+  OP,
+  OP_READ,
+  STATUS,
+  HWQ,
+  STATUS_OK,
+} from '../src/protocol/descriptor.js';
 import { mulberry32 } from '../src/protocol/prng.js';
 import { checkPattern } from './support/pattern.js';
 import type { VcpuResult, VcpuTask } from '../src/protocol/tasks.js';

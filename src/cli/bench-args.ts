@@ -63,12 +63,16 @@ const SPECS = {
   mode: {
     value: 'LIST',
     default: 'both',
-    help: 'sq (one shared ring, one IO thread: QEMU), mq (a ring per vCPU, several IO threads), both (= sq,mq), or a list sq,mq',
+    help:
+      'sq (one shared ring, one IO thread: QEMU), mq (a ring per vCPU, several IO threads), ' +
+      'both (= sq,mq), or a list sq,mq',
   },
   lock: {
     value: 'LIST',
     default: 'spin',
-    help: `ring guards to compare: ${LOCK_KINDS.join(', ')}, none (lock-free; --mode mq only), or a list such as spin,adaptive`,
+    help:
+      `ring guards to compare: ${LOCK_KINDS.join(', ')}, none (lock-free; --mode mq only), ` +
+      'or a list such as spin,adaptive',
   },
   bs: {
     value: 'SIZE',
@@ -98,7 +102,9 @@ const SPECS = {
   'poll-max-ns': {
     value: 'N',
     default: String(DEFAULT_POLL_MAX_NS),
-    help: `longest adaptive polling before a waiting thread parks, in ns (QEMU's poll-max-ns; 0 = never poll), 0..${NS_MAX}`,
+    help:
+      "longest adaptive polling before a waiting thread parks, in ns (QEMU's poll-max-ns; 0 = never poll), " +
+      `0..${NS_MAX}`,
   },
   repeat: { value: 'N', default: '1', help: `runs per point; the median is reported, 1..${LIMITS.maxRepeat}` },
   cpus: {
@@ -155,7 +161,7 @@ function flag(name: OptionName): string {
  */
 export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArgs {
   const values = readArgv(argv);
-  if (values.help === true) return { help: true };
+  if (values['help'] === true) return { help: true };
 
   /** The value typed for `name`, else its default. */
   const given = (name: OptionName): string | undefined => {
@@ -183,7 +189,12 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
       ? undefined
       : parseInteger(iothreadsText, flag('iothreads'), { min: 1, max: LIMITS.maxIothreads });
   if (iothreadsText !== undefined && !modes.includes('mq')) {
-    throw usageError(flag('iothreads'), quote(iothreadsText), 'applies to --mode mq only', 'sq always has one IO thread');
+    throw usageError(
+      flag('iothreads'),
+      quote(iothreadsText),
+      'applies to --mode mq only',
+      'sq always has one IO thread',
+    );
   }
 
   const bs = parseBlockSize(text('bs'));
@@ -248,8 +259,10 @@ function positiveDuration(text: string, option: string): number {
 function parseBlockSize(text: string): number {
   const bytes = parseSize(text, '--bs');
   const hint = `give a power of two from ${formatSize(LIMITS.minBs)} to ${formatSize(LIMITS.maxBs)}, such as 4k`;
-  if (bytes < LIMITS.minBs) throw usageError('--bs', quote(text), `is below the minimum ${formatSize(LIMITS.minBs)}`, hint);
-  if (bytes > LIMITS.maxBs) throw usageError('--bs', quote(text), `is above the maximum ${formatSize(LIMITS.maxBs)}`, hint);
+  if (bytes < LIMITS.minBs)
+    throw usageError('--bs', quote(text), `is below the minimum ${formatSize(LIMITS.minBs)}`, hint);
+  if (bytes > LIMITS.maxBs)
+    throw usageError('--bs', quote(text), `is above the maximum ${formatSize(LIMITS.maxBs)}`, hint);
   if ((bytes & (bytes - 1)) !== 0) throw usageError('--bs', quote(text), 'is not a power of two', hint);
   return bytes;
 }

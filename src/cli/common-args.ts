@@ -32,7 +32,9 @@ export function translateParseError(error: unknown, argv: readonly string[], opt
       const index = argv.findIndex((arg, i) => arg === option && argv[i + 1]?.startsWith('-'));
       const next = index < 0 ? undefined : argv[index + 1];
       if (next !== undefined && !next.startsWith('--')) {
-        return new UsageError(`${option}: ${quote(next)} starts with "-"; write ${option}=${next} to give it as the value`);
+        return new UsageError(
+          `${option}: ${quote(next)} starts with "-"; write ${option}=${next} to give it as the value`,
+        );
       }
     }
     return new UsageError(`${option} needs a value; see --help`);
@@ -49,7 +51,9 @@ export function outputFile(text: string, option: string, cwd: string): string {
   const resolved = path.resolve(cwd, text);
   const folder = fs.statSync(path.dirname(resolved), { throwIfNoEntry: false });
   if (folder === undefined) {
-    throw new UsageError(`${option}: folder ${quote(path.dirname(text))} does not exist; create it or give another path`);
+    throw new UsageError(
+      `${option}: folder ${quote(path.dirname(text))} does not exist; create it or give another path`,
+    );
   }
   if (!folder.isDirectory()) {
     throw new UsageError(`${option}: ${quote(path.dirname(text))} is not a folder; give a path in an existing folder`);
@@ -59,4 +63,3 @@ export function outputFile(text: string, option: string, cwd: string): string {
   }
   return resolved;
 }
-

@@ -49,7 +49,8 @@ export function parseFailpoints(text: string | undefined): Failpoint[] {
     if (match === null) throw bad(entry, 'is not ROLE.INDEX=ACTION@TIME');
     const [, role = '', indexText = '', action = '', time] = match;
     if (!(ROLES as readonly string[]).includes(role)) throw bad(entry, `has an unknown role ${quote(role)}`);
-    if (!(FAIL_ACTIONS as readonly string[]).includes(action)) throw bad(entry, `has an unknown action ${quote(action)}`);
+    if (!(FAIL_ACTIONS as readonly string[]).includes(action))
+      throw bad(entry, `has an unknown action ${quote(action)}`);
     const worker = role as WorkerRole;
     const index = Number(indexText);
     if (index > MAX_INDEX[worker]) {

@@ -27,7 +27,7 @@ export async function runCli(main: (argv: string[]) => Promise<number>): Promise
     const usage = isUsageError(error);
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`vblk-mq: ${message}\n`);
-    const debug = process.env.VBLK_DEBUG;
+    const debug = process.env['VBLK_DEBUG'];
     if (!usage && debug !== undefined && debug !== '' && error instanceof Error && error.stack !== undefined) {
       process.stderr.write(`${error.stack}\n`);
     }

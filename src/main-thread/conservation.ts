@@ -12,7 +12,11 @@ function sum(values: readonly number[]): number {
 }
 
 /** @throws RunFailure naming every problem found. */
-export function checkConservation(vcpus: readonly VcpuResult[], iothreads: readonly IothreadResult[], device: NullblkResult): void {
+export function checkConservation(
+  vcpus: readonly VcpuResult[],
+  iothreads: readonly IothreadResult[],
+  device: NullblkResult,
+): void {
   const problems: string[] = [];
   const submitted = sum(vcpus.map((v) => v.submitted));
   for (const v of vcpus) {
@@ -21,10 +25,13 @@ export function checkConservation(vcpus: readonly VcpuResult[], iothreads: reado
     }
     if (v.unexpectedCount > 0) {
       const ids = v.unexpected.join(' ');
-      problems.push(`vcpu ${v.index} got ${v.unexpectedCount} completions matching no request in flight (vcpu/seq ${ids})`);
+      problems.push(
+        `vcpu ${v.index} got ${v.unexpectedCount} completions matching no request in flight (vcpu/seq ${ids})`,
+      );
     }
     if (v.corrupt > 0) problems.push(`vcpu ${v.index} found ${v.corrupt} of ${v.verified} buffers with wrong data`);
-    if (v.submitted !== v.completed) problems.push(`vcpu ${v.index} submitted ${v.submitted} but completed ${v.completed}`);
+    if (v.submitted !== v.completed)
+      problems.push(`vcpu ${v.index} submitted ${v.submitted} but completed ${v.completed}`);
   }
   const moved = sum(iothreads.map((t) => t.moved));
   if (moved !== submitted) problems.push(`IO threads moved ${moved} requests, vcpus submitted ${submitted}`);

@@ -55,13 +55,16 @@ export function startWorkers(
   abort: RunAbort,
 ): StartedWorkers {
   const returned = new Set<string>();
-  const common = (worker: WorkerId): CommonTask => ({
-    control: memory.control.handle,
-    pollMaxNs: spec.pollMaxNs,
-    parkMs: PARK_MS,
-    barrierMs: BARRIER_MS,
-    failpoint: failpointOf(spec.failpoints, worker.role, worker.index),
-  });
+  const common = (worker: WorkerId): CommonTask => {
+    const failpoint = failpointOf(spec.failpoints, worker.role, worker.index);
+    return {
+      control: memory.control.handle,
+      pollMaxNs: spec.pollMaxNs,
+      parkMs: PARK_MS,
+      barrierMs: BARRIER_MS,
+      ...(failpoint === undefined ? {} : { failpoint }),
+    };
+  };
 
   /** A worker's task promise; a failure is named after the worker and aborts the run. */
   function start<T>(worker: WorkerId, task: CommonTask): Promise<T | Aborted> {
@@ -85,7 +88,9 @@ export function startWorkers(
   function heldLocks(worker: WorkerId): string {
     const id = memory.control.progress(worker.role, worker.index).threadId;
     if (id === 0) return '';
-    const held = memory.guards.flatMap((guard, r) => (guard !== null && guard.holder() === id ? [ringName(topology, r)] : []));
+    const held = memory.guards.flatMap((guard, r) =>
+      guard !== null && guard.holder() === id ? [ringName(topology, r)] : [],
+    );
     return held.length === 0 ? '' : `, holding the ${held.join(', ')} lock`;
   }
 
@@ -128,9 +133,11 @@ export function startWorkers(
   };
   const device = start<NullblkResult>(deviceWorker, deviceTask);
 
-  const settled = Promise.all([Promise.all(vcpus), Promise.all(iothreads), device]).then(
-    ([v, t, d]): RunTasks => ({ vcpus: v, iothreads: t, device: d }),
-  );
+  const settled = Promise.all([Promise.all(vcpus), Promise.all(iothreads), device]).then(([v, t, d]): RunTasks => ({
+    vcpus: v,
+    iothreads: t,
+    device: d,
+  }));
   // The failure is recorded by start(); this only marks the rejection as handled meanwhile.
   settled.catch(() => undefined);
   return { settled, returned: (worker) => returned.has(workerName(worker)) };

@@ -37,7 +37,7 @@ export interface RunOptions {
    * A stop request (SIGINT): once aborted, the run leaves RAMP or MEASURE at
    * once, drains and is checked as usual, and runPoint throws RunInterrupted.
    */
-  stop?: AbortSignal;
+  stop?: AbortSignal | undefined;
 }
 
 const DEFAULT_WATCHDOG_MS = 10_000;
@@ -146,7 +146,10 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
     abort.fail(error instanceof Error ? error : new RunFailure(String(error)));
     // Let every worker return before the pool is reused or destroyed; bounded,
     // since the caller destroys the pool (terminating any straggler) anyway.
-    await within(workers.settled.catch(() => undefined), ABORT_GRACE_MS);
+    await within(
+      workers.settled.catch(() => undefined),
+      ABORT_GRACE_MS,
+    );
     throw abort.failure ?? error;
   } finally {
     clearInterval(watching);

@@ -70,7 +70,12 @@ export function medianRun(runs: RunResult[]): RunResult {
  * run in progress leaves its measured window early, drains, and is dropped
  * (see RunInterrupted), and so are the repeats of its point done so far.
  */
-export async function runSweep(options: BenchOptions, cpus: number, hooks: SweepHooks = {}, stop?: AbortSignal): Promise<SweepOutcome> {
+export async function runSweep(
+  options: BenchOptions,
+  cpus: number,
+  hooks: SweepHooks = {},
+  stop?: AbortSignal,
+): Promise<SweepOutcome> {
   const points = sweepPoints(options, cpus);
   const pool = createWorkerPool(Math.max(...points.map(threadsFor)));
   const runs: RunResult[] = [];

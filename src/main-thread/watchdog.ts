@@ -114,8 +114,7 @@ export class Watchdog {
     const holder = this.longHolder(nowMs);
     if (stuck.length === 0) return null;
     if (holder !== null) return holder;
-    const culprit =
-      stuck.find((w) => w.role === 'nullblk') ?? stuck.find((w) => w.role === 'iothread') ?? stuck[0]!;
+    const culprit = stuck.find((w) => w.role === 'nullblk') ?? stuck.find((w) => w.role === 'iothread') ?? stuck[0]!;
     return `${workerName(culprit)} stopped making progress: ${this.describeWork(culprit, backlog)}`;
   }
 
@@ -149,7 +148,7 @@ export class Watchdog {
     let found: string | null = null;
     this.guards.forEach((guard, r) => {
       const holder = guard === null ? -1 : guard.holder();
-      const held = this.holding[r];
+      const held = this.holding[r] ?? null;
       if (holder === -1) this.holding[r] = null;
       else if (held === null || held.holder !== holder) this.holding[r] = { holder, since: nowMs };
       else if (found === null && nowMs - held.since >= this.limitMs / 2) {

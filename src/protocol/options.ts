@@ -59,7 +59,7 @@ export interface BenchOptions {
   completionNs: number;
   /** The device writes a pattern into each vCPU's buffer and the vCPU checks it (`--memory-backed`). */
   memoryBacked: boolean;
-  /** Ceiling of every waiting thread's adaptive polling window, ns (`--poll-max-ns`, QEMU's poll-max-ns); 0 = never poll. */
+  /** Ceiling of every waiting thread's polling window, ns (`--poll-max-ns`, QEMU's poll-max-ns); 0 = never poll. */
   pollMaxNs: number;
   /** Runs per point; the median is reported (`--repeat`). */
   repeat: number;

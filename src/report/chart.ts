@@ -103,7 +103,8 @@ function gridMapping(runs: readonly RunResult[], scale: Scale): GridMapping {
   const minJobs = Math.min(...jobs);
   const span = Math.max(...jobs) - minJobs;
   return {
-    column: (j) => (span === 0 ? Math.floor((PLOT_WIDTH - 1) / 2) : Math.round(((j - minJobs) / span) * (PLOT_WIDTH - 1))),
+    column: (j) =>
+      span === 0 ? Math.floor((PLOT_WIDTH - 1) / 2) : Math.round(((j - minJobs) / span) * (PLOT_WIDTH - 1)),
     row: (iops) => {
       const row = Math.round((PLOT_HEIGHT - 1) * (1 - iops / scale.max));
       return Number.isFinite(row) ? Math.min(PLOT_HEIGHT - 1, Math.max(0, row)) : PLOT_HEIGHT - 1;
@@ -189,5 +190,7 @@ export function renderTerminalChart(runs: readonly RunResult[]): string {
   const { lines, labelWidth } = yAxisLines(grid, scale, map);
   const legend = series.map((s, i) => `  ${markerFor(i)}  ${s.label}`);
   if (overlapped) legend.push(`  ${OVERLAP}  several series`);
-  return [`${'IOPS'.padStart(labelWidth)}`, ...lines, ...xAxisLines(runs, map, labelWidth), '', ...legend].map((l) => `${l}\n`).join('');
+  return [`${'IOPS'.padStart(labelWidth)}`, ...lines, ...xAxisLines(runs, map, labelWidth), '', ...legend]
+    .map((l) => `${l}\n`)
+    .join('');
 }

@@ -37,7 +37,10 @@ function buildColumns(files: readonly LabelledResultFile[]): CompareColumn[] {
     id: `#${i + 1}`,
     label: `${source.label} ${cpus}cpu`,
     source,
-    runsByKey: firstByKey(source.file.runs.filter((run) => run.cpus === cpus), MATCH_FIELDS),
+    runsByKey: firstByKey(
+      source.file.runs.filter((run) => run.cpus === cpus),
+      MATCH_FIELDS,
+    ),
   }));
 }
 
@@ -81,7 +84,14 @@ function renderRowCells(run: RunResult, columns: readonly CompareColumn[]): stri
   const ratios = iops
     .slice(1)
     .map((value) => (value === undefined || first === undefined ? MISSING : formatRatio(safeDivide(value, first))));
-  return [run.mode, run.lock, String(run.iodepth), String(run.jobs), ...iops.map((v) => (v === undefined ? MISSING : formatCount(v))), ...ratios];
+  return [
+    run.mode,
+    run.lock,
+    String(run.iodepth),
+    String(run.jobs),
+    ...iops.map((v) => (v === undefined ? MISSING : formatCount(v))),
+    ...ratios,
+  ];
 }
 
 /**

@@ -84,7 +84,7 @@ export function formatCount(value: number): string {
   return formatScaled(value, COUNT_LADDER);
 }
 
-/** An axis label: {@link formatCount} without trailing zeros after the decimal point (`1.00M` → `1M`, `2.50M` → `2.5M`). */
+/** An axis label: {@link formatCount} without trailing zeros after the point (`1.00M` → `1M`, `2.50M` → `2.5M`). */
 export function formatTick(value: number): string {
   return formatCount(value).replace(/\.(\d*?)0+(?=\D*$)/, (_match, kept: string) => (kept === '' ? '' : `.${kept}`));
 }

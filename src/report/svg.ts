@@ -17,7 +17,18 @@ const Y_INTERVALS = 5;
 /** Least distance between two x labels, px. */
 const X_LABEL_GAP = 24;
 /** Distinct on white and for most colour-blind readers (Okabe-Ito, then Tableau). */
-const COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#8C564B', '#7F7F7F', '#BCBD22'];
+const COLORS = [
+  '#0072B2',
+  '#D55E00',
+  '#009E73',
+  '#CC79A7',
+  '#E69F00',
+  '#56B4E9',
+  '#000000',
+  '#8C564B',
+  '#7F7F7F',
+  '#BCBD22',
+];
 const SHAPES = ['circle', 'square', 'triangle', 'diamond'] as const;
 type Shape = (typeof SHAPES)[number];
 
@@ -48,6 +59,13 @@ function pixelMapping(runs: readonly RunResult[], yMax: number): PixelMapping {
   };
 }
 
+/** A filled polygon through the points x0, y0, x1, y1, ... */
+function polygon(coordinates: readonly number[], color: string): string {
+  const points = [];
+  for (let i = 0; i + 1 < coordinates.length; i += 2) points.push(`${px(coordinates[i]!)},${px(coordinates[i + 1]!)}`);
+  return `<polygon points="${points.join(' ')}" fill="${color}"/>`;
+}
+
 /** A point marker of `shape` centred on (x, y). */
 function marker(shape: Shape, x: number, y: number, color: string): string {
   const r = 4;
@@ -57,9 +75,9 @@ function marker(shape: Shape, x: number, y: number, color: string): string {
     case 'square':
       return `<rect x="${px(x - r)}" y="${px(y - r)}" width="${2 * r}" height="${2 * r}" fill="${color}"/>`;
     case 'triangle':
-      return `<polygon points="${px(x)},${px(y - r - 1)} ${px(x + r + 1)},${px(y + r)} ${px(x - r - 1)},${px(y + r)}" fill="${color}"/>`;
+      return polygon([x, y - r - 1, x + r + 1, y + r, x - r - 1, y + r], color);
     case 'diamond':
-      return `<polygon points="${px(x)},${px(y - r - 1)} ${px(x + r + 1)},${px(y)} ${px(x)},${px(y + r + 1)} ${px(x - r - 1)},${px(y)}" fill="${color}"/>`;
+      return polygon([x, y - r - 1, x + r + 1, y, x, y + r + 1, x - r - 1, y], color);
   }
 }
 
@@ -70,9 +88,12 @@ function seriesStyle(index: number): { color: string; shape: Shape } {
 
 /** Title, and a subtitle naming the machine when one is given. */
 function titleElements(title: string, machine: MachineInfo | undefined): string[] {
-  const lines = [`<text x="${WIDTH / 2}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(title)}</text>`];
+  const lines = [
+    `<text x="${WIDTH / 2}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
+  ];
   if (machine !== undefined) {
-    const info = `${machine.cpuModel}, ${machine.cpus} cpus (${machine.availableParallelism} available), node ${machine.node}, ${machine.platform}`;
+    const cpus = `${machine.cpus} cpus (${machine.availableParallelism} available)`;
+    const info = `${machine.cpuModel}, ${cpus}, node ${machine.node}, ${machine.platform}`;
     lines.push(`<text x="${WIDTH / 2}" y="42" text-anchor="middle" fill="#555">${escapeXml(info)}</text>`);
   }
   return lines;
@@ -148,10 +169,7 @@ function legendElements(series: readonly Series[]): string[] {
  * With no runs, the chart says so instead of drawing axes.
  */
 export function renderSvg(runs: readonly RunResult[], title: string, machine?: MachineInfo): string {
-  const body = [
-    `<rect width="${WIDTH}" height="${HEIGHT}" fill="#fff"/>`,
-    ...titleElements(title, machine),
-  ];
+  const body = [`<rect width="${WIDTH}" height="${HEIGHT}" fill="#fff"/>`, ...titleElements(title, machine)];
   if (runs.length === 0) {
     body.push(`<text x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle">no runs</text>`);
   } else {

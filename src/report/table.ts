@@ -190,7 +190,11 @@ const PAIR_GROUP_FIELDS: readonly RunKeyField[] = ['lock', 'cpus', 'iodepth'];
 
 /** Pairs sq and mq runs on {@link PAIR_FIELDS}, in the order the sq runs come; the first run of each mode wins. */
 function pairModes(runs: readonly RunResult[]): ModePair[] {
-  const ofMode = (mode: RunResult['mode']) => firstByKey(runs.filter((run) => run.mode === mode), PAIR_FIELDS);
+  const ofMode = (mode: RunResult['mode']) =>
+    firstByKey(
+      runs.filter((run) => run.mode === mode),
+      PAIR_FIELDS,
+    );
   const mqByKey = ofMode('mq');
   return [...ofMode('sq')].flatMap(([key, sq]) => {
     const mq = mqByKey.get(key);

@@ -273,9 +273,8 @@ export class Ring {
   /** A batch must fit its array: a short one would lose descriptors or push zeros. */
   private checkCount(what: string, name: string, words: number, count: number): void {
     if (!(count >= 0 && count * this.slotWords <= words) || !Number.isInteger(count)) {
-      throw new RangeError(
-        `Ring.${what}: ${name} holds ${Math.floor(words / this.slotWords)} descriptors of ${this.slotWords} words, asked for ${String(count)}`,
-      );
+      const holds = `${Math.floor(words / this.slotWords)} descriptors of ${this.slotWords} words`;
+      throw new RangeError(`Ring.${what}: ${name} holds ${holds}, asked for ${String(count)}`);
     }
   }
 

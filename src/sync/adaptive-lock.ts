@@ -27,7 +27,13 @@
 import { openExisting, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './lock-stats.js';
 import { BASE_BYTES, CasLock, LockBase, SLEEPERS, STATE, type LockHandle } from './lock-base.js';
-import { adaptSpinBudget, configureSpin, currentSpinBudget, DEFAULT_SPIN_MAX, type SpinOptions } from './spin-budget.js';
+import {
+  adaptSpinBudget,
+  configureSpin,
+  currentSpinBudget,
+  DEFAULT_SPIN_MAX,
+  type SpinOptions,
+} from './spin-budget.js';
 
 const MAGIC_ADAPTIVE = 0x41445054; // "ADPT"
 /** Longest single park, ms, so that a poisoned lock is noticed. */

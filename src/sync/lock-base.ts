@@ -147,7 +147,12 @@ export abstract class LockBase implements Lock {
     const existing = existingRegion(region);
     const init = existing === undefined;
     this.created = init;
-    const { buffer, byteOffset } = claimRegion(what, existing ?? (region as Partial<Region> | undefined), bytes, LOCK_ALIGN);
+    const { buffer, byteOffset } = claimRegion(
+      what,
+      existing ?? (region as Partial<Region> | undefined),
+      bytes,
+      LOCK_ALIGN,
+    );
     this.handle = { kind: handleKind, buffer, byteOffset };
     this.i32 = new Int32Array(buffer, byteOffset, bytes / 4);
     this.statsBlock = new LockStatsBlock(buffer, byteOffset + CACHE_LINE);
@@ -172,12 +177,13 @@ export abstract class LockBase implements Lock {
   unlock(): void {
     // A plain read: the holder reads its own store; any other thread gets a
     // value that is not its own id whichever store it sees, so it is refused.
-    const holder = this.i32[HOLDER];
+    const holder = this.i32[HOLDER]!;
     if (holder !== CURRENT_THREAD_ID) {
+      const caller = `the calling thread ${holderToThreadId(CURRENT_THREAD_ID)}`;
       throw new LockOwnershipError(
         holder === NO_HOLDER
           ? `unlock: the ${this.kind} lock is not held`
-          : `unlock: the ${this.kind} lock is held by thread ${holderToThreadId(holder)}, not by the calling thread ${holderToThreadId(CURRENT_THREAD_ID)}`,
+          : `unlock: the ${this.kind} lock is held by thread ${holderToThreadId(holder)}, not by ${caller}`,
       );
     }
     this.i32[HOLDER] = NO_HOLDER;
@@ -223,7 +229,9 @@ export abstract class LockBase implements Lock {
    */
   protected checkNotHolder(): void {
     if (this.i32[HOLDER] === CURRENT_THREAD_ID) {
-      throw new LockOwnershipError(`lock: the calling thread already holds this ${this.kind} lock (locks are not re-entrant)`);
+      throw new LockOwnershipError(
+        `lock: the calling thread already holds this ${this.kind} lock (locks are not re-entrant)`,
+      );
     }
   }
 

@@ -55,17 +55,18 @@ export class LockStatsBlock {
 
   /** Holder only: an acquisition that succeeded at the first attempt. */
   countUncontended(): void {
-    this.f64[ACQUISITIONS]++;
+    const f = this.f64;
+    f[ACQUISITIONS] = f[ACQUISITIONS]! + 1;
   }
 
   /** Holder only: an acquisition that waited `waitNs` with this many spins and parks. */
   countContended(spins: number, parks: number, waitNs: number): void {
     const f = this.f64;
-    f[ACQUISITIONS]++;
-    f[CONTENTIONS]++;
-    f[SPINS] += spins;
-    f[PARKS] += parks;
-    f[WAIT_NS_TOTAL] += waitNs;
+    f[ACQUISITIONS] = f[ACQUISITIONS]! + 1;
+    f[CONTENTIONS] = f[CONTENTIONS]! + 1;
+    f[SPINS] = f[SPINS]! + spins;
+    f[PARKS] = f[PARKS]! + parks;
+    f[WAIT_NS_TOTAL] = f[WAIT_NS_TOTAL]! + waitNs;
     if (waitNs > f[WAIT_NS_MAX]!) f[WAIT_NS_MAX] = waitNs;
   }
 

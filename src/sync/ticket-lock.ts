@@ -25,15 +25,7 @@
  */
 import { checkTimeout, openExisting, CACHE_LINE, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './lock-stats.js';
-import {
-  BASE_BYTES,
-  LockBase,
-  SERVING,
-  SLEEPERS,
-  STATE as NEXT,
-  TIMED_SEQ,
-  type LockHandle,
-} from './lock-base.js';
+import { BASE_BYTES, LockBase, SERVING, SLEEPERS, STATE as NEXT, TIMED_SEQ, type LockHandle } from './lock-base.js';
 import { adaptSpinBudget, configureSpin, currentSpinBudget, type SpinOptions } from './spin-budget.js';
 
 const MAGIC_TICKET = 0x54434b54; // "TCKT"

@@ -49,7 +49,9 @@ export function runCommand(command: string, args: readonly string[], options: Co
   const output = `--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`;
   if (result.error !== undefined) {
     const timedOut = (result.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
-    throw new Error(`${shown} ${timedOut ? `ran past ${options.timeoutMs} ms` : `failed: ${result.error.message}`}\n${output}`);
+    throw new Error(
+      `${shown} ${timedOut ? `ran past ${options.timeoutMs} ms` : `failed: ${result.error.message}`}\n${output}`,
+    );
   }
   if (result.status !== 0) {
     throw new Error(`${shown} exited with ${result.status ?? `signal ${result.signal}`}\n${output}`);
@@ -66,7 +68,12 @@ export function childNpmEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     const k = key.toLowerCase();
-    if (k.startsWith('npm_package_') || k.startsWith('npm_lifecycle_') || k === 'npm_config_local_prefix' || k === 'init_cwd') {
+    if (
+      k.startsWith('npm_package_') ||
+      k.startsWith('npm_lifecycle_') ||
+      k === 'npm_config_local_prefix' ||
+      k === 'init_cwd'
+    ) {
       continue;
     }
     env[key] = value;

@@ -77,7 +77,11 @@ export interface RunningWorker<R> {
 const live = new Set<Worker>();
 
 /** Starts one worker running `source` with `workerData`. */
-export function startWorker<R>(source: WorkerSource, workerData: unknown, options: WorkerOptions = {}): RunningWorker<R> {
+export function startWorker<R>(
+  source: WorkerSource,
+  workerData: unknown,
+  options: WorkerOptions = {},
+): RunningWorker<R> {
   const { timeoutMs = DEFAULT_WORKER_TIMEOUT_MS, onMessage } = options;
   const worker = new Worker(source.url, { workerData });
   live.add(worker);
@@ -143,7 +147,11 @@ export async function terminateAllWorkers(): Promise<void> {
  * Resolves once `condition()` is true, checking every millisecond without blocking the event
  * loop (so worker messages and timeouts keep being handled). Rejects after `timeoutMs`.
  */
-export async function eventually(condition: () => boolean, what: string, timeoutMs = DEFAULT_WORKER_TIMEOUT_MS): Promise<void> {
+export async function eventually(
+  condition: () => boolean,
+  what: string,
+  timeoutMs = DEFAULT_WORKER_TIMEOUT_MS,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!condition()) {
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
