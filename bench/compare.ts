@@ -9,7 +9,7 @@ import { runCli } from '../src/cli/run-cli.js';
 import { UsageError } from '../src/cli/usage-error.js';
 import { translateParseError } from '../src/cli/common-args.js';
 import { loadResultFileArg } from '../src/cli/result-file-arg.js';
-import { SignalStop } from '../src/cli/stop-signals.js';
+import { dieBySignal, SignalStop } from '../src/cli/stop-signals.js';
 import { compareResults } from '../src/report/compare.js';
 
 const HELP = `usage: npm run compare -- FILE.json [FILE.json ...]
@@ -22,8 +22,8 @@ Cells without a matching run show "-".
 options:
   -h, --help  show this help and exit
 
-exit status: 0 done, 2 a bad argument or an unreadable result file, 1 any other failure,
-130/143 stopped by SIGINT/SIGTERM
+exit status: 0 done, 2 a bad argument or an unreadable result file, 1 any other failure;
+killed by SIGINT/SIGTERM (a shell reports 130/143) after saying so, printing nothing else
 `;
 
 /** The command line: the files to compare, or help. */
@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   }
   // Reading waits on the disk (or a pipe) without blocking the event loop, so a signal ends it
   // at once; compare writes nothing until every file is read, so nothing is left half done.
-  const stop = new SignalStop({ repeat: 'exit' });
+  const stop = new SignalStop({ repeat: 'ignore' });
   const stopped = new Promise<null>((resolve) =>
     stop.signal.addEventListener('abort', () => resolve(null), { once: true }),
   );
@@ -76,8 +76,8 @@ async function main(argv: string[]): Promise<number> {
   const files = await Promise.race([loading, stopped]);
   if (files === null) {
     process.stderr.write(`vblk-mq: compare: interrupted by ${stop.received}\n`);
-    // A read still pending on a pipe would keep the process alive: leave now.
-    process.exit(stop.exitStatus());
+    // A read may still be pending on a pipe, which process.exit() would wait for.
+    dieBySignal(stop.received!);
   }
   stop.dispose();
   process.stdout.write(compareResults(files));

@@ -16,7 +16,6 @@
  * Every case runs in worker threads of its own (bench/micro-worker.ts), started afresh, so
  * that no case inherits another's JIT state; see micro-protocol.ts for the handshake.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { MessageChannel, Worker, type Transferable } from 'node:worker_threads';
@@ -25,7 +24,10 @@ import { runCli } from '../src/cli/run-cli.js';
 import { parseInteger } from '../src/cli/units.js';
 import { UsageError } from '../src/cli/usage-error.js';
 import { outputFile, translateParseError } from '../src/cli/common-args.js';
+import { SignalStop } from '../src/cli/stop-signals.js';
+import { pause } from '../src/main-thread/timers.js';
 import { machineInfo } from '../src/report/machine.js';
+import { writeJsonFile } from '../src/report/result-file.js';
 import {
   formatCount,
   formatDecimal,
@@ -78,10 +80,15 @@ interface CaseResult {
   lock?: LockStats;
 }
 
-/** A benchmark case: its name and how to measure it for `timeMs`. */
+/** A benchmark case: its name and how to measure it for `timeMs`; `stop` (a signal) ends it early. */
 interface BenchCase {
   name: string;
-  run(timeMs: number): Promise<Omit<CaseResult, 'name'>>;
+  run(timeMs: number, stop: AbortSignal): Promise<Omit<CaseResult, 'name'>>;
+}
+
+/** Thrown out of a case that SIGINT or SIGTERM ended: the run reports nothing and writes nothing. */
+class Interrupted extends Error {
+  override name = 'Interrupted';
 }
 
 /** A ratio the figures should reach. */
@@ -107,7 +114,6 @@ interface CrewResult {
   control: Int32Array;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Ports in `task` that must travel in the transfer list. */
 function transferablesOf(task: MicroTask): Transferable[] {
@@ -117,10 +123,15 @@ function transferablesOf(task: MicroTask): Transferable[] {
 /**
  * Starts one worker per task, waits until all are ready, sets GO, lets them run for `timeMs`,
  * sets STOP, calls `afterStop` (to wake parked workers) and collects their `done` reports.
- * Any worker error, early exit, or a run past `timeMs + GRACE_MS` terminates them all and
- * rejects.
+ * Any worker error, early exit, a run past `timeMs + GRACE_MS` or an aborted `stop` terminates
+ * them all and rejects (with {@link Interrupted} for `stop`).
  */
-async function runCrew(tasks: readonly MicroTask[], timeMs: number, afterStop?: () => void): Promise<CrewResult> {
+async function runCrew(
+  tasks: readonly MicroTask[],
+  timeMs: number,
+  stop: AbortSignal,
+  afterStop?: () => void,
+): Promise<CrewResult> {
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
   const workers = tasks.map(
     (task) =>
@@ -160,18 +171,23 @@ async function runCrew(tasks: readonly MicroTask[], timeMs: number, afterStop?: 
     () => onFail(new Error(`micro workers did not finish within ${timeMs + GRACE_MS} ms`)),
     timeMs + GRACE_MS,
   );
+  const interrupt = (): void => onFail(new Interrupted('interrupted'));
+  if (stop.aborted) interrupt();
+  stop.addEventListener('abort', interrupt, { once: true });
   try {
     await Promise.race([ready, failure]);
     const start = performance.now();
     Atomics.store(control, GO, 1);
     Atomics.notify(control, GO);
-    await Promise.race([sleep(timeMs), failure]);
+    // pause() returns early on a stop, and leaves no timer behind to keep the process alive.
+    await Promise.race([pause(timeMs, stop), failure]);
     Atomics.store(control, STOP, 1);
     const seconds = (performance.now() - start) / 1000;
     afterStop?.();
     return { done: await Promise.race([finished, failure]), seconds, control };
   } finally {
     clearTimeout(deadline);
+    stop.removeEventListener('abort', interrupt);
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 }
@@ -182,8 +198,8 @@ async function runCrew(tasks: readonly MicroTask[], timeMs: number, afterStop?: 
 function uncontendedCase(lock: UncontendedLock): BenchCase {
   return {
     name: `lock.uncontended.${lock}`,
-    async run(timeMs) {
-      const { done } = await runCrew([{ kind: 'uncontended', lock, timeMs }], timeMs);
+    async run(timeMs, stop) {
+      const { done } = await runCrew([{ kind: 'uncontended', lock, timeMs }], timeMs, stop);
       return { opsPerSec: done[0]!.opsPerSec! };
     },
   };
@@ -191,13 +207,13 @@ function uncontendedCase(lock: UncontendedLock): BenchCase {
 
 const ringCase: BenchCase = {
   name: 'ring.spsc.cross-thread',
-  async run(timeMs) {
+  async run(timeMs, stop) {
     const ring = new Ring({ capacity: RING_CAPACITY, slotWords: SLOT_WORDS });
     const tasks: MicroTask[] = [
       { kind: 'ring-producer', ring: ring.handle, batch: RING_BATCH },
       { kind: 'ring-consumer', ring: ring.handle, batch: RING_BATCH },
     ];
-    const { done, seconds } = await runCrew(tasks, timeMs, () => {
+    const { done, seconds } = await runCrew(tasks, timeMs, stop, () => {
       ring.wakeProducers();
       ring.wakeConsumers();
     });
@@ -207,13 +223,13 @@ const ringCase: BenchCase = {
 
 const messagePortCase: BenchCase = {
   name: 'message-port.cross-thread',
-  async run(timeMs) {
+  async run(timeMs, stop) {
     const { port1, port2 } = new MessageChannel();
     const tasks: MicroTask[] = [
       { kind: 'port-producer', port: port1, slotWords: SLOT_WORDS, window: PORT_WINDOW },
       { kind: 'port-consumer', port: port2 },
     ];
-    const { done, seconds } = await runCrew(tasks, timeMs);
+    const { done, seconds } = await runCrew(tasks, timeMs, stop);
     return { opsPerSec: done[1]!.ops / seconds };
   },
 };
@@ -222,10 +238,10 @@ const messagePortCase: BenchCase = {
 function contendedCase(name: string, threads: number, make: () => Lock): BenchCase {
   return {
     name,
-    async run(timeMs) {
+    async run(timeMs, stop) {
       const lock = make();
       const tasks: MicroTask[] = Array.from({ length: threads }, () => ({ kind: 'contended', lock: lock.handle }));
-      const { done, seconds, control } = await runCrew(tasks, timeMs);
+      const { done, seconds, control } = await runCrew(tasks, timeMs, stop);
       const increments = done.reduce((sum, report) => sum + report.ops, 0);
       const stats = lock.stats();
       // Sanity checks worth their cost: the counter is not atomic, so only a working lock keeps
@@ -388,7 +404,6 @@ function renderTargets(outcomes: readonly TargetOutcome[]): string {
   return `\ntargets:\n${lines.join('\n')}\n`;
 }
 
-/** The machine a result file was measured on. */
 async function main(argv: string[]): Promise<number> {
   const cases = allCases();
   const names = cases.map((c) => c.name);
@@ -402,17 +417,28 @@ async function main(argv: string[]): Promise<number> {
   const machine = { ...machineInfo(), loadavg: os.loadavg() };
   const where = `${machine.cpuModel}, ${machine.availableParallelism} cpus, node ${machine.node}`;
   process.stdout.write(`bench:micro: ${selected.length} cases, ${timeMs} ms each; ${where}\n`);
+  const announce = 'stopping: the case in progress is dropped; nothing is written';
+  const stop = new SignalStop({ repeat: 'exit', announce });
   const results: CaseResult[] = [];
-  for (const benchCase of selected) {
-    results.push({ name: benchCase.name, ...(await benchCase.run(timeMs)) });
-    process.stderr.write('.');
+  try {
+    for (const benchCase of selected) {
+      results.push({ name: benchCase.name, ...(await benchCase.run(timeMs, stop.signal)) });
+      process.stderr.write('.');
+    }
+  } catch (error) {
+    if (!(error instanceof Interrupted)) throw error;
+    const done = `${results.length} cases done, none written`;
+    process.stderr.write(`vblk-mq: bench:micro interrupted by ${stop.received}; ${done}\n`);
+    return stop.exitStatus() ?? 130;
+  } finally {
+    stop.dispose();
   }
   process.stderr.write('\n');
   const targets = checkTargets(results);
   process.stdout.write(`\n${renderResults(results)}${renderTargets(targets)}`);
   if (json !== undefined) {
     const file = { schema: 1, machine, options: { timeMs, filter }, results, targets };
-    fs.writeFileSync(json, `${JSON.stringify(file, null, 2)}\n`);
+    writeJsonFile(json, file);
     process.stdout.write(`\nwrote ${json}\n`);
   }
   return 0;

@@ -5,7 +5,7 @@
  * diagnosis, ring indices crossing 2^32 inside the emulator, and a short soak.
  * Tests the compiled output: build first (`npm test` does).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -112,6 +112,7 @@ describe('VBLK_FAILPOINTS parsing', () => {
     ['nullblk.1=stall', 'nullblk indices run from 0 to 0'],
     ['vcpu.64=throw', 'vcpu indices run from 0 to 63'],
     ['iothread.0=hold-lock', 'hold-lock applies to vcpu.N only'],
+    ['nullblk.0=exit-holding-lock', 'exit-holding-lock applies to vcpu.N only'],
     ['vcpu.0=throw,vcpu.0=exit', 'second failpoint on vcpu.0'],
   ])('rejects %s', (text, words) => {
     let error: unknown;
@@ -143,6 +144,18 @@ describe('failpoints through npm run bench', () => {
       'vcpu.1=hold-lock@300ms',
       ['--mode', 'mq', '--lock', 'ticket', '--iodepth', '8', '--watchdog', '1'],
       'vcpu 1 holds the ring 1 lock and stopped making progress',
+    ],
+    [
+      'exit-holding-lock (sq, spin)',
+      'vcpu.1=exit-holding-lock@300ms',
+      ['--mode', 'sq', '--lock', 'spin'],
+      'vcpu 1 failed: worker exited with code: 1, holding the shared ring lock',
+    ],
+    [
+      'exit-holding-lock (mq, ticket)',
+      'vcpu.1=exit-holding-lock@300ms',
+      ['--mode', 'mq', '--lock', 'ticket', '--iodepth', '8'],
+      'vcpu 1 failed: worker exited with code: 1, holding the ring 1 lock',
     ],
     [
       'stall',
@@ -195,7 +208,64 @@ describe('failpoints through npm run bench', () => {
   );
 });
 
+/**
+ * Resolves once a thread of process `pid` is blocked opening a FIFO (Linux: its wchan reads
+ * `wait_for_partner`), checked every 20 ms; after `timeoutMs` it resolves anyway, for kernels
+ * that do not show wchan.
+ */
+async function blockedOnFifo(pid: number, timeoutMs = 5_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  const blocked = (): boolean => {
+    try {
+      return fs.readdirSync(`/proc/${pid}/task`).some((tid) => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/task/${tid}/wchan`, 'utf8') === 'wait_for_partner';
+        } catch {
+          return false;
+        }
+      });
+    } catch {
+      return false;
+    }
+  };
+  while (!blocked() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
 describe('signals', () => {
+  it(
+    'bench:micro: SIGINT drops the case in progress, writes nothing and exits 130',
+    { timeout: 30_000 },
+    async () => {
+      const json = path.join(tmp, 'micro-sigint.json');
+      const args = ['--time', '10000', '--filter', 'lock.contended.adaptive.t2', '--json', json];
+      const r = await cli('micro.js', args, {}, (child) => {
+        // The first line says the cases are starting: interrupt the case in its measured time.
+        child.stdout?.once('data', () => setTimeout(() => child.kill('SIGINT'), 500));
+      });
+      expect(r.status).toBe(130);
+      expect(r.stderr).toContain('vblk-mq: bench:micro interrupted by SIGINT; 0 cases done, none written');
+      expect(fs.existsSync(json)).toBe(false);
+      expect(fs.existsSync(`${json}.tmp`)).toBe(false);
+    },
+  );
+
+  it.skipIf(process.platform !== 'linux')(
+    'compare: SIGTERM while a file is still being read ends it at once, killed by the signal (143 in a shell)',
+    { timeout: 30_000 },
+    async () => {
+      // A FIFO nobody writes to: reading it never ends, so only the signal can end compare.
+      const fifo = path.join(tmp, 'never-written.json');
+      const made = spawnSync('mkfifo', [fifo]);
+      if (made.status !== 0) throw new Error(`mkfifo failed: ${made.stderr}`);
+      const r = await cli('compare.js', [fifo], {}, (child) => {
+        void blockedOnFifo(child.pid!).then(() => child.kill('SIGTERM'));
+      });
+      expect(r.signal).toBe('SIGTERM');
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('vblk-mq: compare: interrupted by SIGTERM\n');
+    },
+  );
+
   it(
     'SIGINT drains the run in progress, keeps the points done, writes "interrupted" and exits 130',
     { timeout: 30_000 },

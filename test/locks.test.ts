@@ -52,6 +52,8 @@ interface LockOpOutcome {
   threw?: string | null;
   /** unlock(): whether that was the library's LockOwnershipError class. */
   ownershipError?: boolean;
+  /** lockUntilPoison: whether what it threw was the library's LockPoisonedError class. */
+  poisonError?: boolean;
 }
 
 /**
@@ -60,6 +62,7 @@ interface LockOpOutcome {
  *   lockWithTimeout  lock(workerData.timeoutMs), and unlock() again if it succeeded
  *   unlock           unlock() on a lock this worker does not hold
  *   lockAndExit      lock() and exit still holding it
+ *   lockUntilPoison  lock(workerData.timeoutMs) on a lock that is never released: only poison() ends it
  */
 const LOCK_OP_WORKER = inlineWorker(
   `
@@ -89,6 +92,15 @@ switch (workerData.op) {
   case 'lockAndExit':
     lock.lock();
     break;
+  case 'lockUntilPoison':
+    try {
+      outcome.got = lock.lock(workerData.timeoutMs);
+      outcome.threw = null;
+    } catch (error) {
+      outcome.threw = error.name;
+      outcome.poisonError = error instanceof vblk.LockPoisonedError;
+    }
+    break;
   default:
     throw new Error('unknown op ' + workerData.op);
 }
@@ -98,7 +110,7 @@ parentPort.postMessage(outcome);
   'lock-op worker',
 );
 
-type LockOp = 'tryLock' | 'lockWithTimeout' | 'unlock' | 'lockAndExit';
+type LockOp = 'tryLock' | 'lockWithTimeout' | 'unlock' | 'lockAndExit' | 'lockUntilPoison';
 
 /** Runs one LOCK_OP_WORKER and returns what it posted. */
 async function inWorker(handle: unknown, op: LockOp, timeoutMs?: number): Promise<LockOpOutcome> {
@@ -240,6 +252,25 @@ describe.each(KINDS)('%s lock', (kind) => {
       expect(lock.tryLock()).toBe(false);
       expect(() => lock.unlock()).toThrow(LockOwnershipError);
       expect(() => lock.unlock()).toThrow(`held by thread ${worker.threadId}`);
+    },
+    WORKER_TEST_MS,
+  );
+
+  it.each([
+    ['lock()', undefined],
+    ['lock(timeoutMs)', 60_000],
+  ])(
+    'poison() ends a wait in %s that nothing else would end',
+    async (_call, timeoutMs) => {
+      const lock = createLock(kind);
+      lock.lock(); // held for good by this thread
+      const data = { handle: lock.handle, op: 'lockUntilPoison', timeoutMs };
+      const waiter = startWorker<LockOpOutcome>(LOCK_OP_WORKER, data);
+      // Give it time to spin out its budget and park (if this kind parks); it is woken either way.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      lock.poison();
+      expect(await waiter.result).toMatchObject({ threw: 'LockPoisonedError', poisonError: true });
+      lock.unlock();
     },
     WORKER_TEST_MS,
   );

@@ -21,6 +21,19 @@ export function signalExitStatus(signal: StopSignal): number {
   return 128 + os.constants.signals[signal];
 }
 
+/**
+ * Ends the process the way `signal` would have without a handler: restores its default action
+ * and raises it again, so that the parent sees a process killed by SIGINT or SIGTERM (a shell
+ * reports 130 or 143). Unlike process.exit(), which waits for Node's thread pool, this cannot be
+ * held up by a thread blocked in a read that never ends (a pipe nobody writes to).
+ */
+export function dieBySignal(signal: StopSignal): never {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  // The signal is delivered at once; should it not be, the exit status still says which it was.
+  process.exit(signalExitStatus(signal));
+}
+
 export interface SignalStopOptions {
   /** What a second signal does; see the file comment. */
   repeat: 'exit' | 'ignore';

@@ -141,15 +141,20 @@ function removeQuietly(path: string): void {
   }
 }
 
+/** Writes a result file: {@link writeJsonFile}. */
+export function writeResultFile(path: string, file: ResultFile): void {
+  writeJsonFile(path, file);
+}
+
 /**
- * Writes `file` as indented JSON to `path` atomically: to `path + '.tmp'` first, then
+ * Writes `value` as indented JSON to `path` atomically: to `path + '.tmp'` first, then
  * renamed over `path`, so a reader never sees half a file. On failure the temporary file
  * is removed and the fs error is thrown as it came.
  */
-export function writeResultFile(path: string, file: ResultFile): void {
+export function writeJsonFile(path: string, value: unknown): void {
   const temporary = `${path}.tmp`;
   try {
-    writeFileSync(temporary, `${JSON.stringify(file, null, 2)}\n`);
+    writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`);
     renameSync(temporary, path);
   } catch (error) {
     removeQuietly(temporary);

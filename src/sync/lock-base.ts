@@ -86,7 +86,7 @@ export interface Lock {
   tryLock(): boolean;
   /**
    * Releases the lock.
-   * @throws Error when the calling thread does not hold it.
+   * @throws LockOwnershipError when the calling thread does not hold it.
    */
   unlock(): void;
   /** Node `threadId` of the holder (0 = main thread), or -1 when free. A moment's snapshot. */

@@ -22,6 +22,12 @@
  * back: a timed waiter instead retries tryLock (which succeeds only when
  * nobody queues) and parks on TIMED_SEQ, which each release bumps while timed
  * waiters sleep. Timed waiters therefore do not keep their place in the queue.
+ *
+ * Every wait ends: a timed park by its timeout, an untimed slot park by its
+ * ticket's release or by poison(), which bumps every SEQ and TIMED_SEQ before
+ * notifying. A waiter reads its SEQ before it checks SERVING and the poison
+ * word, so a release or a poison that comes between the check and the park
+ * changes SEQ and the park returns at once.
  */
 import { checkTimeout, openExisting, CACHE_LINE, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './lock-stats.js';
