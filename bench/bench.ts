@@ -28,6 +28,7 @@ import { machineInfo } from '../src/report/machine.js';
 import { RESULT_SCHEMA, type ResultFile, type RunResult } from '../src/report/result.js';
 import { readResultFile, writeResultFile } from '../src/report/result-file.js';
 import { renderModeRatios, renderRunLine, renderRunTable } from '../src/report/table.js';
+import { renderSettings } from '../src/report/settings.js';
 import { renderTerminalChart } from '../src/report/chart.js';
 import { renderSvg } from '../src/report/svg.js';
 
@@ -187,7 +188,7 @@ function report(options: BenchOptions, outcome: SweepOutcome): void {
         : outcome.interrupted === true
           ? ' (partial: the sweep was interrupted; these are the points done before)'
           : '';
-    process.stdout.write(`\n${renderRunTable(runs)}\n`);
+    process.stdout.write(`\n${renderSettings(runs)}${renderRunTable(runs)}\n`);
     const ratios = renderModeRatios(runs);
     if (ratios !== '') process.stdout.write(`\n${ratios}\n`);
     process.stdout.write(`\n${renderTerminalChart(runs)}\n${partial}\n`);

@@ -10,7 +10,7 @@ import { UsageError } from '../src/cli/usage-error.js';
 import { translateParseError } from '../src/cli/common-args.js';
 import { loadResultFileArg } from '../src/cli/result-file-arg.js';
 import { dieBySignal, SignalStop } from '../src/cli/stop-signals.js';
-import { compareResults } from '../src/report/compare.js';
+import { compareResults, mixedSettings } from '../src/report/compare.js';
 
 const HELP = `usage: npm run compare -- FILE.json [FILE.json ...]
 
@@ -19,15 +19,19 @@ matched on mode, lock, jobs and iodepth. Each file, and each --cpus value within
 is one column; every column after the first also gets its ratio to the first.
 Cells without a matching run show "-".
 
+Runs measured with other settings (--iodepth-batch, --device-threads, --guest-ns, ...: the
+settings line of the bench's table) do not compare: compare refuses them unless asked.
+
 options:
-  -h, --help  show this help and exit
+  --allow-mixed  put side by side runs whose settings differ
+  -h, --help     show this help and exit
 
 exit status: 0 done, 2 a bad argument or an unreadable result file, 1 any other failure;
 killed by SIGINT/SIGTERM (a shell reports 130/143) after saying so, printing nothing else
 `;
 
 /** The command line: the files to compare, or help. */
-type CompareArgs = { help: true } | { help: false; files: string[] };
+type CompareArgs = { help: true } | { help: false; files: string[]; allowMixed: boolean };
 
 /** Parses argv; every mistake is a one-line {@link UsageError}. */
 function parseCompareArgs(argv: string[]): CompareArgs {
@@ -37,17 +41,17 @@ function parseCompareArgs(argv: string[]): CompareArgs {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { help: { type: 'boolean', short: 'h' } },
+      options: { help: { type: 'boolean', short: 'h' }, 'allow-mixed': { type: 'boolean' } },
     });
   } catch (error) {
     if (argv.includes('--help') || argv.includes('-h')) return { help: true };
-    throw translateParseError(error, argv, ['help']);
+    throw translateParseError(error, argv, ['help', 'allow-mixed']);
   }
   if (parsed.values.help === true) return { help: true };
   if (parsed.positionals.length === 0) {
     throw new UsageError('compare: no result file given; usage: npm run compare -- a.json b.json');
   }
-  return { help: false, files: parsed.positionals };
+  return { help: false, files: parsed.positionals, allowMixed: parsed.values['allow-mixed'] === true };
 }
 
 /** Resolves `file` against the folder `npm run` was started from, as the user typed it there. */
@@ -80,6 +84,10 @@ async function main(argv: string[]): Promise<number> {
     dieBySignal(stop.received!);
   }
   stop.dispose();
+  const mixed = mixedSettings(files);
+  if (mixed !== null && !args.allowMixed) {
+    throw new UsageError(`compare: ${mixed}, so their figures do not compare; add --allow-mixed to show them anyway`);
+  }
   process.stdout.write(compareResults(files));
   return 0;
 }

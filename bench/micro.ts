@@ -114,7 +114,6 @@ interface CrewResult {
   control: Int32Array;
 }
 
-
 /** Ports in `task` that must travel in the transfer list. */
 function transferablesOf(task: MicroTask): Transferable[] {
   return task.kind === 'port-producer' || task.kind === 'port-consumer' ? [task.port] : [];
@@ -395,12 +394,10 @@ function checkTargets(results: readonly CaseResult[]): TargetOutcome[] {
 /** One PASS/MISS line per target, or nothing when no target could be checked. */
 function renderTargets(outcomes: readonly TargetOutcome[]): string {
   if (outcomes.length === 0) return '';
-  const lines = outcomes.map(
-    (o) => {
-      const ratio = `${o.numerator} / ${o.denominator} = ${formatRatio(o.ratio)}`;
-      return `  ${o.pass ? 'PASS' : 'MISS'}  ${ratio} (target >= ${o.atLeast}x)`;
-    },
-  );
+  const lines = outcomes.map((o) => {
+    const ratio = `${o.numerator} / ${o.denominator} = ${formatRatio(o.ratio)}`;
+    return `  ${o.pass ? 'PASS' : 'MISS'}  ${ratio} (target >= ${o.atLeast}x)`;
+  });
   return `\ntargets:\n${lines.join('\n')}\n`;
 }
 

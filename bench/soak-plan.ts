@@ -7,10 +7,19 @@
  * random second), iodepth 1 or 32 (now and then 4), 1 to 3 job counts up to
  * 8, short runs; and now and then --memory-backed buffers, ring indices that
  * start just below 2^32 (so that they wrap within the run), a completion
- * delay, no polling, a few IO threads, other block sizes.
+ * delay, no polling, a few IO threads, one device thread, other block sizes,
+ * batched submissions, reaps and pops.
  */
 import { mulberry32 } from '../src/protocol/prng.js';
-import { LOCK_CHOICES, MODES, type BenchOptions, type LockKind, type Mode } from '../src/protocol/options.js';
+import {
+  DEFAULT_BATCHING,
+  LOCK_CHOICES,
+  MODES,
+  type Batching,
+  type BenchOptions,
+  type LockKind,
+  type Mode,
+} from '../src/protocol/options.js';
 import { lockFitsMode } from '../src/protocol/topology.js';
 import { DEFAULT_POLL_MAX_NS } from '../src/sync/poll-window.js';
 
@@ -47,6 +56,19 @@ export class SoakPlan {
     return items[this.below(items.length)]!;
   }
 
+  /** fio's batching mostly, and now and then batched submissions, reaps and pops. */
+  private batching(iodepth: number): Batching {
+    if (!this.oneIn(3)) return DEFAULT_BATCHING;
+    const upTo = (n: number): number => 1 + this.below(n);
+    const completeMin = this.below(iodepth + 1);
+    return {
+      submit: upTo(iodepth),
+      completeMin,
+      completeMax: Math.max(1, completeMin, upTo(iodepth)),
+      iothreadPop: this.pick([1, 4, 32]),
+    };
+  }
+
   /** The options of the next sweep. */
   next(): BenchOptions {
     const k = this.sweeps++;
@@ -59,12 +81,16 @@ export class SoakPlan {
     const jobCounts = 1 + this.below(3);
     while (jobs.size < jobCounts) jobs.add(1 + this.below(SOAK_MAX_JOBS));
     const bs = this.oneIn(4) ? this.pick([512, 65536]) : 4096;
+    const iodepth = this.oneIn(8) ? 4 : this.pick([1, 32]);
     return {
       jobs: [...jobs].sort((a, b) => a - b),
       modes,
       locks: [...locks],
       bs,
-      iodepth: this.oneIn(8) ? 4 : this.pick([1, 32]),
+      iodepth,
+      batching: this.batching(iodepth),
+      deviceThreads: this.oneIn(4) ? 1 : undefined,
+      work: { guestNs: 0, iothreadNs: 0 },
       iothreads: modes.includes('mq') && this.oneIn(4) ? 1 + this.below(4) : undefined,
       runtimeMs: SOAK_RUNTIME_MS,
       rampMs: SOAK_RAMP_MS,

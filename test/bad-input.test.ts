@@ -146,7 +146,7 @@ describe('npm run compare: bad input', () => {
 
   it('JSON of another schema', { timeout: 20_000 }, () => {
     fs.writeFileSync(path.join(tmp, 'other.json'), JSON.stringify({ schema: 7, runs: [] }));
-    expectUsageError(cli('compare.js', ['other.json']), '"other.json"', 'schema 1', 'found schema 7');
+    expectUsageError(cli('compare.js', ['other.json']), '"other.json"', 'schema 2', 'found schema 7');
   });
 });
 

@@ -47,7 +47,7 @@ describe('npm run bench', () => {
     expect(r.stdout).toMatch(/fio jobs/);
 
     const file = JSON.parse(fs.readFileSync(json, 'utf8'));
-    expect(file.schema).toBe(1);
+    expect(file.schema).toBe(2);
     expect(Object.keys(file.machine).sort()).toEqual(['availableParallelism', 'cpuModel', 'cpus', 'node', 'platform']);
     expect(file.runs).toHaveLength(4);
     for (const run of file.runs) {

@@ -9,9 +9,13 @@ import { createWorkerPool } from '../dist/src/main-thread/worker-pool.js';
 import { runPoint } from '../dist/src/main-thread/run.js';
 import type { PointSpec } from '../dist/src/main-thread/point-spec.js';
 import { buildTopology } from '../dist/src/protocol/topology.js';
+import { DEFAULT_BATCHING } from '../dist/src/protocol/options.js';
 import type { RunResult } from '../dist/src/report/result.js';
 
 const BASE: Omit<PointSpec, 'mode' | 'lock' | 'jobs' | 'iodepth' | 'iothreads'> = {
+  batching: DEFAULT_BATCHING,
+  deviceThreads: undefined,
+  work: { guestNs: 0, iothreadNs: 0 },
   bs: 4096,
   sizeBytes: 64 * 1024 * 1024,
   seed: 7,

@@ -18,6 +18,7 @@ import { UsageError } from '../dist/src/cli/usage-error.js';
 import { Watchdog } from '../dist/src/main-thread/watchdog.js';
 import { RunControl, RAMP, STOP } from '../dist/src/protocol/run-control.js';
 import { buildTopology } from '../dist/src/protocol/topology.js';
+import { DEFAULT_BATCHING } from '../dist/src/protocol/options.js';
 import { SpinLock } from '../dist/src/sync/spin-lock.js';
 import { createWorkerPool } from '../dist/src/main-thread/worker-pool.js';
 import { runPoint } from '../dist/src/main-thread/run.js';
@@ -109,7 +110,7 @@ describe('VBLK_FAILPOINTS parsing', () => {
     ['disk.0=throw', 'unknown role'],
     ['vcpu.0=explode', 'unknown action'],
     ['vcpu.0=throw@soon', 'not a duration'],
-    ['nullblk.1=stall', 'nullblk indices run from 0 to 0'],
+    ['nullblk.64=stall', 'nullblk indices run from 0 to 63'],
     ['vcpu.64=throw', 'vcpu indices run from 0 to 63'],
     ['iothread.0=hold-lock', 'hold-lock applies to vcpu.N only'],
     ['nullblk.0=exit-holding-lock', 'exit-holding-lock applies to vcpu.N only'],
@@ -161,7 +162,7 @@ describe('failpoints through npm run bench', () => {
       'stall',
       'nullblk.0=stall@300ms',
       ['--mode', 'mq', '--lock', 'adaptive', '--watchdog', '1'],
-      'nullblk 0 stopped making progress: 2 requests in flight',
+      'nullblk 0 stopped making progress: 1 request in flight',
     ],
   ])(
     '%s ends the run within seconds, naming the worker',
@@ -232,22 +233,18 @@ async function blockedOnFifo(pid: number, timeoutMs = 5_000): Promise<void> {
 }
 
 describe('signals', () => {
-  it(
-    'bench:micro: SIGINT drops the case in progress, writes nothing and exits 130',
-    { timeout: 30_000 },
-    async () => {
-      const json = path.join(tmp, 'micro-sigint.json');
-      const args = ['--time', '10000', '--filter', 'lock.contended.adaptive.t2', '--json', json];
-      const r = await cli('micro.js', args, {}, (child) => {
-        // The first line says the cases are starting: interrupt the case in its measured time.
-        child.stdout?.once('data', () => setTimeout(() => child.kill('SIGINT'), 500));
-      });
-      expect(r.status).toBe(130);
-      expect(r.stderr).toContain('vblk-mq: bench:micro interrupted by SIGINT; 0 cases done, none written');
-      expect(fs.existsSync(json)).toBe(false);
-      expect(fs.existsSync(`${json}.tmp`)).toBe(false);
-    },
-  );
+  it('bench:micro: SIGINT drops the case in progress, writes nothing and exits 130', { timeout: 30_000 }, async () => {
+    const json = path.join(tmp, 'micro-sigint.json');
+    const args = ['--time', '10000', '--filter', 'lock.contended.adaptive.t2', '--json', json];
+    const r = await cli('micro.js', args, {}, (child) => {
+      // The first line says the cases are starting: interrupt the case in its measured time.
+      child.stdout?.once('data', () => setTimeout(() => child.kill('SIGINT'), 500));
+    });
+    expect(r.status).toBe(130);
+    expect(r.stderr).toContain('vblk-mq: bench:micro interrupted by SIGINT; 0 cases done, none written');
+    expect(fs.existsSync(json)).toBe(false);
+    expect(fs.existsSync(`${json}.tmp`)).toBe(false);
+  });
 
   it.skipIf(process.platform !== 'linux')(
     'compare: SIGTERM while a file is still being read ends it at once, killed by the signal (143 in a shell)',
@@ -378,6 +375,9 @@ describe('runPoint', () => {
   });
 
   const BASE = {
+    batching: DEFAULT_BATCHING,
+    deviceThreads: undefined,
+    work: { guestNs: 0, iothreadNs: 0 },
     bs: 4096,
     sizeBytes: 64 * 1024 * 1024,
     seed: 3,

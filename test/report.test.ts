@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { LockFigures, MachineInfo, ResultFile, RunResult } from '../dist/src/report/result.js';
+import type { LockFigures, MachineInfo, ResultFile, RunResult, RunSettings } from '../dist/src/report/result.js';
 import {
   formatBytesPerSec,
   formatCount,
@@ -39,6 +39,20 @@ function lock(overrides: Partial<LockFigures> = {}): LockFigures {
   };
 }
 
+/** The settings of a run at the bench's defaults; any can be overridden. */
+function settings(overrides: Partial<RunSettings> = {}): RunSettings {
+  return {
+    bs: 4096,
+    batching: { submit: 1, completeMin: 1, completeMax: 1, iothreadPop: 1 },
+    deviceThreads: null,
+    work: { guestNs: 0, iothreadNs: 0 },
+    completionNs: 0,
+    pollMaxNs: 32768,
+    memoryBacked: false,
+    ...overrides,
+  };
+}
+
 /** A plausible run; every figure can be overridden. */
 function makeRun(overrides: Partial<RunResult> = {}): RunResult {
   const jobs = overrides.jobs ?? 1;
@@ -50,7 +64,8 @@ function makeRun(overrides: Partial<RunResult> = {}): RunResult {
     iothreads: 1,
     lock: 'spin',
     cpus: 8,
-    bs: 4096,
+    deviceThreads: 1,
+    settings: settings(),
     runtimeMs: 3000,
     iops,
     bwBytesPerSec: iops * 4096,
@@ -60,6 +75,9 @@ function makeRun(overrides: Partial<RunResult> = {}): RunResult {
     locks: [lock()],
     submitted: 1000,
     completed: 1000,
+    jobSubmitted: Array.from({ length: jobs }, () => 1000 / jobs),
+    jobPushes: Array.from({ length: jobs }, () => 1000 / jobs),
+    threads: null,
     cpuUserUs: 1,
     cpuSystemUs: 1,
     voluntaryContextSwitches: 12,
@@ -83,7 +101,7 @@ function machine(overrides: Partial<MachineInfo> = {}): MachineInfo {
 }
 
 function resultFile(runs: RunResult[], machineOverrides: Partial<MachineInfo> = {}): ResultFile {
-  return { schema: 1, machine: machine(machineOverrides), options: {}, runs };
+  return { schema: 2, machine: machine(machineOverrides), options: {}, runs };
 }
 
 /** The cells of a table line (columns are two or more spaces apart; no cell holds two spaces). */
@@ -143,6 +161,7 @@ describe('renderRunTable', () => {
       'jobs',
       'iodepth',
       'iothreads',
+      'devices',
       'IOPS',
       'BW',
       'lat p50',
@@ -191,11 +210,12 @@ describe('renderRunTable', () => {
   });
 
   it('shows "-" for runs without locks and for an average over no contentions', () => {
+    const contention = header.indexOf('contention');
     const none = cells(table[2]!);
-    expect(none.slice(13, 18)).toEqual(['-', '-', '-', '-', '-']);
+    expect(none.slice(contention, contention + 5)).toEqual(['-', '-', '-', '-', '-']);
     const uncontended = cells(table[3]!);
-    expect(uncontended[13]).toBe('0.0%');
-    expect(uncontended[14]).toBe('-');
+    expect(uncontended[contention]).toBe('0.0%');
+    expect(uncontended[contention + 1]).toBe('-');
   });
 });
 
@@ -412,13 +432,13 @@ describe('result files and compare', () => {
     const schema7 = path.join(dir, 'schema7.json');
     writeFileSync(schema7, JSON.stringify({ ...intel, schema: 7 }));
     expect(() => readResultFile(schema7)).toThrow(
-      `compare: "${schema7}" is not a vblk-mq result file of schema 1 (found schema 7)`,
+      `compare: "${schema7}" is not a vblk-mq result file of schema 2 (found schema 7)`,
     );
 
     const noRuns = path.join(dir, 'noruns.json');
-    writeFileSync(noRuns, JSON.stringify({ schema: 1, machine: machine() }));
+    writeFileSync(noRuns, JSON.stringify({ schema: 2, machine: machine() }));
     expect(() => readResultFile(noRuns)).toThrow(
-      `compare: "${noRuns}" is not a vblk-mq result file of schema 1 (no "runs" array)`,
+      `compare: "${noRuns}" is not a vblk-mq result file of schema 2 (no "runs" array)`,
     );
 
     const badRun = path.join(dir, 'badrun.json');
@@ -493,6 +513,6 @@ describe('result files and compare', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('#2 amd.json 16cpu');
     expect(result.stdout).toMatch(/^mq\s+spin\s+32\s+2\s+200k\s+400k\s+2\.00x$/m);
-    expect(readFileSync(path.join(dir, 'intel.json'), 'utf8')).toContain('"schema": 1');
+    expect(readFileSync(path.join(dir, 'intel.json'), 'utf8')).toContain('"schema": 2');
   });
 });

@@ -1,38 +1,41 @@
 /**
- * The null-block device (Linux null_blk): one hardware queue per IO thread;
- * each request completes at once, or --completion-ns later (like
- * irqmode=2), and its completion goes to the submitting vCPU's completion
- * ring, which notifies the vCPU only if it is parked.
+ * A thread of the null-block device (Linux null_blk): serves its hardware
+ * queues (one per IO thread, spread over the device threads round-robin;
+ * by default a thread per queue, like null_blk's submit_queues, each queue's
+ * work done in a context of its own). Each request completes at once, or
+ * --completion-ns later (like irqmode=2), and its completion goes to the
+ * submitting vCPU's completion ring, which notifies the vCPU only if it is
+ * parked.
  *
- * Completions are gathered per vCPU and pushed in one batch per vCPU per
- * pass, so a vCPU with many requests done is interrupted once. With
- * --memory-backed the device writes a pattern into the request's buffer
- * before completing it. It ends when every vCPU is done, or on ABORT.
+ * One pass: pop every hardware queue, complete what is due, and push the
+ * completions gathered for each vCPU in one batch, so that a vCPU with many
+ * requests done is interrupted once. With --memory-backed the device writes
+ * a pattern into the request's buffer before completing it. Between passes
+ * it waits as serve-loop.ts says.
  */
 import { anyHasData, Ring } from '../src/ring/ring.js';
-import { PollWindow } from '../src/sync/poll-window.js';
-import { waitUntil } from '../src/sync/wait-until.js';
-import { RunControl, ABORT } from '../src/protocol/run-control.js';
+import { RunControl } from '../src/protocol/run-control.js';
 import { DESC_WORDS, VCPU, TAG, SEQ, BLOCK, STATUS, STATUS_OK } from '../src/protocol/descriptor.js';
-import { fillPattern } from './support/pattern.js';
 import type { NullblkResult, NullblkTask } from '../src/protocol/tasks.js';
-import { armFailpoint } from './support/armed-failpoint.js';
+import { fillPattern } from './support/pattern.js';
 import { leavesOnAbort } from './support/leave-on-abort.js';
+import { serveUntilDone } from './support/serve-loop.js';
 
 // Leaving an aborted run (a poisoned lock, a failpoint) is not a failure of its own.
 export default leavesOnAbort(nullblk);
 
 function nullblk(task: NullblkTask): NullblkResult {
-  const { parkMs, iodepth } = task;
+  const { index, iodepth } = task;
   const control = new RunControl(task.control);
   const hwqs = task.hwqs.map((h) => Ring.from(h));
   const completions = task.completions.map((h) => Ring.from(h));
   const data = task.data.map((b) => (b === null ? null : new Int32Array(b)));
   const bufWords = task.bs / 4;
-  const bell = control.deviceBell(0);
-  const progress = control.progress('nullblk', 0);
-  const window = new PollWindow(task.pollMaxNs);
+  const progress = control.progress('nullblk', index);
   const delayMs = task.completionNs / 1e6;
+  // A descriptor names its vCPU by its index in the run; `local` maps that to this thread's lists.
+  const local = new Int32Array(Math.max(0, ...task.vcpus) + 1).fill(-1);
+  task.vcpus.forEach((v, i) => (local[v] = i));
 
   const maxBatch = Math.max(...hwqs.map((q) => q.capacity));
   const batch = new Int32Array(maxBatch * DESC_WORDS);
@@ -46,10 +49,11 @@ function nullblk(task: NullblkTask): NullblkResult {
   const outgoing = completions.map(() => new Int32Array(iodepth * DESC_WORDS));
   const outgoingCount = new Int32Array(completions.length);
   let completed = 0;
-  let phaseSeen = control.phase();
 
   function complete(src: Int32Array, o: number): void {
-    const v = src[o + VCPU]!;
+    const v = local[src[o + VCPU]!]!;
+    if (v < 0)
+      throw new Error(`device thread ${index} got a request of vcpu ${src[o + VCPU]}, which it does not serve`);
     const buffers = data[v];
     if (buffers != null) {
       const tag = src[o + TAG]!;
@@ -67,9 +71,8 @@ function nullblk(task: NullblkTask): NullblkResult {
       const n = outgoingCount[v]!;
       if (n === 0) continue;
       if (completions[v]!.pushBatch(outgoing[v]!, n) !== n) {
-        throw new Error(
-          `completion ring of vcpu ${v} is full: it is sized for every request in flight, so requests were duplicated`,
-        );
+        const why = 'it is sized for every request in flight, so requests were duplicated';
+        throw new Error(`completion ring of vcpu ${task.vcpus[v]} is full: ${why}`);
       }
       outgoingCount[v] = 0;
       completed += n;
@@ -88,18 +91,7 @@ function nullblk(task: NullblkTask): NullblkResult {
     return n;
   }
 
-  const ready = (): boolean =>
-    anyHasData(hwqs) ||
-    control.phase() !== phaseSeen ||
-    control.allVcpusDone() ||
-    (pendingCount > 0 && pendingDue[pendingHead]! <= performance.now());
-
-  control.arriveAndWait('nullblk', 0, task.barrierMs);
-  const failpoint = armFailpoint(task.failpoint, control, null, parkMs);
-  for (;;) {
-    phaseSeen = control.phase();
-    if (phaseSeen === ABORT) break;
-    if (failpoint !== null) failpoint.check();
+  function pass(): number {
     let n = 0;
     for (let q = 0; q < hwqs.length; q++) {
       const got = hwqs[q]!.popBatch(batch, maxBatch);
@@ -117,13 +109,19 @@ function nullblk(task: NullblkTask): NullblkResult {
       n += got;
     }
     if (pendingCount > 0) n += completeDue(performance.now());
-    if (n > 0) {
-      flush();
-      continue;
-    }
-    if (control.allVcpusDone()) break;
-    const untilDue = pendingCount > 0 ? Math.max(0, pendingDue[pendingHead]! - performance.now()) : parkMs;
-    waitUntil(ready, bell, window, Math.min(parkMs, untilDue));
+    if (n > 0) flush();
+    return n;
   }
-  return { completed };
+
+  serveUntilDone({
+    role: 'nullblk',
+    index,
+    task,
+    control,
+    bell: control.deviceBell(index),
+    hasWork: () => anyHasData(hwqs),
+    pass,
+    nextDueMs: () => (pendingCount === 0 ? Infinity : Math.max(0, pendingDue[pendingHead]! - performance.now())),
+  });
+  return { index, hwqs: task.hwqIndexes, completed };
 }

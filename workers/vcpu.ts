@@ -1,13 +1,23 @@
 /**
- * A guest vCPU running one fio job: rw=randread at --iodepth, --bs blocks.
+ * A guest vCPU running one fio job: rw=randread at --iodepth, --bs blocks,
+ * submitting and reaping the way fio's default engine loop does.
  *
- * Loop: fill every free tag with a request (random block-aligned offset),
- * push them to the submission ring in one batch and kick the IO thread
- * (virtio's avail ring plus notify); then wait for completions on its own
- * completion ring (the used ring plus interrupt), reap them in one batch and
- * record each one's latency from submit to reap (fio's clat). After STOP it
- * submits nothing new and reaps what is still in flight, so that every
- * request it submitted is accounted for.
+ * Submission (fio's td_io_queue/td_io_commit, then virtio_queue_rq): every
+ * free tag gets a request (a random block-aligned offset), and the requests
+ * go into the submission ring `iodepth_batch_submit` at a time (fio's
+ * default: 1), each push under one acquisition of the ring's lock and
+ * followed by a kick of the IO thread, which notification suppression
+ * (Doorbell) reduces to one load while the IO thread is awake.
+ *
+ * Completion (fio's wait_for_completions): once every request is in flight,
+ * wait for at least max(1, iodepth_batch_complete_min) completions on the
+ * vCPU's own completion ring (the used ring plus interrupt), then reap up to
+ * iodepth_batch_complete_max of them, recording each one's latency from the
+ * start of its submission to its reap (fio's lat). With a min of 0 it also
+ * reaps, without waiting, before each submission.
+ *
+ * After STOP it submits nothing new and reaps what is still in flight, so
+ * that every request it submitted is accounted for.
  */
 import { createHistogram } from 'node:perf_hooks';
 import { Ring } from '../src/ring/ring.js';
@@ -26,9 +36,10 @@ import {
   STATUS_OK,
 } from '../src/protocol/descriptor.js';
 import { mulberry32 } from '../src/protocol/prng.js';
-import { checkPattern } from './support/pattern.js';
 import type { VcpuResult, VcpuTask } from '../src/protocol/tasks.js';
+import { checkPattern } from './support/pattern.js';
 import { armFailpoint } from './support/armed-failpoint.js';
+import { burnCpu } from './support/burn.js';
 import { leavesOnAbort } from './support/leave-on-abort.js';
 
 /** Ids of bad completions kept for the error message. */
@@ -38,7 +49,8 @@ const KEEP_IDS = 10;
 export default leavesOnAbort(vcpu);
 
 function vcpu(task: VcpuTask): VcpuResult {
-  const { index, iodepth, bs, blocks, parkMs } = task;
+  const { index, iodepth, bs, blocks, parkMs, guestNs } = task;
+  const { submit: submitBatch, completeMin, completeMax } = task.batching;
   const control = new RunControl(task.control);
   const submission = Ring.from(task.submission);
   const completion = Ring.from(task.completion, { pollMaxNs: task.pollMaxNs });
@@ -56,8 +68,8 @@ function vcpu(task: VcpuTask): VcpuResult {
   const seqOf = new Int32Array(iodepth);
   const blockOf = new Int32Array(iodepth);
   const submittedAt = new Float64Array(iodepth);
-  const out = new Int32Array(iodepth * DESC_WORDS);
-  const reaped = new Int32Array(iodepth * DESC_WORDS);
+  const out = new Int32Array(submitBatch * DESC_WORDS);
+  const reaped = new Int32Array(completeMax * DESC_WORDS);
 
   let seq = 0;
   let submitted = 0;
@@ -69,29 +81,30 @@ function vcpu(task: VcpuTask): VcpuResult {
   let verified = 0;
   let corrupt = 0;
 
-  function submitAll(): void {
-    if (free === 0) return;
-    const now = performance.now();
-    let n = 0;
-    while (free > 0) {
-      const tag = freeTags[--free]!;
-      const block = random() % blocks;
-      const o = n * DESC_WORDS;
-      out[o + VCPU] = index;
-      out[o + TAG] = tag;
-      out[o + SEQ] = seq;
-      out[o + BLOCK] = block;
-      out[o + LEN] = bs;
-      out[o + OP] = OP_READ;
-      out[o + STATUS] = -1;
-      out[o + HWQ] = -1;
-      inFlight[tag] = 1;
-      seqOf[tag] = seq;
-      blockOf[tag] = block;
-      submittedAt[tag] = now;
-      seq = (seq + 1) | 0;
-      n++;
-    }
+  /** Fills descriptor `k` of `out` with a new request on a free tag; returns nothing, takes the tag. */
+  function prepare(k: number): void {
+    const tag = freeTags[--free]!;
+    const block = random() % blocks;
+    const o = k * DESC_WORDS;
+    out[o + VCPU] = index;
+    out[o + TAG] = tag;
+    out[o + SEQ] = seq;
+    out[o + BLOCK] = block;
+    out[o + LEN] = bs;
+    out[o + OP] = OP_READ;
+    out[o + STATUS] = -1;
+    out[o + HWQ] = -1;
+    inFlight[tag] = 1;
+    seqOf[tag] = seq;
+    blockOf[tag] = block;
+    submittedAt[tag] = performance.now();
+    seq = (seq + 1) | 0;
+    // The guest's own work on the request (block layer, driver), before it takes the ring's lock.
+    burnCpu(guestNs);
+  }
+
+  /** Pushes the `n` prepared descriptors under one lock acquisition, then kicks the IO thread. */
+  function push(n: number): void {
     const pushed = submission.pushBatch(out, n);
     pushes++;
     // The ring is sized for every request in flight, so this only happens if
@@ -106,8 +119,18 @@ function vcpu(task: VcpuTask): VcpuResult {
     kick.ring();
   }
 
-  function reapAll(): number {
-    const n = completion.popBatch(reaped, iodepth);
+  /** Submits a request on every free tag, `submitBatch` per push. */
+  function submitFree(): void {
+    while (free > 0) {
+      const n = free < submitBatch ? free : submitBatch;
+      for (let k = 0; k < n; k++) prepare(k);
+      push(n);
+    }
+  }
+
+  /** Reaps up to completeMax completions that are there; returns how many. */
+  function reap(): number {
+    const n = completion.popBatch(reaped, completeMax);
     if (n === 0) return 0;
     const now = performance.now();
     for (let k = 0; k < n; k++) {
@@ -142,17 +165,19 @@ function vcpu(task: VcpuTask): VcpuResult {
       latency.reset();
       measuring = true;
     }
-    submitAll();
-    if (reapAll() === 0) {
-      completion.waitForData(parkMs);
-      reapAll();
-    }
+    if (completeMin === 0) reap();
+    submitFree();
+    // Every request is in flight: wait for at least max(1, min) completions (bounded, so
+    // that a stop is noticed), then reap.
+    const want = Math.max(1, Math.min(completeMin, iodepth - free));
+    if (completion.size() < want) completion.waitForData(parkMs, want);
+    reap();
   }
   measuring = false;
 
   // Drain: reap everything still in flight (bounded waits; ABORT ends it).
   while (free < iodepth && control.phase() !== ABORT) {
-    if (reapAll() === 0) completion.waitForData(parkMs);
+    if (reap() === 0) completion.waitForData(parkMs);
   }
   control.vcpuDone();
 

@@ -6,7 +6,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-import { LIMITS, LOCK_CHOICES, MODES, type BenchOptions } from '../protocol/options.js';
+import { LIMITS, LOCK_CHOICES, MODES, type Batching, type BenchOptions } from '../protocol/options.js';
 import { lockFitsMode } from '../protocol/topology.js';
 import { DEFAULT_POLL_MAX_NS } from '../sync/poll-window.js';
 import { LOCK_KINDS } from '../sync/lock-base.js';
@@ -48,10 +48,12 @@ interface OptionSpec {
   unset?: string;
   /** Meaning and accepted values, in `--help`. */
   help: string;
+  /** Another name of the option, as fio has for some (`iodepth_batch` = `iodepth_batch_submit`). */
+  alias?: string;
 }
 
 const SEED_MAX = 2 ** 32 - 1;
-const NS_MAX = 1_000_000_000;
+const NS_MAX = LIMITS.maxNs;
 
 /** Every option of `npm run bench`, in `--help` order. */
 const SPECS = {
@@ -84,10 +86,46 @@ const SPECS = {
     default: '1',
     help: `requests in flight per job, 1..${LIMITS.maxIodepth} (the most a virtio ring holds)`,
   },
+  'iodepth-batch': {
+    value: 'N',
+    default: '1',
+    alias: 'iodepth-batch-submit',
+    help:
+      "requests a vCPU pushes per lock acquisition of its ring, each push then kicking the IO thread (fio's " +
+      'iodepth_batch_submit); 0 = --iodepth, and more than --iodepth counts as --iodepth, as in fio; ' +
+      `0..${LIMITS.maxIodepth}`,
+  },
+  'iodepth-batch-complete-min': {
+    value: 'N',
+    default: '1',
+    alias: 'iodepth-batch-complete',
+    help:
+      'with every request in flight, wait for at least this many completions (at least 1); 0 also reaps, ' +
+      `without waiting, before each submission (fio's iodepth_batch_complete_min); 0..${LIMITS.maxIodepth}`,
+  },
+  'iodepth-batch-complete-max': {
+    value: 'N',
+    unset: 'the min, as in fio',
+    help: `completions reaped at most at once (fio's iodepth_batch_complete_max), 0..${LIMITS.maxIodepth}`,
+  },
+  'iothread-batch': {
+    value: 'N',
+    default: '1',
+    help:
+      "requests an IO thread pops per lock acquisition (1 = QEMU's virtqueue_pop, one at a time); it pops " +
+      `until its rings are empty either way, then hands them to the device at once; 1..${LIMITS.maxIodepth}`,
+  },
   iothreads: {
     value: 'N',
     unset: 'one per vCPU, at most the cores',
     help: `IO threads in mq mode (sq always has one), 1..${LIMITS.maxIothreads}`,
+  },
+  'device-threads': {
+    value: 'N',
+    unset: 'one per hardware queue',
+    help:
+      "null-block device threads (null_blk's submit_queues), the hardware queues spread over them " +
+      `round-robin; 1..${LIMITS.maxIothreads}`,
   },
   runtime: { value: 'TIME', default: '3s', help: 'measured time per run, above zero' },
   ramp: { value: 'TIME', default: '1s', help: 'warm-up before each measured run, above zero' },
@@ -97,6 +135,16 @@ const SPECS = {
     value: 'N',
     default: '0',
     help: `extra completion delay per request in ns (like null_blk irqmode=2), 0..${NS_MAX}`,
+  },
+  'guest-ns': {
+    value: 'N',
+    default: '0',
+    help: `CPU time each request costs the vCPU before it enters the ring (guest block layer), ns; 0..${NS_MAX}`,
+  },
+  'iothread-ns': {
+    value: 'N',
+    default: '0',
+    help: `CPU time each request costs the IO thread after its pop (virtqueue processing), ns; 0..${NS_MAX}`,
   },
   'memory-backed': { unset: 'off', help: 'the device writes a pattern into each buffer and the vCPU checks it' },
   'poll-max-ns': {
@@ -126,16 +174,27 @@ type OptionName = keyof typeof SPECS;
 type Values = ReturnType<typeof parseArgs>['values'];
 
 const OPTION_NAMES = Object.keys(SPECS) as OptionName[];
+/** Every name the command line takes: the options and their aliases. */
+const ACCEPTED_NAMES: readonly string[] = OPTION_NAMES.flatMap((name) => {
+  const alias = specOf(name).alias;
+  return alias === undefined ? [name] : [name, alias];
+});
 
-/** The table as `util.parseArgs` wants it. */
+/** The table as `util.parseArgs` wants it, aliases included. */
 const PARSE_CONFIG: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(
-  OPTION_NAMES.map((name) => [
-    name,
-    {
+  OPTION_NAMES.flatMap((name) => {
+    const config = {
       type: specOf(name).value === undefined ? ('boolean' as const) : ('string' as const),
       ...(name === 'help' ? { short: 'h' } : {}),
-    },
-  ]),
+    };
+    const alias = specOf(name).alias;
+    return alias === undefined
+      ? [[name, config]]
+      : [
+          [name, config],
+          [alias, config],
+        ];
+  }),
 );
 
 /** The spec of `name`, typed so that its optional fields can be read. */
@@ -163,10 +222,16 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
   const values = readArgv(argv);
   if (values['help'] === true) return { help: true };
 
-  /** The value typed for `name`, else its default. */
+  /** The value typed for `name` (or its alias), else its default. */
   const given = (name: OptionName): string | undefined => {
+    const { alias, default: fallback } = specOf(name);
     const value = values[name];
-    return typeof value === 'string' ? value : specOf(name).default;
+    const aliasValue = alias === undefined ? undefined : values[alias];
+    if (typeof value === 'string' && typeof aliasValue === 'string') {
+      throw new UsageError(`${flag(name)} and --${alias} are one option, given twice; give it once`);
+    }
+    if (typeof value === 'string') return value;
+    return typeof aliasValue === 'string' ? aliasValue : fallback;
   };
   /** {@link given} for an option that has a default. */
   const text = (name: OptionName): string => {
@@ -197,6 +262,31 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
     );
   }
 
+  const iodepth = integer('iodepth', {
+    min: 1,
+    max: LIMITS.maxIodepth,
+    maxReason: `a virtio ring holds at most ${LIMITS.maxIodepth} requests`,
+  });
+  const upToIodepth = (name: OptionName, value: string): number =>
+    parseInteger(value, flag(name), { min: 0, max: LIMITS.maxIodepth });
+  // fio's resolution (init.c): 0 or more than iodepth submits iodepth at once; a complete max
+  // below the min is raised to the min, and it defaults to the min.
+  const submit = upToIodepth('iodepth-batch', text('iodepth-batch'));
+  const completeMin = Math.min(iodepth, upToIodepth('iodepth-batch-complete-min', text('iodepth-batch-complete-min')));
+  const maxText = given('iodepth-batch-complete-max');
+  const completeMax = maxText === undefined ? completeMin : upToIodepth('iodepth-batch-complete-max', maxText);
+  const batching: Batching = {
+    submit: submit === 0 ? iodepth : Math.min(submit, iodepth),
+    completeMin,
+    completeMax: Math.max(1, Math.min(iodepth, Math.max(completeMax, completeMin))),
+    iothreadPop: integer('iothread-batch', { min: 1, max: LIMITS.maxIodepth }),
+  };
+  const deviceThreadsText = given('device-threads');
+  const deviceThreads =
+    deviceThreadsText === undefined
+      ? undefined
+      : parseInteger(deviceThreadsText, flag('device-threads'), { min: 1, max: LIMITS.maxIothreads });
+
   const bs = parseBlockSize(text('bs'));
   const cores = Math.max(1, Math.floor(env.cores));
   const cpusText = given('cpus');
@@ -209,12 +299,14 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
     modes,
     locks,
     bs,
-    iodepth: integer('iodepth', {
-      min: 1,
-      max: LIMITS.maxIodepth,
-      maxReason: `a virtio ring holds at most ${LIMITS.maxIodepth} requests`,
-    }),
+    iodepth,
+    batching,
     iothreads,
+    deviceThreads,
+    work: {
+      guestNs: integer('guest-ns', { min: 0, max: NS_MAX }),
+      iothreadNs: integer('iothread-ns', { min: 0, max: NS_MAX }),
+    },
     runtimeMs: positiveDuration(text('runtime'), flag('runtime')),
     rampMs: positiveDuration(text('ramp'), flag('ramp')),
     sizeBytes: parseDeviceSize(text('size'), bs),
@@ -244,7 +336,7 @@ function readArgv(argv: readonly string[]): Values {
     return parseArgs({ args: argv, options: PARSE_CONFIG, strict: true, allowPositionals: false }).values;
   } catch (error) {
     if (argv.includes('--help') || argv.includes('-h')) return { help: true };
-    throw translateParseError(error, argv, OPTION_NAMES);
+    throw translateParseError(error, argv, ACCEPTED_NAMES);
   }
 }
 
@@ -309,7 +401,8 @@ export function benchHelpText(): string {
     const shownDefault = spec.default ?? spec.unset;
     // No break inside "(default: X)": its spaces are NBSP until wrapped.
     const suffix = shownDefault === undefined ? '' : ` (default: ${shownDefault})`.replace(/(?!^) /g, NBSP);
-    return { left, right: `${spec.help}${suffix}` };
+    const alias = spec.alias === undefined ? '' : `; also --${spec.alias}`;
+    return { left, right: `${spec.help}${alias}${suffix}` };
   });
   const column = Math.max(...rows.map((row) => row.left.length)) + 4;
   const options = rows.flatMap(({ left, right }) =>

@@ -28,7 +28,7 @@ const SYNTAX_HINT =
 const MAX_INDEX: Readonly<Record<WorkerRole, number>> = {
   vcpu: LIMITS.maxJobs - 1,
   iothread: LIMITS.maxIothreads - 1,
-  nullblk: 0, // one device thread
+  nullblk: LIMITS.maxIothreads - 1, // a device thread per hardware queue, at most
 };
 
 function bad(entry: string, problem: string, hint = SYNTAX_HINT): UsageError {

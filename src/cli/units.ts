@@ -6,6 +6,7 @@
  * `--bs: "3q" is not a size; give bytes such as 4096, 512b, 4k, 1m or 1g (1k = 1024)`.
  */
 import { UsageError } from './usage-error.js';
+import { formatSize, SIZE_SHIFT } from '../report/format.js';
 
 /** Inclusive bounds of an integer value. */
 export interface IntBounds {
@@ -23,8 +24,6 @@ const SIZE = /^(\d+)\s*(b|[kmgtp](?:i?b)?)?$/i;
 const DURATION = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)\s*(us|µs|ms|s|m|h)?$/i;
 const LIST_ITEM = /^([+-]?\d+)(?:\.\.([+-]?\d+))?$/;
 
-/** Binary exponent of each size suffix, as fio reads them (kb_base=1024). */
-const SIZE_SHIFT: Readonly<Record<string, number>> = { b: 0, k: 10, m: 20, g: 30, t: 40, p: 50 };
 /** Milliseconds per duration unit. */
 const MS_PER_UNIT: Readonly<Record<string, number>> = { us: 0.001, µs: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -115,17 +114,7 @@ export function parseSize(text: string, option: string): number {
   return bytes;
 }
 
-/**
- * Writes bytes with the largest binary suffix that divides them exactly, the way
- * {@link parseSize} reads them back: 4096 → `4k`, 1048576 → `1m`, 1000 → `1000`.
- */
-export function formatSize(bytes: number): string {
-  for (const unit of ['p', 't', 'g', 'm', 'k']) {
-    const scale = 2 ** (SIZE_SHIFT[unit] ?? 0);
-    if (bytes !== 0 && bytes % scale === 0) return `${bytes / scale}${unit}`;
-  }
-  return String(bytes);
-}
+export { formatSize };
 
 /**
  * Parses a duration into milliseconds: `3s`, `500ms`, `1500us` (1.5), `2m`, `1h`, `0.5s`.

@@ -5,6 +5,7 @@
  * the ids (`vcpu/seq`) of the requests concerned.
  */
 import type { IothreadResult, NullblkResult, VcpuResult } from '../protocol/tasks.js';
+import type { Topology } from '../protocol/topology.js';
 import { RunFailure } from './run-failure.js';
 
 function sum(values: readonly number[]): number {
@@ -13,9 +14,10 @@ function sum(values: readonly number[]): number {
 
 /** @throws RunFailure naming every problem found. */
 export function checkConservation(
+  topology: Topology,
   vcpus: readonly VcpuResult[],
   iothreads: readonly IothreadResult[],
-  device: NullblkResult,
+  devices: readonly NullblkResult[],
 ): void {
   const problems: string[] = [];
   const submitted = sum(vcpus.map((v) => v.submitted));
@@ -35,8 +37,15 @@ export function checkConservation(
   }
   const moved = sum(iothreads.map((t) => t.moved));
   if (moved !== submitted) problems.push(`IO threads moved ${moved} requests, vcpus submitted ${submitted}`);
-  if (device.completed !== submitted) {
-    problems.push(`the device completed ${device.completed} requests, vcpus submitted ${submitted}`);
-  }
+  const completed = sum(devices.map((d) => d.completed));
+  if (completed !== submitted)
+    problems.push(`the device completed ${completed} requests, vcpus submitted ${submitted}`);
+  // Each hardware queue was served by exactly one device thread: the one the topology gave it.
+  topology.hwqDevice.forEach((d, k) => {
+    const by = devices.filter((device) => device.hwqs.includes(k)).map((device) => device.index);
+    if (by.length !== 1 || by[0] !== d) {
+      problems.push(`hardware queue ${k} was served by device threads [${by.join(', ')}], not by ${d} alone`);
+    }
+  });
   if (problems.length > 0) throw new RunFailure(`conservation check failed: ${problems.join('; ')}`);
 }

@@ -2,7 +2,7 @@
  * The settings of one run of the emulator: one point of a sweep (mode, lock
  * kind, job count, iodepth) with everything else the run needs.
  */
-import type { LockKind, Mode } from '../protocol/options.js';
+import type { Batching, LockKind, Mode, RoleWork } from '../protocol/options.js';
 import type { Failpoint } from '../protocol/failpoint.js';
 import { buildTopology, type Topology } from '../protocol/topology.js';
 import { rosterSize } from '../protocol/roster.js';
@@ -12,7 +12,13 @@ export interface PointSpec {
   lock: LockKind;
   jobs: number;
   iodepth: number;
+  /** fio's and QEMU's batching (options.ts); DEFAULT_BATCHING is fio's. */
+  batching: Batching;
   iothreads: number;
+  /** Device threads wanted; undefined = one per hardware queue. */
+  deviceThreads: number | undefined;
+  /** Per-request CPU work in the vCPU and the IO thread. */
+  work: RoleWork;
   bs: number;
   sizeBytes: number;
   seed: number;
@@ -31,12 +37,15 @@ export interface PointSpec {
   failpoints?: readonly Failpoint[];
 }
 
+/** What the topology of a run depends on. */
+type TopologySpec = Pick<PointSpec, 'mode' | 'jobs' | 'iothreads' | 'iodepth' | 'deviceThreads'>;
+
 /** The topology of a run of `spec`. */
-export function topologyOf(spec: Pick<PointSpec, 'mode' | 'jobs' | 'iothreads' | 'iodepth'>): Topology {
-  return buildTopology(spec.mode, spec.jobs, spec.iodepth, spec.iothreads);
+export function topologyOf(spec: TopologySpec): Topology {
+  return buildTopology(spec.mode, spec.jobs, spec.iodepth, spec.iothreads, spec.deviceThreads);
 }
 
 /** Threads a run of `spec` needs in the pool: one per worker of its roster. */
-export function threadsFor(spec: Pick<PointSpec, 'mode' | 'jobs' | 'iothreads' | 'iodepth'>): number {
+export function threadsFor(spec: TopologySpec): number {
   return rosterSize(topologyOf(spec).workers);
 }

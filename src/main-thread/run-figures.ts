@@ -1,26 +1,36 @@
 /**
  * The figures of one run: IOPS and latency over the measured window, the
- * submission locks' statistics, the process's CPU time and context switches,
- * and the whole-run consistency figures, put together as a RunResult.
+ * submission locks' statistics, each worker thread's CPU time, the process's
+ * CPU time and context switches, and the whole-run consistency figures, put
+ * together as a RunResult.
  *
- * The window is taken between two snapshots of the vCPUs' completion
- * counters (run control), so IOPS count exactly the requests reaped inside
- * it; the lock statistics are reset just before the first snapshot and read
- * just after the second.
+ * The window is taken between two snapshots of run control's counters and
+ * of every worker thread's scheduler statistics (linux-thread.ts), so IOPS
+ * count exactly the requests reaped inside it; the lock statistics are reset
+ * just before the first snapshot and read just after the second.
  */
 import { createHistogram } from 'node:perf_hooks';
 import type { Lock } from '../sync/lock-base.js';
 import type { RunControl } from '../protocol/run-control.js';
 import { ringName, type Topology } from '../protocol/topology.js';
-import type { IothreadResult, VcpuResult } from '../protocol/tasks.js';
-import type { LockFigures, RunResult } from '../report/result.js';
+import { roster, type WorkerId } from '../protocol/roster.js';
+import { readSchedstat, type Schedstat } from '../protocol/linux-thread.js';
+import type { IothreadResult, NullblkResult, VcpuResult } from '../protocol/tasks.js';
+import type { LockFigures, RunResult, RunSettings, ThreadFigures } from '../report/result.js';
 import type { PointSpec } from './point-spec.js';
+
+/** One worker at one edge of the window. */
+interface WorkerSnapshot extends WorkerId {
+  tid: number;
+  /** Requests it has handled so far: reaped (vCPU), moved (IO thread), completed (device). */
+  requests: number;
+  schedstat: Schedstat | null;
+}
 
 /** The counters at one edge of the measured window. */
 export interface Snapshot {
   atMs: number;
-  /** Requests each vCPU has reaped so far. */
-  completed: number[];
+  workers: WorkerSnapshot[];
   usage: NodeJS.ResourceUsage;
 }
 
@@ -34,11 +44,36 @@ export interface MeasuredWindow {
   acquisitionsBefore: number;
 }
 
-export function takeSnapshot(control: RunControl, topology: Topology): Snapshot {
+/** What the workers returned. */
+export interface WorkerResults {
+  vcpus: readonly VcpuResult[];
+  iothreads: readonly IothreadResult[];
+  devices: readonly NullblkResult[];
+}
+
+/**
+ * Reads every worker's counters and scheduler statistics, and the time, at one edge of the
+ * window. The clock and the counters are read together; the /proc files (tens of us each) are
+ * read outside them, before the start and after the end, so that they never shorten the window.
+ */
+export function takeSnapshot(control: RunControl, topology: Topology, edge: 'start' | 'end'): Snapshot {
+  const workers = roster(topology.workers).map((w) => ({ ...w, progress: control.progress(w.role, w.index) }));
+  const schedstats = (): (Schedstat | null)[] => workers.map((w) => readSchedstat(w.progress.tid));
+  const early = edge === 'start' ? schedstats() : null;
+  const atMs = performance.now();
+  const requests = workers.map((w) => (w.role === 'iothread' ? w.progress.submitted : w.progress.completed));
+  const usage = process.resourceUsage();
+  const stats = early ?? schedstats();
   return {
-    atMs: performance.now(),
-    completed: Array.from({ length: topology.jobs }, (_, v) => control.progress('vcpu', v).completed),
-    usage: process.resourceUsage(),
+    atMs,
+    workers: workers.map(({ role, index, progress }, i) => ({
+      role,
+      index,
+      tid: progress.tid,
+      requests: requests[i]!,
+      schedstat: stats[i]!,
+    })),
+    usage,
   };
 }
 
@@ -62,6 +97,38 @@ export function jainIndex(values: readonly number[]): number {
   return s2 === 0 ? 1 : (s * s) / (values.length * s2);
 }
 
+/** Each worker's figures over the window, or null when a thread's statistics could not be read. */
+function threadFigures(before: Snapshot, after: Snapshot): ThreadFigures[] | null {
+  const figures: ThreadFigures[] = [];
+  for (const end of after.workers) {
+    const start = before.workers.find((w) => w.role === end.role && w.index === end.index);
+    if (start?.schedstat == null || end.schedstat === null) return null;
+    figures.push({
+      role: end.role,
+      index: end.index,
+      tid: end.tid,
+      requests: end.requests - start.requests,
+      cpuNs: end.schedstat.cpuNs - start.schedstat.cpuNs,
+      runqueueNs: end.schedstat.runqueueNs - start.schedstat.runqueueNs,
+      slices: end.schedstat.slices - start.schedstat.slices,
+    });
+  }
+  return figures;
+}
+
+/** The settings of a run, as its result records them. */
+export function runSettings(spec: PointSpec): RunSettings {
+  return {
+    bs: spec.bs,
+    batching: spec.batching,
+    deviceThreads: spec.deviceThreads ?? null,
+    work: spec.work,
+    completionNs: spec.completionNs,
+    pollMaxNs: spec.pollMaxNs,
+    memoryBacked: spec.memoryBacked,
+  };
+}
+
 /**
  * The result of a run whose workers have returned and passed the
  * conservation check.
@@ -71,13 +138,15 @@ export function runResult(
   spec: PointSpec,
   topology: Topology,
   window: MeasuredWindow,
-  vcpus: readonly VcpuResult[],
-  iothreads: readonly IothreadResult[],
+  results: WorkerResults,
   guards: readonly (Lock | null)[],
 ): RunResult {
   const { before, after } = window;
+  const { vcpus, iothreads } = results;
   const seconds = (after.atMs - before.atMs) / 1000;
-  const jobIops = after.completed.map((c, v) => (c - before.completed[v]!) / seconds);
+  const reaped = (s: Snapshot): number[] => s.workers.filter((w) => w.role === 'vcpu').map((w) => w.requests);
+  const start = reaped(before);
+  const jobIops = reaped(after).map((c, v) => (c - start[v]!) / seconds);
   const iops = sum(jobIops);
   const latency = createHistogram();
   for (const v of vcpus) latency.add(v.latency);
@@ -92,7 +161,8 @@ export function runResult(
     iothreads: topology.iothreads,
     lock: spec.lock,
     cpus: spec.cpus,
-    bs: spec.bs,
+    deviceThreads: topology.workers.nullblk,
+    settings: runSettings(spec),
     runtimeMs: after.atMs - before.atMs,
     iops,
     bwBytesPerSec: iops * spec.bs,
@@ -109,6 +179,9 @@ export function runResult(
     locks: window.locks,
     submitted: sum(vcpus.map((v) => v.submitted)),
     completed: sum(vcpus.map((v) => v.completed)),
+    jobSubmitted: vcpus.map((v) => v.submitted),
+    jobPushes: vcpus.map((v) => v.pushes),
+    threads: threadFigures(before, after),
     cpuUserUs: u1.userCPUTime - u0.userCPUTime,
     cpuSystemUs: u1.systemCPUTime - u0.systemCPUTime,
     voluntaryContextSwitches: u1.voluntaryContextSwitches - u0.voluntaryContextSwitches,

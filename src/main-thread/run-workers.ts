@@ -37,7 +37,7 @@ export const BARRIER_MS = 30_000;
 export interface RunTasks {
   vcpus: (VcpuResult | Aborted)[];
   iothreads: (IothreadResult | Aborted)[];
-  device: NullblkResult | Aborted;
+  devices: (NullblkResult | Aborted)[];
 }
 
 /** The running tasks of a run, and which workers have returned (the watchdog asks). */
@@ -101,6 +101,8 @@ export function startWorkers(
       ...common(worker),
       index,
       iodepth: spec.iodepth,
+      batching: spec.batching,
+      guestNs: spec.work.guestNs,
       bs: spec.bs,
       blocks,
       seed: spec.seed,
@@ -118,26 +120,33 @@ export function startWorkers(
       index,
       rings: rings.map((r) => memory.rings[r]!.handle),
       hwq: memory.hwqs[index]!.handle,
+      device: topology.hwqDevice[index]!,
+      popBatch: spec.batching.iothreadPop,
+      iothreadNs: spec.work.iothreadNs,
     };
     return start<IothreadResult>(worker, task);
   });
-  const deviceWorker: WorkerId = { role: 'nullblk', index: 0 };
-  const deviceTask: NullblkTask = {
-    ...common(deviceWorker),
-    hwqs: memory.hwqs.map((q) => q.handle),
-    completions: memory.completions.map((c) => c.handle),
-    completionNs: spec.completionNs,
-    data: memory.data,
-    bs: spec.bs,
-    iodepth: spec.iodepth,
-  };
-  const device = start<NullblkResult>(deviceWorker, deviceTask);
+  const devices = topology.deviceHwqs.map((hwqs, index) => {
+    const worker: WorkerId = { role: 'nullblk', index };
+    const vcpus = topology.deviceVcpus[index]!;
+    const task: NullblkTask = {
+      ...common(worker),
+      index,
+      hwqs: hwqs.map((k) => memory.hwqs[k]!.handle),
+      hwqIndexes: hwqs,
+      vcpus,
+      completions: vcpus.map((v) => memory.completions[v]!.handle),
+      completionNs: spec.completionNs,
+      data: vcpus.map((v) => memory.data[v]!),
+      bs: spec.bs,
+      iodepth: spec.iodepth,
+    };
+    return start<NullblkResult>(worker, task);
+  });
 
-  const settled = Promise.all([Promise.all(vcpus), Promise.all(iothreads), device]).then(([v, t, d]): RunTasks => ({
-    vcpus: v,
-    iothreads: t,
-    device: d,
-  }));
+  const settled = Promise.all([Promise.all(vcpus), Promise.all(iothreads), Promise.all(devices)]).then(
+    ([v, t, d]): RunTasks => ({ vcpus: v, iothreads: t, devices: d }),
+  );
   // The failure is recorded by start(); this only marks the rejection as handled meanwhile.
   settled.catch(() => undefined);
   return { settled, returned: (worker) => returned.has(workerName(worker)) };

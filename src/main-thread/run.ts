@@ -120,13 +120,13 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
     let window: MeasuredWindow | null = null;
     if (!stopped()) {
       const acquisitionsBefore = await resetLockStats(guards, abort);
-      const before = takeSnapshot(control, topology);
+      const before = takeSnapshot(control, topology, 'start');
       control.setPhase(MEASURE);
       await pause(spec.runtimeMs, abort.signal, stop);
       abort.throwIfFailed();
       // A window cut short by a stop request has no figures worth keeping.
       if (!stopped()) {
-        const after = takeSnapshot(control, topology);
+        const after = takeSnapshot(control, topology, 'end');
         window = { before, after, locks: lockFigures(topology, guards), acquisitionsBefore };
       }
     }
@@ -135,12 +135,12 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
     const settled = await abort.race(workers.settled);
     const vcpus = unlessAborted(settled.vcpus, abort);
     const iothreads = unlessAborted(settled.iothreads, abort);
-    const [device] = unlessAborted([settled.device], abort);
-    checkConservation(vcpus, iothreads, device!);
+    const devices = unlessAborted(settled.devices, abort);
+    checkConservation(topology, vcpus, iothreads, devices);
     if (window === null) {
       throw new RunInterrupted('stopped before the end of its measured window; its requests were drained and checked');
     }
-    return runResult(spec, topology, window, vcpus, iothreads, guards);
+    return runResult(spec, topology, window, { vcpus, iothreads, devices }, guards);
   } catch (error) {
     if (error instanceof RunInterrupted) throw error;
     abort.fail(error instanceof Error ? error : new RunFailure(String(error)));

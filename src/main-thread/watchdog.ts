@@ -10,14 +10,15 @@
  *   iothread k  while its rings hold requests (vCPUs of its rings submitted
  *               more than it moved), or once every vCPU is done and it has
  *               not returned
- *   nullblk 0   while it holds requests (moved by IO threads, not yet
- *               completed), or once every vCPU is done and it has not returned
+ *   nullblk d   while its hardware queues hold requests (moved there by IO
+ *               threads, not yet completed), or once every vCPU is done and
+ *               it has not returned
  *
  * When a worker is stuck the culprit is, in this order:
  *   1. the holder of a ring lock that has not changed hands for half the
  *      limit: `vcpu 1 holds the shared ring lock and stopped making progress`;
- *   2. the stage furthest down the pipeline that is stuck with requests (the
- *      device, then an IO thread), since everyone upstream waits for it:
+ *   2. the stage furthest down the pipeline that is stuck with requests (a
+ *      device thread, then an IO thread), since everyone upstream waits for it:
  *      `nullblk 0 stopped making progress: 12 requests in flight`;
  *   3. else the stuck vCPU itself.
  * Counters are read without synchronisation, which is fine for a hang: a
@@ -45,10 +46,10 @@ interface Holding {
   since: number;
 }
 
-/** Requests waiting for each IO thread, and for the device. */
+/** Requests waiting for each IO thread, and for each device thread. */
 interface Backlog {
   iothread: number[];
-  device: number;
+  nullblk: number[];
 }
 
 /** How often to call check() for a given limit, ms: often enough to fire close to the limit. */
@@ -58,10 +59,6 @@ export function watchdogPollMs(limitMs: number): number {
 
 function count(n: number, what: string): string {
   return n === 0 ? `no ${what}` : `${n} ${what}${n === 1 ? '' : 's'}`;
-}
-
-function sum(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0);
 }
 
 export class Watchdog {
@@ -118,28 +115,36 @@ export class Watchdog {
     return `${workerName(culprit)} stopped making progress: ${this.describeWork(culprit, backlog)}`;
   }
 
-  /** Requests submitted to each IO thread's rings and not yet moved, and moved to the device and not yet completed. */
+  /**
+   * Requests submitted to each IO thread's rings and not yet moved on, and moved to each device
+   * thread's hardware queues and not yet completed.
+   */
   private backlog(): Backlog {
     const t = this.topology;
     const iothread = new Array<number>(t.iothreads).fill(0);
-    const of = (role: WorkerId['role']): Tracked[] => this.workers.filter((w) => w.role === role);
-    for (const v of of('vcpu')) iothread[t.ringIothread[t.vcpuRing[v.index]!]!]! += v.progress.submitted;
-    const moved = of('iothread').map((k) => k.progress.submitted);
-    moved.forEach((m, k) => (iothread[k]! -= m));
-    const completed = sum(of('nullblk').map((d) => d.progress.completed));
-    return { iothread, device: sum(moved) - completed };
+    const nullblk = new Array<number>(t.workers.nullblk).fill(0);
+    for (const w of this.workers) {
+      const { submitted, completed } = w.progress;
+      if (w.role === 'vcpu') iothread[t.ringIothread[t.vcpuRing[w.index]!]!]! += submitted;
+      if (w.role === 'iothread') {
+        iothread[w.index]! -= submitted;
+        nullblk[t.hwqDevice[w.index]!]! += submitted;
+      }
+      if (w.role === 'nullblk') nullblk[w.index]! -= completed;
+    }
+    return { iothread, nullblk };
   }
 
   private hasWork(w: Tracked, backlog: Backlog): boolean {
     const stopping = this.control.phase() >= STOP;
     if (w.role === 'vcpu') return !stopping || !this.finished(w);
-    const waiting = w.role === 'iothread' ? backlog.iothread[w.index]! : backlog.device;
+    const waiting = backlog[w.role][w.index]!;
     return waiting > 0 || (stopping && this.control.allVcpusDone() && !this.finished(w));
   }
 
   private describeWork(w: Tracked, backlog: Backlog): string {
     if (w.role === 'iothread') return `${count(backlog.iothread[w.index]!, 'request')} waiting in its rings`;
-    if (w.role === 'nullblk') return `${count(backlog.device, 'request')} in flight`;
+    if (w.role === 'nullblk') return `${count(backlog.nullblk[w.index]!, 'request')} in flight`;
     return `${count(w.submitted - w.completed, 'request')} in flight`;
   }
 

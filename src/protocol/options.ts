@@ -32,7 +32,50 @@ export const LIMITS = {
   maxBs: 1024 * 1024,
   maxIothreads: 64,
   maxRepeat: 100,
+  /** Longest per-request CPU work (--guest-ns, --iothread-ns, --completion-ns), ns: 1 s. */
+  maxNs: 1_000_000_000,
 } as const;
+
+/**
+ * How requests are batched along the path, each with the name of the real knob it follows.
+ * Resolved by the parser: every value is what a run uses.
+ */
+export interface Batching {
+  /**
+   * fio `iodepth_batch_submit` (`--iodepth-batch`): requests a vCPU pushes per lock acquisition
+   * of its submission ring, each push followed by a kick. 1..iodepth; fio's 0 means iodepth.
+   */
+  submit: number;
+  /**
+   * fio `iodepth_batch_complete_min`: with every request in flight, the vCPU waits until at
+   * least max(1, this) completions are there ("if the queue is full, we MUST reap at least 1
+   * event", fio backend.c). 0 also makes it check for completions, without waiting, before
+   * each submission, as fio does. 0..iodepth.
+   */
+  completeMin: number;
+  /**
+   * fio `iodepth_batch_complete_max`: completions reaped at most at once. fio's default is the
+   * min (init.c raises a max below the min to the min), so 1.
+   */
+  completeMax: number;
+  /**
+   * `--iothread-batch`: requests an IO thread pops per lock acquisition. 1 = QEMU's
+   * virtqueue_pop, one request at a time; it gathers until its rings are empty either way and
+   * then submits the gathered requests to the device at once (blk_io_plug/unplug).
+   */
+  iothreadPop: number;
+}
+
+/** Per-request CPU time burnt in a role, ns: a busy loop against the clock, for what-if runs. */
+export interface RoleWork {
+  /** The guest block layer and virtio driver, in the vCPU, before the request enters the ring. */
+  guestNs: number;
+  /** Virtqueue processing and a share of io_submit, in the IO thread, after the pop. */
+  iothreadNs: number;
+}
+
+/** fio's defaults: submit each I/O as it is ready; reap at least 1 and at most 1 at once. */
+export const DEFAULT_BATCHING: Batching = { submit: 1, completeMin: 1, completeMax: 1, iothreadPop: 1 };
 
 export interface BenchOptions {
   /** fio numjobs values to sweep (`--jobs 1..8` or `1,2,4,8`). */
@@ -45,8 +88,14 @@ export interface BenchOptions {
   bs: number;
   /** Requests in flight per job (`--iodepth`). */
   iodepth: number;
+  /** How requests are batched along the path (`--iodepth-batch`, ...). */
+  batching: Batching;
   /** IO threads in mq mode; undefined = one per vCPU, capped at the cores available. sq always has one. */
   iothreads: number | undefined;
+  /** Device threads (`--device-threads`); undefined = one per hardware queue, as null_blk's submit_queues. */
+  deviceThreads: number | undefined;
+  /** CPU time burnt per request in each vCPU (`--guest-ns`) and IO thread (`--iothread-ns`), ns. */
+  work: RoleWork;
   /** Measured time per run (`--runtime 3s`). */
   runtimeMs: number;
   /** Warm-up excluded from the figures (`--ramp 1s`). */

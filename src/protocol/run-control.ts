@@ -20,6 +20,7 @@
  *                     ring (vCPU), to the hardware queue (IO thread)
  *     [1] completed   requests finished: reaped (vCPU), completed (device)
  *     [2] threadId    the worker's Node threadId, so that a lock's holder can be named
+ *     [3] tid         its Linux thread id (linux-thread.ts), 0 where unknown
  * A counter is written by its worker alone, with a plain store after each
  * batch, and read by the main thread for IOPS, progress and the watchdog; a
  * read that races a write returns the old or the new value, both of which
@@ -28,6 +29,7 @@
 import { threadId } from 'node:worker_threads';
 import { CACHE_LINE } from '../sync/region.js';
 import { Doorbell } from '../sync/doorbell.js';
+import { currentLinuxTid } from './linux-thread.js';
 import { roster, rosterSize, rosterSlot, workerName, type RoleCounts, type WorkerRole } from './roster.js';
 
 export const INIT = 0;
@@ -44,6 +46,7 @@ const LINE_F64 = CACHE_LINE / 8;
 const SUBMITTED = 0;
 const COMPLETED = 1;
 const THREAD_ID = 2;
+const TID = 3;
 
 /** Structured-cloneable: what a worker needs to open the block. */
 export interface RunControlHandle {
@@ -81,6 +84,15 @@ export class WorkerProgress {
 
   set threadId(id: number) {
     this.f64[this.at + THREAD_ID] = id;
+  }
+
+  /** The worker's Linux thread id, once it has arrived; 0 before, or where unknown. */
+  get tid(): number {
+    return this.f64[this.at + TID]!;
+  }
+
+  set tid(tid: number) {
+    this.f64[this.at + TID] = tid;
   }
 }
 
@@ -120,11 +132,13 @@ export class RunControl {
   }
 
   /**
-   * Worker side of the start barrier: record the worker's thread id, count
+   * Worker side of the start barrier: record the worker's thread ids, count
    * in, then wait (bounded) for the main thread to start the run.
    */
   arriveAndWait(role: WorkerRole, index: number, timeoutMs: number): void {
-    this.progress(role, index).threadId = threadId;
+    const progress = this.progress(role, index);
+    progress.threadId = threadId;
+    progress.tid = currentLinuxTid();
     Atomics.add(this.i32, ARRIVED, 1);
     const deadline = performance.now() + timeoutMs;
     while (Atomics.load(this.i32, PHASE) === INIT) {

@@ -8,6 +8,7 @@ import type { RecordableHistogram } from 'node:perf_hooks';
 import type { RingHandle } from '../ring/ring.js';
 import type { RunControlHandle } from './run-control.js';
 import type { Failpoint } from './failpoint.js';
+import type { Batching } from './options.js';
 
 /** Settings every worker of a run shares. */
 export interface CommonTask {
@@ -25,6 +26,10 @@ export interface CommonTask {
 export interface VcpuTask extends CommonTask {
   index: number;
   iodepth: number;
+  /** fio's submission and completion batching (the IO thread's field is not used here). */
+  batching: Batching;
+  /** CPU time each request costs before it enters the ring (--guest-ns), ns. */
+  guestNs: number;
   bs: number;
   /** Device size in blocks of bs. */
   blocks: number;
@@ -41,7 +46,7 @@ export interface VcpuResult {
   index: number;
   submitted: number;
   completed: number;
-  /** pushBatch calls on the submission ring. */
+  /** pushBatch calls on the submission ring: the vCPU's acquisitions of the ring's lock. */
   pushes: number;
   /** Completion latency over the measured window, ns. */
   latency: RecordableHistogram;
@@ -59,27 +64,41 @@ export interface IothreadTask extends CommonTask {
   index: number;
   rings: RingHandle[];
   hwq: RingHandle;
+  /** Device thread that serves its hardware queue: whose doorbell it rings. */
+  device: number;
+  /** Requests popped per lock acquisition (--iothread-batch). */
+  popBatch: number;
+  /** CPU time each request costs after its pop (--iothread-ns), ns. */
+  iothreadNs: number;
 }
 
 export interface IothreadResult {
   index: number;
   moved: number;
-  /** popBatch calls on the submission rings. */
+  /** popBatch calls on the submission rings: the IO thread's acquisitions of their locks. */
   pops: number;
 }
 
 export interface NullblkTask extends CommonTask {
+  /** Which device thread this is. */
+  index: number;
+  /** The hardware queues it serves, and their indices. */
   hwqs: RingHandle[];
-  /** Completion ring of each vCPU. */
+  hwqIndexes: number[];
+  /** The vCPUs whose requests come through those queues, and their completion rings. */
+  vcpus: number[];
   completions: RingHandle[];
   completionNs: number;
-  /** --memory-backed: each vCPU's buffers, or null. */
+  /** --memory-backed: those vCPUs' buffers, or null. */
   data: (SharedArrayBuffer | null)[];
   bs: number;
   iodepth: number;
 }
 
 export interface NullblkResult {
+  index: number;
+  /** The hardware queues it served. */
+  hwqs: number[];
   completed: number;
 }
 

@@ -5,10 +5,14 @@
  *   mq  vCPU i -> ring i (its own lock) -> IO thread i mod N
  *       (round-robin, like QEMU 9's iothread-vq-mapping)
  *
- * IO thread k feeds hardware queue k of the null-block device; the device
- * posts each completion to the submitting vCPU's own completion ring. Rings
- * are sized to hold every request that can be in flight through them, so a
- * push never finds a ring full.
+ * IO thread k feeds hardware queue k of the null-block device, and hardware
+ * queue k is served by device thread k mod D (one thread per queue by
+ * default, as null_blk has a context per submit queue); the device posts each
+ * completion to the submitting vCPU's own completion ring. Every vCPU's
+ * requests take one path (ring, IO thread, hardware queue, device thread), so
+ * each completion ring has one producer. Rings are sized to hold every
+ * request that can be in flight through them, so a push never finds a ring
+ * full.
  */
 import type { LockKindName } from '../sync/lock-base.js';
 import type { LockKind, Mode } from './options.js';
@@ -28,8 +32,14 @@ export interface Topology {
   ringIothread: number[];
   /** Capacity of each submission ring. */
   ringCapacity: number;
-  /** Capacity of each hardware queue (IO thread k -> device). */
+  /** Capacity of each hardware queue (IO thread k -> hardware queue k). */
   hwqCapacity: number[];
+  /** Device thread that serves each hardware queue. */
+  hwqDevice: number[];
+  /** Hardware queues each device thread serves. */
+  deviceHwqs: number[][];
+  /** vCPUs whose completions each device thread posts. */
+  deviceVcpus: number[][];
   /** Capacity of each vCPU's completion ring. */
   completionCapacity: number;
 }
@@ -46,24 +56,49 @@ export function defaultIothreads(jobs: number, cores: number): number {
   return Math.max(1, Math.min(jobs, cores));
 }
 
-export function buildTopology(mode: Mode, jobs: number, iodepth: number, iothreads: number): Topology {
+/** `items` 0..count-1 grouped by `owner(item)`, for `owners` owners. */
+function groupByOwner(count: number, owners: number, owner: (item: number) => number): number[][] {
+  const groups = Array.from({ length: owners }, (): number[] => []);
+  for (let item = 0; item < count; item++) groups[owner(item)]!.push(item);
+  return groups;
+}
+
+/**
+ * The topology of a run.
+ * @param iothreads IO threads wanted in mq (at most one per ring); sq has one
+ * @param deviceThreads device threads wanted (at most one per hardware queue); undefined = one per queue
+ */
+export function buildTopology(
+  mode: Mode,
+  jobs: number,
+  iodepth: number,
+  iothreads: number,
+  deviceThreads?: number,
+): Topology {
   const rings = mode === 'sq' ? 1 : jobs;
   const threads = mode === 'sq' ? 1 : Math.min(iothreads, rings);
+  const devices = Math.min(deviceThreads ?? threads, threads);
   const vcpuRing = Array.from({ length: jobs }, (_, i) => (mode === 'sq' ? 0 : i));
   const ringIothread = Array.from({ length: rings }, (_, r) => r % threads);
-  const iothreadRings = Array.from({ length: threads }, (_, k) => ringIothread.flatMap((t, r) => (t === k ? [r] : [])));
+  const iothreadRings = groupByOwner(rings, threads, (r) => ringIothread[r]!);
   const vcpusPerRing = jobs / rings;
   const hwqCapacity = iothreadRings.map((rs) => nextPow2(rs.length * vcpusPerRing * iodepth));
+  const hwqDevice = Array.from({ length: threads }, (_, k) => k % devices);
+  // Hardware queue k is IO thread k's, so a vCPU's device thread follows from its ring.
+  const vcpuDevice = (v: number): number => hwqDevice[ringIothread[vcpuRing[v]!]!]!;
   return {
     mode,
     jobs,
     iothreads: threads,
-    workers: { vcpu: jobs, iothread: threads, nullblk: 1 },
+    workers: { vcpu: jobs, iothread: threads, nullblk: devices },
     vcpuRing,
     iothreadRings,
     ringIothread,
     ringCapacity: nextPow2(vcpusPerRing * iodepth),
     hwqCapacity,
+    hwqDevice,
+    deviceHwqs: groupByOwner(threads, devices, (k) => hwqDevice[k]!),
+    deviceVcpus: groupByOwner(jobs, devices, vcpuDevice),
     completionCapacity: nextPow2(iodepth),
   };
 }

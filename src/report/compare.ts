@@ -5,6 +5,7 @@ import type { ResultFile, RunResult } from './result.js';
 import { LOCK_CHOICES, MODES } from '../protocol/options.js';
 import { MISSING, formatCount, formatRatio, safeDivide } from './format.js';
 import { firstByKey, renderAligned, runKey, type Align, type RunKeyField } from './table.js';
+import { renderSettings, settingsDifferences } from './settings.js';
 
 /** A result file with the name it goes by in the output (usually its path). */
 export interface LabelledResultFile {
@@ -94,12 +95,33 @@ function renderRowCells(run: RunResult, columns: readonly CompareColumn[]): stri
   ];
 }
 
+/** The first run of any file whose settings differ from the first run's, and how; null when all agree. */
+export function mixedSettings(files: readonly LabelledResultFile[]): string | null {
+  const runs = files.flatMap(({ label, file }) => file.runs.map((run) => ({ label, run })));
+  const first = runs[0];
+  if (first === undefined) return null;
+  for (const { label, run } of runs) {
+    const differences = settingsDifferences(first.run.settings, run.settings);
+    if (differences.length > 0) return `${first.label} and ${label} differ in ${differences.join(', ')}`;
+  }
+  return null;
+}
+
+/** The settings every run shares, or each file's when they differ. */
+function renderSettingsLines(files: readonly LabelledResultFile[]): string {
+  const withRuns = files.filter(({ file }) => file.runs.length > 0);
+  if (mixedSettings(withRuns) === null) return withRuns.length === 0 ? '' : renderSettings(withRuns[0]!.file.runs);
+  return withRuns.map(({ label, file }) => `${label} ${renderSettings(file.runs)}`).join('');
+}
+
 /**
  * The runs of several result files side by side, matched on (mode, lock, jobs, iodepth).
  *
  * Each (file, cpus value) is one IOPS column, headed `#1 <label> <cpus>cpu`, `#2 ...`;
  * a ratio column `#n/#1` follows for every column after the first.
- * A header lists each column's file and machine (cpus, CPU model, Node version).
+ * A header lists each column's file and machine (cpus, CPU model, Node version), then the
+ * runs' settings (each file's, when they differ: the caller decides whether to allow that, see
+ * {@link mixedSettings}).
  * Cells without a matching run show `-`. When a file holds several runs with the same
  * key and cpus (e.g. different iothreads), the first one counts.
  */
@@ -116,5 +138,5 @@ export function compareResults(files: readonly LabelledResultFile[]): string {
   ];
   const aligns: Align[] = headers.map((_, i) => (i < 2 ? 'left' : 'right'));
   const rows = rowRuns(columns).map((run) => renderRowCells(run, columns));
-  return `${renderHeader(columns)}\n${renderAligned(headers, rows, aligns)}`;
+  return `${renderHeader(columns)}${renderSettingsLines(files)}\n${renderAligned(headers, rows, aligns)}`;
 }

@@ -89,6 +89,21 @@ export function formatTick(value: number): string {
   return formatCount(value).replace(/\.(\d*?)0+(?=\D*$)/, (_match, kept: string) => (kept === '' ? '' : `.${kept}`));
 }
 
+/** Binary exponent of each size suffix, as fio reads and writes them (kb_base=1024). */
+export const SIZE_SHIFT: Readonly<Record<string, number>> = { b: 0, k: 10, m: 20, g: 30, t: 40, p: 50 };
+
+/**
+ * Writes bytes with the largest binary suffix that divides them exactly, the way the command
+ * line reads them back (parseSize): 4096 → `4k`, 1048576 → `1m`, 1000 → `1000`.
+ */
+export function formatSize(bytes: number): string {
+  for (const unit of ['p', 't', 'g', 'm', 'k']) {
+    const scale = 2 ** (SIZE_SHIFT[unit] ?? 0);
+    if (bytes !== 0 && bytes % scale === 0) return `${bytes / scale}${unit}`;
+  }
+  return String(bytes);
+}
+
 /** A duration in nanoseconds: `850ns`, `12.9us`, `8.1ms`, `2.5s`. */
 export function formatNs(ns: number): string {
   return formatScaled(ns, NS_LADDER);

@@ -2,10 +2,46 @@
  * The result file written by `npm run bench -- --json FILE` and read by `npm run compare`.
  * `schema` changes whenever a field changes meaning.
  */
-import type { LockKind, Mode } from '../protocol/options.js';
+import type { Batching, LockKind, Mode, RoleWork } from '../protocol/options.js';
+import type { WorkerRole } from '../protocol/roster.js';
 import type { LockStats } from '../sync/lock-stats.js';
 
-export const RESULT_SCHEMA = 1;
+/**
+ * 2: fio's per-request submission by default, a device thread per hardware queue, `settings`,
+ * per-thread CPU figures (`threads`), per-job submissions and pushes.
+ */
+export const RESULT_SCHEMA = 2;
+
+/**
+ * What a run's figures depend on besides its point (mode, lock, cpus, jobs, iodepth) and the
+ * machine: runs are comparable only when these are equal, so compare checks them.
+ */
+export interface RunSettings {
+  bs: number;
+  batching: Batching;
+  /** --device-threads as given; null = one per hardware queue. */
+  deviceThreads: number | null;
+  work: RoleWork;
+  completionNs: number;
+  pollMaxNs: number;
+  memoryBacked: boolean;
+}
+
+/** What one worker thread did over the measured window (Linux /proc schedstat). */
+export interface ThreadFigures {
+  role: WorkerRole;
+  index: number;
+  /** Its Linux thread id. */
+  tid: number;
+  /** Requests it handled in the window: reaped (vCPU), moved (IO thread), completed (device). */
+  requests: number;
+  /** Time on a CPU, ns. */
+  cpuNs: number;
+  /** Time runnable but kept waiting for a CPU, ns: preemption. */
+  runqueueNs: number;
+  /** Timeslices run. */
+  slices: number;
+}
 
 /**
  * lock_stat-style figures of one submission ring's lock over the measured
@@ -34,7 +70,9 @@ export interface RunResult {
   lock: LockKind;
   /** Cores the run was allowed to use. */
   cpus: number;
-  bs: number;
+  /** Device threads the run had. */
+  deviceThreads: number;
+  settings: RunSettings;
   /** Measured window in ms. */
   runtimeMs: number;
   iops: number;
@@ -43,12 +81,17 @@ export interface RunResult {
   jobIops: number[];
   /** Jain's fairness index over jobIops: 1 = perfectly fair, 1/jobs = one job got everything. */
   fairness: number;
-  /** Completion latency (fio clat), submit to reap, ns. */
+  /** Latency from the start of a request's submission to its reap, ns: fio's lat (slat + clat). */
   latNs: LatencyFigures;
   locks: LockFigures[];
   /** Requests submitted and completed over the whole run, ramp included; equal, or the run failed. */
   submitted: number;
   completed: number;
+  /** Per job (vCPU), over the whole run: requests submitted, and pushes (acquisitions of its ring's lock). */
+  jobSubmitted: number[];
+  jobPushes: number[];
+  /** Each worker thread's figures over the measured window; null where /proc cannot tell. */
+  threads: ThreadFigures[] | null;
   /** Process CPU time over the measured window (process.resourceUsage), µs. */
   cpuUserUs: number;
   cpuSystemUs: number;

@@ -17,7 +17,7 @@ import {
 } from './format.js';
 
 /** Fields of a run that identify a point of the sweep. */
-export type RunKeyField = 'mode' | 'lock' | 'cpus' | 'jobs' | 'iodepth' | 'iothreads' | 'bs';
+export type RunKeyField = 'mode' | 'lock' | 'cpus' | 'jobs' | 'iodepth' | 'iothreads';
 
 /**
  * The key runs are matched on: equal keys = the same point of the sweep as far as `fields` go.
@@ -138,6 +138,7 @@ const RUN_COLUMNS: readonly Column<RunRow>[] = [
   { header: 'jobs', align: 'right', cell: ({ run }) => String(run.jobs) },
   { header: 'iodepth', align: 'right', cell: ({ run }) => String(run.iodepth) },
   { header: 'iothreads', align: 'right', cell: ({ run }) => String(run.iothreads) },
+  { header: 'devices', align: 'right', cell: ({ run }) => String(run.deviceThreads) },
   { header: 'IOPS', align: 'right', cell: ({ run }) => formatCount(run.iops) },
   { header: 'BW', align: 'right', cell: ({ run }) => formatBytesPerSec(run.bwBytesPerSec) },
   { header: 'lat p50', align: 'right', cell: ({ run }) => formatNs(run.latNs.p50) },

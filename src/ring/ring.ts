@@ -112,7 +112,9 @@ export class Ring {
   /** This view's polling windows: one per kind of wait, since each adapts to its own waits. */
   private readonly dataPoll: PollWindow;
   private readonly spacePoll: PollWindow;
-  private readonly hasData = (): boolean => !this.isEmpty();
+  /** How many descriptors the waitForData in progress waits for. */
+  private dataWanted = 1;
+  private readonly hasData = (): boolean => this.size() >= this.dataWanted;
   private readonly hasSpace = (): boolean => !this.isFull();
 
   /**
@@ -197,20 +199,21 @@ export class Ring {
   }
 
   /**
-   * Copies up to `count` descriptors, laid end to end in `src`, in under one
-   * lock acquisition. Returns how many went in (fewer when the ring fills).
-   * @throws RangeError when `src` holds fewer than `count` descriptors.
+   * Copies up to `count` descriptors, laid end to end in `src` from
+   * descriptor `from` on, in under one lock acquisition. Returns how many went
+   * in (fewer when the ring fills).
+   * @throws RangeError when `src` holds fewer than `from + count` descriptors.
    */
-  pushBatch(src: ArrayLike<number>, count: number = Math.floor(src.length / this.slotWords)): number {
-    this.checkCount('pushBatch', 'src', src.length, count);
+  pushBatch(src: ArrayLike<number>, count: number = Math.floor(src.length / this.slotWords), from = 0): number {
+    this.checkCount('pushBatch', 'src', src.length, count, from);
     const guard = this.guard;
     let n: number;
     if (guard === null) {
-      n = this.copyIn(src, count);
+      n = this.copyIn(src, count, from * this.slotWords);
     } else {
       guard.lock();
       try {
-        n = this.copyIn(src, count);
+        n = this.copyIn(src, count, from * this.slotWords);
       } finally {
         guard.unlock();
       }
@@ -220,20 +223,21 @@ export class Ring {
   }
 
   /**
-   * Copies up to `max` descriptors out into `dst`, end to end, under one lock
-   * acquisition. Returns how many came out (0 when the ring is empty).
-   * @throws RangeError when `dst` has room for fewer than `max` descriptors.
+   * Copies up to `max` descriptors out into `dst`, end to end from descriptor
+   * `at` on, under one lock acquisition. Returns how many came out (0 when the
+   * ring is empty).
+   * @throws RangeError when `dst` has room for fewer than `at + max` descriptors.
    */
-  popBatch(dst: Int32Array, max: number = Math.floor(dst.length / this.slotWords)): number {
-    this.checkCount('popBatch', 'dst', dst.length, max);
+  popBatch(dst: Int32Array, max: number = Math.floor(dst.length / this.slotWords), at = 0): number {
+    this.checkCount('popBatch', 'dst', dst.length, max, at);
     const guard = this.guard;
     let n: number;
     if (guard === null) {
-      n = this.copyOut(dst, max);
+      n = this.copyOut(dst, max, at * this.slotWords);
     } else {
       guard.lock();
       try {
-        n = this.copyOut(dst, max);
+        n = this.copyOut(dst, max, at * this.slotWords);
       } finally {
         guard.unlock();
       }
@@ -243,11 +247,24 @@ export class Ring {
   }
 
   /**
-   * Waits until the ring holds at least one descriptor: polls for an adaptive
-   * window, then parks until a push rings. Returns false on timeout.
+   * Waits until the ring holds at least `count` descriptors (default 1): polls
+   * for an adaptive window, then parks until a push rings. Returns false on
+   * timeout.
+   * @throws RangeError when `count` is not an integer from 1 to the capacity.
    */
-  waitForData(timeoutMs?: number): boolean {
-    return waitUntil(this.hasData, this.dataBell, this.dataPoll, checkTimeout('Ring.waitForData', timeoutMs));
+  waitForData(timeoutMs?: number, count = 1): boolean {
+    const timeout = checkTimeout('Ring.waitForData', timeoutMs);
+    if (count !== 1) {
+      if (!Number.isInteger(count) || count < 1 || count > this.capacity) {
+        throw new RangeError(`Ring.waitForData: count must be an integer from 1 to ${this.capacity}, got ${count}`);
+      }
+      this.dataWanted = count;
+    }
+    try {
+      return waitUntil(this.hasData, this.dataBell, this.dataPoll, timeout);
+    } finally {
+      this.dataWanted = 1;
+    }
   }
 
   /** Waits until the ring has room for at least one descriptor. Returns false on timeout. */
@@ -271,14 +288,16 @@ export class Ring {
   }
 
   /** A batch must fit its array: a short one would lose descriptors or push zeros. */
-  private checkCount(what: string, name: string, words: number, count: number): void {
-    if (!(count >= 0 && count * this.slotWords <= words) || !Number.isInteger(count)) {
+  private checkCount(what: string, name: string, words: number, count: number, start: number): void {
+    const fits = count >= 0 && start >= 0 && (start + count) * this.slotWords <= words;
+    if (!fits || !Number.isInteger(count) || !Number.isInteger(start)) {
       const holds = `${Math.floor(words / this.slotWords)} descriptors of ${this.slotWords} words`;
-      throw new RangeError(`Ring.${what}: ${name} holds ${holds}, asked for ${String(count)}`);
+      const asked = start === 0 ? String(count) : `${String(count)} from descriptor ${String(start)}`;
+      throw new RangeError(`Ring.${what}: ${name} holds ${holds}, asked for ${asked}`);
     }
   }
 
-  private copyIn(src: ArrayLike<number>, count: number): number {
+  private copyIn(src: ArrayLike<number>, count: number, firstWord: number): number {
     const i32 = this.i32;
     const tail = Atomics.load(i32, TAIL);
     const free = this.capacity - ((tail - Atomics.load(i32, HEAD)) >>> 0);
@@ -286,7 +305,7 @@ export class Ring {
     const slots = this.slots;
     const sw = this.slotWords;
     const mask = this.mask;
-    let w = 0;
+    let w = firstWord;
     for (let k = 0; k < n; k++) {
       const base = ((tail + k) & mask) * sw;
       for (let j = 0; j < sw; j++) slots[base + j] = src[w++]!;
@@ -295,7 +314,7 @@ export class Ring {
     return n;
   }
 
-  private copyOut(dst: Int32Array, max: number): number {
+  private copyOut(dst: Int32Array, max: number, firstWord: number): number {
     const i32 = this.i32;
     const head = Atomics.load(i32, HEAD);
     const used = (Atomics.load(i32, TAIL) - head) >>> 0;
@@ -303,7 +322,7 @@ export class Ring {
     const slots = this.slots;
     const sw = this.slotWords;
     const mask = this.mask;
-    let w = 0;
+    let w = firstWord;
     for (let k = 0; k < n; k++) {
       const base = ((head + k) & mask) * sw;
       for (let j = 0; j < sw; j++) dst[w++] = slots[base + j]!;

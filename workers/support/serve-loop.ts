@@ -1,0 +1,56 @@
+/**
+ * The loop of a thread that serves queues: an IO thread draining its
+ * submission rings, a device thread draining its hardware queues.
+ *
+ * Each turn it looks at the phase (ABORT ends it at once), fires its
+ * failpoint if one is due, and makes one pass over its queues. A pass that
+ * found work is followed at once by another, without a look at the doorbell:
+ * QEMU's handler likewise keeps going while the virtqueue has requests, with
+ * notifications off. A pass that found nothing ends the loop once every vCPU
+ * is done; otherwise the thread waits (waitUntil: an adaptive poll, then a
+ * park on its doorbell, every park bounded) until there is work, the phase
+ * changes, or `nextDueMs()` says a delayed completion is due.
+ */
+import { PollWindow } from '../../src/sync/poll-window.js';
+import { waitUntil } from '../../src/sync/wait-until.js';
+import type { Doorbell } from '../../src/sync/doorbell.js';
+import { ABORT, type RunControl } from '../../src/protocol/run-control.js';
+import type { WorkerRole } from '../../src/protocol/roster.js';
+import type { CommonTask } from '../../src/protocol/tasks.js';
+import { armFailpoint } from './armed-failpoint.js';
+
+export interface ServeLoop {
+  role: WorkerRole;
+  index: number;
+  task: CommonTask;
+  control: RunControl;
+  /** The doorbell the thread parks on, which its producers ring. */
+  bell: Doorbell;
+  /** Whether any of its queues holds work (a peek, no lock). */
+  hasWork(): boolean;
+  /** One pass over the queues; returns how many requests it moved. */
+  pass(): number;
+  /** Milliseconds until the next delayed completion is due, or Infinity when none waits. */
+  nextDueMs?(): number;
+}
+
+/** Arrives at the start barrier, then serves until every vCPU is done or the run is aborted. */
+export function serveUntilDone(loop: ServeLoop): void {
+  const { control, task, bell } = loop;
+  const window = new PollWindow(task.pollMaxNs);
+  let phaseSeen = control.phase();
+  const ready = (): boolean =>
+    loop.hasWork() || control.phase() !== phaseSeen || control.allVcpusDone() || loop.nextDueMs?.() === 0;
+
+  control.arriveAndWait(loop.role, loop.index, task.barrierMs);
+  const failpoint = armFailpoint(task.failpoint, control, null, task.parkMs);
+  for (;;) {
+    phaseSeen = control.phase();
+    if (phaseSeen === ABORT) return;
+    if (failpoint !== null) failpoint.check();
+    if (loop.pass() > 0) continue;
+    if (control.allVcpusDone()) return;
+    const due = loop.nextDueMs?.() ?? Infinity;
+    waitUntil(ready, bell, window, Math.min(task.parkMs, due));
+  }
+}
