@@ -3,13 +3,17 @@
  * conserve requests, and their figures agree with each other. Correctness
  * only: nothing here asserts on speed.
  */
+import fs from 'node:fs';
+import { createHistogram } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Piscina } from 'piscina';
 import { createWorkerPool } from '../dist/src/main-thread/worker-pool.js';
 import { runPoint } from '../dist/src/main-thread/run.js';
 import type { PointSpec } from '../dist/src/main-thread/point-spec.js';
 import { buildTopology } from '../dist/src/protocol/topology.js';
-import { DEFAULT_BATCHING } from '../dist/src/protocol/options.js';
+import { DEFAULT_BATCHING, type Batching } from '../dist/src/protocol/options.js';
+import { checkConservation } from '../dist/src/main-thread/conservation.js';
+import type { ThreadFigures } from '../dist/src/report/result.js';
 import type { RunResult } from '../dist/src/report/result.js';
 
 const BASE: Omit<PointSpec, 'mode' | 'lock' | 'jobs' | 'iodepth' | 'iothreads'> = {
@@ -29,8 +33,12 @@ const BASE: Omit<PointSpec, 'mode' | 'lock' | 'jobs' | 'iodepth' | 'iothreads'> 
 
 let pool: Piscina;
 beforeAll(() => {
-  pool = createWorkerPool(8);
+  // Enough for the largest run below: 4 vCPUs, 4 IO threads, 4 device threads.
+  pool = createWorkerPool(12);
 });
+
+/** Whether this machine shows each thread's scheduler statistics (Linux /proc). */
+const SCHEDSTAT = fs.existsSync('/proc/thread-self/schedstat');
 afterAll(async () => {
   await pool.destroy();
 });
@@ -48,6 +56,17 @@ function expectConsistent(run: RunResult, spec: PointSpec): void {
   expect(run.latNs.p50).toBeGreaterThan(0);
   expect(run.latNs.p50).toBeLessThanOrEqual(run.latNs.p99);
   expect(run.latNs.p99).toBeLessThanOrEqual(run.latNs.max);
+  // Every submission took the ring's lock once per push; with iodepth_batch 1, once per request.
+  for (let v = 0; v < spec.jobs; v++) {
+    expect(run.jobPushes[v]).toBeGreaterThanOrEqual(Math.ceil(run.jobSubmitted[v]! / spec.batching.submit));
+    if (spec.batching.submit === 1) expect(run.jobPushes[v]).toBe(run.jobSubmitted[v]);
+  }
+  expect(run.jobSubmitted.reduce((a, b) => a + b, 0)).toBe(run.submitted);
+  if (run.threads !== null) {
+    expect(run.threads).toHaveLength(spec.jobs + run.iothreads + run.deviceThreads);
+    // On-CPU time fits in the window (the /proc reads sit just outside it: 50 ms of slack).
+    for (const thread of run.threads) expect(thread.cpuNs).toBeLessThanOrEqual((run.runtimeMs + 50) * 1e6);
+  }
   if (spec.lock === 'none') {
     expect(run.locks).toEqual([]);
     expect(run.lockAcquisitionsWholeRun).toBe(0);
@@ -148,4 +167,144 @@ describe('buildTopology', () => {
   it('never has more IO threads than rings', () => {
     expect(buildTopology('mq', 2, 1, 8).iothreads).toBe(2);
   });
+  it('gives each hardware queue a device thread, round-robin, and each vCPU one path', () => {
+    const t = buildTopology('mq', 4, 8, 4, 2);
+    expect(t.workers).toEqual({ vcpu: 4, iothread: 4, nullblk: 2 });
+    expect(t.hwqDevice).toEqual([0, 1, 0, 1]);
+    expect(t.deviceHwqs).toEqual([
+      [0, 2],
+      [1, 3],
+    ]);
+    expect(t.deviceVcpus).toEqual([
+      [0, 2],
+      [1, 3],
+    ]);
+    // By default, a device thread per hardware queue.
+    const d = buildTopology('mq', 5, 8, 2);
+    expect(d.workers.nullblk).toBe(2);
+    expect(d.deviceVcpus).toEqual([
+      [0, 2, 4],
+      [1, 3],
+    ]);
+    // Never more device threads than hardware queues: sq has one of each.
+    expect(buildTopology('sq', 8, 8, 1, 4).workers.nullblk).toBe(1);
+  });
+});
+
+describe('batching and device threads', () => {
+  const batchings: [string, Batching][] = [
+    ["fio's defaults", DEFAULT_BATCHING],
+    ['pushes of 4, reaps of 2..8, pops of 4', { submit: 4, completeMin: 2, completeMax: 8, iothreadPop: 4 }],
+    [
+      'pushes of the whole queue, polled reaps, pops of 32',
+      { submit: 8, completeMin: 0, completeMax: 8, iothreadPop: 32 },
+    ],
+  ];
+  for (const mode of ['sq', 'mq'] as const) {
+    for (const [name, batching] of batchings) {
+      for (const deviceThreads of [undefined, 1]) {
+        const devices = deviceThreads === undefined ? 'a device thread per queue' : 'one device thread';
+        it(`${mode}, ${name}, ${devices}: every request exactly once`, { timeout: 20_000 }, async () => {
+          const spec: PointSpec = {
+            ...BASE,
+            mode,
+            lock: 'spin',
+            jobs: 3,
+            iodepth: 8,
+            iothreads: 2,
+            batching,
+            deviceThreads,
+            memoryBacked: true,
+          };
+          const run = await runPoint(pool, spec);
+          expectConsistent(run, spec);
+          expect(run.deviceThreads).toBe(deviceThreads ?? run.iothreads);
+        });
+      }
+    }
+  }
+
+  it(
+    '--device-threads N gives N device threads, each serving its own hardware queues',
+    { timeout: 20_000 },
+    async () => {
+      const spec: PointSpec = {
+        ...BASE,
+        mode: 'mq',
+        lock: 'adaptive',
+        jobs: 4,
+        iodepth: 4,
+        iothreads: 4,
+        deviceThreads: 2,
+      };
+      const run = await runPoint(pool, spec);
+      expectConsistent(run, spec);
+      expect(run.deviceThreads).toBe(2);
+      if (run.threads !== null) expect(run.threads.filter((t) => t.role === 'nullblk')).toHaveLength(2);
+    },
+  );
+
+  it('fails a run in which a hardware queue was served by another device thread', () => {
+    const topology = buildTopology('mq', 2, 1, 2, 2);
+    const vcpu = (index: number) => ({
+      index,
+      submitted: 1,
+      completed: 1,
+      pushes: 1,
+      latency: createHistogram(),
+      unexpected: [],
+      unexpectedCount: 0,
+      lost: [],
+      verified: 0,
+      corrupt: 0,
+    });
+    const vcpus = [vcpu(0), vcpu(1)];
+    const iothreads = [0, 1].map((index) => ({ index, moved: 1, pops: 1 }));
+    const right = [0, 1].map((index) => ({ index, hwqs: [index], completed: 1 }));
+    expect(() => checkConservation(topology, vcpus, iothreads, right)).not.toThrow();
+    const wrong = [
+      { index: 0, hwqs: [0, 1], completed: 2 },
+      { index: 1, hwqs: [], completed: 0 },
+    ];
+    expect(() => checkConservation(topology, vcpus, iothreads, wrong)).toThrow(
+      'hardware queue 1 was served by device threads [0], not by 1 alone',
+    );
+  });
+
+  /** CPU time per request of a role over the window, ns. */
+  function cpuPerRequest(threads: readonly ThreadFigures[], role: ThreadFigures['role']): number {
+    const mine = threads.filter((t) => t.role === role);
+    const cpu = mine.reduce((sum, t) => sum + t.cpuNs, 0);
+    return (
+      cpu /
+      Math.max(
+        1,
+        mine.reduce((sum, t) => sum + t.requests, 0),
+      )
+    );
+  }
+
+  it.skipIf(!SCHEDSTAT)(
+    '--guest-ns and --iothread-ns raise the CPU time per request of their role',
+    { timeout: 20_000 },
+    async () => {
+      const workNs = 200_000;
+      const spec: PointSpec = {
+        ...BASE,
+        mode: 'sq',
+        lock: 'spin',
+        jobs: 1,
+        iodepth: 1,
+        iothreads: 1,
+        work: { guestNs: workNs, iothreadNs: workNs },
+        runtimeMs: 300,
+      };
+      const run = await runPoint(pool, spec);
+      expectConsistent(run, spec);
+      // A busy loop against the clock loses CPU time only when the thread is preempted inside
+      // it; half the work is a bound that a correct run meets even on a busy machine.
+      expect(cpuPerRequest(run.threads!, 'vcpu')).toBeGreaterThan(workNs / 2);
+      expect(cpuPerRequest(run.threads!, 'iothread')).toBeGreaterThan(workNs / 2);
+    },
+  );
 });
