@@ -514,5 +514,29 @@ describe('result files and compare', () => {
     expect(result.stdout).toContain('#2 amd.json 16cpu');
     expect(result.stdout).toMatch(/^mq\s+spin\s+32\s+2\s+200k\s+400k\s+2\.00x$/m);
     expect(readFileSync(path.join(dir, 'intel.json'), 'utf8')).toContain('"schema": 2');
+    expect(result.stdout).toContain('settings: --bs 4k --iodepth-batch 1 ');
+  });
+
+  it('CLI: refuses files whose settings differ, unless --allow-mixed', () => {
+    const batched = {
+      ...amd,
+      runs: amd.runs.map((run) => ({
+        ...run,
+        settings: settings({ batching: { submit: 32, completeMin: 1, completeMax: 1, iothreadPop: 1 } }),
+      })),
+    };
+    writeResultFile(path.join(dir, 'intel.json'), intel);
+    writeResultFile(path.join(dir, 'batched.json'), batched);
+    const refused = compareCli('intel.json', 'batched.json');
+    expect(refused.status).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toBe(
+      'vblk-mq: compare: intel.json and batched.json differ in --iodepth-batch 1 against 32, ' +
+        'so their figures do not compare; add --allow-mixed to show them anyway\n',
+    );
+    const allowed = compareCli('--allow-mixed', 'intel.json', 'batched.json');
+    expect(allowed.status).toBe(0);
+    expect(allowed.stdout).toContain('intel.json settings: --bs 4k --iodepth-batch 1 ');
+    expect(allowed.stdout).toContain('batched.json settings: --bs 4k --iodepth-batch 32 ');
   });
 });
