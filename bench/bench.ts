@@ -168,11 +168,16 @@ async function runChild(options: BenchOptions): Promise<number> {
   }
 }
 
+/** `file` relative to the folder the user ran the bench in: result files name no machine's paths. */
+function userPath(file: string | undefined): string | undefined {
+  return file === undefined ? undefined : path.relative(process.env['INIT_CWD'] ?? process.cwd(), file);
+}
+
 function resultFile(options: BenchOptions, outcome: SweepOutcome): ResultFile {
   return {
     schema: RESULT_SCHEMA,
     machine: machineInfo(),
-    options: { ...options },
+    options: { ...options, json: userPath(options.json), svg: userPath(options.svg) },
     runs: outcome.runs,
     ...(outcome.interrupted === true ? { interrupted: true } : {}),
     ...(outcome.error !== undefined ? { error: outcome.error } : {}),

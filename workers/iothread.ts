@@ -23,6 +23,7 @@ import type { IothreadResult, IothreadTask } from '../src/protocol/tasks.js';
 import { burnCpu } from './support/burn.js';
 import { leavesOnAbort } from './support/leave-on-abort.js';
 import { serveUntilDone } from './support/serve-loop.js';
+import { SUBMIT_MAX } from '../src/protocol/options.js';
 
 // Leaving an aborted run (a poisoned lock, a failpoint) is not a failure of its own.
 export default leavesOnAbort(iothread);
@@ -34,36 +35,40 @@ function iothread(task: IothreadTask): IothreadResult {
   const hwq = Ring.from(task.hwq);
   const deviceBell = control.deviceBell(task.device);
   const progress = control.progress('iothread', index);
-  // Room for everything its rings can hold: a pass gathers until they are empty.
-  const room = rings.reduce((sum, ring) => sum + ring.capacity, 0);
-  const batch = new Int32Array(room * DESC_WORDS);
+  const batch = new Int32Array(SUBMIT_MAX * DESC_WORDS);
+  let gathered = 0;
   let moved = 0;
   let pops = 0;
 
+  /** Hands the gathered requests to the device: one push, one doorbell. */
+  function submit(): void {
+    if (hwq.pushBatch(batch, gathered) !== gathered) {
+      const why = 'it is sized for every request in flight, so requests were duplicated';
+      throw new Error(`hardware queue ${index} is full: ${why}`);
+    }
+    moved += gathered;
+    progress.submitted = moved;
+    gathered = 0;
+    deviceBell.ring();
+  }
+
   function pass(): number {
-    let n = 0;
+    const before = moved;
     for (let r = 0; r < rings.length; r++) {
       const ring = rings[r]!;
-      while (n < room && !ring.isEmpty()) {
-        const got = ring.popBatch(batch, Math.min(popBatch, room - n), n);
+      while (!ring.isEmpty()) {
+        const got = ring.popBatch(batch, Math.min(popBatch, SUBMIT_MAX - gathered), gathered);
         pops++;
-        for (let k = n; k < n + got; k++) {
+        for (let k = gathered; k < gathered + got; k++) {
           batch[k * DESC_WORDS + HWQ] = index;
           burnCpu(iothreadNs);
         }
-        n += got;
+        gathered += got;
+        if (gathered === SUBMIT_MAX) submit();
       }
     }
-    if (n === 0) return 0;
-    if (hwq.pushBatch(batch, n) !== n) {
-      throw new Error(
-        `hardware queue ${index} is full: it is sized for every request in flight, so requests were duplicated`,
-      );
-    }
-    moved += n;
-    progress.submitted = moved;
-    deviceBell.ring();
-    return n;
+    if (gathered > 0) submit();
+    return moved - before;
   }
 
   serveUntilDone({

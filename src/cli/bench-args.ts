@@ -6,7 +6,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-import { LIMITS, LOCK_CHOICES, MODES, type Batching, type BenchOptions } from '../protocol/options.js';
+import { LIMITS, LOCK_CHOICES, MODES, SUBMIT_MAX, type Batching, type BenchOptions } from '../protocol/options.js';
 import { lockFitsMode } from '../protocol/topology.js';
 import { DEFAULT_POLL_MAX_NS } from '../sync/poll-window.js';
 import { LOCK_KINDS } from '../sync/lock-base.js';
@@ -113,8 +113,9 @@ const SPECS = {
     default: '1',
     help:
       "requests an IO thread pops per lock acquisition (1 = QEMU's virtqueue_pop, one at a time); it pops " +
-      `until its rings are empty either way, then hands them to the device at once; 1..${LIMITS.maxIodepth}`,
+      `until its rings are empty either way, handing the device ${SUBMIT_MAX} at a time; 1..${SUBMIT_MAX}`,
   },
+
   iothreads: {
     value: 'N',
     unset: 'one per vCPU, at most the cores',
@@ -279,7 +280,11 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
     submit: submit === 0 ? iodepth : Math.min(submit, iodepth),
     completeMin,
     completeMax: Math.max(1, Math.min(iodepth, Math.max(completeMax, completeMin))),
-    iothreadPop: integer('iothread-batch', { min: 1, max: LIMITS.maxIodepth }),
+    iothreadPop: integer('iothread-batch', {
+      min: 1,
+      max: SUBMIT_MAX,
+      maxReason: `an IO thread hands the device at most ${SUBMIT_MAX} requests at once, as QEMU does`,
+    }),
   };
   const deviceThreadsText = given('device-threads');
   const deviceThreads =

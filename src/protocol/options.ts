@@ -59,9 +59,9 @@ export interface Batching {
    */
   completeMax: number;
   /**
-   * `--iothread-batch`: requests an IO thread pops per lock acquisition. 1 = QEMU's
-   * virtqueue_pop, one request at a time; it gathers until its rings are empty either way and
-   * then submits the gathered requests to the device at once (blk_io_plug/unplug).
+   * `--iothread-batch`: requests an IO thread pops per lock acquisition, 1..SUBMIT_MAX. 1 =
+   * QEMU's virtqueue_pop, one request at a time; either way it pops until its rings are empty
+   * and hands the device SUBMIT_MAX requests at a time.
    */
   iothreadPop: number;
 }
@@ -73,6 +73,13 @@ export interface RoleWork {
   /** Virtqueue processing and a share of io_submit, in the IO thread, after the pop. */
   iothreadNs: number;
 }
+
+/**
+ * Most requests an IO thread hands the device at once: QEMU's virtio-blk gathers at most
+ * VIRTIO_BLK_MAX_MERGE_REQS (32) requests per submission, and linux-aio submits at most
+ * aio-max-batch (32 by default) per io_submit. Also the most --iothread-batch can pop at once.
+ */
+export const SUBMIT_MAX = 32;
 
 /** fio's defaults: submit each I/O as it is ready; reap at least 1 and at most 1 at once. */
 export const DEFAULT_BATCHING: Batching = { submit: 1, completeMin: 1, completeMax: 1, iothreadPop: 1 };

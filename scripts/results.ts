@@ -1,0 +1,150 @@
+/**
+ * `npm run results`: runs every command behind docs/results/ and rewrites its files, so that
+ * every figure the README quotes can be made again with one command.
+ *
+ * Each entry of RESULTS is one bench (or bench:micro) command with all its arguments; for
+ * `name` it writes docs/results/<name>.txt (the command line, then what the command printed on
+ * stdout), and the bench's <name>.json and <name>.svg. `--only NAME[,NAME]` runs some of them;
+ * `--list` prints them. The machine should be otherwise idle while it runs.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const OUT = path.join(ROOT, 'docs', 'results');
+
+interface ResultCommand {
+  name: string;
+  /** `bench` or `micro`. */
+  script: 'bench' | 'micro';
+  args: string[];
+  /** Why this result is kept, for --list. */
+  about: string;
+}
+
+/** Every committed result, in the order they run. */
+export const RESULTS: readonly ResultCommand[] = [
+  {
+    name: '2cpu-spin-iodepth32',
+    script: 'bench',
+    args: ['--jobs', '1..8', '--mode', 'both', '--iodepth', '32', '--repeat', '3'],
+    about: "the paper's experiment at fio's defaults: sq against mq, jobs 1 to 8, iodepth 32",
+  },
+  {
+    name: '2cpu-spin-iodepth1',
+    script: 'bench',
+    args: ['--jobs', '1..8', '--mode', 'both', '--iodepth', '1', '--repeat', '3'],
+    about: 'the same at iodepth 1: every request a handoff between threads',
+  },
+  {
+    name: '2cpu-spin-iodepth32-batched',
+    script: 'bench',
+    args: [
+      '--jobs',
+      '1..8',
+      '--mode',
+      'both',
+      '--iodepth',
+      '32',
+      '--iodepth-batch',
+      '32',
+      '--iodepth-batch-complete-max',
+      '32',
+      '--iothread-batch',
+      '32',
+      '--repeat',
+      '3',
+    ],
+    about: 'batched submissions, reaps and pops: fewer lock acquisitions per request',
+  },
+  {
+    name: '2cpu-spin-iodepth32-iothread5us',
+    script: 'bench',
+    args: ['--jobs', '1..8', '--mode', 'both', '--iodepth', '32', '--iothread-ns', '5000', '--repeat', '3'],
+    about: 'an IO thread that spends 5 us of CPU per request: the single IO thread as the bottleneck',
+  },
+  {
+    name: '2cpu-locks-iodepth32',
+    script: 'bench',
+    args: ['--jobs', '1,8', '--mode', 'both', '--lock', 'spin,ticket,adaptive', '--iodepth', '32', '--repeat', '3'],
+    about: 'the three lock kinds at 1 and 8 jobs',
+  },
+  {
+    name: '2cpu-lockfree-iodepth32',
+    script: 'bench',
+    args: ['--jobs', '8', '--mode', 'mq', '--lock', 'none,spin,adaptive', '--iodepth', '32', '--repeat', '3'],
+    about: "mq's rings without a lock, against the spin and adaptive locks",
+  },
+  {
+    name: 'cpus-1-2-iodepth32',
+    script: 'bench',
+    args: ['--jobs', '1,2,4,8', '--mode', 'both', '--iodepth', '32', '--cpus', '1,2', '--repeat', '3'],
+    about: 'the same sweep on 1 core and on 2',
+  },
+  {
+    name: 'micro',
+    script: 'micro',
+    args: [],
+    about: 'the building blocks alone (npm run bench:micro)',
+  },
+];
+
+/** The command line as a user types it, for the top of the .txt file. */
+function commandLine(entry: ResultCommand): string {
+  const command = entry.script === 'bench' ? 'bench' : 'bench:micro';
+  return `npm run ${command} -- ${[...entry.args, ...outputArgs(entry)].join(' ')}`;
+}
+
+/** The arguments that name the output files of `entry`, relative to docs/results/. */
+function outputArgs(entry: ResultCommand): string[] {
+  const json = ['--json', `${entry.name}.json`];
+  return entry.script === 'bench' ? [...json, '--svg', `${entry.name}.svg`] : json;
+}
+
+function run(entry: ResultCommand): boolean {
+  const script = path.join(ROOT, 'dist', 'bench', entry.script === 'bench' ? 'bench.js' : 'micro.js');
+  const files = outputArgs(entry);
+  const started = performance.now();
+  process.stderr.write(`results: ${entry.name}: ${commandLine(entry)}\n`);
+  const r = spawnSync(process.execPath, [script, ...entry.args, ...files], {
+    cwd: OUT,
+    env: { ...process.env, INIT_CWD: OUT },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) {
+    process.stderr.write(`results: ${entry.name} failed with status ${r.status ?? r.signal}\n`);
+    return false;
+  }
+  fs.writeFileSync(path.join(OUT, `${entry.name}.txt`), `$ ${commandLine(entry)}\n${r.stdout}`);
+  process.stderr.write(`results: ${entry.name} done in ${Math.round((performance.now() - started) / 1000)} s\n`);
+  return true;
+}
+
+function main(): number {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { only: { type: 'string' }, list: { type: 'boolean' } },
+    strict: true,
+  });
+  if (values.list === true) {
+    for (const entry of RESULTS) process.stdout.write(`${entry.name}: ${entry.about}\n  ${commandLine(entry)}\n`);
+    return 0;
+  }
+  const only = values.only?.split(',');
+  const unknown = only?.filter((name) => !RESULTS.some((entry) => entry.name === name)) ?? [];
+  if (unknown.length > 0) {
+    process.stderr.write(`vblk-mq: results: --only: unknown ${unknown.join(', ')}; see --list\n`);
+    return 2;
+  }
+  const chosen = RESULTS.filter((entry) => only === undefined || only.includes(entry.name));
+  fs.mkdirSync(OUT, { recursive: true });
+  for (const entry of chosen) if (!run(entry)) return 1;
+  return 0;
+}
+
+process.exitCode = main();
