@@ -12,20 +12,21 @@
  * and hands back its partial result). VBLK_FAILPOINTS (src/cli/failpoints-env.ts) is
  * read here, in the main process, and travels to the workers in their tasks.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, benchHelpText } from '../src/cli/bench-args.js';
 import { runCli } from '../src/cli/run-cli.js';
-import { UsageError } from '../src/cli/usage-error.js';
 import { SignalStop } from '../src/cli/stop-signals.js';
 import { FAILPOINTS_ENV, parseFailpoints } from '../src/cli/failpoints-env.js';
 import { runSweep, sweepPoints, type SweepOutcome } from '../src/main-thread/sweep.js';
 import type { BenchOptions } from '../src/protocol/options.js';
-import { machineInfo } from '../src/report/machine.js';
-import { RESULT_SCHEMA, type ResultFile, type RunResult } from '../src/report/result.js';
+import { describeMachine, describeWakeups, machineInfo } from '../src/report/machine.js';
+import { calibrateWakeups } from '../src/main-thread/calibrate.js';
+import { formatCpuList, readAllowedCpus } from '../src/protocol/cpu-list.js';
+import { RESULT_SCHEMA, type MachineInfo, type ResultFile, type RunResult } from '../src/report/result.js';
 import { readResultFile, writeResultFile } from '../src/report/result-file.js';
 import { renderModeRatios, renderRunLine, renderRunTable } from '../src/report/table.js';
 import { renderSettings } from '../src/report/settings.js';
@@ -54,16 +55,19 @@ async function main(argv: string[]): Promise<number> {
     repeat: 'exit',
     announce: 'stopping: the run in progress drains and is dropped (again to quit at once)',
   });
+  const allowed = readAllowedCpus('/proc/self/status');
+  const wakeup = await calibrateWakeups(allowed);
+  process.stderr.write(`vblk-mq: ${describeWakeups(wakeup)}\n`);
   let outcome: SweepOutcome;
   try {
     outcome =
       options.cpus === undefined
         ? await sweepHere(options, stop.signal)
-        : await sweepPerCoreCount(options, options.cpus, stop);
+        : await sweepPerCoreCount(options, options.cpus, allowed, stop);
   } finally {
     stop.dispose();
   }
-  report(options, outcome);
+  report(options, outcome, { ...machineInfo(), wakeup });
   if (outcome.error !== undefined) {
     process.stderr.write(`vblk-mq: ${outcome.error}\n`);
     return 1;
@@ -109,12 +113,12 @@ async function sweepHere(options: BenchOptions, stop: AbortSignal): Promise<Swee
  * forwarded to the child in progress, whose partial result is kept; no
  * further child starts.
  */
-async function sweepPerCoreCount(options: BenchOptions, counts: number[], stop: SignalStop): Promise<SweepOutcome> {
-  if (process.platform !== 'linux' || spawnSync('taskset', ['--version']).error !== undefined) {
-    throw new UsageError(
-      '--cpus: needs the taskset command (util-linux), which was not found; install it or leave out --cpus',
-    );
-  }
+async function sweepPerCoreCount(
+  options: BenchOptions,
+  counts: number[],
+  allowed: readonly number[] | null,
+  stop: SignalStop,
+): Promise<SweepOutcome> {
   const runs: RunResult[] = [];
   const script = fileURLToPath(import.meta.url);
   for (const n of counts) {
@@ -122,7 +126,9 @@ async function sweepPerCoreCount(options: BenchOptions, counts: number[], stop: 
     const resultPath = path.join(os.tmpdir(), `vblk-mq-${process.pid}-${n}cpu.json`);
     const childOptions: BenchOptions = { ...options, cpus: undefined, json: undefined, svg: undefined };
     const status = await new Promise<number>((resolve) => {
-      const child = spawn('taskset', ['-c', `0-${n - 1}`, process.execPath, script], {
+      // The first n of the CPUs this process may use (os.availableParallelism() counts them too).
+      const cpuList = allowed === null ? `0-${n - 1}` : formatCpuList(allowed.slice(0, n));
+      const child = spawn('taskset', ['-c', cpuList, process.execPath, script], {
         stdio: ['ignore', 'ignore', 'inherit'],
         env: { ...process.env, [CHILD_OPTIONS]: JSON.stringify(childOptions), [CHILD_RESULT]: resultPath },
       });
@@ -161,7 +167,7 @@ async function runChild(options: BenchOptions): Promise<number> {
   const stop = new SignalStop({ repeat: 'ignore' });
   try {
     const outcome = await sweepHere(options, stop.signal);
-    writeResultFile(process.env[CHILD_RESULT]!, resultFile(options, outcome));
+    writeResultFile(process.env[CHILD_RESULT]!, resultFile(options, outcome, machineInfo()));
     return 0;
   } finally {
     stop.dispose();
@@ -173,10 +179,10 @@ function userPath(file: string | undefined): string | undefined {
   return file === undefined ? undefined : path.relative(process.env['INIT_CWD'] ?? process.cwd(), file);
 }
 
-function resultFile(options: BenchOptions, outcome: SweepOutcome): ResultFile {
+function resultFile(options: BenchOptions, outcome: SweepOutcome, machine: MachineInfo): ResultFile {
   return {
     schema: RESULT_SCHEMA,
-    machine: machineInfo(),
+    machine,
     options: { ...options, json: userPath(options.json), svg: userPath(options.svg) },
     runs: outcome.runs,
     ...(outcome.interrupted === true ? { interrupted: true } : {}),
@@ -184,7 +190,7 @@ function resultFile(options: BenchOptions, outcome: SweepOutcome): ResultFile {
   };
 }
 
-function report(options: BenchOptions, outcome: SweepOutcome): void {
+function report(options: BenchOptions, outcome: SweepOutcome, machine: MachineInfo): void {
   const { runs } = outcome;
   if (runs.length > 0) {
     const partial =
@@ -193,12 +199,12 @@ function report(options: BenchOptions, outcome: SweepOutcome): void {
         : outcome.interrupted === true
           ? ' (partial: the sweep was interrupted; these are the points done before)'
           : '';
-    process.stdout.write(`\n${renderSettings(runs)}${renderRunTable(runs)}\n`);
+    process.stdout.write(`\nmachine: ${describeMachine(machine)}\n${renderSettings(runs)}${renderRunTable(runs)}\n`);
     const ratios = renderModeRatios(runs);
     if (ratios !== '') process.stdout.write(`\n${ratios}\n`);
     process.stdout.write(`\n${renderTerminalChart(runs)}\n${partial}\n`);
   }
-  const file = resultFile(options, outcome);
+  const file = resultFile(options, outcome, machine);
   if (options.json !== undefined) {
     writeResultFile(options.json, file);
     process.stderr.write(`vblk-mq: wrote ${options.json}\n`);

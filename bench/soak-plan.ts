@@ -91,6 +91,7 @@ export class SoakPlan {
       batching: this.batching(iodepth),
       deviceThreads: this.oneIn(4) ? 1 : undefined,
       work: { guestNs: 0, iothreadNs: 0 },
+      pin: { kind: 'none' },
       iothreads: modes.includes('mq') && this.oneIn(4) ? 1 + this.below(4) : undefined,
       runtimeMs: SOAK_RUNTIME_MS,
       rampMs: SOAK_RAMP_MS,

@@ -68,6 +68,8 @@ const BENCH_CASES: [string, string[], string[]][] = [
   ['--guest-ns negative', ['--guest-ns=-5'], ['--guest-ns', '"-5"']],
   ['--guest-ns not an integer', ['--guest-ns', '1.5'], ['--guest-ns', '"1.5"', 'integer']],
   ['--iothread-ns beyond a second', ['--iothread-ns', '2000000000'], ['--iothread-ns', '"2000000000"', '1000000000']],
+  ['--pin not a policy', ['--pin', 'everywhere'], ['--pin', '"everywhere"', 'none, split']],
+  ['--pin a CPU the process may not use', ['--pin', 'vcpus=4096'], ['--pin', '"vcpus=4096"']],
   ['--runtime 0', ['--runtime', '0'], ['--runtime', '"0"', 'above zero']],
   ['--runtime negative', ['--runtime=-1s'], ['--runtime', '"-1s"', 'negative']],
   ['--runtime unparsable', ['--runtime', 'soon'], ['--runtime', '"soon"', 'duration']],

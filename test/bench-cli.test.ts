@@ -48,7 +48,20 @@ describe('npm run bench', () => {
 
     const file = JSON.parse(fs.readFileSync(json, 'utf8'));
     expect(file.schema).toBe(2);
-    expect(Object.keys(file.machine).sort()).toEqual(['availableParallelism', 'cpuModel', 'cpus', 'node', 'platform']);
+    expect(Object.keys(file.machine).sort()).toEqual([
+      'availableParallelism',
+      'cpuModel',
+      'cpus',
+      'node',
+      'platform',
+      'wakeup',
+    ]);
+    // The wake-up calibration taken before the sweep: every figure it could take is positive.
+    const wakeup = file.machine.wakeup as Record<string, number | null>;
+    expect(wakeup['unpinnedUs']).toBeGreaterThan(0);
+    for (const value of Object.values(wakeup)) if (value !== null) expect(value).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/^vblk-mq: wake-up [\d.]+ us/m);
+    expect(r.stdout).toMatch(/^machine: .*wake-up [\d.]+ us/m);
     expect(file.runs).toHaveLength(4);
     for (const run of file.runs) {
       for (const key of [

@@ -6,15 +6,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { benchHelpText, parseBenchArgs } from '../dist/src/cli/bench-args.js';
+import { benchHelpText, parseBenchArgs, type BenchEnv } from '../dist/src/cli/bench-args.js';
 import { runCli } from '../dist/src/cli/run-cli.js';
 import { formatSize, parseDuration, parseIntList, parseNameList, parseSize } from '../dist/src/cli/units.js';
 import { UsageError } from '../dist/src/cli/usage-error.js';
 
-const env = { cores: 4 };
+/** A 4-core Linux machine with taskset, whatever machine the test runs on. */
+const env: BenchEnv = { cores: 4, allowedCpus: [0, 1, 2, 3], canPin: true };
 
 /** Parses `argv` and returns the options, failing the test if help was returned. */
-function options(argv: string[], machine: { cores: number; cwd?: string } = env) {
+function options(argv: string[], machine: BenchEnv = env) {
   const result = parseBenchArgs(argv, machine);
   if (result.help) throw new Error('expected options, got help');
   return result.options;
@@ -122,6 +123,30 @@ describe('units', () => {
   });
 });
 
+describe('--pin', () => {
+  it('reads none, split and CPU sets by role', () => {
+    expect(options(['--pin', 'none']).pin).toEqual({ kind: 'none' });
+    expect(options(['--pin', 'split']).pin).toEqual({ kind: 'split' });
+    expect(options(['--pin', 'vcpus=0-2,iothreads=3,device=1,3']).pin).toEqual({
+      kind: 'sets',
+      sets: { vcpu: [0, 1, 2], iothread: [3], nullblk: [1, 3] },
+    });
+  });
+
+  it('refuses what cannot be pinned, with one line naming the value', () => {
+    expectRejected(['--pin', 'everywhere'], '--pin', '"everywhere"', 'none, split');
+    expectRejected(['--pin', 'disks=1'], '--pin', '"disks=1"', 'names no role', 'vcpus, iothreads, device');
+    expectRejected(['--pin', 'vcpus=0-'], '--pin', '"vcpus=0-"', 'not a CPU list');
+    expectRejected(['--pin', 'vcpus=1,vcpus=2'], 'gives vcpus twice');
+    expectRejected(['--pin', 'vcpus=0-5'], 'CPU 4 of "vcpus=0-5"', 'not one this process may use (0-3)');
+    expectRejected(['--pin', 'device=2', '--cpus', '1,4'], 'CPU 2 of "device=2"', 'outside the 1 CPU of --cpus 1 (0)');
+    const { message } = usageErrorOf(() => parseBenchArgs(['--pin', 'split'], { ...env, canPin: false }));
+    expect(message).toContain('needs Linux and the taskset command');
+    // --pin none needs nothing.
+    expect(options(['--pin', 'none'], { ...env, canPin: false, allowedCpus: null }).pin).toEqual({ kind: 'none' });
+  });
+});
+
 describe('parseBenchArgs', () => {
   it('fills in every default', () => {
     expect(parseBenchArgs([], env)).toEqual({
@@ -136,6 +161,7 @@ describe('parseBenchArgs', () => {
         iothreads: undefined,
         deviceThreads: undefined,
         work: { guestNs: 0, iothreadNs: 0 },
+        pin: { kind: 'none' },
         runtimeMs: 3000,
         rampMs: 1000,
         sizeBytes: 2 ** 30,

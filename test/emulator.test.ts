@@ -13,6 +13,10 @@ import type { PointSpec } from '../dist/src/main-thread/point-spec.js';
 import { buildTopology } from '../dist/src/protocol/topology.js';
 import { DEFAULT_BATCHING, type Batching } from '../dist/src/protocol/options.js';
 import { checkConservation } from '../dist/src/main-thread/conservation.js';
+import { placement } from '../dist/src/main-thread/placement.js';
+import { calibrateWakeups } from '../dist/src/main-thread/calibrate.js';
+import { describeWakeups } from '../dist/src/report/machine.js';
+import { formatCpuList, readAllowedCpus, tasksetAvailable } from '../dist/src/protocol/cpu-list.js';
 import type { ThreadFigures } from '../dist/src/report/result.js';
 import type { RunResult } from '../dist/src/report/result.js';
 
@@ -20,6 +24,7 @@ const BASE: Omit<PointSpec, 'mode' | 'lock' | 'jobs' | 'iodepth' | 'iothreads'> 
   batching: DEFAULT_BATCHING,
   deviceThreads: undefined,
   work: { guestNs: 0, iothreadNs: 0 },
+  pin: { kind: 'none' },
   bs: 4096,
   sizeBytes: 64 * 1024 * 1024,
   seed: 7,
@@ -307,4 +312,83 @@ describe('batching and device threads', () => {
       expect(cpuPerRequest(run.threads!, 'iothread')).toBeGreaterThan(workNs / 2);
     },
   );
+});
+
+const ALLOWED = readAllowedCpus('/proc/self/status');
+const CAN_PIN = ALLOWED !== null && ALLOWED.length > 0 && tasksetAvailable();
+
+describe('placement (--pin)', () => {
+  it('gives each worker its CPUs under none, split and role sets', () => {
+    const topology = buildTopology('mq', 3, 4, 2);
+    const allowed = [4, 5];
+    expect(placement({ kind: 'none' }, topology, allowed)).toEqual(Array.from({ length: 7 }, () => [4, 5]));
+    // vCPUs 0-2, IO threads 0-1, device threads 0-1 (one per hardware queue).
+    expect(placement({ kind: 'split' }, topology, allowed)).toEqual([[4], [5], [4], [4], [5], [4], [5]]);
+    const sets = placement({ kind: 'sets', sets: { vcpu: [5], nullblk: [4, 5] } }, topology, allowed);
+    expect(sets).toEqual([[5], [5], [5], [4, 5], [4, 5], [4], [5]]);
+    expect(placement({ kind: 'split' }, topology, null)).toEqual(Array.from({ length: 7 }, () => null));
+  });
+
+  it.skipIf(!CAN_PIN)(
+    'pins each worker to its set, read back from /proc, and an unpinned run after it gets every CPU back',
+    { timeout: 20_000 },
+    async () => {
+      const allowed = ALLOWED!;
+      const first = allowed[0]!;
+      const last = allowed.at(-1)!;
+      const spec: PointSpec = {
+        ...BASE,
+        mode: 'mq',
+        lock: 'spin',
+        jobs: 2,
+        iodepth: 4,
+        iothreads: 2,
+        pin: { kind: 'sets', sets: { vcpu: [first], iothread: [last] } },
+      };
+      const pinned = await runPoint(pool, spec);
+      expectConsistent(pinned, spec);
+      const everywhere = formatCpuList(allowed);
+      const expected = (t: ThreadFigures): string =>
+        t.role === 'vcpu' ? String(first) : t.role === 'iothread' ? String(last) : everywhere;
+      for (const thread of pinned.threads ?? []) expect(thread.cpus).toBe(expected(thread));
+      expect(pinned.settings.pin).toBe(`vcpus=${first},iothreads=${last}`);
+
+      const free = await runPoint(pool, { ...spec, pin: { kind: 'none' } });
+      for (const thread of free.threads ?? []) expect(thread.cpus).toBe(everywhere);
+    },
+  );
+
+  it.skipIf(!CAN_PIN)(
+    'split puts vCPU i, IO thread i and device thread i on CPU i mod C',
+    { timeout: 20_000 },
+    async () => {
+      const allowed = ALLOWED!;
+      const spec: PointSpec = {
+        ...BASE,
+        mode: 'mq',
+        lock: 'adaptive',
+        jobs: 2,
+        iodepth: 4,
+        iothreads: 2,
+        pin: { kind: 'split' },
+      };
+      const run = await runPoint(pool, spec);
+      expectConsistent(run, spec);
+      for (const thread of run.threads ?? []) expect(thread.cpus).toBe(String(allowed[thread.index % allowed.length]));
+    },
+  );
+});
+
+describe('wake-up calibration', () => {
+  it('measures positive costs, pinned where it can pin', { timeout: 20_000 }, async () => {
+    const costs = await calibrateWakeups(ALLOWED);
+    expect(costs).not.toBeNull();
+    expect(costs!.unpinnedUs).toBeGreaterThan(0);
+    if (CAN_PIN) expect(costs!.sameCoreUs).toBeGreaterThan(0);
+    if (CAN_PIN && ALLOWED!.length >= 2) {
+      expect(costs!.crossCoreUs).toBeGreaterThan(0);
+      expect(costs!.spinHandoffUs).toBeGreaterThan(0);
+    }
+    expect(describeWakeups(costs)).toMatch(/^wake-up [\d.]+ us/);
+  });
 });

@@ -378,6 +378,7 @@ describe('runPoint', () => {
     batching: DEFAULT_BATCHING,
     deviceThreads: undefined,
     work: { guestNs: 0, iothreadNs: 0 },
+    pin: { kind: 'none' },
     bs: 4096,
     sizeBytes: 64 * 1024 * 1024,
     seed: 3,

@@ -49,6 +49,7 @@ function settings(overrides: Partial<RunSettings> = {}): RunSettings {
     completionNs: 0,
     pollMaxNs: 32768,
     memoryBacked: false,
+    pin: 'none',
     ...overrides,
   };
 }
@@ -174,6 +175,10 @@ describe('renderRunTable', () => {
       'max wait',
       'spins',
       'parks',
+      'cpu/req v/io/dev',
+      'util v/io/dev',
+      'runq v/io/dev',
+      'busiest',
       'csw vol',
       'csw invol',
     ]);
@@ -453,8 +458,8 @@ describe('result files and compare', () => {
     ]);
     const [head, table] = out.split('\n\n');
     expect(head).toContain('intel.json 8cpu');
-    expect(head).toContain('8 cpus, Intel Xeon, node v20.20.2');
-    expect(head).toContain('16 cpus, AMD EPYC, node v20.20.2');
+    expect(head).toContain('Intel Xeon, 8 cpus (8 available), node v20.20.2');
+    expect(head).toContain('AMD EPYC, 16 cpus (8 available), node v20.20.2');
     const rows = lines(table!).map(cells);
     expect(rows[0]).toEqual(['mode', 'lock', 'iodepth', 'jobs', '#1 intel.json 8cpu', '#2 amd.json 16cpu', '#2/#1']);
     expect(rows.slice(1)).toEqual([

@@ -41,6 +41,7 @@ import { checkPattern } from './support/pattern.js';
 import { armFailpoint } from './support/armed-failpoint.js';
 import { burnCpu } from './support/burn.js';
 import { leavesOnAbort } from './support/leave-on-abort.js';
+import { arrive } from './support/arrive.js';
 
 /** Ids of bad completions kept for the error message. */
 const KEEP_IDS = 10;
@@ -156,7 +157,7 @@ function vcpu(task: VcpuTask): VcpuResult {
     return n;
   }
 
-  control.arriveAndWait('vcpu', index, task.barrierMs);
+  arrive(control, 'vcpu', index, task);
   const failpoint = armFailpoint(task.failpoint, control, submission.guard, parkMs);
   let phase: number;
   while ((phase = control.phase()) < STOP) {

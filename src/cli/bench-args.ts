@@ -23,11 +23,17 @@ import {
 } from './units.js';
 import { UsageError } from './usage-error.js';
 import { outputFile, translateParseError } from './common-args.js';
+import { parsePin } from './pin-arg.js';
+import { readAllowedCpus, tasksetAvailable } from '../protocol/cpu-list.js';
 
 /** What {@link parseBenchArgs} needs to know about the machine it runs on. */
 export interface BenchEnv {
   /** Cores available to this process (e.g. `os.availableParallelism()`): the largest `--cpus` value. */
   cores: number;
+  /** The CPUs this process may use, sorted, for --pin; default read from /proc (null: unknown). */
+  allowedCpus?: readonly number[] | null;
+  /** Whether threads can be pinned (Linux with taskset); default found out. */
+  canPin?: boolean;
   /**
    * Folder that relative `--json`/`--svg` paths are resolved against; default `process.cwd()`.
    * Under `npm run`, the user's folder is `process.env.INIT_CWD`.
@@ -156,6 +162,14 @@ const SPECS = {
       `0..${NS_MAX}`,
   },
   repeat: { value: 'N', default: '1', help: `runs per point; the median is reported, 1..${LIMITS.maxRepeat}` },
+  pin: {
+    value: 'POLICY',
+    default: 'none',
+    help:
+      'where the worker threads run: none (the kernel places them), split (as fio cpus_allowed_policy=split: ' +
+      'vCPU i on CPU i mod C, IO thread and device thread k on CPU k mod C, C = the CPUs this process may use), ' +
+      "or CPU sets by role, libvirt's way: vcpus=0-3,iothreads=0-1,device=1; needs Linux and taskset",
+  },
   cpus: {
     value: 'LIST',
     unset: 'the cores this process has',
@@ -299,6 +313,21 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
   const jsonText = given('json');
   const svgText = given('svg');
 
+  const cpus =
+    cpusText === undefined
+      ? undefined
+      : parseIntList(cpusText, flag('cpus'), {
+          min: 1,
+          max: cores,
+          maxReason: `this machine has ${cores} ${cores === 1 ? 'core' : 'cores'}`,
+        });
+  const canPin = env.canPin ?? tasksetAvailable();
+  if (cpus !== undefined && !canPin) {
+    throw new UsageError(
+      '--cpus: needs the taskset command (util-linux), which was not found; install it or leave out --cpus',
+    );
+  }
+
   const options: BenchOptions = {
     jobs: parseIntList(text('jobs'), flag('jobs'), { min: 1, max: LIMITS.maxJobs }),
     modes,
@@ -320,15 +349,13 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
     memoryBacked: values['memory-backed'] === true,
     pollMaxNs: integer('poll-max-ns', { min: 0, max: NS_MAX }),
     repeat: integer('repeat', { min: 1, max: LIMITS.maxRepeat }),
-    cpus:
-      cpusText === undefined
-        ? undefined
-        : parseIntList(cpusText, flag('cpus'), {
-            min: 1,
-            max: cores,
-            maxReason: `this machine has ${cores} ${cores === 1 ? 'core' : 'cores'}`,
-          }),
+    cpus,
     watchdogS: positiveDuration(text('watchdog'), flag('watchdog')) / 1000,
+    pin: parsePin(text('pin'), {
+      allowed: env.allowedCpus === undefined ? readAllowedCpus('/proc/self/status') : env.allowedCpus,
+      canPin,
+      cpuCounts: cpus,
+    }),
     json: jsonText === undefined ? undefined : outputFile(jsonText, flag('json'), cwd),
     svg: svgText === undefined ? undefined : outputFile(svgText, flag('svg'), cwd),
   };
@@ -428,6 +455,8 @@ export function benchHelpText(): string {
     '        for --mode and --lock, a name or a list of names such as spin,adaptive',
     '  SIZE  bytes: 4096, 512b, 4k, 1m, 1g (binary, as fio: 1k = 1024)',
     '  TIME  3s, 500ms, 1500us, 2m, 1h; a bare number is seconds (as fio runtime)',
+    '  POLICY  none, split, or vcpus=CPUS,iothreads=CPUS,device=CPUS with CPU lists as',
+    '          taskset -c takes them (0-3,8); a role left out floats',
     '',
     'Examples:',
     '  npm run bench -- --jobs 1..8 --mode both',

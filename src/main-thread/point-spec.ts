@@ -2,7 +2,7 @@
  * The settings of one run of the emulator: one point of a sweep (mode, lock
  * kind, job count, iodepth) with everything else the run needs.
  */
-import type { Batching, LockKind, Mode, RoleWork } from '../protocol/options.js';
+import type { Batching, LockKind, Mode, PinPolicy, RoleWork } from '../protocol/options.js';
 import type { Failpoint } from '../protocol/failpoint.js';
 import { buildTopology, type Topology } from '../protocol/topology.js';
 import { rosterSize } from '../protocol/roster.js';
@@ -19,6 +19,8 @@ export interface PointSpec {
   deviceThreads: number | undefined;
   /** Per-request CPU work in the vCPU and the IO thread. */
   work: RoleWork;
+  /** Where the worker threads run (--pin). */
+  pin: PinPolicy;
   bs: number;
   sizeBytes: number;
   seed: number;

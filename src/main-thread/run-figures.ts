@@ -18,10 +18,14 @@ import { readSchedstat, type Schedstat } from '../protocol/linux-thread.js';
 import type { IothreadResult, NullblkResult, VcpuResult } from '../protocol/tasks.js';
 import type { LockFigures, RunResult, RunSettings, ThreadFigures } from '../report/result.js';
 import type { PointSpec } from './point-spec.js';
+import { describePin } from '../protocol/options.js';
+import { formatCpuList, readAllowedCpus } from '../protocol/cpu-list.js';
 
 /** One worker at one edge of the window. */
 interface WorkerSnapshot extends WorkerId {
   tid: number;
+  /** The CPUs it may run on, from /proc; null where unknown. */
+  cpus: number[] | null;
   /** Requests it has handled so far: reaped (vCPU), moved (IO thread), completed (device). */
   requests: number;
   schedstat: Schedstat | null;
@@ -72,6 +76,7 @@ export function takeSnapshot(control: RunControl, topology: Topology, edge: 'sta
       tid: progress.tid,
       requests: requests[i]!,
       schedstat: stats[i]!,
+      cpus: progress.tid > 0 ? readAllowedCpus(`/proc/self/task/${progress.tid}/status`) : null,
     })),
     usage,
   };
@@ -111,6 +116,7 @@ function threadFigures(before: Snapshot, after: Snapshot): ThreadFigures[] | nul
       cpuNs: end.schedstat.cpuNs - start.schedstat.cpuNs,
       runqueueNs: end.schedstat.runqueueNs - start.schedstat.runqueueNs,
       slices: end.schedstat.slices - start.schedstat.slices,
+      cpus: end.cpus === null ? '?' : formatCpuList(end.cpus),
     });
   }
   return figures;
@@ -126,6 +132,7 @@ export function runSettings(spec: PointSpec): RunSettings {
     completionNs: spec.completionNs,
     pollMaxNs: spec.pollMaxNs,
     memoryBacked: spec.memoryBacked,
+    pin: describePin(spec.pin),
   };
 }
 

@@ -11,7 +11,9 @@
 import type { Piscina } from 'piscina';
 import { failpointOf } from '../protocol/failpoint.js';
 import { ringName, type Topology } from '../protocol/topology.js';
-import { workerName, type WorkerId } from '../protocol/roster.js';
+import { rosterSlot, workerName, type WorkerId } from '../protocol/roster.js';
+import { readAllowedCpus } from '../protocol/cpu-list.js';
+import { placement } from './placement.js';
 import type {
   Aborted,
   CommonTask,
@@ -55,6 +57,7 @@ export function startWorkers(
   abort: RunAbort,
 ): StartedWorkers {
   const returned = new Set<string>();
+  const cpus = placement(spec.pin, topology, readAllowedCpus('/proc/self/status'));
   const common = (worker: WorkerId): CommonTask => {
     const failpoint = failpointOf(spec.failpoints, worker.role, worker.index);
     return {
@@ -62,6 +65,7 @@ export function startWorkers(
       pollMaxNs: spec.pollMaxNs,
       parkMs: PARK_MS,
       barrierMs: BARRIER_MS,
+      cpus: cpus[rosterSlot(topology.workers, worker.role, worker.index)]!,
       ...(failpoint === undefined ? {} : { failpoint }),
     };
   };

@@ -42,6 +42,7 @@ export function sweepPoints(options: BenchOptions, cpus: number): PointSpec[] {
           iothreads: options.iothreads ?? defaultIothreads(jobs, cpus),
           deviceThreads: options.deviceThreads,
           work: options.work,
+          pin: options.pin,
           bs: options.bs,
           sizeBytes: options.sizeBytes,
           seed: options.seed,

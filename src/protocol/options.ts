@@ -7,6 +7,8 @@
  */
 import { LOCK_KINDS } from '../sync/lock-base.js';
 import type { Failpoint } from './failpoint.js';
+import { ROLES, type WorkerRole } from './roster.js';
+import { formatCpuList } from './cpu-list.js';
 
 /**
  * Queue topology: `sq` = one shared submission ring drained by one IO thread
@@ -66,6 +68,35 @@ export interface Batching {
   iothreadPop: number;
 }
 
+/**
+ * Where the worker threads run (--pin):
+ *   none   the kernel places them, as with an unpinned QEMU
+ *   split  like fio's cpus_allowed_policy=split: vCPU i on CPU i mod C, IO thread k and device
+ *          thread k on CPU k mod C, C being the CPUs this process may use (in order)
+ *   sets   libvirt's vcpupin/iothreadpin/emulatorpin: each thread of a role takes the next CPU
+ *          of its role's set, round-robin; a role without a set floats on every CPU
+ */
+export type PinPolicy =
+  | { kind: 'none' }
+  | { kind: 'split' }
+  | { kind: 'sets'; sets: Partial<Record<WorkerRole, number[]>> };
+
+/** The word of each role in a --pin set (`vcpus=0-3,iothreads=0-1,device=1`). */
+export const PIN_ROLE_WORDS: Readonly<Record<WorkerRole, string>> = {
+  vcpu: 'vcpus',
+  iothread: 'iothreads',
+  nullblk: 'device',
+};
+
+/** A policy as --pin takes it: `none`, `split`, or `vcpus=0-3,iothreads=0-1,device=1`. */
+export function describePin(pin: PinPolicy): string {
+  if (pin.kind !== 'sets') return pin.kind;
+  return ROLES.flatMap((role) => {
+    const cpus = pin.sets[role];
+    return cpus === undefined ? [] : [`${PIN_ROLE_WORDS[role]}=${formatCpuList(cpus)}`];
+  }).join(',');
+}
+
 /** Per-request CPU time burnt in a role, ns: a busy loop against the clock, for what-if runs. */
 export interface RoleWork {
   /** The guest block layer and virtio driver, in the vCPU, before the request enters the ring. */
@@ -103,6 +134,8 @@ export interface BenchOptions {
   deviceThreads: number | undefined;
   /** CPU time burnt per request in each vCPU (`--guest-ns`) and IO thread (`--iothread-ns`), ns. */
   work: RoleWork;
+  /** Where the worker threads run (`--pin`). */
+  pin: PinPolicy;
   /** Measured time per run (`--runtime 3s`). */
   runtimeMs: number;
   /** Warm-up excluded from the figures (`--ramp 1s`). */

@@ -19,6 +19,11 @@ export interface CommonTask {
   parkMs: number;
   /** Longest wait at the start barrier, ms. */
   barrierMs: number;
+  /**
+   * The CPUs this worker runs on for the run (sorted): its pinned set under --pin, else every CPU
+   * the process may use. null where the main thread cannot tell (not Linux): left as it is.
+   */
+  cpus: number[] | null;
   /** This worker's failpoint (VBLK_FAILPOINTS), if it has one. */
   failpoint?: Failpoint;
 }

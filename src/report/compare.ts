@@ -6,6 +6,7 @@ import { LOCK_CHOICES, MODES } from '../protocol/options.js';
 import { MISSING, formatCount, formatRatio, safeDivide } from './format.js';
 import { firstByKey, renderAligned, runKey, type Align, type RunKeyField } from './table.js';
 import { renderSettings, settingsDifferences } from './settings.js';
+import { describeMachine } from './machine.js';
 
 /** A result file with the name it goes by in the output (usually its path). */
 export interface LabelledResultFile {
@@ -68,11 +69,7 @@ function rowRuns(columns: readonly CompareColumn[]): RunResult[] {
 function renderHeader(columns: readonly CompareColumn[]): string {
   return renderAligned(
     ['column', 'file', 'machine'],
-    columns.map(({ id, label, source: { file } }) => [
-      id,
-      label,
-      `${file.machine.cpus} cpus, ${file.machine.cpuModel}, node ${file.machine.node}`,
-    ]),
+    columns.map(({ id, label, source: { file } }) => [id, label, describeMachine(file.machine)]),
     ['left', 'left', 'left'],
   );
 }
@@ -107,6 +104,26 @@ export function mixedSettings(files: readonly LabelledResultFile[]): string | nu
   return null;
 }
 
+/**
+ * A line for each way the files' machines differ that changes the figures: Node's version, and
+ * the machine itself (CPU model and count); empty when they agree.
+ */
+export function machineNotes(files: readonly LabelledResultFile[]): string {
+  const distinct = (key: (file: ResultFile) => string): string[] => [...new Set(files.map(({ file }) => key(file)))];
+  const nodes = distinct((file) => file.machine.node);
+  const machines = distinct((file) => `${file.machine.cpuModel}, ${file.machine.cpus} cpus`);
+  const notes: string[] = [];
+  if (nodes.length > 1) {
+    notes.push(
+      `note: the files come from different Node versions (${nodes.join(', ')}), which changes the figures too`,
+    );
+  }
+  if (machines.length > 1) {
+    notes.push('note: the files come from different machines: read each against its own wake-up cost (above)');
+  }
+  return notes.map((note) => `${note}\n`).join('');
+}
+
 /** The settings every run shares, or each file's when they differ. */
 function renderSettingsLines(files: readonly LabelledResultFile[]): string {
   const withRuns = files.filter(({ file }) => file.runs.length > 0);
@@ -138,5 +155,6 @@ export function compareResults(files: readonly LabelledResultFile[]): string {
   ];
   const aligns: Align[] = headers.map((_, i) => (i < 2 ? 'left' : 'right'));
   const rows = rowRuns(columns).map((run) => renderRowCells(run, columns));
-  return `${renderHeader(columns)}${renderSettingsLines(files)}\n${renderAligned(headers, rows, aligns)}`;
+  const header = `${renderHeader(columns)}${machineNotes(files)}${renderSettingsLines(files)}`;
+  return `${header}\n${renderAligned(headers, rows, aligns)}`;
 }

@@ -25,6 +25,8 @@ export interface RunSettings {
   completionNs: number;
   pollMaxNs: number;
   memoryBacked: boolean;
+  /** --pin as given: none, split, or the CPU sets. */
+  pin: string;
 }
 
 /** What one worker thread did over the measured window (Linux /proc schedstat). */
@@ -41,6 +43,20 @@ export interface ThreadFigures {
   runqueueNs: number;
   /** Timeslices run. */
   slices: number;
+  /** The CPUs it was allowed to run on (`0-1`), read back from /proc at the end of the window. */
+  cpus: string;
+}
+
+/**
+ * What handing work between two threads costs on the machine (src/main-thread/calibrate.ts):
+ * one wake-up through Atomics.wait/notify, half a round trip, us, and a spin handoff. null
+ * where it could not be measured (no pinning, one CPU).
+ */
+export interface WakeupCosts {
+  sameCoreUs: number | null;
+  crossCoreUs: number | null;
+  unpinnedUs: number | null;
+  spinHandoffUs: number | null;
 }
 
 /**
@@ -115,6 +131,8 @@ export interface MachineInfo {
   cpuModel: string;
   node: string;
   platform: string;
+  /** The wake-up calibration taken before the sweep; absent where none was taken. */
+  wakeup?: WakeupCosts | null;
 }
 
 export interface ResultFile {

@@ -4,6 +4,7 @@
  */
 import type { MachineInfo, RunResult } from './result.js';
 import { formatCount, formatTick } from './format.js';
+import { describeWakeups } from './machine.js';
 import { distinctJobs, groupSeries, niceScale, spacedTicks, type Series } from './chart.js';
 
 const WIDTH = 720;
@@ -92,8 +93,9 @@ function titleElements(title: string, machine: MachineInfo | undefined): string[
     `<text x="${WIDTH / 2}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
   ];
   if (machine !== undefined) {
-    const cpus = `${machine.cpus} cpus (${machine.availableParallelism} available)`;
-    const info = `${machine.cpuModel}, ${cpus}, node ${machine.node}, ${machine.platform}`;
+    // The wake-up cost goes with every chart: the figures depend on it more than on the CPU model.
+    const wakeup = machine.wakeup === undefined ? '' : `; ${describeWakeups(machine.wakeup)}`;
+    const info = `${machine.cpuModel}, ${machine.cpus} cpus, node ${machine.node}${wakeup}`;
     lines.push(`<text x="${WIDTH / 2}" y="42" text-anchor="middle" fill="#555">${escapeXml(info)}</text>`);
   }
   return lines;

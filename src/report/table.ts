@@ -5,6 +5,7 @@
  * {@link groupBy}) and the aligned-column renderer ({@link renderAligned}).
  */
 import type { LockFigures, RunResult } from './result.js';
+import { cpuPerRequest, describeBusiest, perRole, wholePercent } from './threads.js';
 import {
   MISSING,
   formatBytesPerSec,
@@ -151,6 +152,10 @@ const RUN_COLUMNS: readonly Column<RunRow>[] = [
   { header: 'max wait', align: 'right', cell: lockCell((t) => formatNs(t.waitNsMax)) },
   { header: 'spins', align: 'right', cell: lockCell((t) => formatCount(t.spins)) },
   { header: 'parks', align: 'right', cell: lockCell((t) => formatCount(t.parks)) },
+  { header: 'cpu/req v/io/dev', align: 'right', cell: ({ run }) => perRole(run, cpuPerRequest) },
+  { header: 'util v/io/dev', align: 'right', cell: ({ run }) => perRole(run, (r) => wholePercent(r.utilisation)) },
+  { header: 'runq v/io/dev', align: 'right', cell: ({ run }) => perRole(run, (r) => wholePercent(r.runqueue)) },
+  { header: 'busiest', align: 'left', cell: ({ run }) => describeBusiest(run) },
   { header: 'csw vol', align: 'right', cell: ({ run }) => formatCount(run.voluntaryContextSwitches) },
   { header: 'csw invol', align: 'right', cell: ({ run }) => formatCount(run.involuntaryContextSwitches) },
 ];

@@ -18,6 +18,7 @@ import { ABORT, type RunControl } from '../../src/protocol/run-control.js';
 import type { WorkerRole } from '../../src/protocol/roster.js';
 import type { CommonTask } from '../../src/protocol/tasks.js';
 import { armFailpoint } from './armed-failpoint.js';
+import { arrive } from './arrive.js';
 
 export interface ServeLoop {
   role: WorkerRole;
@@ -42,7 +43,7 @@ export function serveUntilDone(loop: ServeLoop): void {
   const ready = (): boolean =>
     loop.hasWork() || control.phase() !== phaseSeen || control.allVcpusDone() || loop.nextDueMs?.() === 0;
 
-  control.arriveAndWait(loop.role, loop.index, task.barrierMs);
+  arrive(control, loop.role, loop.index, task);
   const failpoint = armFailpoint(task.failpoint, control, null, task.parkMs);
   for (;;) {
     phaseSeen = control.phase();
