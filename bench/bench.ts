@@ -27,8 +27,11 @@ import { describeMachine, describeWakeups, machineInfo } from '../src/report/mac
 import { calibrateWakeups } from '../src/main-thread/calibrate.js';
 import { formatCpuList, readAllowedCpus } from '../src/protocol/cpu-list.js';
 import { RESULT_SCHEMA, type MachineInfo, type ResultFile, type RunResult } from '../src/report/result.js';
-import { readResultFile, writeResultFile } from '../src/report/result-file.js';
-import { renderModeRatios, renderRunLine, renderRunTable } from '../src/report/table.js';
+import { readResultFile, writeJsonFile, writeResultFile } from '../src/report/result-file.js';
+import { renderModeRatios, renderRunTable } from '../src/report/table.js';
+import { renderSpreadNote } from '../src/report/spread.js';
+import { fioJsonOf, fioJsonPath } from '../src/report/fio-json.js';
+import { SweepProgress } from '../src/cli/progress.js';
 import { renderSettings } from '../src/report/settings.js';
 import { renderTerminalChart } from '../src/report/chart.js';
 import { renderSvg } from '../src/report/svg.js';
@@ -55,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
     repeat: 'exit',
     announce: 'stopping: the run in progress drains and is dropped (again to quit at once)',
   });
+  const startedAt = new Date();
   const allowed = readAllowedCpus('/proc/self/status');
   const wakeup = await calibrateWakeups(allowed);
   process.stderr.write(`vblk-mq: ${describeWakeups(wakeup)}\n`);
@@ -67,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     stop.dispose();
   }
-  report(options, outcome, { ...machineInfo(), wakeup });
+  report(options, outcome, { ...machineInfo(), wakeup }, startedAt);
   if (outcome.error !== undefined) {
     process.stderr.write(`vblk-mq: ${outcome.error}\n`);
     return 1;
@@ -80,32 +84,32 @@ async function main(argv: string[]): Promise<number> {
   return stop.exitStatus() ?? 130;
 }
 
-/** Runs the sweep in this process, with a progress line on a terminal; `stop` ends it early. */
+/** Runs the sweep in this process, with progress on stderr (see progress.ts); `stop` ends it early. */
 async function sweepHere(options: BenchOptions, stop: AbortSignal): Promise<SweepOutcome> {
   const cpus = os.availableParallelism();
   const total = sweepPoints(options, cpus).length * options.repeat;
-  const seconds = (total * (options.rampMs + options.runtimeMs)) / 1000;
-  const tty = process.stderr.isTTY === true;
-  const runs = `${total} run${total === 1 ? '' : 's'}`;
-  const cores = `${cpus} core${cpus === 1 ? '' : 's'}`;
-  process.stderr.write(`vblk-mq: ${runs} on ${cores}, about ${Math.ceil(seconds)} s\n`);
-  const outcome = await runSweep(
-    options,
-    cpus,
-    {
-      onStart(spec, repeat, done, all) {
-        if (!tty) return;
-        const rep = options.repeat > 1 ? ` repeat ${repeat + 1}/${options.repeat}` : '';
-        const point = `${spec.mode} lock=${spec.lock} jobs=${spec.jobs} iodepth=${spec.iodepth} cpus=${spec.cpus}`;
-        process.stderr.write(`\r\x1b[K[${done + 1}/${all}] ${point}${rep}`);
+  const runMs = options.rampMs + options.runtimeMs;
+  const style = options.quiet ? 'quiet' : process.stderr.isTTY === true ? 'tty' : 'lines';
+  if (style !== 'quiet') {
+    const runs = `${total} run${total === 1 ? '' : 's'}`;
+    const cores = `${cpus} core${cpus === 1 ? '' : 's'}`;
+    process.stderr.write(`vblk-mq: ${runs} on ${cores}, about ${Math.ceil((total * runMs) / 1000)} s\n`);
+  }
+  const progress = new SweepProgress(process.stderr, style, total, runMs, options.repeat);
+  try {
+    return await runSweep(
+      options,
+      cpus,
+      {
+        onStart: (spec, repeat, done) => progress.start(spec, repeat, done),
+        onLive: (iops) => progress.live(iops),
+        onRun: (run, _repeat, done) => progress.finished(run, done),
       },
-      onPoint(run) {
-        process.stderr.write(`${tty ? '\r\x1b[K' : ''}${renderRunLine(run)}\n`);
-      },
-    },
-    stop,
-  );
-  return outcome;
+      stop,
+    );
+  } finally {
+    progress.end();
+  }
 }
 
 /**
@@ -120,11 +124,18 @@ async function sweepPerCoreCount(
   stop: SignalStop,
 ): Promise<SweepOutcome> {
   const runs: RunResult[] = [];
+  const order: string[] = [];
   const script = fileURLToPath(import.meta.url);
   for (const n of counts) {
-    if (stop.signal.aborted) return { runs, interrupted: true };
+    if (stop.signal.aborted) return { runs, order, interrupted: true };
     const resultPath = path.join(os.tmpdir(), `vblk-mq-${process.pid}-${n}cpu.json`);
-    const childOptions: BenchOptions = { ...options, cpus: undefined, json: undefined, svg: undefined };
+    const childOptions: BenchOptions = {
+      ...options,
+      cpus: undefined,
+      json: undefined,
+      svg: undefined,
+      fioJson: undefined,
+    };
     const status = await new Promise<number>((resolve) => {
       // The first n of the CPUs this process may use (os.availableParallelism() counts them too).
       const cpuList = allowed === null ? `0-${n - 1}` : formatCpuList(allowed.slice(0, n));
@@ -147,16 +158,17 @@ async function sweepPerCoreCount(
     });
     if (!fs.existsSync(resultPath)) {
       // A signal that reached the child before it could handle it ends it without a result.
-      if (stop.signal.aborted) return { runs, interrupted: true };
-      return { runs, error: `the sweep on ${n} cores ended with status ${status} and wrote no result` };
+      if (stop.signal.aborted) return { runs, order, interrupted: true };
+      return { runs, order, error: `the sweep on ${n} cores ended with status ${status} and wrote no result` };
     }
     const file = readResultFile(resultPath);
     fs.rmSync(resultPath, { force: true });
     runs.push(...file.runs);
-    if (file.error !== undefined) return { runs, error: file.error };
-    if (file.interrupted === true) return { runs, interrupted: true };
+    order.push(...(file.order ?? []).map((run) => `${run} cpus=${n}`));
+    if (file.error !== undefined) return { runs, order, error: file.error };
+    if (file.interrupted === true) return { runs, order, interrupted: true };
   }
-  return { runs };
+  return { runs, order };
 }
 
 /**
@@ -180,26 +192,29 @@ function userPath(file: string | undefined): string | undefined {
 }
 
 function resultFile(options: BenchOptions, outcome: SweepOutcome, machine: MachineInfo): ResultFile {
+  const paths = { json: userPath(options.json), svg: userPath(options.svg), fioJson: userPath(options.fioJson) };
   return {
     schema: RESULT_SCHEMA,
     machine,
-    options: { ...options, json: userPath(options.json), svg: userPath(options.svg) },
+    options: { ...options, ...paths },
     runs: outcome.runs,
+    order: outcome.order,
     ...(outcome.interrupted === true ? { interrupted: true } : {}),
     ...(outcome.error !== undefined ? { error: outcome.error } : {}),
   };
 }
 
-function report(options: BenchOptions, outcome: SweepOutcome, machine: MachineInfo): void {
+function report(options: BenchOptions, outcome: SweepOutcome, machine: MachineInfo, startedAt: Date): void {
   const { runs } = outcome;
   if (runs.length > 0) {
     const partial =
       outcome.error !== undefined
-        ? ' (partial: the sweep failed; these are the points done before)'
+        ? ' (partial: the sweep failed; these are the runs done before it)'
         : outcome.interrupted === true
-          ? ' (partial: the sweep was interrupted; these are the points done before)'
+          ? ' (partial: the sweep was interrupted; these are the runs done before it)'
           : '';
-    process.stdout.write(`\nmachine: ${describeMachine(machine)}\n${renderSettings(runs)}${renderRunTable(runs)}\n`);
+    process.stdout.write(`\nmachine: ${describeMachine(machine)}\n${renderSettings(runs)}${renderRunTable(runs)}`);
+    process.stdout.write(`${renderSpreadNote(runs)}\n`);
     const ratios = renderModeRatios(runs);
     if (ratios !== '') process.stdout.write(`\n${ratios}\n`);
     process.stdout.write(`\n${renderTerminalChart(runs)}\n${partial}\n`);
@@ -207,11 +222,20 @@ function report(options: BenchOptions, outcome: SweepOutcome, machine: MachineIn
   const file = resultFile(options, outcome, machine);
   if (options.json !== undefined) {
     writeResultFile(options.json, file);
-    process.stderr.write(`vblk-mq: wrote ${options.json}\n`);
+    process.stderr.write(`vblk-mq: wrote ${userPath(options.json)}\n`);
   }
   if (options.svg !== undefined && runs.length > 0) {
     fs.writeFileSync(options.svg, renderSvg(runs, 'vblk-mq: IOPS against fio jobs', file.machine));
-    process.stderr.write(`vblk-mq: wrote ${options.svg}\n`);
+    process.stderr.write(`vblk-mq: wrote ${userPath(options.svg)}\n`);
+  }
+  if (options.fioJson !== undefined && runs.length > 0) {
+    for (const run of runs) {
+      const target = fioJsonPath(options.fioJson, run);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      writeJsonFile(target, fioJsonOf(run, machine, startedAt));
+    }
+    const count = `${runs.length} fio-format file${runs.length === 1 ? '' : 's'}`;
+    process.stderr.write(`vblk-mq: wrote ${count} under ${userPath(options.fioJson)}\n`);
   }
 }
 

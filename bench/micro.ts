@@ -17,6 +17,7 @@
  * that no case inherits another's JIT state; see micro-protocol.ts for the handshake.
  */
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MessageChannel, Worker, type Transferable } from 'node:worker_threads';
 
@@ -436,7 +437,8 @@ async function main(argv: string[]): Promise<number> {
   if (json !== undefined) {
     const file = { schema: 1, machine, options: { timeMs, filter }, results, targets };
     writeJsonFile(json, file);
-    process.stdout.write(`\nwrote ${json}\n`);
+    // Relative to where the user ran it: the printout may be kept, and names no machine's paths.
+    process.stdout.write(`\nwrote ${path.relative(process.env['INIT_CWD'] ?? process.cwd(), json)}\n`);
   }
   return 0;
 }

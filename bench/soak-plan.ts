@@ -105,6 +105,8 @@ export class SoakPlan {
       watchdogS: this.watchdogS,
       json: undefined,
       svg: undefined,
+      fioJson: undefined,
+      quiet: true,
       ...(this.oneIn(4) ? { initialIndex: 2 ** 32 - 1 - this.below(20_000) } : {}),
     };
   }

@@ -122,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
   while (performance.now() < endMs && !stop.signal.aborted && failure === undefined) {
     const options = plan.next();
     sweeps++;
-    const onPoint = (run: RunResult): void => {
+    const onRun = (run: RunResult): void => {
       runs++;
       requests += run.submitted;
       // The run already passed its conservation check; this re-checks the figures it reports.
@@ -136,7 +136,7 @@ async function main(argv: string[]): Promise<number> {
     };
     const points = sweepPoints(options, cpus).length;
     const limitMs = points * (options.rampMs + options.runtimeMs + args.watchdogS * 1000) + HANG_SLACK_MS;
-    const outcome = await within(runSweep(options, cpus, { onPoint }, stop.signal), limitMs);
+    const outcome = await within(runSweep(options, cpus, { onRun }, stop.signal), limitMs);
     if (outcome === null) {
       const limit = `${Math.round(limitMs / 1000)} s`;
       failure = `hang: sweep ${sweeps} (${JSON.stringify(options)}) did not finish within ${limit}`;

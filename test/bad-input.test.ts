@@ -17,6 +17,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 /** A file that exists before each run and must be left as it is. */
 const KEPT = path.join(tmp, 'kept.json');
 const KEPT_TEXT = '{"left": "alone"}\n';
+fs.writeFileSync(KEPT, KEPT_TEXT);
 
 /** Runs `dist/bench/<script>` in `tmp` (relative paths resolve there, as under `npm run`). */
 function cli(script: string, args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -79,6 +80,13 @@ const BENCH_CASES: [string, string[], string[]][] = [
   ['--watchdog 0', ['--watchdog', '0'], ['--watchdog', '"0"', 'above zero']],
   ['--cpus more than the machine has', ['--cpus', String(cores + 1)], ['--cpus', `"${cores + 1}"`, `${cores} core`]],
   ['--svg into a missing folder', ['--svg', 'no-such-folder/out.svg'], ['--svg', '"no-such-folder"', 'does not exist']],
+  [
+    '--fio-json into a missing folder',
+    ['--fio-json', 'no-such-folder'],
+    ['--fio-json', '"no-such-folder"', 'does not exist'],
+  ],
+  ['--fio-json a file', ['--fio-json', 'kept.json'], ['--fio-json', '"kept.json"', 'is not a folder']],
+  ['--quiet with a value', ['--quiet=yes'], ['--quiet takes no value']],
   ['an unknown option', ['--frobnicate', '3'], ['unknown option --frobnicate']],
 ];
 

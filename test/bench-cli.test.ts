@@ -17,6 +17,7 @@ function run(script: string, args: string[], timeout = 60_000) {
     encoding: 'utf8',
     timeout,
     cwd: tmp,
+    env: { ...process.env, INIT_CWD: tmp },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -24,84 +25,136 @@ function run(script: string, args: string[], timeout = 60_000) {
 describe('npm run bench', () => {
   const json = path.join(tmp, 'run.json');
   const svg = path.join(tmp, 'run.svg');
+  const fioDir = path.join(tmp, 'fio');
 
-  it('sweeps both modes, prints a table, ratios and a chart, and writes JSON and SVG', { timeout: 60_000 }, () => {
-    const r = run('bench.js', [
-      '--jobs',
-      '1,2',
-      '--mode',
-      'both',
-      '--runtime',
-      '200ms',
-      '--ramp',
-      '100ms',
-      '--json',
-      json,
-      '--svg',
-      svg,
-    ]);
-    expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/mode\s+lock\s+cpus\s+jobs/);
-    expect(r.stdout).toMatch(/mq\/sq/);
-    expect(r.stdout).toMatch(/fio jobs/);
+  it(
+    'sweeps both modes twice, prints a table, ratios and a chart, and writes JSON, SVG and fio JSON',
+    { timeout: 60_000 },
+    () => {
+      fs.mkdirSync(fioDir);
+      const r = run('bench.js', [
+        '--jobs',
+        '1,2',
+        '--mode',
+        'both',
+        '--runtime',
+        '200ms',
+        '--ramp',
+        '100ms',
+        '--repeat',
+        '2',
+        '--json',
+        json,
+        '--svg',
+        svg,
+        '--fio-json',
+        fioDir,
+      ]);
+      expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/mode\s+lock\s+cpus\s+jobs/);
+      expect(r.stdout).toMatch(/mq\/sq/);
+      expect(r.stdout).toMatch(/fio jobs/);
 
-    const file = JSON.parse(fs.readFileSync(json, 'utf8'));
-    expect(file.schema).toBe(2);
-    expect(Object.keys(file.machine).sort()).toEqual([
-      'availableParallelism',
-      'cpuModel',
-      'cpus',
-      'node',
-      'platform',
-      'wakeup',
-    ]);
-    // The wake-up calibration taken before the sweep: every figure it could take is positive.
-    const wakeup = file.machine.wakeup as Record<string, number | null>;
-    expect(wakeup['unpinnedUs']).toBeGreaterThan(0);
-    for (const value of Object.values(wakeup)) if (value !== null) expect(value).toBeGreaterThan(0);
-    expect(r.stderr).toMatch(/^vblk-mq: wake-up [\d.]+ us/m);
-    expect(r.stdout).toMatch(/^machine: .*wake-up [\d.]+ us/m);
-    expect(file.runs).toHaveLength(4);
-    for (const run of file.runs) {
-      for (const key of [
-        'mode',
-        'jobs',
-        'iodepth',
-        'iothreads',
-        'lock',
+      const file = JSON.parse(fs.readFileSync(json, 'utf8'));
+      expect(file.schema).toBe(2);
+      expect(Object.keys(file.machine).sort()).toEqual([
+        'availableParallelism',
+        'cpuModel',
         'cpus',
-        'iops',
-        'bwBytesPerSec',
-        'latNs',
-        'locks',
-        'submitted',
-        'completed',
-      ]) {
-        expect(run).toHaveProperty(key);
+        'gitDescribe',
+        'kernel',
+        'memoryBytes',
+        'node',
+        'platform',
+        'version',
+        'wakeup',
+      ]);
+      expect(file.machine.kernel).toBe(os.release());
+      expect(file.machine.memoryBytes).toBe(os.totalmem());
+      expect(file.machine.version).toBe(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version);
+      // Paths relative to where the bench ran, never the machine's own.
+      expect(file.options.json).toBe('run.json');
+      expect(JSON.stringify(file)).not.toContain(tmp);
+      // Interleaved: round by round, the modes of a point side by side.
+      const rounds = [1, 2].flatMap((r) =>
+        [1, 2].flatMap((j) => ['sq', 'mq'].map((m) => `${m} spin jobs=${j} repeat ${r}`)),
+      );
+      expect(file.order).toEqual(rounds);
+      // The wake-up calibration taken before the sweep: every figure it could take is positive.
+      const wakeup = file.machine.wakeup as Record<string, number | null>;
+      expect(wakeup['unpinnedUs']).toBeGreaterThan(0);
+      for (const value of Object.values(wakeup)) if (value !== null) expect(value).toBeGreaterThan(0);
+      expect(r.stderr).toMatch(/^vblk-mq: wake-up [\d.]+ us/m);
+      expect(r.stdout).toMatch(/^machine: .*wake-up [\d.]+ us/m);
+      expect(file.runs).toHaveLength(4);
+      for (const run of file.runs) {
+        for (const key of [
+          'mode',
+          'jobs',
+          'iodepth',
+          'iothreads',
+          'lock',
+          'cpus',
+          'iops',
+          'bwBytesPerSec',
+          'slatNs',
+          'clatNs',
+          'latNs',
+          'locks',
+          'submitted',
+          'completed',
+          'samples',
+        ]) {
+          expect(run).toHaveProperty(key);
+        }
+        // Every run's figures, and the median among them.
+        expect(run.repeats).toBe(2);
+        expect(run.samples).toHaveLength(2);
+        expect(run.samples.map((s: { iops: number }) => s.iops)).toContain(run.iops);
+        expect(Object.keys(run.latNs.percentiles)).toEqual(expect.arrayContaining(['50.000000', '99.000000']));
+        for (const lock of run.locks) {
+          expect(Object.keys(lock).sort()).toEqual([
+            'acquisitions',
+            'contentions',
+            'name',
+            'parks',
+            'spins',
+            'waitNsMax',
+            'waitNsTotal',
+          ]);
+        }
+        expect(run.submitted).toBe(run.completed);
       }
-      expect(Object.keys(run.latNs)).toEqual(expect.arrayContaining(['p50', 'p90', 'p99', 'p999', 'max']));
-      for (const lock of run.locks) {
-        expect(Object.keys(lock).sort()).toEqual([
-          'acquisitions',
-          'contentions',
-          'name',
-          'parks',
-          'spins',
-          'waitNsMax',
-          'waitNsTotal',
-        ]);
+      expect(file.runs.map((r: { mode: string; jobs: number }) => `${r.mode}${r.jobs}`)).toEqual([
+        'sq1',
+        'sq2',
+        'mq1',
+        'mq2',
+      ]);
+      expect(fs.readFileSync(svg, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+      expect(fs.readFileSync(svg, 'utf8').match(/<g class="panel">/g)).toHaveLength(3);
+      expect(r.stdout).toMatch(/IOPS\s+min\.\.max/);
+      expect(r.stdout).toMatch(/mq\/sq\s+worst\.\.best/);
+
+      // One fio-format file per point, where fio-plot looks, with fio's fields.
+      for (const point of file.runs) {
+        const fioFile = path.join(fioDir, `${point.mode}-spin-${point.cpus}cpu`, '4k', `randread-1-${point.jobs}.json`);
+        const fio = JSON.parse(fs.readFileSync(fioFile, 'utf8'));
+        expect(fio['fio version']).toMatch(/^vblk-mq-/);
+        expect(fio.jobs[0]['job options']).toEqual({
+          rw: 'randread',
+          bs: '4k',
+          iodepth: '1',
+          numjobs: String(point.jobs),
+        });
+        expect(fio.jobs[0].read.iops).toBe(point.iops);
+        expect(fio.jobs[0].read.clat_ns.percentile['99.000000']).toBeGreaterThan(0);
+        expect(fio['vblk-mq'].mode).toBe(point.mode);
       }
-      expect(run.submitted).toBe(run.completed);
-    }
-    expect(file.runs.map((r: { mode: string; jobs: number }) => `${r.mode}${r.jobs}`)).toEqual([
-      'sq1',
-      'sq2',
-      'mq1',
-      'mq2',
-    ]);
-    expect(fs.readFileSync(svg, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
-  });
+      expect(r.stderr).toContain('vblk-mq: wrote 4 fio-format files under fio');
+    },
+  );
 
   it('compare matches the runs of two files', { timeout: 30_000 }, () => {
     const copy = path.join(tmp, 'copy.json');

@@ -174,6 +174,8 @@ describe('parseBenchArgs', () => {
         watchdogS: 10,
         json: undefined,
         svg: undefined,
+        fioJson: undefined,
+        quiet: false,
       },
     });
   });

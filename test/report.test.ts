@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { LockFigures, MachineInfo, ResultFile, RunResult, RunSettings } from '../dist/src/report/result.js';
+import type { RunResult } from '../dist/src/report/result.js';
+import { lock, machine, makeRun, resultFile, settings } from './helpers/fixtures.js';
 import {
   formatBytesPerSec,
   formatCount,
@@ -25,85 +26,6 @@ import { compareResults } from '../dist/src/report/compare.js';
 import { readResultFile, writeResultFile } from '../dist/src/report/result-file.js';
 
 const COMPARE_CLI = fileURLToPath(new URL('../dist/bench/compare.js', import.meta.url));
-
-function lock(overrides: Partial<LockFigures> = {}): LockFigures {
-  return {
-    name: 'shared ring',
-    acquisitions: 1000,
-    contentions: 100,
-    waitNsTotal: 200_000,
-    waitNsMax: 50_000,
-    spins: 5000,
-    parks: 3,
-    ...overrides,
-  };
-}
-
-/** The settings of a run at the bench's defaults; any can be overridden. */
-function settings(overrides: Partial<RunSettings> = {}): RunSettings {
-  return {
-    bs: 4096,
-    batching: { submit: 1, completeMin: 1, completeMax: 1, iothreadPop: 1 },
-    deviceThreads: null,
-    work: { guestNs: 0, iothreadNs: 0 },
-    completionNs: 0,
-    pollMaxNs: 32768,
-    memoryBacked: false,
-    pin: 'none',
-    ...overrides,
-  };
-}
-
-/** A plausible run; every figure can be overridden. */
-function makeRun(overrides: Partial<RunResult> = {}): RunResult {
-  const jobs = overrides.jobs ?? 1;
-  const iops = overrides.iops ?? 100_000 * jobs;
-  return {
-    mode: 'sq',
-    jobs,
-    iodepth: 32,
-    iothreads: 1,
-    lock: 'spin',
-    cpus: 8,
-    deviceThreads: 1,
-    settings: settings(),
-    runtimeMs: 3000,
-    iops,
-    bwBytesPerSec: iops * 4096,
-    jobIops: Array.from({ length: jobs }, () => iops / jobs),
-    fairness: 0.998,
-    latNs: { p50: 850, p90: 5000, p99: 12_900, p999: 8_100_000, max: 2_500_000_000, mean: 1200 },
-    locks: [lock()],
-    submitted: 1000,
-    completed: 1000,
-    jobSubmitted: Array.from({ length: jobs }, () => 1000 / jobs),
-    jobPushes: Array.from({ length: jobs }, () => 1000 / jobs),
-    threads: null,
-    cpuUserUs: 1,
-    cpuSystemUs: 1,
-    voluntaryContextSwitches: 12,
-    involuntaryContextSwitches: 3456,
-    ringCalls: 0,
-    lockAcquisitionsWholeRun: 0,
-    repeats: 1,
-    ...overrides,
-  };
-}
-
-function machine(overrides: Partial<MachineInfo> = {}): MachineInfo {
-  return {
-    cpus: 8,
-    availableParallelism: 8,
-    cpuModel: 'Test CPU 9000',
-    node: 'v20.20.2',
-    platform: 'linux',
-    ...overrides,
-  };
-}
-
-function resultFile(runs: RunResult[], machineOverrides: Partial<MachineInfo> = {}): ResultFile {
-  return { schema: 2, machine: machine(machineOverrides), options: {}, runs };
-}
 
 /** The cells of a table line (columns are two or more spaces apart; no cell holds two spaces). */
 function cells(line: string): string[] {
@@ -165,8 +87,12 @@ describe('renderRunTable', () => {
       'devices',
       'IOPS',
       'BW',
+      'slat p50',
+      'slat p99',
+      'clat p50',
+      'clat p99',
       'lat p50',
-      'p99',
+      'lat p99',
       'p99.9',
       'max',
       'fairness',
@@ -199,8 +125,12 @@ describe('renderRunTable', () => {
       jobs: '1',
       iodepth: '32',
       IOPS: '1.23M',
+      'slat p50': '200ns',
+      'slat p99': '2.0us',
+      'clat p50': '650ns',
+      'clat p99': '10.9us',
       'lat p50': '850ns',
-      p99: '12.9us',
+      'lat p99': '12.9us',
       'p99.9': '8.1ms',
       max: '2.5s',
       fairness: '0.998',
@@ -358,15 +288,16 @@ describe('renderSvg', () => {
     return seen;
   }
 
-  it('is a self-contained SVG document with a polyline per series', () => {
+  it('is a self-contained SVG document with a polyline per series and panel', () => {
     const svg = renderSvg(runs, 'IOPS against jobs', machine({ cpuModel: 'EPYC 7B13', cpus: 16 }));
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     expect(svg).toContain('xmlns="http://www.w3.org/2000/svg"');
     expect(svg).not.toMatch(/<script|@import|href=/);
     const elements = checkNesting(svg);
-    expect(elements.filter((name) => name === 'polyline')).toHaveLength(3);
-    for (const text of ['fio jobs (vCPUs)', '>IOPS<', 'EPYC 7B13', '16 cpus', 'v20.20.2', 'mq none, 8 cpus'])
+    // Three series in the IOPS panel; the two with locks in each of the two lock panels.
+    expect(elements.filter((name) => name === 'polyline')).toHaveLength(3 + 2 + 2);
+    for (const text of ['fio jobs (vCPUs)', '>IOPS (median', 'EPYC 7B13', '16 cpus', 'v20.20.2', 'mq none, 8 cpus'])
       expect(svg).toContain(text);
   });
 
@@ -381,7 +312,7 @@ describe('renderSvg', () => {
   it('draws one point and no runs', () => {
     const one = renderSvg([makeRun()], 'one');
     expect(one).not.toMatch(/NaN|Infinity|undefined/);
-    expect(checkNesting(one).filter((name) => name === 'polyline')).toHaveLength(1);
+    expect(checkNesting(one).filter((name) => name === 'polyline')).toHaveLength(3);
     const none = renderSvg([], 'none');
     expect(none.startsWith('<svg')).toBe(true);
     expect(none).toContain('no runs');

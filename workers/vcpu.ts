@@ -12,9 +12,13 @@
  * Completion (fio's wait_for_completions): once every request is in flight,
  * wait for at least max(1, iodepth_batch_complete_min) completions on the
  * vCPU's own completion ring (the used ring plus interrupt), then reap up to
- * iodepth_batch_complete_max of them, recording each one's latency from the
- * start of its submission to its reap (fio's lat). With a min of 0 it also
- * reaps, without waiting, before each submission.
+ * iodepth_batch_complete_max of them. With a min of 0 it also reaps, without
+ * waiting, before each submission.
+ *
+ * Latency, as fio splits it: slat from the start of a request's submission
+ * (before the guest's work and the ring's lock) until the push that put it in
+ * the ring returned; clat from then until it is reaped; lat, both. The three
+ * times are taken as integer ns, so that slat + clat = lat exactly.
  *
  * After STOP it submits nothing new and reaps what is still in flight, so
  * that every request it submitted is accounted for.
@@ -46,6 +50,11 @@ import { arrive } from './support/arrive.js';
 /** Ids of bad completions kept for the error message. */
 const KEEP_IDS = 10;
 
+/** The monotonic clock in whole nanoseconds: differences of these add up exactly. */
+function nowNs(): number {
+  return Math.round(performance.now() * 1e6);
+}
+
 // Leaving an aborted run (a poisoned lock, a failpoint) is not a failure of its own.
 export default leavesOnAbort(vcpu);
 
@@ -58,7 +67,10 @@ function vcpu(task: VcpuTask): VcpuResult {
   const kick = control.iothreadBell(task.iothread);
   const progress = control.progress('vcpu', index);
   const random = mulberry32((task.seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
-  const latency = createHistogram();
+  const slat = createHistogram();
+  const clat = createHistogram();
+  const lat = createHistogram();
+  const totals = { requests: 0, slatNs: 0, clatNs: 0, latNs: 0 };
   const data = task.data === null ? null : new Int32Array(task.data);
   const bufWords = bs / 4;
 
@@ -68,7 +80,9 @@ function vcpu(task: VcpuTask): VcpuResult {
   const inFlight = new Uint8Array(iodepth);
   const seqOf = new Int32Array(iodepth);
   const blockOf = new Int32Array(iodepth);
-  const submittedAt = new Float64Array(iodepth);
+  // When each tag's request started to be submitted, and when it entered the ring, integer ns.
+  const startedNs = new Float64Array(iodepth);
+  const enteredNs = new Float64Array(iodepth);
   const out = new Int32Array(submitBatch * DESC_WORDS);
   const reaped = new Int32Array(completeMax * DESC_WORDS);
 
@@ -98,7 +112,7 @@ function vcpu(task: VcpuTask): VcpuResult {
     inFlight[tag] = 1;
     seqOf[tag] = seq;
     blockOf[tag] = block;
-    submittedAt[tag] = performance.now();
+    startedNs[tag] = nowNs();
     seq = (seq + 1) | 0;
     // The guest's own work on the request (block layer, driver), before it takes the ring's lock.
     burnCpu(guestNs);
@@ -108,6 +122,8 @@ function vcpu(task: VcpuTask): VcpuResult {
   function push(n: number): void {
     const pushed = submission.pushBatch(out, n);
     pushes++;
+    const entered = nowNs();
+    for (let k = 0; k < pushed; k++) enteredNs[out[k * DESC_WORDS + TAG]!] = entered;
     // The ring is sized for every request in flight, so this only happens if
     // that sizing is broken; give the tags back rather than lose them.
     for (let k = pushed; k < n; k++) {
@@ -129,11 +145,24 @@ function vcpu(task: VcpuTask): VcpuResult {
     }
   }
 
+  /** Records one request's slat, clat and lat (a histogram takes values of 1 and up). */
+  function record(started: number, entered: number, done: number): void {
+    const s = entered - started;
+    const c = done - entered;
+    slat.record(Math.max(1, s));
+    clat.record(Math.max(1, c));
+    lat.record(Math.max(1, s + c));
+    totals.requests++;
+    totals.slatNs += s;
+    totals.clatNs += c;
+    totals.latNs += done - started;
+  }
+
   /** Reaps up to completeMax completions that are there; returns how many. */
   function reap(): number {
     const n = completion.popBatch(reaped, completeMax);
     if (n === 0) return 0;
-    const now = performance.now();
+    const reapedNs = nowNs();
     for (let k = 0; k < n; k++) {
       const o = k * DESC_WORDS;
       const tag = reaped[o + TAG]!;
@@ -151,7 +180,7 @@ function vcpu(task: VcpuTask): VcpuResult {
       inFlight[tag] = 0;
       freeTags[free++] = tag;
       completed++;
-      if (measuring) latency.record(Math.max(1, Math.round((now - submittedAt[tag]!) * 1e6)));
+      if (measuring) record(startedNs[tag]!, enteredNs[tag]!, reapedNs);
     }
     progress.completed = completed;
     return n;
@@ -162,10 +191,7 @@ function vcpu(task: VcpuTask): VcpuResult {
   let phase: number;
   while ((phase = control.phase()) < STOP) {
     if (failpoint !== null) failpoint.check();
-    if (!measuring && phase === MEASURE) {
-      latency.reset();
-      measuring = true;
-    }
+    if (!measuring && phase === MEASURE) measuring = true;
     if (completeMin === 0) reap();
     submitFree();
     // Every request is in flight: wait for at least max(1, min) completions (bounded, so
@@ -184,5 +210,19 @@ function vcpu(task: VcpuTask): VcpuResult {
 
   const lost: string[] = [];
   for (let tag = 0; tag < iodepth; tag++) if (inFlight[tag] === 1) lost.push(`${index}/${seqOf[tag]! >>> 0}`);
-  return { index, submitted, completed, pushes, latency, unexpected, unexpectedCount, lost, verified, corrupt };
+  return {
+    index,
+    submitted,
+    completed,
+    pushes,
+    slat,
+    clat,
+    lat,
+    latencyTotals: totals,
+    unexpected,
+    unexpectedCount,
+    lost,
+    verified,
+    corrupt,
+  };
 }

@@ -22,7 +22,7 @@ import {
   type IntBounds,
 } from './units.js';
 import { UsageError } from './usage-error.js';
-import { outputFile, translateParseError } from './common-args.js';
+import { outputFile, outputFolder, translateParseError } from './common-args.js';
 import { parsePin } from './pin-arg.js';
 import { readAllowedCpus, tasksetAvailable } from '../protocol/cpu-list.js';
 
@@ -181,7 +181,20 @@ const SPECS = {
     help: 'seconds without progress before a run fails, above zero; a TIME such as 5s also works',
   },
   json: { value: 'FILE', unset: 'none', help: 'write the results as JSON to FILE; its folder must exist' },
-  svg: { value: 'FILE', unset: 'none', help: 'draw IOPS against jobs as SVG to FILE; its folder must exist' },
+  svg: {
+    value: 'FILE',
+    unset: 'none',
+    help: 'draw IOPS and the lock figures against jobs as SVG to FILE; its folder must exist',
+  },
+  'fio-json': {
+    value: 'DIR',
+    unset: 'none',
+    help:
+      "also write each point in fio's JSON format (--output-format=json, group_reporting) under DIR, a folder " +
+      'per series as fio-plot reads them: DIR/<mode>-<lock>-<cpus>cpu/<bs>/randread-<iodepth>-<jobs>.json; ' +
+      'DIR must exist',
+  },
+  quiet: { unset: 'off', help: 'show no progress on stderr (results, errors and files written still are)' },
   help: { help: 'show this help and exit' },
 } satisfies Record<string, OptionSpec>;
 
@@ -312,6 +325,7 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
   const cwd = env.cwd ?? process.cwd();
   const jsonText = given('json');
   const svgText = given('svg');
+  const fioJsonText = given('fio-json');
 
   const cpus =
     cpusText === undefined
@@ -358,6 +372,8 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
     }),
     json: jsonText === undefined ? undefined : outputFile(jsonText, flag('json'), cwd),
     svg: svgText === undefined ? undefined : outputFile(svgText, flag('svg'), cwd),
+    fioJson: fioJsonText === undefined ? undefined : outputFolder(fioJsonText, flag('fio-json'), cwd),
+    quiet: values['quiet'] === true,
   };
   return { help: false, options };
 }

@@ -63,3 +63,14 @@ export function outputFile(text: string, option: string, cwd: string): string {
   }
   return resolved;
 }
+
+/** `--fio-json DIR`: resolves the path against `cwd` and checks that it is an existing folder. Creates nothing. */
+export function outputFolder(text: string, option: string, cwd: string): string {
+  if (text.trim() === '') throw usageError(option, quote(text), 'is empty', 'give a folder such as out');
+  const resolved = path.resolve(cwd, text);
+  const stat = fs.statSync(resolved, { throwIfNoEntry: false });
+  if (stat === undefined)
+    throw new UsageError(`${option}: folder ${quote(text)} does not exist; create it or give another`);
+  if (!stat.isDirectory()) throw usageError(option, quote(text), 'is not a folder', 'give an existing folder');
+  return resolved;
+}

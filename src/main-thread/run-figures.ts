@@ -9,7 +9,7 @@
  * count exactly the requests reaped inside it; the lock statistics are reset
  * just before the first snapshot and read just after the second.
  */
-import { createHistogram } from 'node:perf_hooks';
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import type { Lock } from '../sync/lock-base.js';
 import type { RunControl } from '../protocol/run-control.js';
 import { ringName, type Topology } from '../protocol/topology.js';
@@ -17,6 +17,7 @@ import { roster, type WorkerId } from '../protocol/roster.js';
 import { readSchedstat, type Schedstat } from '../protocol/linux-thread.js';
 import type { IothreadResult, NullblkResult, VcpuResult } from '../protocol/tasks.js';
 import type { LockFigures, RunResult, RunSettings, ThreadFigures } from '../report/result.js';
+import { latencyDistribution, latencyFigures } from '../report/latency.js';
 import type { PointSpec } from './point-spec.js';
 import { describePin } from '../protocol/options.js';
 import { formatCpuList, readAllowedCpus } from '../protocol/cpu-list.js';
@@ -102,6 +103,13 @@ export function jainIndex(values: readonly number[]): number {
   return s2 === 0 ? 1 : (s * s) / (values.length * s2);
 }
 
+/** The vCPUs' histograms of one latency merged into one. */
+function merged(histograms: readonly RecordableHistogram[]): RecordableHistogram {
+  const all = createHistogram();
+  for (const h of histograms) all.add(h);
+  return all;
+}
+
 /** Each worker's figures over the window, or null when a thread's statistics could not be read. */
 function threadFigures(before: Snapshot, after: Snapshot): ThreadFigures[] | null {
   const figures: ThreadFigures[] = [];
@@ -155,10 +163,7 @@ export function runResult(
   const start = reaped(before);
   const jobIops = reaped(after).map((c, v) => (c - start[v]!) / seconds);
   const iops = sum(jobIops);
-  const latency = createHistogram();
-  for (const v of vcpus) latency.add(v.latency);
-  const measured = latency.count > 0;
-  const pct = (p: number): number => (measured ? latency.percentile(p) : 0);
+  const lat = merged(vcpus.map((v) => v.lat));
   const u0 = before.usage;
   const u1 = after.usage;
   return {
@@ -175,14 +180,16 @@ export function runResult(
     bwBytesPerSec: iops * spec.bs,
     jobIops,
     fairness: jainIndex(jobIops),
-    latNs: {
-      p50: pct(50),
-      p90: pct(90),
-      p99: pct(99),
-      p999: pct(99.9),
-      max: measured ? latency.max : 0,
-      mean: measured ? latency.mean : 0,
+    slatNs: latencyFigures(merged(vcpus.map((v) => v.slat))),
+    clatNs: latencyFigures(merged(vcpus.map((v) => v.clat))),
+    latNs: latencyFigures(lat),
+    latencyTotals: {
+      requests: sum(vcpus.map((v) => v.latencyTotals.requests)),
+      slatNs: sum(vcpus.map((v) => v.latencyTotals.slatNs)),
+      clatNs: sum(vcpus.map((v) => v.latencyTotals.clatNs)),
+      latNs: sum(vcpus.map((v) => v.latencyTotals.latNs)),
     },
+    latDistribution: latencyDistribution(lat),
     locks: window.locks,
     submitted: sum(vcpus.map((v) => v.submitted)),
     completed: sum(vcpus.map((v) => v.completed)),

@@ -18,7 +18,7 @@
 import type { Piscina } from 'piscina';
 import type { Lock } from '../sync/lock-base.js';
 import { isAborted, type Aborted } from '../protocol/tasks.js';
-import { RAMP, MEASURE, STOP } from '../protocol/run-control.js';
+import { RAMP, MEASURE, STOP, type RunControl } from '../protocol/run-control.js';
 import { rosterSize } from '../protocol/roster.js';
 import type { RunResult } from '../report/result.js';
 import { topologyOf, type PointSpec } from './point-spec.js';
@@ -38,9 +38,13 @@ export interface RunOptions {
    * once, drains and is checked as usual, and runPoint throws RunInterrupted.
    */
   stop?: AbortSignal | undefined;
+  /** Called every LIVE_MS while the run warms up and measures, with its IOPS over that time. */
+  live?: (iops: number) => void;
 }
 
 const DEFAULT_WATCHDOG_MS = 10_000;
+/** How often a run reports its live IOPS (RunOptions.live). */
+const LIVE_MS = 500;
 /** How long the workers may take to return after an abort (they notice it within their longest park). */
 const ABORT_GRACE_MS = 3_000;
 /** Longest the main thread blocks on a ring lock at a time when it resets its statistics. */
@@ -103,6 +107,7 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
   const watchdogMs = Math.max(spec.watchdogMs ?? DEFAULT_WATCHDOG_MS, (2 * spec.completionNs) / 1e6);
   const watchdog = new Watchdog(control, topology, guards, watchdogMs, workers.returned);
   let watching: NodeJS.Timeout | undefined;
+  let reporting: NodeJS.Timeout | undefined;
   const everyone = rosterSize(topology.workers);
   try {
     const started = (): boolean => abort.failed || control.arrived() === everyone;
@@ -114,6 +119,7 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
       const stuck = watchdog.check(performance.now());
       if (stuck !== null) abort.fail(new RunFailure(stuck));
     }, watchdogPollMs(watchdogMs));
+    if (options.live !== undefined) reporting = liveIops(control, topology.jobs, options.live);
     await pause(spec.rampMs, abort.signal, stop);
     abort.throwIfFailed();
 
@@ -153,5 +159,24 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
     throw abort.failure ?? error;
   } finally {
     clearInterval(watching);
+    clearInterval(reporting);
   }
+}
+
+/** Calls `report` every LIVE_MS with the IOPS the vCPUs reaped since the last call. */
+function liveIops(control: RunControl, jobs: number, report: (iops: number) => void): NodeJS.Timeout {
+  const reaped = (): number => {
+    let total = 0;
+    for (let v = 0; v < jobs; v++) total += control.progress('vcpu', v).completed;
+    return total;
+  };
+  let lastCount = reaped();
+  let lastMs = performance.now();
+  return setInterval(() => {
+    const count = reaped();
+    const nowMs = performance.now();
+    report(((count - lastCount) * 1000) / (nowMs - lastMs));
+    lastCount = count;
+    lastMs = nowMs;
+  }, LIVE_MS);
 }

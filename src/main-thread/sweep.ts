@@ -1,7 +1,8 @@
 /**
  * A sweep: every (mode, lock, jobs) point of the options on this process's
- * cores, each run --repeat times, on one worker pool reused throughout.
- * A failure or a stop request ends the sweep and keeps the points done.
+ * cores, each run --repeat times in an interleaved order, on one worker pool
+ * reused throughout. A failure or a stop request ends the sweep and keeps
+ * the runs done.
  */
 import { createWorkerPool } from './worker-pool.js';
 import { runPoint } from './run.js';
@@ -12,7 +13,10 @@ import type { BenchOptions } from '../protocol/options.js';
 import type { RunResult } from '../report/result.js';
 
 export interface SweepOutcome {
+  /** A result per point that ran, in report order: the median of its runs, with them as samples. */
   runs: RunResult[];
+  /** Every run, in the order it ran (describeRun). */
+  order: string[];
   /** Why the sweep ended early, if it did. */
   error?: string;
   /** A stop was requested (SIGINT/SIGTERM) before the sweep finished. */
@@ -20,10 +24,12 @@ export interface SweepOutcome {
 }
 
 export interface SweepHooks {
-  /** Before each run; `done` runs out of `total` are finished. */
+  /** Before each run: its point and repeat (0-based); `done` runs out of `total` are finished. */
   onStart?(spec: PointSpec, repeat: number, done: number, total: number): void;
-  /** After each point (the median of its repeats). */
-  onPoint?(run: RunResult): void;
+  /** Now and then while a run warms up and measures: its IOPS over the last moment. */
+  onLive?(iops: number): void;
+  /** After each run, with its figures; `done` now counts it. */
+  onRun?(run: RunResult, repeat: number, done: number, total: number): void;
 }
 
 /** The points of a sweep, in report order: mode, then lock, then jobs. */
@@ -62,17 +68,52 @@ export function sweepPoints(options: BenchOptions, cpus: number): PointSpec[] {
   return points;
 }
 
-/** The run with the median IOPS (the lower median for an even count), marked with the count. */
-export function medianRun(runs: RunResult[]): RunResult {
-  const sorted = [...runs].sort((a, b) => a.iops - b.iops);
-  return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, repeats: runs.length };
+/** `sq spin jobs=2 repeat 1`: a run as the result file's run order names it. */
+export function describeRun(spec: PointSpec, repeat: number): string {
+  return `${spec.mode} ${spec.lock} jobs=${spec.jobs} repeat ${repeat + 1}`;
 }
 
 /**
- * Runs the sweep. A failed run ends it with `error` set and the points done
- * before kept; so does `stop` (SIGINT/SIGTERM), with `interrupted` set: the
- * run in progress leaves its measured window early, drains, and is dropped
- * (see RunInterrupted), and so are the repeats of its point done so far.
+ * The order the runs go in, as indices into `points` (report order) and repeats: round by
+ * round, every point once before any point twice, and within a round the modes of a (lock,
+ * jobs) point side by side. Load on the machine that drifts over a sweep then weighs on both
+ * sides of every mq/sq ratio, and on every repeat of a point alike, instead of on whichever
+ * mode or repeat ran last.
+ */
+export function runSchedule(points: readonly PointSpec[], repeat: number): { point: number; repeat: number }[] {
+  const groups = new Map<string, number[]>();
+  points.forEach((spec, i) => {
+    const key = `${spec.lock} ${spec.jobs}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [i]);
+    else group.push(i);
+  });
+  const schedule: { point: number; repeat: number }[] = [];
+  for (let r = 0; r < repeat; r++) {
+    for (const group of groups.values()) for (const point of group) schedule.push({ point, repeat: r });
+  }
+  return schedule;
+}
+
+/**
+ * The result of a point from its runs (in run order): the run with the median IOPS (the lower
+ * median for an even count), with the count, and with every run as `samples` when there are
+ * several, so that the spread can be read.
+ */
+export function medianRun(samples: readonly RunResult[]): RunResult {
+  const sorted = [...samples].sort((a, b) => a.iops - b.iops);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const { samples: _own, ...figures } = median;
+  return samples.length > 1
+    ? { ...figures, repeats: samples.length, samples: [...samples] }
+    : { ...figures, repeats: samples.length };
+}
+
+/**
+ * Runs the sweep in the order runSchedule gives. A failed run ends it with `error` set; so does
+ * `stop` (SIGINT/SIGTERM), with `interrupted` set: the run in progress leaves its measured
+ * window early, drains, and is dropped (see RunInterrupted). Either way every point keeps the
+ * runs it has: its median is of fewer repeats than asked when the sweep ended in its rounds.
  */
 export async function runSweep(
   options: BenchOptions,
@@ -81,28 +122,34 @@ export async function runSweep(
   stop?: AbortSignal,
 ): Promise<SweepOutcome> {
   const points = sweepPoints(options, cpus);
+  const schedule = runSchedule(points, options.repeat);
   const pool = createWorkerPool(Math.max(...points.map(threadsFor)));
-  const runs: RunResult[] = [];
-  const total = points.length * options.repeat;
+  const samples: RunResult[][] = points.map(() => []);
+  const order: string[] = [];
+  const outcome = (ending: { error?: string; interrupted?: true } = {}): SweepOutcome => ({
+    runs: samples.filter((runs) => runs.length > 0).map(medianRun),
+    order,
+    ...ending,
+  });
   try {
-    for (const spec of points) {
-      const repeats: RunResult[] = [];
-      for (let r = 0; r < options.repeat; r++) {
-        if (stop?.aborted === true) return { runs, interrupted: true };
-        hooks.onStart?.(spec, r, runs.length * options.repeat + r, total);
-        try {
-          repeats.push(await runPoint(pool, spec, { stop }));
-        } catch (error) {
-          if (error instanceof RunInterrupted) return { runs, interrupted: true };
-          const what = `${spec.mode} lock=${spec.lock} jobs=${spec.jobs} iodepth=${spec.iodepth}`;
-          return { runs, error: `run ${what} failed: ${error instanceof Error ? error.message : String(error)}` };
-        }
+    for (const [done, { point, repeat }] of schedule.entries()) {
+      if (stop?.aborted === true) return outcome({ interrupted: true });
+      const spec = points[point]!;
+      hooks.onStart?.(spec, repeat, done, schedule.length);
+      let run: RunResult;
+      try {
+        run = await runPoint(pool, spec, { stop, ...(hooks.onLive === undefined ? {} : { live: hooks.onLive }) });
+      } catch (error) {
+        if (error instanceof RunInterrupted) return outcome({ interrupted: true });
+        const what = `${spec.mode} lock=${spec.lock} jobs=${spec.jobs} iodepth=${spec.iodepth}`;
+        const message = error instanceof Error ? error.message : String(error);
+        return outcome({ error: `run ${what} failed: ${message}` });
       }
-      const run = medianRun(repeats);
-      runs.push(run);
-      hooks.onPoint?.(run);
+      samples[point]!.push(run);
+      order.push(describeRun(spec, repeat));
+      hooks.onRun?.(run, repeat, done + 1, schedule.length);
     }
-    return { runs };
+    return outcome();
   } finally {
     await pool.destroy();
   }

@@ -10,18 +10,23 @@
  *   exit             the worker thread calls process.exit(1)
  *   hold-lock        (vcpu only) takes its submission ring's lock and never lets go
  *   exit-holding-lock (vcpu only) takes that lock, then exits without releasing it
+ *   slow-lock        (vcpu only) from then on holds its ring's lock for SLOW_LOCK_MS once per
+ *                    loop turn, and goes on working: lock contention on demand
  *   stall            stops working without a word
  * After hold-lock or stall the worker sits in bounded parks until the run is
  * aborted.
  */
 import type { WorkerRole } from './roster.js';
 
-export const FAIL_ACTIONS = ['throw', 'exit', 'hold-lock', 'exit-holding-lock', 'stall'] as const;
+export const FAIL_ACTIONS = ['throw', 'exit', 'hold-lock', 'exit-holding-lock', 'slow-lock', 'stall'] as const;
 /** What a failpoint makes its worker do. */
 export type FailAction = (typeof FAIL_ACTIONS)[number];
 
 /** The actions that take the vCPU's submission ring lock: vCPUs only, and not with --lock none. */
-export const LOCK_ACTIONS: readonly FailAction[] = ['hold-lock', 'exit-holding-lock'];
+export const LOCK_ACTIONS: readonly FailAction[] = ['hold-lock', 'exit-holding-lock', 'slow-lock'];
+
+/** How long slow-lock holds the lock each time, ms. */
+export const SLOW_LOCK_MS = 1;
 
 /** One failpoint: structured-cloneable, it travels in the worker's task. */
 export interface Failpoint {

@@ -162,6 +162,10 @@ export interface BenchOptions {
   initialIndex?: number;
   /** Write results as JSON here (`--json FILE`). */
   json: string | undefined;
-  /** Draw IOPS against jobs as SVG here (`--svg FILE`). */
+  /** Draw IOPS and the lock figures against jobs as SVG here (`--svg FILE`). */
   svg: string | undefined;
+  /** Write each point in fio's JSON format under this folder (`--fio-json DIR`). */
+  fioJson: string | undefined;
+  /** No progress on stderr (`--quiet`). */
+  quiet: boolean;
 }

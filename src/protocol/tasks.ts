@@ -53,8 +53,15 @@ export interface VcpuResult {
   completed: number;
   /** pushBatch calls on the submission ring: the vCPU's acquisitions of the ring's lock. */
   pushes: number;
-  /** Completion latency over the measured window, ns. */
-  latency: RecordableHistogram;
+  /**
+   * Latencies of the requests reaped in the measured window, ns: slat (submission start to in
+   * the ring), clat (in the ring to reaped), lat (both), as fio splits them.
+   */
+  slat: RecordableHistogram;
+  clat: RecordableHistogram;
+  lat: RecordableHistogram;
+  /** Their exact sums, integer ns, and how many requests: slatNs + clatNs = latNs. */
+  latencyTotals: { requests: number; slatNs: number; clatNs: number; latNs: number };
   /** Completions that matched no request in flight ("vcpu/seq" ids, first few). */
   unexpected: string[];
   unexpectedCount: number;

@@ -1,6 +1,39 @@
-/** The machine a result came from, recorded in every result file, and how reports name it. */
+/**
+ * The machine a result came from, and the code that made it, recorded in every result file;
+ * and how reports name the machine.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { MachineInfo, WakeupCosts } from './result.js';
+
+/** The package's folder: three levels above this file, in dist/src/report/ or in src/report/. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The package's version, from its package.json. */
+function packageVersion(): string {
+  try {
+    const text = fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
+    return String((JSON.parse(text) as { version?: unknown }).version ?? 'unknown');
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * `git describe --always --dirty` of the package's clone, or null when the package is not the
+ * top of a clone (an installed copy: the repository around it, if any, is somebody else's).
+ */
+function gitDescribe(): string | null {
+  const git = (...args: string[]): string | null => {
+    const r = spawnSync('git', args, { cwd: PACKAGE_ROOT, encoding: 'utf8', timeout: 5_000 });
+    return r.status === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : null;
+  };
+  const top = git('rev-parse', '--show-toplevel');
+  if (top === null || fs.realpathSync(top) !== fs.realpathSync(PACKAGE_ROOT)) return null;
+  return git('describe', '--always', '--dirty', '--tags');
+}
 
 export function machineInfo(): MachineInfo {
   const cpus = os.cpus();
@@ -10,6 +43,10 @@ export function machineInfo(): MachineInfo {
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
+    kernel: os.release(),
+    memoryBytes: os.totalmem(),
+    version: packageVersion(),
+    gitDescribe: gitDescribe(),
   };
 }
 

@@ -5,6 +5,9 @@
 import type { Batching, LockKind, Mode, RoleWork } from '../protocol/options.js';
 import type { WorkerRole } from '../protocol/roster.js';
 import type { LockStats } from '../sync/lock-stats.js';
+import type { LatencyDistribution, LatencyFigures } from './latency.js';
+
+export type { LatencyFigures } from './latency.js';
 
 /**
  * 2: fio's per-request submission by default, a device thread per hardware queue, `settings`,
@@ -69,14 +72,6 @@ export interface LockFigures extends Omit<LockStats, 'timeouts'> {
   name: string;
 }
 
-export interface LatencyFigures {
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-  mean: number;
-}
 
 export interface RunResult {
   mode: Mode;
@@ -97,8 +92,19 @@ export interface RunResult {
   jobIops: number[];
   /** Jain's fairness index over jobIops: 1 = perfectly fair, 1/jobs = one job got everything. */
   fairness: number;
-  /** Latency from the start of a request's submission to its reap, ns: fio's lat (slat + clat). */
+  /**
+   * Latencies of the requests reaped in the window, ns, as fio splits them: slat from the start
+   * of a request's submission (before the guest's work and the ring's lock) until it is in the
+   * ring; clat from then until the vCPU reaps it; lat, both (fio's lat = slat + clat). The lock
+   * wait of a submission lands in slat.
+   */
+  slatNs: LatencyFigures;
+  clatNs: LatencyFigures;
   latNs: LatencyFigures;
+  /** The exact sums behind them, in integer ns: slatNs + clatNs = latNs, request by request. */
+  latencyTotals: LatencyTotals;
+  /** fio's distribution of lat into buckets (for fio's JSON format). */
+  latDistribution: LatencyDistribution;
   locks: LockFigures[];
   /** Requests submitted and completed over the whole run, ramp included; equal, or the run failed. */
   submitted: number;
@@ -123,6 +129,16 @@ export interface RunResult {
   lockAcquisitionsWholeRun: number;
   /** With --repeat N: how many runs this median stands for. */
   repeats: number;
+  /** With --repeat N > 1: every run of the point, in the order they ran (the median is one of them). */
+  samples?: RunResult[];
+}
+
+/** Sums over the requests a run's latency figures describe. */
+export interface LatencyTotals {
+  requests: number;
+  slatNs: number;
+  clatNs: number;
+  latNs: number;
 }
 
 export interface MachineInfo {
@@ -133,6 +149,12 @@ export interface MachineInfo {
   platform: string;
   /** The wake-up calibration taken before the sweep; absent where none was taken. */
   wakeup?: WakeupCosts | null;
+  /** The kernel release (os.release()) and the memory, bytes. */
+  kernel?: string;
+  memoryBytes?: number;
+  /** The code that made the result: the package version, and `git describe --dirty` in a clone. */
+  version?: string;
+  gitDescribe?: string | null;
 }
 
 export interface ResultFile {
@@ -140,6 +162,12 @@ export interface ResultFile {
   machine: MachineInfo;
   options: Record<string, unknown>;
   runs: RunResult[];
+  /**
+   * The runs in the order they ran (`sq spin jobs=2 repeat 1`): interleaved, sq and mq of a
+   * point side by side and every point once before any point twice, so that a machine whose
+   * load drifts weighs on both sides of every ratio.
+   */
+  order?: string[];
   /** Present and true when a signal stopped the sweep early. */
   interrupted?: boolean;
   /** Present when a run failed: the sweep stopped there and `runs` holds the points before it. */

@@ -6,6 +6,8 @@
  */
 import type { LockFigures, RunResult } from './result.js';
 import { cpuPerRequest, describeBusiest, perRole, wholePercent } from './threads.js';
+import { latencyAt } from './latency.js';
+import { iopsOf, p99Of, rangeOf, ratioRange } from './spread.js';
 import {
   MISSING,
   formatBytesPerSec,
@@ -142,9 +144,13 @@ const RUN_COLUMNS: readonly Column<RunRow>[] = [
   { header: 'devices', align: 'right', cell: ({ run }) => String(run.deviceThreads) },
   { header: 'IOPS', align: 'right', cell: ({ run }) => formatCount(run.iops) },
   { header: 'BW', align: 'right', cell: ({ run }) => formatBytesPerSec(run.bwBytesPerSec) },
-  { header: 'lat p50', align: 'right', cell: ({ run }) => formatNs(run.latNs.p50) },
-  { header: 'p99', align: 'right', cell: ({ run }) => formatNs(run.latNs.p99) },
-  { header: 'p99.9', align: 'right', cell: ({ run }) => formatNs(run.latNs.p999) },
+  { header: 'slat p50', align: 'right', cell: ({ run }) => formatNs(latencyAt(run.slatNs, 50)) },
+  { header: 'slat p99', align: 'right', cell: ({ run }) => formatNs(latencyAt(run.slatNs, 99)) },
+  { header: 'clat p50', align: 'right', cell: ({ run }) => formatNs(latencyAt(run.clatNs, 50)) },
+  { header: 'clat p99', align: 'right', cell: ({ run }) => formatNs(latencyAt(run.clatNs, 99)) },
+  { header: 'lat p50', align: 'right', cell: ({ run }) => formatNs(latencyAt(run.latNs, 50)) },
+  { header: 'lat p99', align: 'right', cell: ({ run }) => formatNs(latencyAt(run.latNs, 99)) },
+  { header: 'p99.9', align: 'right', cell: ({ run }) => formatNs(latencyAt(run.latNs, 99.9)) },
   { header: 'max', align: 'right', cell: ({ run }) => formatNs(run.latNs.max) },
   { header: 'fairness', align: 'right', cell: ({ run }) => formatDecimal(run.fairness, 3) },
   { header: 'contention', align: 'right', cell: lockCell((t) => formatPercent(contentionRatio(t))) },
@@ -166,10 +172,40 @@ const RUN_COLUMNS: readonly Column<RunRow>[] = [
  * avg wait = wait time / contentions) and show `-` for `lock none` or when undefined.
  */
 export function renderRunTable(runs: readonly RunResult[]): string {
+  const columns = runs.some((run) => run.samples !== undefined) ? withSpreadColumns(RUN_COLUMNS) : RUN_COLUMNS;
   return renderColumns(
-    RUN_COLUMNS,
+    columns,
     runs.map((run) => ({ run, locks: sumLockFigures(run.locks) })),
   );
+}
+
+/** `421k..470k`: the range of a figure over a point's runs. */
+function rangeCell(run: RunResult, figure: (sample: RunResult) => number, format: (value: number) => string): string {
+  const { min, max } = rangeOf(run, figure);
+  return `${format(min)}..${format(max)}`;
+}
+
+/** The run columns with the range of IOPS and of p99 over each point's runs after them. */
+function withSpreadColumns(columns: readonly Column<RunRow>[]): Column<RunRow>[] {
+  return columns.flatMap((column): Column<RunRow>[] => {
+    if (column.header === 'IOPS') {
+      const range: Column<RunRow> = {
+        header: 'min..max',
+        align: 'right',
+        cell: ({ run }) => rangeCell(run, iopsOf, formatCount),
+      };
+      return [column, range];
+    }
+    if (column.header === 'lat p99') {
+      const range: Column<RunRow> = {
+        header: 'min..max',
+        align: 'right',
+        cell: ({ run }) => rangeCell(run, p99Of, formatNs),
+      };
+      return [column, range];
+    }
+    return [column];
+  });
 }
 
 /** A one-line summary of a run, for progress output (no trailing newline). */
@@ -179,7 +215,7 @@ export function renderRunLine(run: RunResult): string {
   return (
     `${run.mode} lock=${run.lock} cpus=${run.cpus} jobs=${run.jobs} iodepth=${run.iodepth}: ` +
     `${formatCount(run.iops)} IOPS  ${formatBytesPerSec(run.bwBytesPerSec)}  ` +
-    `p99 ${formatNs(run.latNs.p99)}  fairness ${formatDecimal(run.fairness, 3)}${contention}`
+    `p99 ${formatNs(latencyAt(run.latNs, 99))}  fairness ${formatDecimal(run.fairness, 3)}${contention}`
   );
 }
 
@@ -215,6 +251,16 @@ const RATIO_COLUMNS: readonly Column<ModePair>[] = [
   { header: 'mq/sq', align: 'right', cell: ({ sq, mq }) => formatRatio(safeDivide(mq.iops, sq.iops)) },
 ];
 
+/** With repeats: the ratio's range over every pairing of the two points' runs. */
+const RATIO_RANGE: Column<ModePair> = {
+  header: 'worst..best',
+  align: 'right',
+  cell: ({ sq, mq }) => {
+    const { min, max } = ratioRange(sq, mq);
+    return `${formatRatio(min)}..${formatRatio(max)}`;
+  },
+};
+
 /**
  * mq IOPS against sq IOPS for every (lock, cpus, jobs, iodepth) that has both modes:
  * one small `jobs | sq IOPS | mq IOPS | mq/sq` table per (lock, cpus, iodepth), under a
@@ -226,7 +272,9 @@ export function renderModeRatios(runs: readonly RunResult[]): string {
     .map((pairs) => {
       const { lock, cpus, iodepth } = pairs[0]!.sq;
       const sorted = [...pairs].sort((a, b) => a.sq.jobs - b.sq.jobs);
-      return `mq/sq, lock ${lock}, ${cpus} cpus, iodepth ${iodepth}\n${renderColumns(RATIO_COLUMNS, sorted)}`;
+      const repeated = pairs.some(({ sq, mq }) => sq.samples !== undefined || mq.samples !== undefined);
+      const columns = repeated ? [...RATIO_COLUMNS, RATIO_RANGE] : RATIO_COLUMNS;
+      return `mq/sq, lock ${lock}, ${cpus} cpus, iodepth ${iodepth}\n${renderColumns(columns, sorted)}`;
     })
     .join('\n');
 }

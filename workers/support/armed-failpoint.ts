@@ -7,7 +7,7 @@
  * read only in a worker that has a failpoint.
  */
 import { RunAborted } from './leave-on-abort.js';
-import { describeFailpoint, type Failpoint } from '../../src/protocol/failpoint.js';
+import { describeFailpoint, SLOW_LOCK_MS, type Failpoint } from '../../src/protocol/failpoint.js';
 import { ABORT, type RunControl } from '../../src/protocol/run-control.js';
 import type { Lock } from '../../src/sync/lock-base.js';
 
@@ -33,7 +33,21 @@ export class ArmedFailpoint {
     if (performance.now() >= this.dueMs) this.fire();
   }
 
-  private fire(): never {
+  /** slow-lock: takes the ring's lock and keeps it SLOW_LOCK_MS, as a slow holder would. */
+  private holdBriefly(): void {
+    this.takeLock(describeFailpoint(this.failpoint));
+    try {
+      const until = performance.now() + SLOW_LOCK_MS;
+      while (performance.now() < until) {
+        // Holding the lock is the point; the other threads wait for it.
+      }
+    } finally {
+      this.lock!.unlock();
+    }
+  }
+
+  /** Does what the failpoint says: every action but slow-lock ends the worker's work for good. */
+  private fire(): void {
     const name = describeFailpoint(this.failpoint);
     switch (this.failpoint.action) {
       case 'throw':
@@ -48,6 +62,8 @@ export class ArmedFailpoint {
         // Dies with the lock held, as a crashed thread would: nobody will release it.
         this.takeLock(name);
         return process.exit(1);
+      case 'slow-lock':
+        return this.holdBriefly();
       case 'stall':
         return this.waitForAbort();
     }
