@@ -9,9 +9,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { nodeBinary, nodeBinaryPath } from './node-binary.js';
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const OUT = path.join(ROOT, 'docs', 'results');
@@ -23,6 +25,8 @@ interface ResultCommand {
   args: string[];
   /** Why this result is kept, for --list. */
   about: string;
+  /** A Node.js major version to run it with (installed as `npm run test:node` does); else this Node. */
+  node?: string;
 }
 
 /** Every committed result, in the order they run. */
@@ -32,6 +36,13 @@ export const RESULTS: readonly ResultCommand[] = [
     script: 'bench',
     args: ['--jobs', '1..8', '--mode', 'both', '--iodepth', '32', '--repeat', '3'],
     about: "the paper's experiment at fio's defaults: sq against mq, jobs 1 to 8, iodepth 32",
+  },
+  {
+    name: '2cpu-spin-iodepth32-node26',
+    script: 'bench',
+    args: ['--jobs', '1..8', '--mode', 'both', '--iodepth', '32', '--repeat', '3'],
+    about: 'the same on Node 26, the newest LTS line, next to the Node 20 of this machine',
+    node: '26',
   },
   {
     name: '2cpu-spin-iodepth1',
@@ -136,7 +147,11 @@ export const RESULTS: readonly ResultCommand[] = [
 /** The command line as a user types it, for the top of the .txt file. */
 function commandLine(entry: ResultCommand): string {
   const command = entry.script === 'bench' ? 'bench' : 'bench:micro';
-  return `npm run ${command} -- ${[...entry.args, ...outputArgs(entry)].join(' ')}`;
+  const line = `npm run ${command} -- ${[...entry.args, ...outputArgs(entry)].join(' ')}`;
+  if (entry.node === undefined) return line;
+  // The binary `npm run test:node -- N` installs, first on PATH.
+  const bin = path.join('~', path.relative(os.homedir(), path.dirname(nodeBinaryPath(entry.node))));
+  return `PATH=${bin}:$PATH ${line}`;
 }
 
 /** The arguments that name the output files of `entry`, relative to docs/results/. */
@@ -150,9 +165,11 @@ function run(entry: ResultCommand): boolean {
   const files = outputArgs(entry);
   const started = performance.now();
   process.stderr.write(`results: ${entry.name}: ${commandLine(entry)}\n`);
-  const r = spawnSync(process.execPath, [script, ...entry.args, ...files], {
+  const node = entry.node === undefined ? process.execPath : nodeBinary(entry.node);
+  const PATH = `${path.dirname(node)}${path.delimiter}${process.env['PATH'] ?? ''}`;
+  const r = spawnSync(node, [script, ...entry.args, ...files], {
     cwd: OUT,
-    env: { ...process.env, INIT_CWD: OUT },
+    env: { ...process.env, INIT_CWD: OUT, PATH },
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,

