@@ -40,10 +40,31 @@ export type MicroTask =
   | { kind: 'ring-producer'; ring: RingHandle; batch: number }
   /** Pops descriptors `batch` at a time until STOP, checking their order; ops = descriptors popped. */
   | { kind: 'ring-consumer'; ring: RingHandle; batch: number }
+  /** Pushes numbered 32-byte items one at a time with push(), retrying at once while full; ops = items pushed. */
+  | { kind: 'item-producer'; ring: RingHandle }
+  /** Pops them one at a time with pop(), retrying at once while empty, checking their order; ops = items popped. */
+  | { kind: 'item-consumer'; ring: RingHandle }
+  /** The same two over padenot's ringbuf.js, loaded from `module` (a file URL), over `buffer`. */
+  | { kind: 'ringbuf-producer'; module: string; buffer: SharedArrayBuffer; itemWords: number }
+  | { kind: 'ringbuf-consumer'; module: string; buffer: SharedArrayBuffer; itemWords: number }
   /** Posts one descriptor per message, at most `window` ahead of the consumer, until STOP. */
   | { kind: 'port-producer'; port: MessagePort; slotWords: number; window: number }
   /** Receives the descriptors, checking their order; ops = descriptors received before STOP. */
   | { kind: 'port-consumer'; port: MessagePort };
+
+/** What the item cases use of ringbuf.js's RingBuffer (0.4.0): counts are of elements, here Int32 words. */
+export interface RingBufferLike {
+  push(elements: Int32Array): number;
+  pop(elements: Int32Array): number;
+}
+
+/** ringbuf.js's module: RingBuffer over a SharedArrayBuffer of Int32 elements. */
+export interface RingBufModule {
+  RingBuffer: {
+    new (buffer: SharedArrayBuffer, type: Int32ArrayConstructor): RingBufferLike;
+    getStorageForCapacity(capacity: number, type: Int32ArrayConstructor): SharedArrayBuffer;
+  };
+}
 
 /** The workerData of a micro worker. */
 export interface MicroWorkerData {

@@ -23,6 +23,7 @@ import {
   type MicroMessage,
   type MicroTask,
   type MicroWorkerData,
+  type RingBufModule,
 } from './micro-protocol.js';
 
 /** lock+unlock pairs per tinybench iteration: enough to dwarf the cost of reading the clock. */
@@ -126,6 +127,67 @@ function ringConsumer(task: Extract<MicroTask, { kind: 'ring-consumer' }>): Done
   return { ops: popped };
 }
 
+/**
+ * The item cases: one 32-byte item at a time, numbered in word 0. Both sides retry at once
+ * when the ring is full or empty, and look at STOP every time: the same loop for our Ring and
+ * for ringbuf.js (which has no wait), so that only the rings differ.
+ */
+function itemProducer(task: Extract<MicroTask, { kind: 'item-producer' }>): Done {
+  const ring = Ring.from(task.ring);
+  const item = new Int32Array(ring.slotWords);
+  readyThenAwaitGo();
+  let pushed = 0;
+  while (!stopped()) {
+    item[0] = pushed;
+    if (ring.push(item)) pushed++;
+  }
+  return { ops: pushed };
+}
+
+function itemConsumer(task: Extract<MicroTask, { kind: 'item-consumer' }>): Done {
+  const ring = Ring.from(task.ring);
+  const out = new Int32Array(ring.slotWords);
+  readyThenAwaitGo();
+  let popped = 0;
+  while (!stopped()) {
+    if (!ring.pop(out)) continue;
+    if (out[0] !== (popped | 0)) throw new Error(`ring: item ${popped} out of order`);
+    popped++;
+  }
+  return { ops: popped };
+}
+
+async function ringBufferOf(task: Extract<MicroTask, { kind: 'ringbuf-producer' | 'ringbuf-consumer' }>) {
+  const { RingBuffer } = (await import(task.module)) as RingBufModule;
+  return new RingBuffer(task.buffer, Int32Array);
+}
+
+async function ringbufProducer(task: Extract<MicroTask, { kind: 'ringbuf-producer' }>): Promise<Done> {
+  const ring = await ringBufferOf(task);
+  const item = new Int32Array(task.itemWords);
+  readyThenAwaitGo();
+  let pushed = 0;
+  while (!stopped()) {
+    item[0] = pushed;
+    // Room is always a whole number of items (see the case), so a push moves all of one or nothing.
+    if (ring.push(item) === item.length) pushed++;
+  }
+  return { ops: pushed };
+}
+
+async function ringbufConsumer(task: Extract<MicroTask, { kind: 'ringbuf-consumer' }>): Promise<Done> {
+  const ring = await ringBufferOf(task);
+  const out = new Int32Array(task.itemWords);
+  readyThenAwaitGo();
+  let popped = 0;
+  while (!stopped()) {
+    if (ring.pop(out) !== out.length) continue;
+    if (out[0] !== (popped | 0)) throw new Error(`ringbuf.js: item ${popped} out of order`);
+    popped++;
+  }
+  return { ops: popped };
+}
+
 /** Posts one descriptor per message until STOP, then `null`; never more than `window` ahead of the consumer. */
 function portProducer(task: Extract<MicroTask, { kind: 'port-producer' }>): Done {
   const descriptor = new Int32Array(task.slotWords);
@@ -178,6 +240,14 @@ async function run(task: MicroTask): Promise<Done> {
       return ringProducer(task);
     case 'ring-consumer':
       return ringConsumer(task);
+    case 'item-producer':
+      return itemProducer(task);
+    case 'item-consumer':
+      return itemConsumer(task);
+    case 'ringbuf-producer':
+      return ringbufProducer(task);
+    case 'ringbuf-consumer':
+      return ringbufConsumer(task);
     case 'port-producer':
       return portProducer(task);
     case 'port-consumer':

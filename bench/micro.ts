@@ -4,6 +4,9 @@
  *   lock.uncontended.<bare|spin|ticket|adaptive>  lock+unlock pairs per second in one thread (tinybench)
  *   ring.spsc.cross-thread                        8-word descriptors per second from one worker to
  *                                                 another through an unguarded Ring, in batches of 32
+ *   ring.spsc.32b.push-pop                        32-byte items per second from one worker to another,
+ *                                                 one push() and one pop() each (the fast SPSC path)
+ *   ring.guarded.32b.push-pop                     the same through a ring guarded by an AdaptiveLock
  *   message-port.cross-thread                     the same descriptors, one postMessage each
  *   lock.contended.<kind>.t<2|4|8>                increments per second of a counter shared by t
  *                                                 threads, each increment under the lock
@@ -13,11 +16,17 @@
  * and checks three targets (PASS/MISS): adaptive uncontended >= 0.8x bare; the ring >= 10x the
  * message port; adaptive >= 2x spin with 8 contending threads.
  *
+ * With `--ringbuf DIR` (an installed ringbuf.js, kept outside this project) it also compares
+ * ring.spsc.32b.push-pop with padenot's ringbuf.js on the same loop: `--pairs` alternating
+ * pairs of runs (ours, then theirs), the median of each side, and a fourth target: ours >= 1x.
+ *
  * Every case runs in worker threads of its own (bench/micro-worker.ts), started afresh, so
  * that no case inherits another's JIT state; see micro-protocol.ts for the handshake.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MessageChannel, Worker, type Transferable } from 'node:worker_threads';
 
@@ -49,6 +58,7 @@ import {
   type MicroMessage,
   type MicroTask,
   type MicroWorkerData,
+  type RingBufModule,
   type UncontendedLock,
 } from './micro-protocol.js';
 
@@ -65,6 +75,10 @@ const RING_CAPACITY = 256;
 /** Messages the port producer may be ahead of its consumer. */
 const PORT_WINDOW = 2048;
 const CONTENDED_THREADS = [2, 4, 8] as const;
+/** Alternating pairs of the ringbuf.js comparison, by default. */
+const DEFAULT_PAIRS = 5;
+/** The comparison's target: our one-item ring against ringbuf.js, at least this ratio. */
+const RINGBUF_TARGET = 1;
 /**
  * AdaptiveLock spin ceilings compared, with 8 threads (more threads than cores: spinning
  * rarely pays) and with 2 (a holder on the other core: spinning may pay); 0 means a fixed
@@ -221,6 +235,50 @@ const ringCase: BenchCase = {
   },
 };
 
+/** One worker pushing 32-byte items one at a time, another popping them, through `ring`. */
+function itemCase(name: string, make: () => Ring): BenchCase {
+  return {
+    name,
+    async run(timeMs, stop) {
+      const ring = make();
+      const tasks: MicroTask[] = [
+        { kind: 'item-producer', ring: ring.handle },
+        { kind: 'item-consumer', ring: ring.handle },
+      ];
+      const { done, seconds } = await runCrew(tasks, timeMs, stop);
+      return { opsPerSec: done[1]!.ops / seconds, ...(ring.guard === null ? {} : { lock: ring.guard.stats() }) };
+    },
+  };
+}
+
+const spscItemCase = itemCase(
+  'ring.spsc.32b.push-pop',
+  () => new Ring({ capacity: RING_CAPACITY, slotWords: SLOT_WORDS }),
+);
+const guardedItemCase = itemCase(
+  'ring.guarded.32b.push-pop',
+  () => new Ring({ capacity: RING_CAPACITY, slotWords: SLOT_WORDS, guard: 'adaptive' }),
+);
+
+/** The item case over ringbuf.js: the same loop, the same number of 32-byte items of room. */
+function ringbufCase(ringbuf: RingBufPackage): BenchCase {
+  return {
+    name: `ringbuf.js ${ringbuf.version}`,
+    async run(timeMs, stop) {
+      const { RingBuffer } = (await import(ringbuf.module)) as RingBufModule;
+      // Room for RING_CAPACITY whole items, so that every push and pop moves a whole item.
+      const buffer = RingBuffer.getStorageForCapacity(RING_CAPACITY * SLOT_WORDS, Int32Array);
+      const shared = { module: ringbuf.module, buffer, itemWords: SLOT_WORDS };
+      const tasks: MicroTask[] = [
+        { kind: 'ringbuf-producer', ...shared },
+        { kind: 'ringbuf-consumer', ...shared },
+      ];
+      const { done, seconds } = await runCrew(tasks, timeMs, stop);
+      return { opsPerSec: done[1]!.ops / seconds };
+    },
+  };
+}
+
 const messagePortCase: BenchCase = {
   name: 'message-port.cross-thread',
   async run(timeMs, stop) {
@@ -258,7 +316,7 @@ function contendedCase(name: string, threads: number, make: () => Lock): BenchCa
 /** Every case, in the order they run. */
 function allCases(): BenchCase[] {
   const cases: BenchCase[] = (['bare', ...LOCK_KINDS] as const).map(uncontendedCase);
-  cases.push(ringCase, messagePortCase);
+  cases.push(ringCase, spscItemCase, guardedItemCase, messagePortCase);
   for (const kind of LOCK_KINDS) {
     for (const threads of CONTENDED_THREADS) {
       cases.push(contendedCase(`lock.contended.${kind}.t${threads}`, threads, () => createLock(kind)));
@@ -285,13 +343,24 @@ interface MicroOptions {
   timeMs: number;
   /** --filter: run only the cases whose name contains this. */
   filter: string;
+  /** --ringbuf: the ringbuf.js to compare with, if given. */
+  ringbuf: RingBufPackage | undefined;
+  /** --pairs: alternating pairs of the comparison. */
+  pairs: number;
+}
+
+/** An installed ringbuf.js, given by --ringbuf. */
+interface RingBufPackage {
+  /** File URL of its ES module. */
+  module: string;
+  version: string;
 }
 
 type MicroArgs = { help: true } | { help: false; options: MicroOptions };
 
 /** The --help text, listing the case names. */
 function helpText(names: readonly string[]): string {
-  return `usage: npm run bench:micro -- [--time MS] [--filter SUBSTRING] [--json FILE]
+  return `usage: npm run bench:micro -- [--time MS] [--filter SUBSTRING] [--ringbuf DIR [--pairs N]] [--json FILE]
 
 Measures the building blocks one at a time, each case in worker threads of its own, and
 checks three target ratios (PASS/MISS). Figures are operations per second: lock+unlock
@@ -301,6 +370,9 @@ counter made under the lock by all threads together (contended).
 options:
   --time MS            measured time per case in milliseconds (default ${DEFAULT_TIME_MS})
   --filter SUBSTRING   run only the cases whose name contains SUBSTRING
+  --ringbuf DIR        also compare ring.spsc.32b.push-pop with the ringbuf.js installed in DIR
+                       (e.g. a scratch folder's node_modules/ringbuf.js; never a dependency here)
+  --pairs N            alternating pairs of runs in that comparison, 1 to 50 (default ${DEFAULT_PAIRS})
   --json FILE          also write the results to FILE (its folder must exist)
   -h, --help           show this help and exit
 
@@ -323,13 +395,20 @@ function parseMicroArgs(argv: string[], names: readonly string[]): MicroArgs {
         json: { type: 'string' },
         time: { type: 'string' },
         filter: { type: 'string' },
+        ringbuf: { type: 'string' },
+        pairs: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (error) {
     if (argv.includes('--help') || argv.includes('-h')) return { help: true };
-    throw translateParseError(error, argv, ['json', 'time', 'filter', 'help']);
+    throw translateParseError(error, argv, ['json', 'time', 'filter', 'ringbuf', 'pairs', 'help']);
   }
+  const cwd = process.env['INIT_CWD'] ?? process.cwd();
+  if (values.pairs !== undefined && values.ringbuf === undefined) {
+    throw new UsageError('--pairs: only counts with --ringbuf DIR (the comparison it sets the length of)');
+  }
+  const pairs = values.pairs === undefined ? DEFAULT_PAIRS : parseInteger(values.pairs, '--pairs', { min: 1, max: 50 });
   if (values.help === true) return { help: true };
   const timeMs =
     values.time === undefined ? DEFAULT_TIME_MS : parseInteger(values.time, '--time', { min: 10, max: 60_000 });
@@ -346,8 +425,29 @@ function parseMicroArgs(argv: string[], names: readonly string[]): MicroArgs {
           : outputFile(values.json, '--json', process.env['INIT_CWD'] ?? process.cwd()),
       timeMs,
       filter,
+      ringbuf: values.ringbuf === undefined ? undefined : ringbufPackage(values.ringbuf, cwd),
+      pairs,
     },
   };
+}
+
+/** The ringbuf.js package in `dir`, or a one-line UsageError saying what is there instead. */
+function ringbufPackage(dir: string, cwd: string): RingBufPackage {
+  const folder = path.resolve(cwd, dir);
+  let pkg: { name?: unknown; version?: unknown; module?: unknown; main?: unknown };
+  try {
+    pkg = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) as typeof pkg;
+  } catch {
+    throw new UsageError(
+      `--ringbuf: ${JSON.stringify(dir)} holds no package.json; give the folder of an installed ringbuf.js, ` +
+        'such as node_modules/ringbuf.js',
+    );
+  }
+  if (pkg.name !== 'ringbuf.js') {
+    throw new UsageError(`--ringbuf: ${JSON.stringify(dir)} holds the package ${String(pkg.name)}, not ringbuf.js`);
+  }
+  const entry = typeof pkg.module === 'string' ? pkg.module : typeof pkg.main === 'string' ? pkg.main : 'index.js';
+  return { module: pathToFileURL(path.join(folder, entry)).href, version: String(pkg.version) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,6 +502,59 @@ function renderTargets(outcomes: readonly TargetOutcome[]): string {
   return `\ntargets:\n${lines.join('\n')}\n`;
 }
 
+/** Our one-item ring against ringbuf.js: alternating pairs, the median of each side. */
+interface Comparison {
+  against: string;
+  pairs: number;
+  /** Items per second of each run, in the order they ran (ours[i] just before theirs[i]). */
+  ours: number[];
+  theirs: number[];
+  target: TargetOutcome;
+}
+
+/** Runs `pairs` pairs, ours first in each, so that a drift of the machine touches both sides alike. */
+async function compareWithRingbuf(
+  ringbuf: RingBufPackage,
+  pairs: number,
+  timeMs: number,
+  stop: AbortSignal,
+): Promise<Comparison> {
+  const theirsCase = ringbufCase(ringbuf);
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    ours.push((await spscItemCase.run(timeMs, stop)).opsPerSec);
+    theirs.push((await theirsCase.run(timeMs, stop)).opsPerSec);
+    process.stderr.write(':');
+  }
+  const ratio = safeDivide(median(ours), median(theirs));
+  const target = {
+    numerator: `${spscItemCase.name} (median)`,
+    denominator: `${theirsCase.name} (median)`,
+    atLeast: RINGBUF_TARGET,
+    ratio,
+    pass: ratio >= RINGBUF_TARGET,
+  };
+  return { against: theirsCase.name, pairs, ours, theirs, target };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The comparison's runs, one row per side, and each side's median. */
+function renderComparison(c: Comparison): string {
+  const rows = [
+    [spscItemCase.name, ...c.ours.map(formatCount), formatCount(median(c.ours))],
+    [c.against, ...c.theirs.map(formatCount), formatCount(median(c.theirs))],
+  ];
+  const header = ['items/s', ...c.ours.map((_, i) => `pair ${i + 1}`), 'median'];
+  const table = renderAligned(header, rows, ['left', ...header.slice(1).map(() => 'right' as const)]);
+  return `\nagainst ringbuf.js, ${c.pairs} alternating pairs (ours first in each):\n${table}`;
+}
+
 async function main(argv: string[]): Promise<number> {
   const cases = allCases();
   const names = cases.map((c) => c.name);
@@ -410,19 +563,22 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(helpText(names));
     return 0;
   }
-  const { timeMs, filter, json } = args.options;
+  const { timeMs, filter, json, ringbuf, pairs } = args.options;
   const selected = cases.filter((c) => c.name.includes(filter));
   const machine = { ...machineInfo(), loadavg: os.loadavg() };
   const where = `${machine.cpuModel}, ${machine.availableParallelism} cpus, node ${machine.node}`;
-  process.stdout.write(`bench:micro: ${selected.length} cases, ${timeMs} ms each; ${where}\n`);
+  const against = ringbuf === undefined ? '' : `, then ${pairs} pairs against ringbuf.js ${ringbuf.version}`;
+  process.stdout.write(`bench:micro: ${selected.length} cases${against}, ${timeMs} ms each; ${where}\n`);
   const announce = 'stopping: the case in progress is dropped; nothing is written';
   const stop = new SignalStop({ repeat: 'exit', announce });
   const results: CaseResult[] = [];
+  let comparison: Comparison | undefined;
   try {
     for (const benchCase of selected) {
       results.push({ name: benchCase.name, ...(await benchCase.run(timeMs, stop.signal)) });
       process.stderr.write('.');
     }
+    if (ringbuf !== undefined) comparison = await compareWithRingbuf(ringbuf, pairs, timeMs, stop.signal);
   } catch (error) {
     if (!(error instanceof Interrupted)) throw error;
     const done = `${results.length} cases done, none written`;
@@ -432,10 +588,12 @@ async function main(argv: string[]): Promise<number> {
     stop.dispose();
   }
   process.stderr.write('\n');
-  const targets = checkTargets(results);
-  process.stdout.write(`\n${renderResults(results)}${renderTargets(targets)}`);
+  const targets = [...checkTargets(results), ...(comparison === undefined ? [] : [comparison.target])];
+  const compared = comparison === undefined ? '' : renderComparison(comparison);
+  process.stdout.write(`\n${renderResults(results)}${compared}${renderTargets(targets)}`);
   if (json !== undefined) {
-    const file = { schema: 1, machine, options: { timeMs, filter }, results, targets };
+    const options = { timeMs, filter, ...(ringbuf === undefined ? {} : { ringbuf: ringbuf.version, pairs }) };
+    const file = { schema: 1, machine, options, results, ...(comparison === undefined ? {} : { comparison }), targets };
     writeJsonFile(json, file);
     // Relative to where the user ran it: the printout may be kept, and names no machine's paths.
     process.stdout.write(`\nwrote ${path.relative(process.env['INIT_CWD'] ?? process.cwd(), json)}\n`);

@@ -4,30 +4,36 @@
  *
  * Each entry of RESULTS is one bench (or bench:micro) command with all its arguments; for
  * `name` it writes docs/results/<name>.txt (the command line, then what the command printed on
- * stdout), and the bench's <name>.json and <name>.svg. `--only NAME[,NAME]` runs some of them;
+ * stdout), and the bench's <name>.json and <name>.svg; a `compare` entry reads files that
+ * entries before it wrote. `--only NAME[,NAME]` runs some of them;
  * `--list` prints them. The machine should be otherwise idle while it runs.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { nodeBinary, nodeBinaryPath } from './node-binary.js';
+import { cachedPackage, cachedPackagePath, nodeBinary, nodeBinaryPath, tildePath } from './cached-install.js';
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const OUT = path.join(ROOT, 'docs', 'results');
 
 interface ResultCommand {
   name: string;
-  /** `bench` or `micro`. */
-  script: 'bench' | 'micro';
+  /** `bench`, `micro` (bench:micro) or `compare`, which reads result files made before it. */
+  script: 'bench' | 'micro' | 'compare';
   args: string[];
   /** Why this result is kept, for --list. */
   about: string;
   /** A Node.js major version to run it with (installed as `npm run test:node` does); else this Node. */
   node?: string;
+  /** Also write fio's JSON format into this folder of docs/results/ (--fio-json). */
+  fioJson?: string;
 }
+
+/** Stands for the folder of the ringbuf.js that bench:micro compares with (installed on first use). */
+const RINGBUF = '<ringbuf.js>';
+const RINGBUF_VERSION = '0.4.0';
 
 /** Every committed result, in the order they run. */
 export const RESULTS: readonly ResultCommand[] = [
@@ -137,37 +143,62 @@ export const RESULTS: readonly ResultCommand[] = [
     about: 'the most mq does here: batched, pinned',
   },
   {
+    name: 'compare-cpus-1-2',
+    script: 'compare',
+    args: ['cpus-1-2-iodepth32.json'],
+    about: 'npm run compare over the 1- and 2-core sweep: one column per core count',
+  },
+  {
+    name: 'compare-node-20-26',
+    script: 'compare',
+    args: ['2cpu-spin-iodepth32.json', '2cpu-spin-iodepth32-node26.json'],
+    about: 'npm run compare across two Node versions on one machine',
+  },
+  {
+    name: 'fio-sample',
+    script: 'bench',
+    args: ['--jobs', '8', '--mode', 'both', '--iodepth', '32', '--runtime', '2s'],
+    about: "one point of each mode in fio's own JSON format too, for fio's tools",
+    fioJson: 'fio-sample',
+  },
+  {
     name: 'micro',
     script: 'micro',
-    args: [],
+    args: ['--ringbuf', RINGBUF],
     about: 'the building blocks alone (npm run bench:micro)',
   },
 ];
 
 /** The command line as a user types it, for the top of the .txt file. */
 function commandLine(entry: ResultCommand): string {
-  const command = entry.script === 'bench' ? 'bench' : 'bench:micro';
-  const line = `npm run ${command} -- ${[...entry.args, ...outputArgs(entry)].join(' ')}`;
+  const command = entry.script === 'micro' ? 'bench:micro' : entry.script;
+  const args = entry.args.map((arg) =>
+    arg === RINGBUF ? tildePath(cachedPackagePath('ringbuf.js', RINGBUF_VERSION)) : arg,
+  );
+  const line = `npm run ${command} -- ${[...args, ...outputArgs(entry)].join(' ')}`;
   if (entry.node === undefined) return line;
   // The binary `npm run test:node -- N` installs, first on PATH.
-  const bin = path.join('~', path.relative(os.homedir(), path.dirname(nodeBinaryPath(entry.node))));
-  return `PATH=${bin}:$PATH ${line}`;
+  return `PATH=${tildePath(path.dirname(nodeBinaryPath(entry.node)))}:$PATH ${line}`;
 }
 
 /** The arguments that name the output files of `entry`, relative to docs/results/. */
 function outputArgs(entry: ResultCommand): string[] {
+  if (entry.script === 'compare') return [];
   const json = ['--json', `${entry.name}.json`];
-  return entry.script === 'bench' ? [...json, '--svg', `${entry.name}.svg`] : json;
+  const fio = entry.fioJson === undefined ? [] : ['--fio-json', entry.fioJson];
+  return entry.script === 'bench' ? [...json, '--svg', `${entry.name}.svg`, ...fio] : json;
 }
 
 function run(entry: ResultCommand): boolean {
-  const script = path.join(ROOT, 'dist', 'bench', entry.script === 'bench' ? 'bench.js' : 'micro.js');
+  const script = path.join(ROOT, 'dist', 'bench', `${entry.script}.js`);
   const files = outputArgs(entry);
   const started = performance.now();
+  if (entry.fioJson !== undefined) fs.mkdirSync(path.join(OUT, entry.fioJson), { recursive: true });
   process.stderr.write(`results: ${entry.name}: ${commandLine(entry)}\n`);
   const node = entry.node === undefined ? process.execPath : nodeBinary(entry.node);
   const PATH = `${path.dirname(node)}${path.delimiter}${process.env['PATH'] ?? ''}`;
-  const r = spawnSync(node, [script, ...entry.args, ...files], {
+  const args = entry.args.map((arg) => (arg === RINGBUF ? cachedPackage('ringbuf.js', RINGBUF_VERSION) : arg));
+  const r = spawnSync(node, [script, ...args, ...files], {
     cwd: OUT,
     env: { ...process.env, INIT_CWD: OUT, PATH },
     stdio: ['ignore', 'pipe', 'inherit'],

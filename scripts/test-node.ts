@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nodeBinary } from './node-binary.js';
+import { nodeBinary } from './cached-install.js';
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** The longest one version's build and suite may take. */

@@ -141,6 +141,8 @@ import {
   DOORBELL_BYTES,
   PollWindow,
   waitUntil,
+  waitUntilAsync,
+  LockHold,
   type Lock,
   type LockHandle,
   type LockKindName,
@@ -178,6 +180,19 @@ const parked: ParkResult = bell.park(() => true, 0);
 const woke: boolean = waitUntil(() => true, bell, new PollWindow(4000), 0);
 const fromRoot: typeof Ring = vblk.Ring;
 
+const gotAsync: Promise<boolean> = lock.lockAsync(10);
+const scoped: number = lock.withLock(() => 1);
+const scopedAsync: Promise<string> = lock.withLockAsync(async () => 'x');
+const holdAsync: Promise<LockHold> = lock.holdAsync();
+function scopedUse(): boolean {
+  using held = lock.hold(); // released when the function returns
+  return held.isHeld;
+}
+const dataAsync: Promise<boolean> = ring.waitForDataAsync(0, 1);
+const spaceAsync: Promise<boolean> = ring.waitForSpaceAsync(0);
+const parkedAsync: Promise<ParkResult> = bell.parkAsync(() => true, 0);
+const wokeAsync: Promise<boolean> = waitUntilAsync(() => true, bell, 0);
+
 // @ts-expect-error lock() takes a timeout in milliseconds
 lock.lock('1s');
 // @ts-expect-error a ring's guard is a lock kind or null
@@ -188,6 +203,7 @@ SpinLock.from(ringHandle);
 const wrong: string = stats.acquisitions;
 
 export { acquired, waited, sizes, others, errors, pushed, popped, guardStats, ready, parked, woke, fromRoot, wrong };
+export { gotAsync, scoped, scopedAsync, holdAsync, scopedUse, dataAsync, spaceAsync, parkedAsync, wokeAsync };
 `;
 
 /** tsconfig of the consumer for one module system. */

@@ -249,6 +249,81 @@ describe('Ring in one thread', () => {
   });
 });
 
+/** Bytes of canary on each side of a ring's region, and the value every canary byte holds. */
+const CANARY_BYTES = 256;
+const CANARY = 0xa5;
+
+describe('the one-item fast path of an unguarded ring (cached indices)', () => {
+  it.each([1, 4, 16])(
+    'is FIFO and exactly-once across the 2^32 wrap, mixed with batches, inside its region (capacity %i)',
+    (capacity) => {
+      const slotWords = 8;
+      const shape = { capacity, slotWords };
+      const bytes = Ring.byteLength(shape);
+      const buffer = new SharedArrayBuffer(CANARY_BYTES + bytes + CANARY_BYTES);
+      const all = new Uint8Array(buffer);
+      all.fill(CANARY);
+      const ring = new Ring({ ...shape, buffer, byteOffset: CANARY_BYTES, initialIndex: NEAR_WRAP });
+      const random = mulberry32(capacity);
+      const out = new Int32Array((capacity + 2) * slotWords);
+      let pushed = 0;
+      let popped = 0;
+      const total = 5000;
+      while (popped < total) {
+        const used = pushed - popped;
+        const choice = random();
+        if (pushed < total && choice < 0.3) {
+          expect(ring.push(descriptor(pushed, slotWords))).toBe(used < capacity);
+          if (used < capacity) pushed++;
+        } else if (pushed < total && choice < 0.5) {
+          const count = Math.min(randomInt(random, 1, capacity + 2), total - pushed);
+          pushed += ring.pushBatch(descriptors(pushed, count, slotWords), count);
+        } else if (choice < 0.8) {
+          const got = ring.pop(out);
+          expect(got).toBe(used > 0);
+          if (got) expect(out.subarray(0, slotWords)).toEqual(descriptor(popped++, slotWords));
+        } else {
+          const n = ring.popBatch(out, randomInt(random, 1, capacity + 2));
+          expect(out.subarray(0, n * slotWords)).toEqual(descriptors(popped, n, slotWords));
+          popped += n;
+        }
+        expect(ring.size()).toBe(pushed - popped);
+      }
+      const outside = [...all.subarray(0, CANARY_BYTES), ...all.subarray(CANARY_BYTES + bytes)];
+      expect(outside.every((byte) => byte === CANARY)).toBe(true);
+    },
+  );
+
+  it('stays exact when the producer and the consumer roles move from one view to another', () => {
+    const ring = new Ring({ capacity: 4, slotWords: 1, initialIndex: NEAR_WRAP });
+    const [a, b, c] = [ring, Ring.from(ring.handle), Ring.from(ring.handle)];
+    const out = new Int32Array(1);
+    // a fills the ring; b, whose copies date from before, must still see it full.
+    for (let i = 0; i < 4; i++) expect(a.push([i])).toBe(true);
+    expect(b.push([99])).toBe(false);
+    // c pops two; a, whose copy of HEAD is stale, learns of the room only by looking again.
+    expect(c.pop(out) && out[0]).toBe(0);
+    expect(c.pop(out) && out[0]).toBe(1);
+    expect(a.push([4])).toBe(true);
+    // b pushes after a did (its TAIL is not the one it wrote): it reads HEAD afresh.
+    expect(b.push([5])).toBe(true);
+    expect(a.push([6])).toBe(false);
+    // b pops after c did (its HEAD is not the one it wrote); then c must not pop what b took.
+    const popped: number[] = [];
+    for (const view of [b, c, b, c]) if (view.pop(out)) popped.push(out[0]!);
+    expect(popped).toEqual([2, 3, 4, 5]);
+    expect(a.pop(out) || b.pop(out) || c.pop(out)).toBe(false);
+    expect(ring.isEmpty()).toBe(true);
+  });
+
+  it('refuses an item array shorter than a slot, as pushBatch does', () => {
+    const ring = new Ring({ capacity: 4, slotWords: 4 });
+    expect(() => ring.push([1, 2])).toThrow(RangeError);
+    expect(() => ring.pop(new Int32Array(2))).toThrow(RangeError);
+    expect(ring.isEmpty()).toBe(true);
+  });
+});
+
 /** What ring-producer.mjs posts. */
 interface ProducerResult {
   spaceWaits: number;
@@ -271,6 +346,8 @@ interface PipelineOptions {
   maxBatch: number;
   /** Make the producer wait for space and the consumer wait for data at least once each. */
   forceWaits: boolean;
+  /** One item at a time with push() and pop() (the unguarded ring's fast path) instead of batches. */
+  single?: boolean;
 }
 
 const PRODUCER = fixtureWorker('ring-producer.mjs');
@@ -283,10 +360,10 @@ const CONSUMER = fixtureWorker('ring-consumer.mjs');
 async function runPipeline(
   options: PipelineOptions,
 ): Promise<{ producers: ProducerResult[]; consumers: ConsumerResult[] }> {
-  const { guard, producers, consumers, perProducer, capacity, slotWords, maxBatch, forceWaits } = options;
+  const { guard, producers, consumers, perProducer, capacity, slotWords, maxBatch, forceWaits, single } = options;
   const ring = new Ring({ capacity, slotWords, guard, initialIndex: NEAR_WRAP });
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
-  const common = { ring: ring.handle, maxBatch, control, forceWaits };
+  const common = { ring: ring.handle, maxBatch, control, forceWaits, single: single === true };
   const consumerRuns = Array.from({ length: consumers }, (_, c) =>
     startWorker<ConsumerResult>(CONSUMER, { ...common, producers, seed: 1000 + c }),
   );
@@ -340,9 +417,12 @@ describe.each(LOCK_KINDS)('a ring guarded by a %s lock, across workers', (guard)
 });
 
 describe('an unguarded ring across two workers', () => {
-  it(
-    'delivers every 32-byte descriptor exactly once and in order, blocking when full and when empty',
-    async () => {
+  it.each([
+    ['in batches', false],
+    ['one at a time (the fast path)', true],
+  ])(
+    'delivers every 32-byte descriptor exactly once and in order, %s, blocking when full and when empty',
+    async (_, single) => {
       const count = 20_000;
       const {
         producers: [producer],
@@ -356,6 +436,7 @@ describe('an unguarded ring across two workers', () => {
         slotWords: 8,
         maxBatch: 6,
         forceWaits: true,
+        single,
       });
       expect(consumer!.seqs[0]).toEqual(Array.from({ length: count }, (_, i) => i));
       expect(producer!.spaceWaits).toBeGreaterThan(0);

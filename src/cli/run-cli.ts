@@ -3,6 +3,7 @@
  * them report errors and exit the same way.
  */
 import { isUsageError } from './usage-error.js';
+import { missingNodeFeatures } from './node-features.js';
 
 /** Exit status of a command-line mistake ({@link UsageError}). */
 export const EXIT_USAGE = 2;
@@ -10,7 +11,8 @@ export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 
 /**
- * Runs `main(process.argv.slice(2))` and sets `process.exitCode` to what it returns.
+ * Runs `main(process.argv.slice(2))` and sets `process.exitCode` to what it returns, after
+ * checking that this Node has every feature the commands use (node-features.ts).
  *
  * If `main` throws, prints `vblk-mq: <message>` to stderr and exits at once (so that no worker
  * left behind keeps the process alive):
@@ -21,6 +23,12 @@ export const EXIT_FAILURE = 1;
  * @param main The entry point's body: gets the arguments, resolves to an exit status.
  */
 export async function runCli(main: (argv: string[]) => Promise<number>): Promise<void> {
+  const missing = missingNodeFeatures();
+  if (missing.length > 0) {
+    const supported = 'Node.js 22, 24 or 26 (20.19 and later still work)';
+    process.stderr.write(`vblk-mq: this Node.js (${process.version}) lacks ${missing.join(', ')}; use ${supported}\n`);
+    process.exit(EXIT_FAILURE);
+  }
   try {
     process.exitCode = await main(process.argv.slice(2));
   } catch (error) {

@@ -28,6 +28,25 @@
  * Atomics.load before it reads the slot words, and frees them with
  * Atomics.store(HEAD). Atomics are sequentially consistent, so the plain
  * accesses are ordered by them (no data race in the JS memory model).
+ *
+ * The one-item path of an unguarded ring (push, pop) is Lamport's queue with cached indices,
+ * as in MCRingBuffer (Lee, Bu and Chandranmenon, IPDPS 2010) and FastForward (Giacomoni,
+ * Moseley and Vachharajani, PPoPP 2008): each view keeps a private copy of the other side's
+ * index (headSeen for a producer, tailSeen for a consumer) and reads the shared one only
+ * when its copy says full (or empty). A copy is never ahead of the real index, because the
+ * other side only ever moves it forward, so it can only understate the room (or the data):
+ * the cached test errs on the safe side, and re-reading settles it. A view also remembers the
+ * index it last wrote; when the shared one differs (another view pushed, or popped) it drops
+ * its copy, so producers and consumers may still hand their role from one view to another.
+ * The batch paths and every guarded ring read both indices each time, as before.
+ *
+ * A push still loads the data doorbell's sleeper count (and a pop the space doorbell's),
+ * even on the fast path. Skipping that load is safe only when the consumer cannot be parked,
+ * and a producer cannot know that without a fresh load of HEAD (a consumer parks after it
+ * saw the ring empty, which a stale headSeen does not show), the very load the cache is
+ * there to save; a consumer in waitForData(timeout, count > 1) also parks with data in the
+ * ring. The sleeper count sits on a line that changes only when somebody parks, so its load
+ * almost always hits the cache.
  */
 import {
   alignUp,
@@ -45,7 +64,7 @@ import { LOCK_KINDS, type Lock, type LockKindName } from '../sync/lock-base.js';
 import type { LockStats } from '../sync/lock-stats.js';
 import { Doorbell } from '../sync/doorbell.js';
 import { DEFAULT_POLL_MAX_NS, PollWindow } from '../sync/poll-window.js';
-import { waitUntil } from '../sync/wait-until.js';
+import { waitUntil, waitUntilAsync } from '../sync/wait-until.js';
 
 const HEAD = 0;
 const TAIL = 16;
@@ -60,6 +79,8 @@ const MAGIC_RING = 0x52494e47; // "RING"
 /** The GUARD word's values: 0 = no guard, then the lock kinds in LOCK_KINDS order. */
 const GUARDS: readonly (LockKindName | null)[] = [null, ...LOCK_KINDS];
 const MAX_CAPACITY = 2 ** 30;
+/** What headPopped and tailPushed start as: no Int32 index equals it, so a first push or pop reads afresh. */
+const NOT_AN_INDEX = 0.5;
 
 /** Shape of a ring. */
 export interface RingShape {
@@ -87,11 +108,18 @@ export interface RingViewOptions {
 
 /** A structured-cloneable description of a ring; `Ring.from(handle)` in another worker. */
 export interface RingHandle {
+  /** Always `ring`. */
   kind: 'ring';
+  /** The shared memory the ring lives in. */
   buffer: SharedArrayBuffer;
+  /** Where in `buffer` it starts, in bytes. */
   byteOffset: number;
 }
 
+/**
+ * A bounded FIFO of fixed-size slots in shared memory: lock-free for one producer and one
+ * consumer, or guarded by a lock for any number (see the top of ring.ts for its layout).
+ */
 export class Ring {
   /** Bytes a ring of this shape needs in a SharedArrayBuffer (byteOffset must be a multiple of 8; 64 is best). */
   static byteLength(shape: RingShape): number {
@@ -99,8 +127,11 @@ export class Ring {
     return HEADER_BYTES + guardBytes(shape.guard ?? null) + shape.capacity * shape.slotWords * 4;
   }
 
+  /** Pass this to another thread and call `Ring.from(handle)` there to use the same ring. */
   readonly handle: RingHandle;
+  /** Number of slots (a power of two). */
   readonly capacity: number;
+  /** Int32 words per slot. */
   readonly slotWords: number;
   /** The lock every push and pop takes, or null for a lock-free SPSC ring. */
   readonly guard: Lock | null;
@@ -112,6 +143,12 @@ export class Ring {
   /** This view's polling windows: one per kind of wait, since each adapts to its own waits. */
   private readonly dataPoll: PollWindow;
   private readonly spacePoll: PollWindow;
+  /** Producer side of the one-item path: HEAD as last read (never ahead of the real one), TAIL as last written. */
+  private headSeen = 0;
+  private tailPushed = NOT_AN_INDEX;
+  /** Consumer side: TAIL as last read (never ahead of the real one), HEAD as last written. */
+  private tailSeen = 0;
+  private headPopped = NOT_AN_INDEX;
   /** How many descriptors the waitForData in progress waits for. */
   private dataWanted = 1;
   private readonly hasData = (): boolean => this.size() >= this.dataWanted;
@@ -175,33 +212,79 @@ export class Ring {
     return new Ring({ ...openExisting({ buffer, byteOffset }), ...options });
   }
 
-  /** Slots in use now (a snapshot when other threads are active). */
+  /** Slots in use now (a snapshot when other threads are active). Never blocks. */
   size(): number {
     return (Atomics.load(this.i32, TAIL) - Atomics.load(this.i32, HEAD)) >>> 0;
   }
 
+  /** Whether no slot is in use now (a snapshot). Never blocks. */
   isEmpty(): boolean {
     return Atomics.load(this.i32, TAIL) === Atomics.load(this.i32, HEAD);
   }
 
+  /** Whether every slot is in use now (a snapshot). Never blocks. */
   isFull(): boolean {
     return this.size() >= this.capacity;
   }
 
-  /** Copies one descriptor (`slotWords` numbers from `slot`) in. Returns false when the ring is full. */
+  /**
+   * Copies one descriptor (`slotWords` numbers from `slot`) in. Never blocks.
+   * On an unguarded ring this is the fast path (cached indices, see the top of this file);
+   * on a guarded one it takes the guard like pushBatch.
+   * @returns false when the ring is full.
+   * @throws RangeError when `slot` holds fewer than `slotWords` numbers.
+   */
   push(slot: ArrayLike<number>): boolean {
-    return this.pushBatch(slot, 1) === 1;
+    if (this.guard !== null || slot.length < this.slotWords) return this.pushBatch(slot, 1) === 1;
+    const i32 = this.i32;
+    const tail = Atomics.load(i32, TAIL);
+    const capacity = this.capacity;
+    if (tail !== this.tailPushed || (tail - this.headSeen) >>> 0 >= capacity) {
+      // The copy says full, or another view pushed since: read the consumer's index afresh.
+      this.headSeen = Atomics.load(i32, HEAD);
+      if ((tail - this.headSeen) >>> 0 >= capacity) return false;
+    }
+    const slots = this.slots;
+    const sw = this.slotWords;
+    const base = (tail & this.mask) * sw;
+    for (let j = 0; j < sw; j++) slots[base + j] = slot[j]!;
+    const next = (tail + 1) | 0;
+    Atomics.store(i32, TAIL, next);
+    this.tailPushed = next;
+    this.dataBell.ring();
+    return true;
   }
 
-  /** Copies one descriptor out into `out`. Returns false when the ring is empty. */
+  /**
+   * Copies one descriptor out into `out`. Never blocks. The fast path on an unguarded ring,
+   * as push().
+   * @returns false when the ring is empty.
+   * @throws RangeError when `out` has room for fewer than `slotWords` numbers.
+   */
   pop(out: Int32Array): boolean {
-    return this.popBatch(out, 1) === 1;
+    if (this.guard !== null || out.length < this.slotWords) return this.popBatch(out, 1) === 1;
+    const i32 = this.i32;
+    const head = Atomics.load(i32, HEAD);
+    if (head !== this.headPopped || this.tailSeen === head) {
+      // The copy says empty, or another view popped since: read the producer's index afresh.
+      this.tailSeen = Atomics.load(i32, TAIL);
+      if (this.tailSeen === head) return false;
+    }
+    const slots = this.slots;
+    const sw = this.slotWords;
+    const base = (head & this.mask) * sw;
+    for (let j = 0; j < sw; j++) out[j] = slots[base + j]!;
+    const next = (head + 1) | 0;
+    Atomics.store(i32, HEAD, next);
+    this.headPopped = next;
+    this.spaceBell.ring();
+    return true;
   }
 
   /**
    * Copies up to `count` descriptors, laid end to end in `src` from
    * descriptor `from` on, in under one lock acquisition. Returns how many went
-   * in (fewer when the ring fills).
+   * in (fewer when the ring fills). Never waits, except for the guard of a guarded ring.
    * @throws RangeError when `src` holds fewer than `from + count` descriptors.
    */
   pushBatch(src: ArrayLike<number>, count: number = Math.floor(src.length / this.slotWords), from = 0): number {
@@ -225,7 +308,7 @@ export class Ring {
   /**
    * Copies up to `max` descriptors out into `dst`, end to end from descriptor
    * `at` on, under one lock acquisition. Returns how many came out (0 when the
-   * ring is empty).
+   * ring is empty). Never waits, except for the guard of a guarded ring.
    * @throws RangeError when `dst` has room for fewer than `at + max` descriptors.
    */
   popBatch(dst: Int32Array, max: number = Math.floor(dst.length / this.slotWords), at = 0): number {
@@ -248,17 +331,15 @@ export class Ring {
 
   /**
    * Waits until the ring holds at least `count` descriptors (default 1): polls
-   * for an adaptive window, then parks until a push rings. Returns false on
-   * timeout.
-   * @throws RangeError when `count` is not an integer from 1 to the capacity.
+   * for an adaptive window, then parks until a push rings. Blocks the calling
+   * thread (Atomics.wait): for workers; see waitForDataAsync for the main thread.
+   * @returns false on timeout.
+   * @throws RangeError when `count` is not an integer from 1 to the capacity, or timeoutMs is below zero.
    */
   waitForData(timeoutMs?: number, count = 1): boolean {
     const timeout = checkTimeout('Ring.waitForData', timeoutMs);
     if (count !== 1) {
-      if (!Number.isInteger(count) || count < 1 || count > this.capacity) {
-        throw new RangeError(`Ring.waitForData: count must be an integer from 1 to ${this.capacity}, got ${count}`);
-      }
-      this.dataWanted = count;
+      this.dataWanted = this.checkWanted('Ring.waitForData', count);
     }
     try {
       return waitUntil(this.hasData, this.dataBell, this.dataPoll, timeout);
@@ -267,9 +348,35 @@ export class Ring {
     }
   }
 
-  /** Waits until the ring has room for at least one descriptor. Returns false on timeout. */
+  /**
+   * waitForData without blocking the thread: polls for a few microseconds at most, then waits
+   * with Atomics.waitAsync, so the event loop keeps running. A push wakes async and blocking
+   * waiters alike.
+   * @returns a promise of false on timeout, true when the data is there; it rejects with
+   *   RangeError on bad arguments, and with TypeError where the engine has no Atomics.waitAsync.
+   */
+  async waitForDataAsync(timeoutMs?: number, count = 1): Promise<boolean> {
+    const timeout = checkTimeout('Ring.waitForDataAsync', timeoutMs);
+    const wanted = this.checkWanted('Ring.waitForDataAsync', count);
+    return waitUntilAsync(wanted === 1 ? this.hasData : () => this.size() >= wanted, this.dataBell, timeout);
+  }
+
+  /**
+   * Waits until the ring has room for at least one descriptor. Blocks the calling thread
+   * (Atomics.wait): for workers.
+   * @returns false on timeout.
+   * @throws RangeError when timeoutMs is below zero.
+   */
   waitForSpace(timeoutMs?: number): boolean {
     return waitUntil(this.hasSpace, this.spaceBell, this.spacePoll, checkTimeout('Ring.waitForSpace', timeoutMs));
+  }
+
+  /**
+   * waitForSpace without blocking the thread (see waitForDataAsync).
+   * @returns a promise of false on timeout, true when there is room.
+   */
+  async waitForSpaceAsync(timeoutMs?: number): Promise<boolean> {
+    return waitUntilAsync(this.hasSpace, this.spaceBell, checkTimeout('Ring.waitForSpaceAsync', timeoutMs));
   }
 
   /** Wakes threads parked in waitForData (e.g. to make them notice a stop flag). */
@@ -285,6 +392,14 @@ export class Ring {
   /** The guard's statistics, or null for an unguarded ring. */
   lockStats(): LockStats | null {
     return this.guard === null ? null : this.guard.stats();
+  }
+
+  /** The `count` of a wait for data: an integer from 1 to the capacity. */
+  private checkWanted(what: string, count: number): number {
+    if (!Number.isInteger(count) || count < 1 || count > this.capacity) {
+      throw new RangeError(`${what}: count must be an integer from 1 to ${this.capacity}, got ${count}`);
+    }
+    return count;
   }
 
   /** A batch must fit its array: a short one would lose descriptors or push zeros. */

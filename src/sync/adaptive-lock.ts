@@ -23,9 +23,14 @@
  * releaser (all Atomics are sequentially consistent), and a sleeper that parks
  * after the release finds the word no longer 2 and returns at once, so no
  * wake-up is lost.
+ *
+ * lockAsync() runs the same waiting loop (parkLoop) with Atomics.waitAsync in place of
+ * Atomics.wait (park.ts), after a poll of a few microseconds instead of the spin; an async
+ * waiter counts in SLEEPERS like a blocking one, and the releaser's notify wakes either.
  */
 import { openExisting, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './lock-stats.js';
+import { parkBlocking, type ParkLoop } from './park.js';
 import { BASE_BYTES, CasLock, LockBase, SLEEPERS, STATE, type LockHandle } from './lock-base.js';
 import {
   adaptSpinBudget,
@@ -42,6 +47,7 @@ const POISON_SLICE_MS = 100;
 /** Options of a new AdaptiveLock: where it lives, and its spin budget. */
 export interface AdaptiveLockOptions extends Partial<Region>, SpinOptions {}
 
+/** A futex mutex with an adaptive spin that parks in Atomics.wait: the lock to use in code of your own. */
 export class AdaptiveLock extends CasLock {
   /** Bytes an AdaptiveLock needs in a SharedArrayBuffer. */
   static readonly BYTES = BASE_BYTES;
@@ -72,33 +78,31 @@ export class AdaptiveLock extends CasLock {
     let spins = 0;
     while (spins < budget) {
       spins++;
-      if (Atomics.load(i32, STATE) === 0 && Atomics.compareExchange(i32, STATE, 0, 1) === 0) {
+      if (this.take()) {
         adaptSpinBudget(i32, true);
         this.acquiredContended(spins, 0, nowNs() - start);
         return true;
       }
     }
     adaptSpinBudget(i32, false);
+    return parkBlocking(i32, this.parkLoop(start, spins, timeoutMs));
+  }
 
-    const deadlineMs = start / 1e6 + timeoutMs;
+  /** Drepper's waiting loop (see the top of this file), for lock() and lockAsync() alike. */
+  protected *parkLoop(start: number, spins: number, timeoutMs: number): ParkLoop {
+    const i32 = this.i32;
+    const deadlineMs = timeoutMs === Infinity ? Infinity : start / 1e6 + timeoutMs;
     let parks = 0;
     Atomics.add(i32, SLEEPERS, 1);
     try {
       while (Atomics.exchange(i32, STATE, 2) !== 0) {
-        this.checkPoison();
-        let waitMs = Infinity;
-        if (timeoutMs !== Infinity) {
-          waitMs = deadlineMs - performance.now();
-          if (waitMs <= 0) {
-            this.countTimeout();
-            return false;
-          }
-        }
+        const waitMs = this.beforeTimedPark(deadlineMs);
+        if (waitMs <= 0) return false;
         parks++;
         // poison() cannot make this wait return by changing STATE (the holder
         // owns it), and its notify can slip in between checkPoison() and the
         // wait; so a long wait is taken in slices that re-check the poison.
-        Atomics.wait(i32, STATE, 2, waitMs < POISON_SLICE_MS ? waitMs : POISON_SLICE_MS);
+        yield { index: STATE, value: 2, timeoutMs: waitMs < POISON_SLICE_MS ? waitMs : POISON_SLICE_MS };
       }
     } finally {
       Atomics.sub(i32, SLEEPERS, 1);

@@ -18,7 +18,12 @@
  * All Atomics are sequentially consistent, so either the notifier sees the
  * sleeper (and bumps SEQ, which makes a late Atomics.wait return at once), or
  * the sleeper's re-check sees the work. No wake-up is lost.
+ *
+ * parkAsync() is park() with Atomics.waitAsync: its waiter counts in SLEEPERS for as long as
+ * its promise is pending, so ring() wakes async and blocking sleepers alike, and still calls
+ * Atomics.notify only when somebody sleeps.
  */
+import { waitAsync } from './park.js';
 
 /** Bytes a Doorbell needs. */
 export const DOORBELL_BYTES = 8;
@@ -28,6 +33,7 @@ const SLEEPERS = 1;
 /** Outcome of one park(). */
 export type ParkResult = 'ready' | 'woken' | 'timed-out';
 
+/** Park until another thread rings; ring only when somebody is parked (an eventcount). */
 export class Doorbell {
   private readonly i32: Int32Array;
   private readonly seq: number;
@@ -44,7 +50,7 @@ export class Doorbell {
    * Parks until `ready()` returns true, ring() is called, or `timeoutMs`
    * passes. `ready` is checked after announcing the sleep, so work published
    * before the ring is never missed. Returns 'ready' without parking when
-   * `ready()` is already true.
+   * `ready()` is already true. Blocks the calling thread (Atomics.wait): for workers.
    */
   park(ready: () => boolean, timeoutMs: number): ParkResult {
     const i32 = this.i32;
@@ -53,6 +59,24 @@ export class Doorbell {
       const key = Atomics.load(i32, this.seq);
       if (ready()) return 'ready';
       return Atomics.wait(i32, this.seq, key, timeoutMs) === 'timed-out' ? 'timed-out' : 'woken';
+    } finally {
+      Atomics.sub(i32, this.sleepers, 1);
+    }
+  }
+
+  /**
+   * park() without blocking the thread: resolves like park() returns, while the event loop
+   * runs. Rejects with TypeError where this engine has no Atomics.waitAsync.
+   */
+  async parkAsync(ready: () => boolean, timeoutMs: number): Promise<ParkResult> {
+    const i32 = this.i32;
+    Atomics.add(i32, this.sleepers, 1);
+    try {
+      const key = Atomics.load(i32, this.seq);
+      if (ready()) return 'ready';
+      return (await waitAsync('Doorbell.parkAsync', i32, this.seq, key, timeoutMs)) === 'timed-out'
+        ? 'timed-out'
+        : 'woken';
     } finally {
       Atomics.sub(i32, this.sleepers, 1);
     }

@@ -17,6 +17,8 @@ export {
 export type { LockStats } from './lock-stats.js';
 export { Doorbell, DOORBELL_BYTES, type ParkResult } from './doorbell.js';
 export { PollWindow, DEFAULT_POLL_MAX_NS } from './poll-window.js';
-export { waitUntil } from './wait-until.js';
+export { waitUntil, waitUntilAsync } from './wait-until.js';
+export { LockHold } from './lock-hold.js';
+export { ASYNC_POLL_NS, hasWaitAsync } from './park.js';
 export { CURRENT_THREAD_ID } from './thread-id.js';
 export type { Region } from './region.js';

@@ -32,8 +32,10 @@ import {
   type ExistingRegion,
   type Region,
 } from './region.js';
-import { LockStatsBlock, STATS_BYTES, type LockStats } from './lock-stats.js';
+import { LockStatsBlock, nowNs, STATS_BYTES, type LockStats } from './lock-stats.js';
 import { CURRENT_THREAD_ID, NO_HOLDER, holderToThreadId } from './thread-id.js';
+import { hasWaitAsync, msLeft, parkAsync, pollBriefly, type ParkLoop } from './park.js';
+import { LockHold } from './lock-hold.js';
 
 export const STATE = 0;
 export const SERVING = 1;
@@ -63,8 +65,11 @@ export type LockKindName = (typeof LOCK_KINDS)[number];
 
 /** A structured-cloneable description of a lock: post it to a worker and call `X.from(handle)` there. */
 export interface LockHandle {
+  /** Which lock class the region holds: `spin-lock`, `ticket-lock` or `adaptive-lock`. */
   kind: `${LockKindName}-lock`;
+  /** The shared memory the lock lives in. */
   buffer: SharedArrayBuffer;
+  /** Where in `buffer` it starts, in bytes. */
   byteOffset: number;
 }
 
@@ -82,16 +87,48 @@ export interface Lock {
    * @throws LockPoisonedError when the lock is poisoned while waiting.
    */
   lock(timeoutMs?: number): boolean;
-  /** Acquires the lock only if that needs no waiting. */
+  /**
+   * lock() that does not block the calling thread: resolves to true when acquired, false on
+   * timeout. It polls for a few microseconds at most, then waits with Atomics.waitAsync, so
+   * the event loop (of the main thread too) keeps running. It counts in the same statistics,
+   * and the same unlock() wakes it. Async tasks of one thread queue for the lock one after
+   * another (the thread that holds it is not refused, unlike lock()); a task that awaits the
+   * lock it already holds therefore waits for itself, until its timeout.
+   * @returns a promise that rejects with RangeError when timeoutMs is below zero, with
+   *   LockPoisonedError when the lock is poisoned while waiting, and with TypeError where this
+   *   JavaScript engine has no Atomics.waitAsync.
+   */
+  lockAsync(timeoutMs?: number): Promise<boolean>;
+  /** Acquires the lock only if that needs no waiting. Never blocks. */
   tryLock(): boolean;
+  /**
+   * Runs `fn` holding the lock, and releases it however `fn` ends. Blocks like lock().
+   * @returns what `fn` returns.
+   * @throws what `fn` throws (after releasing the lock), and what lock() throws.
+   */
+  withLock<T>(fn: () => T): T;
+  /**
+   * Awaits lockAsync(), runs and awaits `fn`, then releases the lock however `fn` ends.
+   * Does not block the thread.
+   * @returns a promise of what `fn` returns (or resolves to); it rejects with what `fn`
+   *   throws (after releasing the lock), or with what lockAsync() rejects with.
+   */
+  withLockAsync<T>(fn: () => T | PromiseLike<T>): Promise<T>;
+  /**
+   * Acquires the lock like lock() and returns it as a {@link LockHold} that releases it when
+   * disposed: `using held = lock.hold();` (where Symbol.dispose exists). Blocks like lock().
+   */
+  hold(): LockHold;
+  /** lockAsync(), as a {@link LockHold}: `using held = await lock.holdAsync();`. Does not block. */
+  holdAsync(): Promise<LockHold>;
   /**
    * Releases the lock.
    * @throws LockOwnershipError when the calling thread does not hold it.
    */
   unlock(): void;
-  /** Node `threadId` of the holder (0 = main thread), or -1 when free. A moment's snapshot. */
+  /** Node `threadId` of the holder (0 = main thread), or -1 when free. A moment's snapshot; never blocks. */
   holder(): number;
-  /** The statistics block, see lock-stats.ts. */
+  /** The statistics block, see lock-stats.ts. Never blocks. */
   stats(): LockStats;
   /**
    * Zeroes the statistics, taking the lock to do so, and returns the figures
@@ -112,7 +149,7 @@ export interface Lock {
    * A free lock is still acquired normally (the uncontended path does not look).
    */
   poison(): void;
-  /** Whether poison() was called. */
+  /** Whether poison() was called. Never blocks. */
   isPoisoned(): boolean;
 }
 
@@ -173,7 +210,75 @@ export abstract class LockBase implements Lock {
   abstract tryLock(): boolean;
   /** Releases the lock word; called by unlock() after the ownership check. */
   protected abstract release(): void;
+  /** lockAsync() after its arguments were checked: the kind's own way in. */
+  protected abstract acquireAsync(timeoutMs: number): Promise<boolean>;
 
+  /** @inheritDoc */
+  async lockAsync(timeoutMs?: number): Promise<boolean> {
+    const what = `${this.constructor.name}.lockAsync`;
+    const timeout = checkTimeout(what, timeoutMs);
+    if (!hasWaitAsync()) {
+      throw new TypeError(`${what}: this JavaScript engine has no Atomics.waitAsync; use lock() in a worker`);
+    }
+    return this.acquireAsync(timeout);
+  }
+
+  /** @inheritDoc */
+  withLock<T>(fn: () => T): T {
+    this.lock();
+    try {
+      return fn();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** @inheritDoc */
+  async withLockAsync<T>(fn: () => T | PromiseLike<T>): Promise<T> {
+    await this.lockAsync();
+    try {
+      return await fn();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** @inheritDoc */
+  hold(): LockHold {
+    this.lock();
+    return new LockHold(this);
+  }
+
+  /** @inheritDoc */
+  async holdAsync(): Promise<LockHold> {
+    await this.lockAsync();
+    return new LockHold(this);
+  }
+
+  /**
+   * The async way in once the lock was not free at first: polls `take` for a few microseconds
+   * (never longer: this may be the main thread), then drives `parkLoop` with Atomics.waitAsync.
+   * `take` tries to acquire without the statistics; the loop counts its own acquisition.
+   */
+  protected async pollThenParkAsync(
+    take: () => boolean,
+    parkLoop: (startNs: number, polls: number) => ParkLoop,
+  ): Promise<boolean> {
+    const start = nowNs();
+    let polls = 0;
+    if (
+      pollBriefly(() => {
+        polls++;
+        return take();
+      })
+    ) {
+      this.acquiredContended(polls, 0, nowNs() - start);
+      return true;
+    }
+    return parkAsync(`${this.constructor.name}.lockAsync`, this.i32, parkLoop(start, polls));
+  }
+
+  /** @inheritDoc */
   unlock(): void {
     // A plain read: the holder reads its own store; any other thread gets a
     // value that is not its own id whichever store it sees, so it is refused.
@@ -190,18 +295,22 @@ export abstract class LockBase implements Lock {
     this.release();
   }
 
+  /** @inheritDoc */
   holder(): number {
     return holderToThreadId(Atomics.load(this.i32, HOLDER));
   }
 
+  /** @inheritDoc */
   stats(): LockStats {
     return this.statsBlock.read(Atomics.load(this.i32, TIMEOUTS));
   }
 
+  /** @inheritDoc */
   resetStats(): LockStats {
     return this.tryResetStats(Infinity)!;
   }
 
+  /** @inheritDoc */
   tryResetStats(timeoutMs: number): LockStats | null {
     if (!this.lock(timeoutMs)) return null;
     const cleared = this.stats();
@@ -211,11 +320,13 @@ export abstract class LockBase implements Lock {
     return cleared;
   }
 
+  /** @inheritDoc */
   poison(): void {
     Atomics.store(this.i32, POISONED, 1);
     this.wakeAllWaiters();
   }
 
+  /** @inheritDoc */
   isPoisoned(): boolean {
     return Atomics.load(this.i32, POISONED) !== 0;
   }
@@ -233,6 +344,17 @@ export abstract class LockBase implements Lock {
         `lock: the calling thread already holds this ${this.kind} lock (locks are not re-entrant)`,
       );
     }
+  }
+
+  /**
+   * Timed waiters call this before each park: throws once the lock is poisoned; returns the
+   * milliseconds left before `deadlineMs`, counting a timeout when none are.
+   */
+  protected beforeTimedPark(deadlineMs: number): number {
+    this.checkPoison();
+    const left = msLeft(deadlineMs);
+    if (left <= 0) this.countTimeout();
+    return left;
   }
 
   /** Waiters call this between waits: throws once the lock is poisoned. */
@@ -268,6 +390,7 @@ export abstract class LockBase implements Lock {
  * AdaptiveLock): one compare-and-swap 0 -> 1; waiting is the kind's own.
  */
 export abstract class CasLock extends LockBase {
+  /** @inheritDoc */
   lock(timeoutMs?: number): boolean {
     const timeout = timeoutMs === undefined ? Infinity : checkTimeout(`${this.constructor.name}.lock`, timeoutMs);
     if (Atomics.compareExchange(this.i32, STATE, 0, 1) === 0) {
@@ -278,12 +401,28 @@ export abstract class CasLock extends LockBase {
     return this.lockSlow(timeout);
   }
 
+  /** @inheritDoc */
   tryLock(): boolean {
-    if (Atomics.compareExchange(this.i32, STATE, 0, 1) !== 0) return false;
+    if (!this.take()) return false;
     this.acquiredUncontended();
     return true;
   }
 
+  protected acquireAsync(timeoutMs: number): Promise<boolean> {
+    if (this.tryLock()) return Promise.resolve(true);
+    return this.pollThenParkAsync(this.take, (start, polls) => this.parkLoop(start, polls, timeoutMs));
+  }
+
+  /** One attempt, without the statistics: the lock word reads 0 and a compare-and-swap 0 -> 1 wins. */
+  protected readonly take = (): boolean =>
+    Atomics.load(this.i32, STATE) === 0 && Atomics.compareExchange(this.i32, STATE, 0, 1) === 0;
+
   /** Waits for the lock after the first compare-and-swap failed; false on timeout. */
   protected abstract lockSlow(timeoutMs: number): boolean;
+
+  /**
+   * The kind's waiting loop after `polls` failed attempts since `startNs` (see park.ts):
+   * it yields the parks it wants and returns whether it acquired, counting the acquisition.
+   */
+  protected abstract parkLoop(startNs: number, polls: number, timeoutMs: number): ParkLoop;
 }

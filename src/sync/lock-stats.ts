@@ -27,13 +27,22 @@
 
 /** A snapshot of one lock's statistics. Times are in nanoseconds. */
 export interface LockStats {
+  /** Times the lock was acquired, by any way in (lock, lockAsync, tryLock, with..., hold...). */
   acquisitions: number;
+  /** Acquisitions whose first attempt failed, so that they had to wait (as Linux's lock_stat counts). */
   contentions: number;
+  /** Busy-wait iterations (async waits: polls) spent by the contended acquisitions. */
   spins: number;
+  /** Atomics.wait or Atomics.waitAsync calls made by the contended acquisitions. */
   parks: number;
+  /** Time from the first failed attempt to the acquisition, summed over the contended ones, ns. */
   waitNsTotal: number;
+  /** The longest such wait, ns. */
   waitNsMax: number;
-  /** `lock(timeoutMs)` calls that gave up. Their spins and parks are not in the figures above. */
+  /**
+   * `lock(timeoutMs)` and `lockAsync(timeoutMs)` calls that gave up. Their spins and parks
+   * are not in the figures above.
+   */
   timeouts: number;
 }
 

@@ -34,6 +34,7 @@ const MAX_COOLDOWN = 1024;
 /** Polls between two looks at the clock. */
 const CLOCK_EVERY = 8;
 
+/** How long one thread busy-polls before it parks, adapted to whether polling pays (QEMU's policy). */
 export class PollWindow {
   /** Current window, ns. */
   windowNs = 0;

@@ -13,7 +13,9 @@ export const CACHE_LINE = 64;
 
 /** Where a primitive lives. */
 export interface Region {
+  /** The shared memory the primitive lives in. */
   buffer: SharedArrayBuffer;
+  /** Where in `buffer` it starts, in bytes: a multiple of 8 (64 avoids false sharing). */
   byteOffset: number;
 }
 

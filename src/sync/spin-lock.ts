@@ -13,10 +13,17 @@
  * which is exactly the lock-holder preemption the bench exposes. Prefer
  * AdaptiveLock in code of your own.
  *
+ * lockAsync() is the one exception to "never sleeps", since it may run on the main thread,
+ * which must not spin: after a poll of a few microseconds it sleeps with Atomics.waitAsync
+ * in slices that double from ASYNC_BACKOFF_MIN_MS to ASYNC_BACKOFF_MAX_MS, looking at the
+ * lock word between them. Nobody notifies it (a release costs one store, as always), so an
+ * async waiter may see the lock come free up to one slice late.
+ *
  * Lock word (STATE, see lock-base.ts): 0 = free, 1 = held.
  */
 import { openExisting, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './lock-stats.js';
+import type { ParkLoop } from './park.js';
 import { BASE_BYTES, CasLock, LockBase, STATE, type LockHandle } from './lock-base.js';
 
 const MAGIC_SPIN = 0x5350494e; // "SPIN"
@@ -24,7 +31,11 @@ const MAGIC_SPIN = 0x5350494e; // "SPIN"
 const MAX_BACKOFF = 1024;
 /** Reads of the lock word between two looks at the clock and the poison word. */
 const CLOCK_EVERY = 256;
+/** First and longest sleep of an async waiter between two looks at the lock word, ms. */
+const ASYNC_BACKOFF_MIN_MS = 0.05;
+const ASYNC_BACKOFF_MAX_MS = 1;
 
+/** A test-and-test-and-set spin lock with exponential backoff that never sleeps (except in lockAsync). */
 export class SpinLock extends CasLock {
   /** Bytes a SpinLock needs in a SharedArrayBuffer. */
   static readonly BYTES = BASE_BYTES;
@@ -73,6 +84,23 @@ export class SpinLock extends CasLock {
       }
     }
     this.acquiredContended(spins, 0, nowNs() - start);
+    return true;
+  }
+
+  /** lockAsync()'s waiting loop: timed sleeps with a doubling slice; see the top of this file. */
+  protected *parkLoop(start: number, polls: number, timeoutMs: number): ParkLoop {
+    const deadlineMs = timeoutMs === Infinity ? Infinity : start / 1e6 + timeoutMs;
+    let sleeps = 0;
+    let sliceMs = ASYNC_BACKOFF_MIN_MS;
+    while (!this.take()) {
+      const waitMs = this.beforeTimedPark(deadlineMs);
+      if (waitMs <= 0) return false;
+      sleeps++;
+      // Returns at once when the word no longer reads 1 (held): it came free meanwhile.
+      yield { index: STATE, value: 1, timeoutMs: waitMs < sliceMs ? waitMs : sliceMs };
+      sliceMs = Math.min(ASYNC_BACKOFF_MAX_MS, sliceMs * 2);
+    }
+    this.acquiredContended(polls, sleeps, nowNs() - start);
     return true;
   }
 

@@ -28,10 +28,16 @@
  * notifying. A waiter reads its SEQ before it checks SERVING and the poison
  * word, so a release or a poison that comes between the check and the park
  * changes SEQ and the park returns at once.
+ *
+ * lockAsync() follows the same rules with Atomics.waitAsync (park.ts): untimed, it takes a
+ * ticket and parks on its slot (so an async waiter keeps its place in the queue, and the
+ * lock passes to it even while its event loop is busy elsewhere); timed, it waits as a timed
+ * waiter. Sleep counts and notifies are the same for both.
  */
 import { checkTimeout, openExisting, CACHE_LINE, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './lock-stats.js';
 import { BASE_BYTES, LockBase, SERVING, SLEEPERS, STATE as NEXT, TIMED_SEQ, type LockHandle } from './lock-base.js';
+import { parkBlocking, type ParkLoop } from './park.js';
 import { adaptSpinBudget, configureSpin, currentSpinBudget, type SpinOptions } from './spin-budget.js';
 
 const MAGIC_TICKET = 0x54434b54; // "TCKT"
@@ -42,6 +48,7 @@ const SLEEP_BASE = SEQ_BASE + CACHE_LINE / 4;
 /** Options of a new TicketLock: where it lives, and its spin budget before parking. */
 export interface TicketLockOptions extends Partial<Region>, SpinOptions {}
 
+/** A FIFO ticket lock whose waiters spin, then park on a per-ticket slot. */
 export class TicketLock extends LockBase {
   /** Bytes a TicketLock needs in a SharedArrayBuffer. */
   static readonly BYTES = BASE_BYTES + 2 * CACHE_LINE;
@@ -63,11 +70,12 @@ export class TicketLock extends LockBase {
     return new TicketLock(openExisting(h));
   }
 
+  /** @inheritDoc */
   lock(timeoutMs?: number): boolean {
     // Checked before taking a ticket: a ticket cannot be given back.
     this.checkNotHolder();
     if (timeoutMs !== undefined && checkTimeout('TicketLock.lock', timeoutMs) !== Infinity) {
-      return this.tryLock() || this.lockTimed(timeoutMs);
+      return this.tryLock() || parkBlocking(this.i32, this.timedLoop(nowNs(), 0, timeoutMs));
     }
     const ticket = Atomics.add(this.i32, NEXT, 1);
     if (Atomics.load(this.i32, SERVING) === ticket) {
@@ -78,10 +86,28 @@ export class TicketLock extends LockBase {
     return true;
   }
 
+  /** @inheritDoc */
   tryLock(): boolean {
     if (!this.tryLockQuietly()) return false;
     this.acquiredUncontended();
     return true;
+  }
+
+  protected acquireAsync(timeoutMs: number): Promise<boolean> {
+    if (timeoutMs !== Infinity) {
+      if (this.tryLock()) return Promise.resolve(true);
+      return this.pollThenParkAsync(this.tryLockQuietly, (start, polls) => this.timedLoop(start, polls, timeoutMs));
+    }
+    // An untimed async waiter takes a ticket and keeps its place in the queue, as lock() does.
+    const ticket = Atomics.add(this.i32, NEXT, 1);
+    if (Atomics.load(this.i32, SERVING) === ticket) {
+      this.acquiredUncontended();
+      return Promise.resolve(true);
+    }
+    return this.pollThenParkAsync(
+      () => Atomics.load(this.i32, SERVING) === ticket,
+      (start, polls) => this.slotLoop(ticket, start, polls),
+    );
   }
 
   /** Waits for `ticket` to be served: spin, then park on its slot. */
@@ -99,6 +125,12 @@ export class TicketLock extends LockBase {
       }
     }
     adaptSpinBudget(i32, false);
+    parkBlocking(i32, this.slotLoop(ticket, start, spins));
+  }
+
+  /** Parks on the slot of `ticket` until it is served (see the top of this file); for lock() and lockAsync(). */
+  private *slotLoop(ticket: number, start: number, spins: number): ParkLoop {
+    const i32 = this.i32;
     const slot = ticket & (SLOTS - 1);
     let parks = 0;
     Atomics.add(i32, SLEEP_BASE + slot, 1);
@@ -108,18 +140,18 @@ export class TicketLock extends LockBase {
         if (Atomics.load(i32, SERVING) === ticket) break;
         this.checkPoison();
         parks++;
-        Atomics.wait(i32, SEQ_BASE + slot, seq);
+        yield { index: SEQ_BASE + slot, value: seq, timeoutMs: Infinity };
       }
     } finally {
       Atomics.sub(i32, SLEEP_BASE + slot, 1);
     }
     this.acquiredContended(spins, parks, nowNs() - start);
+    return true;
   }
 
-  /** lock(timeoutMs) without a ticket; see the file comment. */
-  private lockTimed(timeoutMs: number): boolean {
+  /** A timed wait without a ticket (see the top of this file); for lock(timeoutMs) and lockAsync(timeoutMs). */
+  private *timedLoop(start: number, polls: number, timeoutMs: number): ParkLoop {
     const i32 = this.i32;
-    const start = nowNs();
     const deadlineMs = start / 1e6 + timeoutMs;
     let parks = 0;
     Atomics.add(i32, SLEEPERS, 1);
@@ -127,27 +159,23 @@ export class TicketLock extends LockBase {
       for (;;) {
         const seq = Atomics.load(i32, TIMED_SEQ);
         if (this.tryLockQuietly()) break;
-        this.checkPoison();
-        const waitMs = deadlineMs - performance.now();
-        if (waitMs <= 0) {
-          this.countTimeout();
-          return false;
-        }
+        const waitMs = this.beforeTimedPark(deadlineMs);
+        if (waitMs <= 0) return false;
         parks++;
-        Atomics.wait(i32, TIMED_SEQ, seq, waitMs);
+        yield { index: TIMED_SEQ, value: seq, timeoutMs: waitMs };
       }
     } finally {
       Atomics.sub(i32, SLEEPERS, 1);
     }
-    this.acquiredContended(0, parks, nowNs() - start);
+    this.acquiredContended(polls, parks, nowNs() - start);
     return true;
   }
 
-  /** tryLock without the statistics, for lockTimed which counts its own acquisition. */
-  private tryLockQuietly(): boolean {
+  /** tryLock without the statistics, for the waiting loops, which count their own acquisition. */
+  private readonly tryLockQuietly = (): boolean => {
     const serving = Atomics.load(this.i32, SERVING);
     return Atomics.compareExchange(this.i32, NEXT, serving, (serving + 1) | 0) === serving;
-  }
+  };
 
   protected wakeAllWaiters(): void {
     const i32 = this.i32;

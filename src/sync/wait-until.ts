@@ -5,10 +5,13 @@
  * Used by Ring.waitForData/waitForSpace and by every emulator worker (an IO
  * thread waiting for any of its rings, the device waiting for its hardware
  * queues, a vCPU waiting for completions), so that all of them poll and park
- * by the same policy.
+ * by the same policy. waitUntilAsync is its counterpart for a thread that must not block
+ * (the main thread): a poll of a few microseconds at most, then parks that leave the event
+ * loop running.
  */
 import type { Doorbell } from './doorbell.js';
 import type { PollWindow } from './poll-window.js';
+import { msLeft, pollBriefly } from './park.js';
 
 /**
  * Waits until `ready()` is true or `timeoutMs` passes. Returns whether it is ready.
@@ -31,5 +34,21 @@ export function waitUntil(ready: () => boolean, bell: Doorbell, window: PollWind
       window.parked((performance.now() - startMs) * 1e6);
       return true;
     }
+  }
+}
+
+/**
+ * waitUntil without blocking the thread: polls `ready` for a few microseconds at most
+ * (park.ts), then parks on `bell` with Atomics.waitAsync until `ready()` is true or
+ * `timeoutMs` passes. Resolves to whether it is ready.
+ */
+export async function waitUntilAsync(ready: () => boolean, bell: Doorbell, timeoutMs: number): Promise<boolean> {
+  if (pollBriefly(ready)) return true;
+  const deadlineMs = timeoutMs === Infinity ? Infinity : performance.now() + timeoutMs;
+  for (;;) {
+    const waitMs = msLeft(deadlineMs);
+    if (waitMs <= 0) return ready();
+    await bell.parkAsync(ready, waitMs);
+    if (ready()) return true;
   }
 }

@@ -1,0 +1,117 @@
+/**
+ * The two ways a waiter parks on a shared word: blocking its thread (Atomics.wait), or
+ * returning a promise and leaving the event loop free (Atomics.waitAsync).
+ *
+ * Every lock writes the waiting half of its algorithm once, as a generator (a "park loop")
+ * that yields each park it wants (which word, the value it expects there, for how long) and
+ * returns whether it got what it waited for. `parkBlocking` drives such a loop with
+ * Atomics.wait, for lock(); `parkAsync` drives the same loop with Atomics.waitAsync, for
+ * lockAsync(). The bookkeeping that must bracket the waits (a sleeper count raised before
+ * the first park and lowered after the last, even on a throw) lives in the loop's own
+ * try/finally, so it is written once for both.
+ *
+ * Atomics.waitAsync puts its waiter on the same list of the same word that Atomics.wait uses,
+ * so one Atomics.notify wakes blocking and async waiters alike, in the order they began to
+ * wait; a sleeper count raised by an async waiter makes a notifier call Atomics.notify just
+ * as a blocking one does. The rule "never notify a thread that is not asleep" thus holds for
+ * both without a second mechanism.
+ *
+ * An async waiter never busy-waits for long, because it may be on the main thread: it polls
+ * for at most ASYNC_POLL_NS, then yields to the event loop.
+ */
+
+/** One park a loop asks for: wait while word `index` holds `value`, for at most `timeoutMs`. */
+export interface Park {
+  index: number;
+  value: number;
+  /** Milliseconds; Infinity = until notified. */
+  timeoutMs: number;
+}
+
+/** The waiting half of a lock's algorithm: yields parks, returns whether it acquired. */
+export type ParkLoop = Generator<Park, boolean, void>;
+
+/** What a waitAsync (or wait) came to. */
+export type WaitOutcome = 'ok' | 'not-equal' | 'timed-out';
+
+/**
+ * How long an async waiter polls before it yields to the event loop, ns. A few microseconds:
+ * less than one wake-up through Atomics.notify costs (about 4-22 us on the machines measured),
+ * and short enough that a main thread serving requests does not notice it.
+ */
+export const ASYNC_POLL_NS = 4000;
+/** Polls between two looks at the clock in pollBriefly. */
+const CLOCK_EVERY = 8;
+
+type WaitAsyncResult =
+  { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<WaitOutcome> };
+type WaitAsyncFn = (i32: Int32Array, index: number, value: number, timeoutMs?: number) => WaitAsyncResult;
+
+/** Atomics.waitAsync where this JavaScript engine has it (Node 16 and later), else undefined. */
+const waitAsyncFn = (Atomics as unknown as { waitAsync?: WaitAsyncFn }).waitAsync;
+
+/** Whether async waits can work here: feature-tested, not read from the version. */
+export function hasWaitAsync(): boolean {
+  return typeof waitAsyncFn === 'function';
+}
+
+/**
+ * Atomics.waitAsync as a promise in every case: resolves to 'not-equal' at once when word
+ * `index` no longer holds `value`, else to 'ok' when notified or 'timed-out'.
+ * @throws TypeError when this engine lacks Atomics.waitAsync (`what` names the caller).
+ */
+export function waitAsync(
+  what: string,
+  i32: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs: number,
+): Promise<WaitOutcome> {
+  if (waitAsyncFn === undefined) {
+    throw new TypeError(`${what}: this JavaScript engine has no Atomics.waitAsync; use the blocking wait in a worker`);
+  }
+  const result = waitAsyncFn(i32, index, value, timeoutMs === Infinity ? undefined : timeoutMs);
+  return result.async ? result.value : Promise.resolve(result.value);
+}
+
+/** Drives `loop` with Atomics.wait: blocks the calling thread through every park. */
+export function parkBlocking(i32: Int32Array, loop: ParkLoop): boolean {
+  for (let step = loop.next(); ; step = loop.next()) {
+    if (step.done === true) return step.value;
+    const park = step.value;
+    Atomics.wait(i32, park.index, park.value, park.timeoutMs);
+  }
+}
+
+/** Drives `loop` with Atomics.waitAsync: the event loop runs while it is parked. */
+export async function parkAsync(what: string, i32: Int32Array, loop: ParkLoop): Promise<boolean> {
+  for (let step = loop.next(); ; step = loop.next()) {
+    if (step.done === true) return step.value;
+    const park = step.value;
+    try {
+      await waitAsync(what, i32, park.index, park.value, park.timeoutMs);
+    } catch (error) {
+      // Let the loop's finally blocks undo its bookkeeping (its sleeper count) before the error goes on.
+      loop.return(false);
+      throw error;
+    }
+  }
+}
+
+/**
+ * Polls `ready` for at most ASYNC_POLL_NS: the only busy-waiting an async wait does.
+ * Returns true as soon as `ready()` does.
+ */
+export function pollBriefly(ready: () => boolean): boolean {
+  if (ready()) return true;
+  const limitMs = performance.now() + ASYNC_POLL_NS / 1e6;
+  for (let i = 1; ; i++) {
+    if (ready()) return true;
+    if (i % CLOCK_EVERY === 0 && performance.now() >= limitMs) return false;
+  }
+}
+
+/** Milliseconds left before `deadlineMs` (a performance.now() time); Infinity stays Infinity. */
+export function msLeft(deadlineMs: number): number {
+  return deadlineMs === Infinity ? Infinity : deadlineMs - performance.now();
+}
