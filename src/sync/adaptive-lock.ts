@@ -29,7 +29,8 @@
  * waiter counts in SLEEPERS like a blocking one, and the releaser's notify wakes either.
  */
 import { openExisting, type ExistingRegion, type Region } from './region.js';
-import { nowNs } from './lock-stats.js';
+import { nowNs } from './clock.js';
+import { notifyCounted, onCpuNs, threadWaits } from './wait-account.js';
 import { parkBlocking, type ParkLoop } from './park.js';
 import { BASE_BYTES, CasLock, LockBase, SLEEPERS, STATE, type LockHandle } from './lock-base.js';
 import {
@@ -80,10 +81,13 @@ export class AdaptiveLock extends CasLock {
       spins++;
       if (this.take()) {
         adaptSpinBudget(i32, true);
-        this.acquiredContended(spins, 0, nowNs() - start);
+        const end = nowNs();
+        threadWaits.spinNs += onCpuNs(end - start);
+        this.acquiredContended(spins, 0, end - start);
         return true;
       }
     }
+    threadWaits.spinNs += onCpuNs(nowNs() - start);
     adaptSpinBudget(i32, false);
     return parkBlocking(i32, this.parkLoop(start, spins, timeoutMs));
   }
@@ -117,7 +121,7 @@ export class AdaptiveLock extends CasLock {
 
   protected release(): void {
     if (Atomics.exchange(this.i32, STATE, 0) === 2 && Atomics.load(this.i32, SLEEPERS) > 0) {
-      Atomics.notify(this.i32, STATE, 1);
+      notifyCounted(this.i32, STATE, 1);
     }
   }
 }

@@ -24,6 +24,7 @@
  * Atomics.notify only when somebody sleeps.
  */
 import { waitAsync } from './park.js';
+import { notifyCounted, waitCounted } from './wait-account.js';
 
 /** Bytes a Doorbell needs. */
 export const DOORBELL_BYTES = 8;
@@ -58,7 +59,7 @@ export class Doorbell {
     try {
       const key = Atomics.load(i32, this.seq);
       if (ready()) return 'ready';
-      return Atomics.wait(i32, this.seq, key, timeoutMs) === 'timed-out' ? 'timed-out' : 'woken';
+      return waitCounted(i32, this.seq, key, timeoutMs) === 'timed-out' ? 'timed-out' : 'woken';
     } finally {
       Atomics.sub(i32, this.sleepers, 1);
     }
@@ -87,7 +88,7 @@ export class Doorbell {
     const i32 = this.i32;
     if (Atomics.load(i32, this.sleepers) === 0) return false;
     Atomics.add(i32, this.seq, 1);
-    Atomics.notify(i32, this.seq);
+    notifyCounted(i32, this.seq);
     return true;
   }
 

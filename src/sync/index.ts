@@ -21,4 +21,10 @@ export { waitUntil, waitUntilAsync } from './wait-until.js';
 export { LockHold } from './lock-hold.js';
 export { ASYNC_POLL_NS, hasWaitAsync } from './park.js';
 export { CURRENT_THREAD_ID } from './thread-id.js';
+export {
+  threadWaitFigures,
+  resetThreadWaitFigures,
+  PREEMPTED_GAP_NS,
+  type WaitFigures,
+} from './wait-account.js';
 export type { Region } from './region.js';

@@ -32,7 +32,8 @@ import {
   type ExistingRegion,
   type Region,
 } from './region.js';
-import { LockStatsBlock, nowNs, STATS_BYTES, type LockStats } from './lock-stats.js';
+import { LockStatsBlock, STATS_BYTES, type LockStats } from './lock-stats.js';
+import { nowNs } from './clock.js';
 import { CURRENT_THREAD_ID, NO_HOLDER, holderToThreadId } from './thread-id.js';
 import { hasWaitAsync, msLeft, parkAsync, pollBriefly, type ParkLoop } from './park.js';
 import { LockHold } from './lock-hold.js';

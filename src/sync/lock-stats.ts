@@ -98,8 +98,3 @@ export class LockStatsBlock {
     };
   }
 }
-
-/** Nanoseconds on a monotonic clock, as a float. Used only on contended paths. */
-export function nowNs(): number {
-  return performance.now() * 1e6;
-}

@@ -20,6 +20,9 @@
  * for at most ASYNC_POLL_NS, then yields to the event loop.
  */
 
+import { nowNs } from './clock.js';
+import { onCpuNs, threadWaits, waitCounted } from './wait-account.js';
+
 /** One park a loop asks for: wait while word `index` holds `value`, for at most `timeoutMs`. */
 export interface Park {
   index: number;
@@ -71,7 +74,12 @@ export function waitAsync(
     throw new TypeError(`${what}: this JavaScript engine has no Atomics.waitAsync; use the blocking wait in a worker`);
   }
   const result = waitAsyncFn(i32, index, value, timeoutMs === Infinity ? undefined : timeoutMs);
-  return result.async ? result.value : Promise.resolve(result.value);
+  threadWaits.parks++;
+  if (!result.async) return Promise.resolve(result.value);
+  return result.value.then((outcome) => {
+    if (outcome === 'ok') threadWaits.wakeups++;
+    return outcome;
+  });
 }
 
 /** Drives `loop` with Atomics.wait: blocks the calling thread through every park. */
@@ -79,7 +87,7 @@ export function parkBlocking(i32: Int32Array, loop: ParkLoop): boolean {
   for (let step = loop.next(); ; step = loop.next()) {
     if (step.done === true) return step.value;
     const park = step.value;
-    Atomics.wait(i32, park.index, park.value, park.timeoutMs);
+    waitCounted(i32, park.index, park.value, park.timeoutMs);
   }
 }
 
@@ -104,11 +112,18 @@ export async function parkAsync(what: string, i32: Int32Array, loop: ParkLoop): 
  */
 export function pollBriefly(ready: () => boolean): boolean {
   if (ready()) return true;
-  const limitMs = performance.now() + ASYNC_POLL_NS / 1e6;
+  const start = nowNs();
+  const limit = start + ASYNC_POLL_NS;
+  let ended = false;
   for (let i = 1; ; i++) {
-    if (ready()) return true;
-    if (i % CLOCK_EVERY === 0 && performance.now() >= limitMs) return false;
+    if (ready()) {
+      ended = true;
+      break;
+    }
+    if (i % CLOCK_EVERY === 0 && nowNs() >= limit) break;
   }
+  threadWaits.pollNs += onCpuNs(nowNs() - start);
+  return ended;
 }
 
 /** Milliseconds left before `deadlineMs` (a performance.now() time); Infinity stays Infinity. */

@@ -22,6 +22,9 @@
  * A PollWindow belongs to one thread (it is plain JS state, not shared).
  */
 
+import { nowNs } from './clock.js';
+import { onCpuNs, threadWaits } from './wait-account.js';
+
 /**
  * Default ceiling of a window, ns: QEMU's default `poll-max-ns` (32768,
  * AIO_POLL_MAX_NS_DEFAULT), used by the bench's --poll-max-ns and by a
@@ -52,15 +55,24 @@ export class PollWindow {
   /** Busy-polls `ready` for up to the current window. Returns true when it became ready. */
   poll(ready: () => boolean): boolean {
     if (this.windowNs === 0) return ready();
-    const limitMs = performance.now() + this.windowNs / 1e6;
+    const start = nowNs();
+    const limit = start + this.windowNs;
+    // The clock is read every CLOCK_EVERY polls: for the window's end and for the thread's poll time.
+    let lastLook = start;
     for (let i = 1; ; i++) {
       if (ready()) {
+        threadWaits.pollNs += onCpuNs(nowNs() - lastLook);
         // Polling caught the work: the window pays, and a later waste starts from the mildest cooldown.
         this.hits++;
         this.penalty = 1;
         return true;
       }
-      if (i % CLOCK_EVERY === 0 && performance.now() >= limitMs) break;
+      if (i % CLOCK_EVERY === 0) {
+        const now = nowNs();
+        threadWaits.pollNs += onCpuNs(now - lastLook);
+        lastLook = now;
+        if (now >= limit) break;
+      }
     }
     // The addition to QEMU's policy: the whole window went by without work, so
     // it cost a core's time for nothing (and may have kept the producer off

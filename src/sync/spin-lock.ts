@@ -22,7 +22,8 @@
  * Lock word (STATE, see lock-base.ts): 0 = free, 1 = held.
  */
 import { openExisting, type ExistingRegion, type Region } from './region.js';
-import { nowNs } from './lock-stats.js';
+import { nowNs } from './clock.js';
+import { onCpuNs, threadWaits } from './wait-account.js';
 import type { ParkLoop } from './park.js';
 import { BASE_BYTES, CasLock, LockBase, STATE, type LockHandle } from './lock-base.js';
 
@@ -63,6 +64,8 @@ export class SpinLock extends CasLock {
     let spins = 0;
     let backoff = 1;
     let sinceClock = 0;
+    // The clock is read every CLOCK_EVERY reads, for the timeout and for the thread's spin time.
+    let lastLook = start;
     for (;;) {
       if (Atomics.load(i32, STATE) === 0) {
         if (Atomics.compareExchange(i32, STATE, 0, 1) === 0) break;
@@ -76,14 +79,19 @@ export class SpinLock extends CasLock {
       }
       if (sinceClock >= CLOCK_EVERY) {
         sinceClock = 0;
+        const now = nowNs();
+        threadWaits.spinNs += onCpuNs(now - lastLook);
+        lastLook = now;
         this.checkPoison();
-        if (timeoutMs !== Infinity && nowNs() >= deadline) {
+        if (now >= deadline) {
           this.countTimeout();
           return false;
         }
       }
     }
-    this.acquiredContended(spins, 0, nowNs() - start);
+    const end = nowNs();
+    threadWaits.spinNs += onCpuNs(end - lastLook);
+    this.acquiredContended(spins, 0, end - start);
     return true;
   }
 

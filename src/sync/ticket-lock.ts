@@ -35,7 +35,8 @@
  * waiter. Sleep counts and notifies are the same for both.
  */
 import { checkTimeout, openExisting, CACHE_LINE, type ExistingRegion, type Region } from './region.js';
-import { nowNs } from './lock-stats.js';
+import { nowNs } from './clock.js';
+import { notifyCounted, onCpuNs, threadWaits } from './wait-account.js';
 import { BASE_BYTES, LockBase, SERVING, SLEEPERS, STATE as NEXT, TIMED_SEQ, type LockHandle } from './lock-base.js';
 import { parkBlocking, type ParkLoop } from './park.js';
 import { adaptSpinBudget, configureSpin, currentSpinBudget, type SpinOptions } from './spin-budget.js';
@@ -120,10 +121,13 @@ export class TicketLock extends LockBase {
       spins++;
       if (Atomics.load(i32, SERVING) === ticket) {
         adaptSpinBudget(i32, true);
-        this.acquiredContended(spins, 0, nowNs() - start);
+        const end = nowNs();
+        threadWaits.spinNs += onCpuNs(end - start);
+        this.acquiredContended(spins, 0, end - start);
         return;
       }
     }
+    threadWaits.spinNs += onCpuNs(nowNs() - start);
     adaptSpinBudget(i32, false);
     parkBlocking(i32, this.slotLoop(ticket, start, spins));
   }
@@ -194,11 +198,11 @@ export class TicketLock extends LockBase {
     const slot = next & (SLOTS - 1);
     if (Atomics.load(i32, SLEEP_BASE + slot) > 0) {
       Atomics.add(i32, SEQ_BASE + slot, 1);
-      Atomics.notify(i32, SEQ_BASE + slot);
+      notifyCounted(i32, SEQ_BASE + slot);
     }
     if (Atomics.load(i32, SLEEPERS) > 0) {
       Atomics.add(i32, TIMED_SEQ, 1);
-      Atomics.notify(i32, TIMED_SEQ);
+      notifyCounted(i32, TIMED_SEQ);
     }
   }
 }

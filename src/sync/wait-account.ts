@@ -1,0 +1,112 @@
+/**
+ * WaitAccount: where the calling thread's time goes on the slow paths of the primitives, kept
+ * per thread, so that a report can say how much of a thread's CPU time went to spinning on a
+ * lock, polling for work and waking other threads, and how often it slept and was woken.
+ *
+ * Every primitive in src/sync and src/ring adds to the account of the thread that runs it, and
+ * only on a slow path, so an uncontended lock, a push to an awake consumer and a pop that finds
+ * work pay nothing new:
+ *   spinNs     busy-waiting for a lock that another thread holds (a contended lock's spin
+ *              phase, a spin lock's whole wait, a multi-producer ring's wait for an earlier
+ *              producer's publication)
+ *   pollNs     busy-polling for work before parking (PollWindow, and the few microseconds an
+ *              async wait polls)
+ *   notifyNs   inside Atomics.notify calls made because a thread was (about to be) asleep:
+ *              a doorbell's ring, a lock's release to a parked waiter
+ *   notifies   those notify calls
+ *   parks      Atomics.wait and Atomics.waitAsync calls
+ *   wakeups    parks that ended because another thread notified them ('ok'), not by a timeout
+ *              or because the word had already changed
+ *   parkedNs   wall time spent in blocking parks (off a CPU: not part of the thread's CPU time)
+ *
+ * Busy-wait times are wall-clock times between two looks at the clock. A thread that is
+ * preempted while it spins is off its CPU, and that time must not count as spinning: a gap
+ * between two looks at the clock longer than PREEMPTED_GAP_NS is taken as preemption and not
+ * counted at all (see onCpuNs). The spin and poll loops look at the clock often enough that a
+ * gap on a running thread is far shorter (a few microseconds).
+ *
+ * The account is plain module state: each worker thread loads its own copy of this module, so
+ * each thread has its own account and nothing is shared or locked. Read it with
+ * threadWaitFigures(); an emulator worker copies it into shared memory for the main thread.
+ */
+import { nowNs } from './clock.js';
+
+/**
+ * The longest gap between two looks at the clock in a busy-wait that still counts as time on
+ * a CPU, ns. A spin or poll loop looks at the clock every few hundred loads (well under 100 us
+ * on a running thread); a longer gap means the thread was preempted in between.
+ */
+export const PREEMPTED_GAP_NS = 100_000;
+
+/** What the calling thread spent on the primitives' slow paths; times in ns (see the top of this file). */
+export interface WaitFigures {
+  spinNs: number;
+  pollNs: number;
+  notifyNs: number;
+  notifies: number;
+  parks: number;
+  wakeups: number;
+  parkedNs: number;
+}
+
+/** The calling thread's account. Primitives add to it directly; others read threadWaitFigures(). */
+export const threadWaits: WaitFigures = {
+  spinNs: 0,
+  pollNs: 0,
+  notifyNs: 0,
+  notifies: 0,
+  parks: 0,
+  wakeups: 0,
+  parkedNs: 0,
+};
+
+/** A copy of the calling thread's account since it started (or since resetThreadWaitFigures()). */
+export function threadWaitFigures(): WaitFigures {
+  return { ...threadWaits };
+}
+
+/** Zeroes the calling thread's account; returns what it held. */
+export function resetThreadWaitFigures(): WaitFigures {
+  const held = threadWaitFigures();
+  for (const key of Object.keys(threadWaits) as (keyof WaitFigures)[]) threadWaits[key] = 0;
+  return held;
+}
+
+/**
+ * The part of a busy-wait's segment of `elapsedNs` (between two looks at the clock) that counts
+ * as time on a CPU: all of it, or nothing when it is so long that the thread was preempted.
+ */
+export function onCpuNs(elapsedNs: number): number {
+  return elapsedNs <= PREEMPTED_GAP_NS ? elapsedNs : 0;
+}
+
+/**
+ * Atomics.notify(i32, index, count), counted as a notify of the calling thread with its time.
+ * Call it only when a sleeper was seen: the count and time are of wake-ups paid for.
+ * @returns the number of threads it woke
+ */
+export function notifyCounted(i32: Int32Array, index: number, count?: number): number {
+  const start = nowNs();
+  const woken = Atomics.notify(i32, index, count);
+  threadWaits.notifies++;
+  threadWaits.notifyNs += onCpuNs(nowNs() - start);
+  return woken;
+}
+
+/**
+ * Atomics.wait(i32, index, value, timeoutMs), counted as a park of the calling thread (and as a
+ * wake-up when another thread's notify ended it), with the time it slept.
+ */
+export function waitCounted(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs: number,
+): ReturnType<typeof Atomics.wait> {
+  const start = nowNs();
+  const outcome = Atomics.wait(i32, index, value, timeoutMs);
+  threadWaits.parks++;
+  threadWaits.parkedNs += nowNs() - start;
+  if (outcome === 'ok') threadWaits.wakeups++;
+  return outcome;
+}
