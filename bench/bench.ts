@@ -35,6 +35,8 @@ import { SweepProgress } from '../src/cli/progress.js';
 import { renderSettings } from '../src/report/settings.js';
 import { renderTerminalChart } from '../src/report/chart.js';
 import { renderSvg } from '../src/report/svg.js';
+import { renderStageTable } from '../src/report/stage-table.js';
+import { renderAccountingTable } from '../src/report/accounting.js';
 
 /** Set in a child run by --cpus: the options to use, as JSON, and where to write the result. */
 const CHILD_OPTIONS = 'VBLK_CHILD_OPTIONS';
@@ -215,6 +217,10 @@ function report(options: BenchOptions, outcome: SweepOutcome, machine: MachineIn
           : '';
     process.stdout.write(`\nmachine: ${describeMachine(machine)}\n${renderSettings(runs)}${renderRunTable(runs)}`);
     process.stdout.write(`${renderSpreadNote(runs)}\n`);
+    const stages = renderStageTable(runs);
+    if (stages !== '') process.stdout.write(`\n${stages}`);
+    const accounting = renderAccountingTable(runs);
+    if (accounting !== '') process.stdout.write(`\n${accounting}`);
     const ratios = renderModeRatios(runs);
     if (ratios !== '') process.stdout.write(`\n${ratios}\n`);
     process.stdout.write(`\n${renderTerminalChart(runs)}\n${partial}\n`);

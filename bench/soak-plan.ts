@@ -13,7 +13,9 @@
 import { mulberry32 } from '../src/protocol/prng.js';
 import {
   DEFAULT_BATCHING,
+  COMPLETION_PATHS,
   LOCK_CHOICES,
+  LOCK_SIDES,
   MODES,
   type Batching,
   type BenchOptions,
@@ -100,6 +102,9 @@ export class SoakPlan {
       completionNs: this.oneIn(5) ? 50_000 : 0,
       memoryBacked: this.oneIn(4),
       pollMaxNs: this.oneIn(4) ? 0 : DEFAULT_POLL_MAX_NS,
+      completionPath: this.pick(COMPLETION_PATHS),
+      lockSides: this.pick(LOCK_SIDES),
+      breakdown: !this.oneIn(4),
       repeat: 1,
       cpus: undefined,
       watchdogS: this.watchdogS,

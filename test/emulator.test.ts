@@ -33,6 +33,9 @@ const BASE: Omit<PointSpec, 'mode' | 'lock' | 'jobs' | 'iodepth' | 'iothreads'> 
   completionNs: 0,
   memoryBacked: false,
   pollMaxNs: 32_768,
+  completionPath: 'iothread',
+  lockSides: 'submit+pop',
+  breakdown: true,
   rampMs: 50,
   runtimeMs: 200,
   cpus: 2,
@@ -264,6 +267,9 @@ describe('batching and device threads', () => {
       submitted: 1,
       completed: 1,
       pushes: 1,
+      reapLocks: 0,
+      kicks: 0,
+      stages: null,
       slat: createHistogram(),
       clat: createHistogram(),
       lat: createHistogram(),
@@ -273,14 +279,23 @@ describe('batching and device threads', () => {
       lost: [],
       verified: 0,
       corrupt: 0,
+      window: null,
     });
     const vcpus = [vcpu(0), vcpu(1)];
-    const iothreads = [0, 1].map((index) => ({ index, moved: 1, pops: 1 }));
-    const right = [0, 1].map((index) => ({ index, hwqs: [index], completed: 1 }));
+    const iothreads = [0, 1].map((index) => ({
+      index,
+      moved: 1,
+      pops: 1,
+      completions: 1,
+      interrupts: 0,
+      window: null,
+    }));
+    const device = { completions: 0, interrupts: 0, window: null };
+    const right = [0, 1].map((index) => ({ index, hwqs: [index], completed: 1, ...device }));
     expect(() => checkConservation(topology, vcpus, iothreads, right)).not.toThrow();
     const wrong = [
-      { index: 0, hwqs: [0, 1], completed: 2 },
-      { index: 1, hwqs: [], completed: 0 },
+      { index: 0, hwqs: [0, 1], completed: 2, ...device },
+      { index: 1, hwqs: [], completed: 0, ...device },
     ];
     expect(() => checkConservation(topology, vcpus, iothreads, wrong)).toThrow(
       'hardware queue 1 was served by device threads [0], not by 1 alone',

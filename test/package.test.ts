@@ -175,7 +175,7 @@ const popped: number = ring.popBatch(out, 2);
 const guardStats: LockStats | null = ring.lockStats();
 const ready: boolean = ring.waitForData(0);
 
-const bell = new Doorbell(new Int32Array(buffer, buffer.byteLength - DOORBELL_BYTES, 2), 0);
+const bell = new Doorbell(new Int32Array(buffer, buffer.byteLength - DOORBELL_BYTES, DOORBELL_BYTES / 4), 0);
 const parked: ParkResult = bell.park(() => true, 0);
 const woke: boolean = waitUntil(() => true, bell, new PollWindow(4000), 0);
 const fromRoot: typeof Ring = vblk.Ring;

@@ -1,28 +1,42 @@
 /**
  * An IO thread of the data plane: QEMU's IOThread running virtio-blk's
  * request handler (virtio_blk_handle_vq) for the submission rings mapped to
- * it.
+ * it, and, with --completion-path iothread (the default), the completion
+ * side of the same requests.
  *
- * One pass: from each of its rings, pop requests `--iothread-batch` at a
- * time (default 1, as virtqueue_pop takes one request at a time), each pop
- * under one acquisition of the ring's lock, until the ring is empty; spend
- * `--iothread-ns` on each request; then hand everything gathered to the
- * device at once, in one push into its hardware queue and one ring of the
- * device's doorbell (blk_io_plug/unplug: one io_submit for the batch).
+ * One pass of its event loop:
+ *   1. Completions (iothread path): pop what its device thread handed back
+ *      through the completion queue (the host AIO's completions, which QEMU
+ *      reaps from the eventfd its event loop polls), push each vCPU's
+ *      completions into that vCPU's used ring in one batch and interrupt the
+ *      vCPU only if it is parked (virtio_blk_req_complete: virtqueue_push,
+ *      then the irqfd; outbox.ts).
+ *   2. Submissions: from each of its rings, pop requests `--iothread-batch`
+ *      at a time (default 1, as virtqueue_pop takes one request at a time)
+ *      until the ring is empty; spend `--iothread-ns` on each request; then
+ *      hand everything gathered to the device at once, in one push into its
+ *      hardware queue and one ring of the device's doorbell
+ *      (blk_io_plug/unplug: one io_submit for the batch).
  *
- * QEMU pops without the guest's lock; here the pops take the ring's lock,
+ * With --lock-sides submit+pop (the default) each pop takes the ring's lock,
  * standing in for the acquisitions the guest driver makes when it reaps
  * completions (virtblk_done), so the lock sees both sides, as the paper's
- * shared queue did. It peeks at a ring without the lock, so an empty ring
- * costs no acquisition. Between passes it waits as serve-loop.ts says.
+ * shared queue did; with submit+reap the ring is made so that its one
+ * consumer pops without the lock (QEMU's virtqueue_pop takes no guest lock)
+ * and the vCPUs take it to reap. It peeks at a ring without the lock, so an
+ * empty ring costs no acquisition. With --breakdown on it stamps T_POP on
+ * each request it pops and T_POST on each completion it posts. Between
+ * passes it waits as serve-loop.ts says.
  */
 import { anyHasData, Ring } from '../src/ring/ring.js';
 import { RunControl } from '../src/protocol/run-control.js';
-import { DESC_WORDS, HWQ } from '../src/protocol/descriptor.js';
+import { DESC_WORDS, HWQ, T_POP, VCPU } from '../src/protocol/descriptor.js';
+import { stampClock } from '../src/protocol/stage-clock.js';
 import type { IothreadResult, IothreadTask } from '../src/protocol/tasks.js';
 import { burnCpu } from './support/burn.js';
 import { leavesOnAbort } from './support/leave-on-abort.js';
 import { serveUntilDone } from './support/serve-loop.js';
+import { Outbox } from './support/outbox.js';
 import { SUBMIT_MAX } from '../src/protocol/options.js';
 
 // Leaving an aborted run (a poisoned lock, a failpoint) is not a failure of its own.
@@ -35,10 +49,22 @@ function iothread(task: IothreadTask): IothreadResult {
   const hwq = Ring.from(task.hwq);
   const deviceBell = control.deviceBell(task.device);
   const progress = control.progress('iothread', index);
+  const stamp = task.breakdown ? stampClock(task.stageOriginHrNs) : null;
   const batch = new Int32Array(SUBMIT_MAX * DESC_WORDS);
   let gathered = 0;
   let moved = 0;
   let pops = 0;
+
+  // The completion side (iothread path): the queue back from the device, and the vCPUs' used rings.
+  const completionQueue = task.completionQueue === null ? null : Ring.from(task.completionQueue);
+  const reaped = new Int32Array((completionQueue?.capacity ?? 0) * DESC_WORDS);
+  const localVcpu = new Int32Array(Math.max(0, ...task.vcpus) + 1).fill(-1);
+  task.vcpus.forEach((v, i) => (localVcpu[v] = i));
+  const usedRings = new Outbox(
+    task.completions.map((h) => Ring.from(h)),
+    reaped.length / DESC_WORDS,
+    (d) => `completion ring of vcpu ${task.vcpus[d]}`,
+  );
 
   /** Hands the gathered requests to the device: one push, one doorbell. */
   function submit(): void {
@@ -47,20 +73,36 @@ function iothread(task: IothreadTask): IothreadResult {
       throw new Error(`hardware queue ${index} is full: ${why}`);
     }
     moved += gathered;
-    progress.submitted = moved;
     gathered = 0;
     deviceBell.ring();
   }
 
+  /** Posts every completion the device handed back to its vCPU's used ring; returns how many. */
+  function postCompletions(): number {
+    if (completionQueue === null) return 0;
+    const n = completionQueue.popBatch(reaped, reaped.length / DESC_WORDS);
+    if (n === 0) return 0;
+    for (let k = 0; k < n; k++) {
+      const o = k * DESC_WORDS;
+      const v = localVcpu[reaped[o + VCPU]!] ?? -1;
+      if (v < 0) throw new Error(`IO thread ${index} got a completion of vcpu ${reaped[o + VCPU]}, not one of its own`);
+      usedRings.add(v, reaped, o);
+    }
+    return usedRings.flush(stamp === null ? null : stamp());
+  }
+
   function pass(): number {
     const before = moved;
+    const posted = postCompletions();
     for (let r = 0; r < rings.length; r++) {
       const ring = rings[r]!;
       while (!ring.isEmpty()) {
         const got = ring.popBatch(batch, Math.min(popBatch, SUBMIT_MAX - gathered), gathered);
         pops++;
+        const popped = stamp === null ? 0 : stamp();
         for (let k = gathered; k < gathered + got; k++) {
           batch[k * DESC_WORDS + HWQ] = index;
+          if (stamp !== null) batch[k * DESC_WORDS + T_POP] = popped;
           burnCpu(iothreadNs);
         }
         gathered += got;
@@ -68,17 +110,21 @@ function iothread(task: IothreadTask): IothreadResult {
       }
     }
     if (gathered > 0) submit();
-    return moved - before;
+    const work = moved - before + posted;
+    if (work > 0) progress.publish(moved, usedRings.pushed);
+    return work;
   }
 
-  serveUntilDone({
+  const window = serveUntilDone({
     role: 'iothread',
     index,
     task,
     control,
     bell: control.iothreadBell(index),
-    hasWork: () => anyHasData(rings),
+    hasWork: () => anyHasData(rings) || (completionQueue !== null && !completionQueue.isEmpty()),
     pass,
+    requests: () => moved,
+    signals: () => usedRings.wakeups(),
   });
-  return { index, moved, pops };
+  return { index, moved, pops, completions: usedRings.pushed, interrupts: usedRings.wakeups(), window };
 }

@@ -3,23 +3,44 @@
  * queues (one per IO thread, spread over the device threads round-robin;
  * by default a thread per queue, like null_blk's submit_queues, each queue's
  * work done in a context of its own). Each request completes at once, or
- * --completion-ns later (like irqmode=2), and its completion goes to the
- * submitting vCPU's completion ring, which notifies the vCPU only if it is
- * parked.
+ * --completion-ns later (like irqmode=2).
+ *
+ * Where a completion goes (--completion-path):
+ *   iothread  back to the IO thread that submitted it: into the completion
+ *             queue of the hardware queue it came through, the IO thread's
+ *             doorbell rung if it is parked (the host AIO's completion
+ *             eventfd that QEMU's IOThread polls)
+ *   direct    straight into the submitting vCPU's used ring, which notifies
+ *             the vCPU only if it is parked
  *
  * One pass: pop every hardware queue, complete what is due, and push the
- * completions gathered for each vCPU in one batch, so that a vCPU with many
- * requests done is interrupted once. With --memory-backed the device writes
- * a pattern into the request's buffer before completing it. Between passes
- * it waits as serve-loop.ts says.
+ * completions gathered for each destination in one batch (outbox.ts), so
+ * that a destination with many completions is notified once. With
+ * --memory-backed the device writes a pattern into the request's buffer
+ * before completing it. With --breakdown on it stamps T_DEV when it takes a
+ * request and T_DONE when it completes it (and T_POST when it posts to a
+ * vCPU itself). Between passes it waits as serve-loop.ts says.
  */
 import { anyHasData, Ring } from '../src/ring/ring.js';
 import { RunControl } from '../src/protocol/run-control.js';
-import { DESC_WORDS, VCPU, TAG, SEQ, BLOCK, STATUS, STATUS_OK } from '../src/protocol/descriptor.js';
+import {
+  DESC_WORDS,
+  VCPU,
+  TAG,
+  SEQ,
+  BLOCK,
+  HWQ,
+  STATUS,
+  STATUS_OK,
+  T_DEV,
+  T_DONE,
+} from '../src/protocol/descriptor.js';
+import { stampClock } from '../src/protocol/stage-clock.js';
 import type { NullblkResult, NullblkTask } from '../src/protocol/tasks.js';
 import { fillPattern } from './support/pattern.js';
 import { leavesOnAbort } from './support/leave-on-abort.js';
 import { serveUntilDone } from './support/serve-loop.js';
+import { Outbox } from './support/outbox.js';
 
 // Leaving an aborted run (a poisoned lock, a failpoint) is not a failure of its own.
 export default leavesOnAbort(nullblk);
@@ -28,62 +49,65 @@ function nullblk(task: NullblkTask): NullblkResult {
   const { index, iodepth } = task;
   const control = new RunControl(task.control);
   const hwqs = task.hwqs.map((h) => Ring.from(h));
-  const completions = task.completions.map((h) => Ring.from(h));
   const data = task.data.map((b) => (b === null ? null : new Int32Array(b)));
   const bufWords = task.bs / 4;
   const progress = control.progress('nullblk', index);
   const delayMs = task.completionNs / 1e6;
-  // A descriptor names its vCPU by its index in the run; `local` maps that to this thread's lists.
-  const local = new Int32Array(Math.max(0, ...task.vcpus) + 1).fill(-1);
-  task.vcpus.forEach((v, i) => (local[v] = i));
+  const stamp = task.breakdown ? stampClock(task.stageOriginHrNs) : null;
+  const direct = task.completionPath === 'direct';
+  // A descriptor names its vCPU and hardware queue by their indices in the run; these map them
+  // to this thread's lists (-1: not one of its own).
+  const localVcpu = localIndex(task.vcpus);
+  const localHwq = localIndex(task.hwqIndexes);
+  const outbox = direct
+    ? new Outbox(
+        task.completions.map((h) => Ring.from(h)),
+        iodepth,
+        (d) => `completion ring of vcpu ${task.vcpus[d]}`,
+      )
+    : new Outbox(
+        task.completionQueues.map((h) => Ring.from(h)),
+        Math.max(...hwqs.map((q) => q.capacity)),
+        (d) => `completion queue ${task.hwqIndexes[d]}`,
+      );
+  const iothreadBells = task.completionIothreads.map((k) => control.iothreadBell(k));
+  /** Doorbell rings that woke a parked IO thread for its completions. */
+  let iothreadWakeups = 0;
+  const ringIothread = (d: number): void => {
+    if (iothreadBells[d]!.ring()) iothreadWakeups++;
+  };
 
   const maxBatch = Math.max(...hwqs.map((q) => q.capacity));
   const batch = new Int32Array(maxBatch * DESC_WORDS);
   // Completions waiting for their delay: a FIFO (the delay is the same for all, so due times only grow).
-  const inFlightMax = completions.length * iodepth;
+  const inFlightMax = task.vcpus.length * iodepth;
   const pending = new Int32Array(inFlightMax * DESC_WORDS);
   const pendingDue = new Float64Array(inFlightMax);
   let pendingHead = 0;
   let pendingCount = 0;
-  // Per-vCPU completion batches.
-  const outgoing = completions.map(() => new Int32Array(iodepth * DESC_WORDS));
-  const outgoingCount = new Int32Array(completions.length);
   let completed = 0;
 
-  function complete(src: Int32Array, o: number): void {
-    const v = local[src[o + VCPU]!]!;
-    if (v < 0)
+  /** Completes the request at word `o` of `src`, stamped `doneStamp`, into the outbox. */
+  function complete(src: Int32Array, o: number, doneStamp: number | null): void {
+    const v = localVcpu[src[o + VCPU]!] ?? -1;
+    if (v < 0) {
       throw new Error(`device thread ${index} got a request of vcpu ${src[o + VCPU]}, which it does not serve`);
+    }
     const buffers = data[v];
     if (buffers != null) {
       const tag = src[o + TAG]!;
       fillPattern(buffers.subarray(tag * bufWords, (tag + 1) * bufWords), src[o + BLOCK]!, src[o + SEQ]!);
     }
-    const dst = outgoing[v]!;
-    const at = outgoingCount[v]! * DESC_WORDS;
-    for (let j = 0; j < DESC_WORDS; j++) dst[at + j] = src[o + j]!;
-    dst[at + STATUS] = STATUS_OK;
-    outgoingCount[v]!++;
-  }
-
-  function flush(): void {
-    for (let v = 0; v < completions.length; v++) {
-      const n = outgoingCount[v]!;
-      if (n === 0) continue;
-      if (completions[v]!.pushBatch(outgoing[v]!, n) !== n) {
-        const why = 'it is sized for every request in flight, so requests were duplicated';
-        throw new Error(`completion ring of vcpu ${task.vcpus[v]} is full: ${why}`);
-      }
-      outgoingCount[v] = 0;
-      completed += n;
-    }
-    progress.completed = completed;
+    const { batch: out, at } = outbox.add(direct ? v : localHwq[src[o + HWQ]!]!, src, o);
+    out[at + STATUS] = STATUS_OK;
+    if (doneStamp !== null) out[at + T_DONE] = doneStamp;
   }
 
   function completeDue(now: number): number {
+    const doneStamp = stamp === null ? null : stamp();
     let n = 0;
     while (pendingCount > 0 && pendingDue[pendingHead]! <= now) {
-      complete(pending, pendingHead * DESC_WORDS);
+      complete(pending, pendingHead * DESC_WORDS, doneStamp);
       pendingHead = (pendingHead + 1) % inFlightMax;
       pendingCount--;
       n++;
@@ -95,8 +119,14 @@ function nullblk(task: NullblkTask): NullblkResult {
     let n = 0;
     for (let q = 0; q < hwqs.length; q++) {
       const got = hwqs[q]!.popBatch(batch, maxBatch);
+      if (got === 0) continue;
+      if (stamp !== null) {
+        const taken = stamp();
+        for (let k = 0; k < got; k++) batch[k * DESC_WORDS + T_DEV] = taken;
+      }
       if (delayMs === 0) {
-        for (let k = 0; k < got; k++) complete(batch, k * DESC_WORDS);
+        const doneStamp = stamp === null ? null : stamp();
+        for (let k = 0; k < got; k++) complete(batch, k * DESC_WORDS, doneStamp);
       } else {
         const due = performance.now() + delayMs;
         for (let k = 0; k < got; k++) {
@@ -109,11 +139,16 @@ function nullblk(task: NullblkTask): NullblkResult {
       n += got;
     }
     if (pendingCount > 0) n += completeDue(performance.now());
-    if (n > 0) flush();
+    if (n > 0) {
+      completed += direct
+        ? outbox.flush(stamp === null ? null : stamp())
+        : outbox.flush(null, ringIothread);
+      progress.publish(0, completed);
+    }
     return n;
   }
 
-  serveUntilDone({
+  const window = serveUntilDone({
     role: 'nullblk',
     index,
     task,
@@ -122,6 +157,22 @@ function nullblk(task: NullblkTask): NullblkResult {
     hasWork: () => anyHasData(hwqs),
     pass,
     nextDueMs: () => (pendingCount === 0 ? Infinity : Math.max(0, pendingDue[pendingHead]! - performance.now())),
+    requests: () => completed,
+    signals: () => (direct ? outbox.wakeups() : iothreadWakeups),
   });
-  return { index, hwqs: task.hwqIndexes, completed };
+  return {
+    index,
+    hwqs: task.hwqIndexes,
+    completed,
+    completions: direct ? completed : 0,
+    interrupts: direct ? outbox.wakeups() : 0,
+    window,
+  };
+}
+
+/** A map from run index to position in `indexes` (-1 for those not in it), as an Int32Array. */
+function localIndex(indexes: readonly number[]): Int32Array {
+  const local = new Int32Array(Math.max(0, ...indexes) + 1).fill(-1);
+  indexes.forEach((run, i) => (local[run] = i));
+  return local;
 }

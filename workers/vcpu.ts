@@ -15,15 +15,22 @@
  * iodepth_batch_complete_max of them. With a min of 0 it also reaps, without
  * waiting, before each submission.
  *
+ * With --lock-sides submit+reap it also takes the submission ring's lock once
+ * per reaping pass that finds completions, as Linux's virtblk_done takes the
+ * virtqueue lock once per interrupt.
+ *
  * Latency, as fio splits it: slat from the start of a request's submission
  * (before the guest's work and the ring's lock) until the push that put it in
  * the ring returned; clat from then until it is reaped; lat, both. The three
- * times are taken as integer ns, so that slat + clat = lat exactly.
+ * times are taken as integer ns, so that slat + clat = lat exactly. With
+ * --breakdown on, the stamps the IO thread and the device wrote into the
+ * descriptor split lat further into the stages of src/protocol/stages.ts,
+ * whose times add up to lat exactly too.
  *
  * After STOP it submits nothing new and reaps what is still in flight, so
  * that every request it submitted is accounted for.
  */
-import { createHistogram } from 'node:perf_hooks';
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { Ring } from '../src/ring/ring.js';
 import { RunControl, MEASURE, STOP, ABORT } from '../src/protocol/run-control.js';
 import {
@@ -38,22 +45,25 @@ import {
   STATUS,
   HWQ,
   STATUS_OK,
+  T_POP,
+  T_DEV,
+  T_DONE,
+  T_POST,
 } from '../src/protocol/descriptor.js';
+import { stageClockOffset, stampDelta } from '../src/protocol/stage-clock.js';
+import { STAGES, type StageName } from '../src/protocol/stages.js';
+import { nowNs } from '../src/sync/clock.js';
 import { mulberry32 } from '../src/protocol/prng.js';
-import type { VcpuResult, VcpuTask } from '../src/protocol/tasks.js';
+import type { StageRecord, VcpuResult, VcpuTask } from '../src/protocol/tasks.js';
 import { checkPattern } from './support/pattern.js';
 import { armFailpoint } from './support/armed-failpoint.js';
 import { burnCpu } from './support/burn.js';
 import { leavesOnAbort } from './support/leave-on-abort.js';
 import { arrive } from './support/arrive.js';
+import { WindowWatch } from './support/thread-window.js';
 
 /** Ids of bad completions kept for the error message. */
 const KEEP_IDS = 10;
-
-/** The monotonic clock in whole nanoseconds: differences of these add up exactly. */
-function nowNs(): number {
-  return Math.round(performance.now() * 1e6);
-}
 
 // Leaving an aborted run (a poisoned lock, a failpoint) is not a failure of its own.
 export default leavesOnAbort(vcpu);
@@ -63,6 +73,7 @@ function vcpu(task: VcpuTask): VcpuResult {
   const { submit: submitBatch, completeMin, completeMax } = task.batching;
   const control = new RunControl(task.control);
   const submission = Ring.from(task.submission);
+  const reapLock = task.reapUnderLock ? submission.guard : null;
   const completion = Ring.from(task.completion, { pollMaxNs: task.pollMaxNs });
   const kick = control.iothreadBell(task.iothread);
   const progress = control.progress('vcpu', index);
@@ -71,6 +82,12 @@ function vcpu(task: VcpuTask): VcpuResult {
   const clat = createHistogram();
   const lat = createHistogram();
   const totals = { requests: 0, slatNs: 0, clatNs: 0, latNs: 0 };
+  // --breakdown: this thread's offset onto the run's stamp time line, and the stages' record.
+  const stampOffset = task.breakdown ? stageClockOffset(task.stageOriginHrNs) : 0;
+  const stageTotals = task.breakdown ? new Float64Array(STAGES.length) : null;
+  const stageHistograms = STAGES.map(() => createHistogram());
+  const stamps = new Int32Array(STAGES.length + 1);
+  let stagedRequests = 0;
   const data = task.data === null ? null : new Int32Array(task.data);
   const bufWords = bs / 4;
 
@@ -90,6 +107,8 @@ function vcpu(task: VcpuTask): VcpuResult {
   let submitted = 0;
   let completed = 0;
   let pushes = 0;
+  let reapLocks = 0;
+  let kicks = 0;
   let measuring = false;
   const unexpected: string[] = [];
   let unexpectedCount = 0;
@@ -132,8 +151,8 @@ function vcpu(task: VcpuTask): VcpuResult {
       freeTags[free++] = tag;
     }
     submitted += pushed;
-    progress.submitted = submitted;
-    kick.ring();
+    if (kick.ring()) kicks++;
+    progress.publish(submitted, completed);
   }
 
   /** Submits a request on every free tag, `submitBatch` per push. */
@@ -158,9 +177,54 @@ function vcpu(task: VcpuTask): VcpuResult {
     totals.latNs += done - started;
   }
 
-  /** Reaps up to completeMax completions that are there; returns how many. */
-  function reap(): number {
-    const n = completion.popBatch(reaped, completeMax);
+  /**
+   * Records the stages of the request at word `o` of `reaped` (stages.ts): the vCPU's own times
+   * (integer ns on its clock) are put on the run's time line, the other stamps are already on it,
+   * and consecutive stamps are subtracted, so that the stages add up to done - started exactly.
+   */
+  function recordStages(
+    totalNs: Float64Array,
+    o: number,
+    started: number,
+    entered: number,
+    seen: number,
+    done: number,
+  ): void {
+    stamps[0] = started + stampOffset;
+    stamps[1] = entered + stampOffset;
+    stamps[2] = reaped[o + T_POP]!;
+    stamps[3] = reaped[o + T_DEV]!;
+    stamps[4] = reaped[o + T_DONE]!;
+    stamps[5] = reaped[o + T_POST]!;
+    stamps[6] = seen + stampOffset;
+    stamps[7] = done + stampOffset;
+    stagedRequests++;
+    for (let k = 0; k < STAGES.length; k++) {
+      const ns = stampDelta(stamps[k + 1]!, stamps[k]!);
+      totalNs[k] = totalNs[k]! + ns;
+      stageHistograms[k]!.record(ns > 0 ? ns : 1);
+    }
+  }
+
+  /**
+   * Reaps up to completeMax completions that are there; returns how many. `seen` is when the
+   * vCPU saw them: when its wait for completions ended, or now when it did not wait.
+   */
+  function reap(seen: number): number {
+    let n: number;
+    if (reapLock === null) {
+      n = completion.popBatch(reaped, completeMax);
+    } else {
+      // One acquisition per reaping pass that has something to reap, as virtblk_done per interrupt.
+      if (completion.isEmpty()) return 0;
+      reapLock.lock();
+      try {
+        n = completion.popBatch(reaped, completeMax);
+      } finally {
+        reapLock.unlock();
+      }
+      reapLocks++;
+    }
     if (n === 0) return 0;
     const reapedNs = nowNs();
     for (let k = 0; k < n; k++) {
@@ -180,31 +244,39 @@ function vcpu(task: VcpuTask): VcpuResult {
       inFlight[tag] = 0;
       freeTags[free++] = tag;
       completed++;
-      if (measuring) record(startedNs[tag]!, enteredNs[tag]!, reapedNs);
+      if (measuring) {
+        record(startedNs[tag]!, enteredNs[tag]!, reapedNs);
+        if (stageTotals !== null) recordStages(stageTotals, o, startedNs[tag]!, enteredNs[tag]!, seen, reapedNs);
+      }
     }
-    progress.completed = completed;
+    progress.publish(submitted, completed);
     return n;
   }
 
   arrive(control, 'vcpu', index, task);
   const failpoint = armFailpoint(task.failpoint, control, submission.guard, parkMs);
+  const measured = new WindowWatch();
+  const reapedSoFar = (): number => completed;
+  const kicksSoFar = (): number => kicks;
   let phase: number;
   while ((phase = control.phase()) < STOP) {
+    measured.observe(phase, reapedSoFar, kicksSoFar);
     if (failpoint !== null) failpoint.check();
     if (!measuring && phase === MEASURE) measuring = true;
-    if (completeMin === 0) reap();
+    if (completeMin === 0) reap(nowNs());
     submitFree();
     // Every request is in flight: wait for at least max(1, min) completions (bounded, so
     // that a stop is noticed), then reap.
     const want = Math.max(1, Math.min(completeMin, iodepth - free));
     if (completion.size() < want) completion.waitForData(parkMs, want);
-    reap();
+    reap(nowNs());
   }
   measuring = false;
+  measured.observe(phase, reapedSoFar, kicksSoFar);
 
   // Drain: reap everything still in flight (bounded waits; ABORT ends it).
   while (free < iodepth && control.phase() !== ABORT) {
-    if (reap() === 0) completion.waitForData(parkMs);
+    if (reap(nowNs()) === 0) completion.waitForData(parkMs);
   }
   control.vcpuDone();
 
@@ -215,6 +287,9 @@ function vcpu(task: VcpuTask): VcpuResult {
     submitted,
     completed,
     pushes,
+    reapLocks,
+    kicks,
+    stages: stageTotals === null ? null : stageRecord(stagedRequests, stageTotals, stageHistograms),
     slat,
     clat,
     lat,
@@ -224,5 +299,17 @@ function vcpu(task: VcpuTask): VcpuResult {
     lost,
     verified,
     corrupt,
+    window: measured.figures(),
   };
+}
+
+/** The stage record a vCPU returns, from its per-stage arrays (in STAGES order). */
+function stageRecord(
+  requests: number,
+  totalNs: Float64Array,
+  histograms: readonly RecordableHistogram[],
+): StageRecord {
+  const byStage = <T>(value: (k: number) => T): Record<StageName, T> =>
+    Object.fromEntries(STAGES.map((stage, k) => [stage, value(k)])) as Record<StageName, T>;
+  return { requests, totalNs: byStage((k) => totalNs[k]!), histograms: byStage((k) => histograms[k]!) };
 }

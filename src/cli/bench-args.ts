@@ -6,7 +6,16 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-import { LIMITS, LOCK_CHOICES, MODES, SUBMIT_MAX, type Batching, type BenchOptions } from '../protocol/options.js';
+import {
+  COMPLETION_PATHS,
+  LIMITS,
+  LOCK_CHOICES,
+  LOCK_SIDES,
+  MODES,
+  SUBMIT_MAX,
+  type Batching,
+  type BenchOptions,
+} from '../protocol/options.js';
 import { lockFitsMode } from '../protocol/topology.js';
 import { DEFAULT_POLL_MAX_NS } from '../sync/poll-window.js';
 import { LOCK_KINDS } from '../sync/lock-base.js';
@@ -16,6 +25,7 @@ import {
   parseInteger,
   parseIntList,
   parseNameList,
+  parseOneOf,
   parseSize,
   quote,
   usageError,
@@ -160,6 +170,27 @@ const SPECS = {
     help:
       "longest adaptive polling before a waiting thread parks, in ns (QEMU's poll-max-ns; 0 = never poll), " +
       `0..${NS_MAX}`,
+  },
+  'completion-path': {
+    value: 'PATH',
+    default: 'iothread',
+    help:
+      'who posts each completion to its vCPU: iothread (the device hands it back to the IO thread that ' +
+      "submitted it, which pushes it to the vCPU's used ring and interrupts the vCPU, as QEMU's IOThread does), " +
+      'or direct (the device posts it itself: a shortcut, for comparison)',
+  },
+  'lock-sides': {
+    value: 'SIDES',
+    default: 'submit+pop',
+    help:
+      "which sides take a submission ring's lock: submit+pop (each vCPU push and each IO thread pop, the paper's " +
+      'shared queue) or submit+reap (each vCPU push, and each vCPU once per reaping pass as Linux virtblk_done ' +
+      'does; the IO thread pops without it, as QEMU virtqueue_pop)',
+  },
+  breakdown: {
+    value: 'on|off',
+    default: 'on',
+    help: 'stage latencies and per-thread accounting; off leaves them out, to measure what they cost',
   },
   repeat: { value: 'N', default: '1', help: `runs per point; the median is reported, 1..${LIMITS.maxRepeat}` },
   pin: {
@@ -362,6 +393,9 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
     completionNs: integer('completion-ns', { min: 0, max: NS_MAX }),
     memoryBacked: values['memory-backed'] === true,
     pollMaxNs: integer('poll-max-ns', { min: 0, max: NS_MAX }),
+    completionPath: parseOneOf(text('completion-path'), COMPLETION_PATHS, flag('completion-path')),
+    lockSides: parseOneOf(text('lock-sides'), LOCK_SIDES, flag('lock-sides')),
+    breakdown: parseOneOf(text('breakdown'), ['on', 'off'] as const, flag('breakdown')) === 'on',
     repeat: integer('repeat', { min: 1, max: LIMITS.maxRepeat }),
     cpus,
     watchdogS: positiveDuration(text('watchdog'), flag('watchdog')) / 1000,

@@ -178,6 +178,14 @@ export function parseIntList(
   return values;
 }
 
+/** One name out of `allowed` (`--completion-path iothread`), case-insensitive. */
+export function parseOneOf<T extends string>(text: string, allowed: readonly T[], option: string): T {
+  const item = text.trim().toLowerCase();
+  if ((allowed as readonly string[]).includes(item)) return item as T;
+  const problem = item === '' ? 'is empty' : 'is not known';
+  throw usageError(option, quote(text), problem, `give one of ${allowed.join(', ')}`);
+}
+
 /**
  * Parses a comma-separated list of names, e.g. `--lock spin,adaptive`. Names are case-insensitive;
  * an alias stands for several names (`both` → `sq,mq`). Order is kept and duplicates stay.

@@ -40,6 +40,11 @@ export function checkConservation(
   const completed = sum(devices.map((d) => d.completed));
   if (completed !== submitted)
     problems.push(`the device completed ${completed} requests, vcpus submitted ${submitted}`);
+  // Each completion was posted to its vCPU exactly once, by the role the completion path names.
+  const posters = topology.completionPath === 'iothread' ? iothreads : devices;
+  const posted = sum(posters.map((t) => t.completions));
+  const who = topology.completionPath === 'iothread' ? 'IO threads' : 'device threads';
+  if (posted !== submitted) problems.push(`${who} posted ${posted} completions, vcpus submitted ${submitted}`);
   // Each hardware queue was served by exactly one device thread: the one the topology gave it.
   topology.hwqDevice.forEach((d, k) => {
     const by = devices.filter((device) => device.hwqs.includes(k)).map((device) => device.index);

@@ -2,7 +2,7 @@
  * The settings of one run of the emulator: one point of a sweep (mode, lock
  * kind, job count, iodepth) with everything else the run needs.
  */
-import type { Batching, LockKind, Mode, PinPolicy, RoleWork } from '../protocol/options.js';
+import type { Batching, CompletionPath, LockKind, LockSides, Mode, PinPolicy, RoleWork } from '../protocol/options.js';
 import type { Failpoint } from '../protocol/failpoint.js';
 import { buildTopology, type Topology } from '../protocol/topology.js';
 import { rosterSize } from '../protocol/roster.js';
@@ -27,6 +27,12 @@ export interface PointSpec {
   completionNs: number;
   memoryBacked: boolean;
   pollMaxNs: number;
+  /** Who posts completions to the vCPUs (--completion-path). */
+  completionPath: CompletionPath;
+  /** Which sides take a submission ring's lock (--lock-sides). */
+  lockSides: LockSides;
+  /** Stage stamps and per-thread accounting (--breakdown). */
+  breakdown: boolean;
   rampMs: number;
   runtimeMs: number;
   /** Cores the run may use (recorded in the result). */
@@ -40,11 +46,11 @@ export interface PointSpec {
 }
 
 /** What the topology of a run depends on. */
-type TopologySpec = Pick<PointSpec, 'mode' | 'jobs' | 'iothreads' | 'iodepth' | 'deviceThreads'>;
+type TopologySpec = Pick<PointSpec, 'mode' | 'jobs' | 'iothreads' | 'iodepth' | 'deviceThreads' | 'completionPath'>;
 
 /** The topology of a run of `spec`. */
 export function topologyOf(spec: TopologySpec): Topology {
-  return buildTopology(spec.mode, spec.jobs, spec.iodepth, spec.iothreads, spec.deviceThreads);
+  return buildTopology(spec.mode, spec.jobs, spec.iodepth, spec.iothreads, spec.deviceThreads, spec.completionPath);
 }
 
 /** Threads a run of `spec` needs in the pool: one per worker of its roster. */

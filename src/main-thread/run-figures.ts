@@ -4,32 +4,29 @@
  * CPU time and context switches, and the whole-run consistency figures, put
  * together as a RunResult.
  *
- * The window is taken between two snapshots of run control's counters and
- * of every worker thread's scheduler statistics (linux-thread.ts), so IOPS
- * count exactly the requests reaped inside it; the lock statistics are reset
- * just before the first snapshot and read just after the second.
+ * The window is taken between two snapshots of run control's counters, so
+ * IOPS count exactly the requests reaped inside it; the lock statistics are
+ * reset just before the first snapshot and read just after the second. Each
+ * worker's thread figures (its CPU time, wait account, requests and signals)
+ * come from the worker itself, over the window as it saw it
+ * (workers/support/thread-window.ts).
  */
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import type { Lock } from '../sync/lock-base.js';
 import type { RunControl } from '../protocol/run-control.js';
 import { ringName, type Topology } from '../protocol/topology.js';
 import { roster, type WorkerId } from '../protocol/roster.js';
-import { readSchedstat, type Schedstat } from '../protocol/linux-thread.js';
 import type { IothreadResult, NullblkResult, VcpuResult } from '../protocol/tasks.js';
-import type { LockFigures, RunResult, RunSettings, ThreadFigures } from '../report/result.js';
+import type { LockFigures, RunResult, RunSettings, StageFigures, ThreadFigures } from '../report/result.js';
 import { latencyDistribution, latencyFigures } from '../report/latency.js';
 import type { PointSpec } from './point-spec.js';
 import { describePin } from '../protocol/options.js';
-import { formatCpuList, readAllowedCpus } from '../protocol/cpu-list.js';
+import { STAGES } from '../protocol/stages.js';
 
 /** One worker at one edge of the window. */
 interface WorkerSnapshot extends WorkerId {
-  tid: number;
-  /** The CPUs it may run on, from /proc; null where unknown. */
-  cpus: number[] | null;
   /** Requests it has handled so far: reaped (vCPU), moved (IO thread), completed (device). */
   requests: number;
-  schedstat: Schedstat | null;
 }
 
 /** The counters at one edge of the measured window. */
@@ -56,28 +53,18 @@ export interface WorkerResults {
   devices: readonly NullblkResult[];
 }
 
-/**
- * Reads every worker's counters and scheduler statistics, and the time, at one edge of the
- * window. The clock and the counters are read together; the /proc files (tens of us each) are
- * read outside them, before the start and after the end, so that they never shorten the window.
- */
-export function takeSnapshot(control: RunControl, topology: Topology, edge: 'start' | 'end'): Snapshot {
-  const workers = roster(topology.workers).map((w) => ({ ...w, progress: control.progress(w.role, w.index) }));
-  const schedstats = (): (Schedstat | null)[] => workers.map((w) => readSchedstat(w.progress.tid));
-  const early = edge === 'start' ? schedstats() : null;
+/** Reads every worker's counters, and the time, at one edge of the window. */
+export function takeSnapshot(control: RunControl, topology: Topology): Snapshot {
+  const workers = roster(topology.workers);
   const atMs = performance.now();
-  const requests = workers.map((w) => (w.role === 'iothread' ? w.progress.submitted : w.progress.completed));
+  const readings = workers.map((w) => control.progress(w.role, w.index).read());
   const usage = process.resourceUsage();
-  const stats = early ?? schedstats();
   return {
     atMs,
-    workers: workers.map(({ role, index, progress }, i) => ({
+    workers: workers.map(({ role, index }, i) => ({
       role,
       index,
-      tid: progress.tid,
-      requests: requests[i]!,
-      schedstat: stats[i]!,
-      cpus: progress.tid > 0 ? readAllowedCpus(`/proc/self/task/${progress.tid}/status`) : null,
+      requests: role === 'iothread' ? readings[i]!.submitted : readings[i]!.completed,
     })),
     usage,
   };
@@ -110,24 +97,62 @@ function merged(histograms: readonly RecordableHistogram[]): RecordableHistogram
   return all;
 }
 
-/** Each worker's figures over the window, or null when a thread's statistics could not be read. */
-function threadFigures(before: Snapshot, after: Snapshot): ThreadFigures[] | null {
+/**
+ * Each worker's figures over the window as it saw it, in roster order, or null when a worker
+ * could not read its thread's statistics (no /proc).
+ */
+function threadFigures(results: WorkerResults, breakdown: boolean): ThreadFigures[] | null {
+  const all = [
+    ...results.vcpus.map((r) => ({ role: 'vcpu' as const, r, completions: 0 })),
+    ...results.iothreads.map((r) => ({ role: 'iothread' as const, r, completions: r.completions })),
+    ...results.devices.map((r) => ({ role: 'nullblk' as const, r, completions: r.completions })),
+  ];
   const figures: ThreadFigures[] = [];
-  for (const end of after.workers) {
-    const start = before.workers.find((w) => w.role === end.role && w.index === end.index);
-    if (start?.schedstat == null || end.schedstat === null) return null;
+  for (const { role, r, completions } of all) {
+    const w = r.window;
+    if (w === null) return null;
     figures.push({
-      role: end.role,
-      index: end.index,
-      tid: end.tid,
-      requests: end.requests - start.requests,
-      cpuNs: end.schedstat.cpuNs - start.schedstat.cpuNs,
-      runqueueNs: end.schedstat.runqueueNs - start.schedstat.runqueueNs,
-      slices: end.schedstat.slices - start.schedstat.slices,
-      cpus: end.cpus === null ? '?' : formatCpuList(end.cpus),
+      role,
+      index: r.index,
+      tid: w.tid,
+      windowNs: w.windowNs,
+      requests: w.requests,
+      cpuNs: w.cpuNs,
+      runqueueNs: w.runqueueNs,
+      slices: w.slices,
+      cpus: w.cpus,
+      waits: breakdown ? w.waits : null,
+      signals: w.signals,
+      completions,
     });
   }
   return figures;
+}
+
+/**
+ * The stages of the vCPUs' measured requests merged (stages.ts): each stage's exact mean and its
+ * p50 and p99 from the merged histograms; null when the vCPUs kept no stages (--breakdown off).
+ */
+function stageFigures(vcpus: readonly VcpuResult[]): StageFigures[] | null {
+  const records = vcpus.map((v) => v.stages);
+  if (records.some((r) => r === null)) return null;
+  const all = records as NonNullable<VcpuResult['stages']>[];
+  const requests = sum(all.map((r) => r.requests));
+  return STAGES.map((name) => {
+    const histogram = merged(all.map((r) => r.histograms[name]));
+    const measured = histogram.count > 0;
+    return {
+      name,
+      meanNs: safeMean(sum(all.map((r) => r.totalNs[name])), requests),
+      p50Ns: measured ? histogram.percentile(50) : 0,
+      p99Ns: measured ? histogram.percentile(99) : 0,
+    };
+  });
+}
+
+/** `total / count`, or 0 when nothing was counted. */
+function safeMean(total: number, count: number): number {
+  return count === 0 ? 0 : total / count;
 }
 
 /** The settings of a run, as its result records them. */
@@ -140,6 +165,9 @@ export function runSettings(spec: PointSpec): RunSettings {
     completionNs: spec.completionNs,
     pollMaxNs: spec.pollMaxNs,
     memoryBacked: spec.memoryBacked,
+    completionPath: spec.completionPath,
+    lockSides: spec.lockSides,
+    breakdown: spec.breakdown,
     pin: describePin(spec.pin),
   };
 }
@@ -158,6 +186,12 @@ export function runResult(
 ): RunResult {
   const { before, after } = window;
   const { vcpus, iothreads } = results;
+  const pops = spec.lockSides === 'submit+pop' ? sum(iothreads.map((t) => t.pops)) : 0;
+  const lockCallsBySide = {
+    submit: sum(vcpus.map((v) => v.pushes)),
+    pop: pops,
+    reap: sum(vcpus.map((v) => v.reapLocks)),
+  };
   const seconds = (after.atMs - before.atMs) / 1000;
   const reaped = (s: Snapshot): number[] => s.workers.filter((w) => w.role === 'vcpu').map((w) => w.requests);
   const start = reaped(before);
@@ -190,17 +224,19 @@ export function runResult(
       latNs: sum(vcpus.map((v) => v.latencyTotals.latNs)),
     },
     latDistribution: latencyDistribution(lat),
+    stages: stageFigures(vcpus),
     locks: window.locks,
     submitted: sum(vcpus.map((v) => v.submitted)),
     completed: sum(vcpus.map((v) => v.completed)),
     jobSubmitted: vcpus.map((v) => v.submitted),
     jobPushes: vcpus.map((v) => v.pushes),
-    threads: threadFigures(before, after),
+    threads: threadFigures(results, spec.breakdown),
     cpuUserUs: u1.userCPUTime - u0.userCPUTime,
     cpuSystemUs: u1.systemCPUTime - u0.systemCPUTime,
     voluntaryContextSwitches: u1.voluntaryContextSwitches - u0.voluntaryContextSwitches,
     involuntaryContextSwitches: u1.involuntaryContextSwitches - u0.involuntaryContextSwitches,
-    ringCalls: sum(vcpus.map((v) => v.pushes)) + sum(iothreads.map((t) => t.pops)),
+    ringCalls: lockCallsBySide.submit + lockCallsBySide.pop + lockCallsBySide.reap,
+    lockCallsBySide,
     lockAcquisitionsWholeRun: window.acquisitionsBefore + sum(guards.map((guard) => guard?.stats().acquisitions ?? 0)),
     repeats: 1,
   };

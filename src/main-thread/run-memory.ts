@@ -2,8 +2,10 @@
  * The shared memory of one run, allocated by the main thread before any
  * worker starts: the control block, the submission rings (guarded by the
  * run's lock kind, or not with --lock none), one hardware queue per IO
- * thread, one completion ring per vCPU, and with --memory-backed each
- * vCPU's data buffers. Workers get handles to these in their tasks.
+ * thread and, with --completion-path iothread, its completion queue back
+ * from the device, one completion (used) ring per vCPU, and with
+ * --memory-backed each vCPU's data buffers. Workers get handles to these in
+ * their tasks.
  */
 import { Ring } from '../ring/ring.js';
 import type { Lock } from '../sync/lock-base.js';
@@ -20,6 +22,8 @@ export interface RunMemory {
   guards: (Lock | null)[];
   /** Hardware queue of each IO thread. */
   hwqs: Ring[];
+  /** Completion queue of each hardware queue, back from the device to its IO thread; empty with direct. */
+  completionQueues: Ring[];
   /** Completion ring of each vCPU. */
   completions: Ring[];
   /** --memory-backed: each vCPU's buffers (iodepth * bs bytes), else null. */
@@ -37,6 +41,7 @@ export function allocateRunMemory(spec: PointSpec, topology: Topology): RunMemor
     rings,
     guards: rings.map((ring) => ring.guard),
     hwqs: topology.hwqCapacity.map((c) => make(c, null)),
+    completionQueues: topology.completionPath === 'iothread' ? topology.hwqCapacity.map((c) => make(c, null)) : [],
     completions: Array.from({ length: topology.jobs }, () => make(topology.completionCapacity, null)),
     data: Array.from({ length: topology.jobs }, () =>
       spec.memoryBacked ? new SharedArrayBuffer(spec.iodepth * spec.bs) : null,

@@ -14,6 +14,8 @@ import { ringName, type Topology } from '../protocol/topology.js';
 import { rosterSlot, workerName, type WorkerId } from '../protocol/roster.js';
 import { readAllowedCpus } from '../protocol/cpu-list.js';
 import { placement } from './placement.js';
+import { stageClockOrigin } from '../protocol/stage-clock.js';
+import type { RingHandle } from '../ring/ring.js';
 import type {
   Aborted,
   CommonTask,
@@ -58,6 +60,7 @@ export function startWorkers(
 ): StartedWorkers {
   const returned = new Set<string>();
   const cpus = placement(spec.pin, topology, readAllowedCpus('/proc/self/status'));
+  const stageOriginHrNs = stageClockOrigin();
   const common = (worker: WorkerId): CommonTask => {
     const failpoint = failpointOf(spec.failpoints, worker.role, worker.index);
     return {
@@ -66,6 +69,8 @@ export function startWorkers(
       parkMs: PARK_MS,
       barrierMs: BARRIER_MS,
       cpus: cpus[rosterSlot(topology.workers, worker.role, worker.index)]!,
+      breakdown: spec.breakdown,
+      stageOriginHrNs,
       ...(failpoint === undefined ? {} : { failpoint }),
     };
   };
@@ -98,6 +103,12 @@ export function startWorkers(
     return held.length === 0 ? '' : `, holding the ${held.join(', ')} lock`;
   }
 
+  /** The vCPUs a thread posts completions to, with their completion rings. */
+  const postsOf = (vcpus: number[]): { vcpus: number[]; completions: RingHandle[] } => ({
+    vcpus,
+    completions: vcpus.map((v) => memory.completions[v]!.handle),
+  });
+
   const blocks = Math.floor(spec.sizeBytes / spec.bs);
   const vcpus = topology.vcpuRing.map((ring, index) => {
     const worker: WorkerId = { role: 'vcpu', index };
@@ -113,6 +124,7 @@ export function startWorkers(
       submission: memory.rings[ring]!.handle,
       completion: memory.completions[index]!.handle,
       iothread: topology.ringIothread[ring]!,
+      reapUnderLock: spec.lockSides === 'submit+reap' && memory.guards[ring] !== null,
       data: memory.data[index]!,
     };
     return start<VcpuResult>(worker, task);
@@ -127,6 +139,8 @@ export function startWorkers(
       device: topology.hwqDevice[index]!,
       popBatch: spec.batching.iothreadPop,
       iothreadNs: spec.work.iothreadNs,
+      completionQueue: memory.completionQueues[index]?.handle ?? null,
+      ...postsOf(topology.completionPath === 'iothread' ? topology.iothreadVcpus[index]! : []),
     };
     return start<IothreadResult>(worker, task);
   });
@@ -139,7 +153,10 @@ export function startWorkers(
       hwqs: hwqs.map((k) => memory.hwqs[k]!.handle),
       hwqIndexes: hwqs,
       vcpus,
-      completions: vcpus.map((v) => memory.completions[v]!.handle),
+      completionPath: topology.completionPath,
+      completions: topology.completionPath === 'direct' ? postsOf(vcpus).completions : [],
+      completionQueues: hwqs.flatMap((k) => memory.completionQueues[k]?.handle ?? []),
+      completionIothreads: hwqs,
       completionNs: spec.completionNs,
       data: vcpus.map((v) => memory.data[v]!),
       bs: spec.bs,

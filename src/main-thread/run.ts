@@ -126,13 +126,13 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
     let window: MeasuredWindow | null = null;
     if (!stopped()) {
       const acquisitionsBefore = await resetLockStats(guards, abort);
-      const before = takeSnapshot(control, topology, 'start');
+      const before = takeSnapshot(control, topology);
       control.setPhase(MEASURE);
       await pause(spec.runtimeMs, abort.signal, stop);
       abort.throwIfFailed();
       // A window cut short by a stop request has no figures worth keeping.
       if (!stopped()) {
-        const after = takeSnapshot(control, topology, 'end');
+        const after = takeSnapshot(control, topology);
         window = { before, after, locks: lockFigures(topology, guards), acquisitionsBefore };
       }
     }

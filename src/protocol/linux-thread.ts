@@ -36,11 +36,15 @@ export function currentLinuxTid(): number {
   }
 }
 
-/** Scheduler statistics of thread `tid` of this process, or null when unknown or unreadable. */
-export function readSchedstat(tid: number): Schedstat | null {
-  if (tid <= 0) return null;
+/**
+ * Scheduler statistics of thread `tid` of this process, or of the calling thread when `tid` is
+ * 'self'; null when unknown or unreadable.
+ */
+export function readSchedstat(tid: number | 'self'): Schedstat | null {
+  if (tid !== 'self' && tid <= 0) return null;
+  const file = tid === 'self' ? '/proc/thread-self/schedstat' : `/proc/self/task/${tid}/schedstat`;
   try {
-    const [cpu, runqueue, slices] = fs.readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/);
+    const [cpu, runqueue, slices] = fs.readFileSync(file, 'utf8').trim().split(/\s+/);
     const figures = { cpuNs: Number(cpu), runqueueNs: Number(runqueue), slices: Number(slices) };
     return Object.values(figures).every(Number.isFinite) ? figures : null;
   } catch {

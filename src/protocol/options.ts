@@ -26,6 +26,30 @@ export type Mode = (typeof MODES)[number];
 export const LOCK_CHOICES = [...LOCK_KINDS, 'none'] as const;
 export type LockKind = (typeof LOCK_CHOICES)[number];
 
+/**
+ * Who posts a completion into the vCPU's used ring (--completion-path):
+ *   iothread  the device hands each completion back to the IO thread that submitted it (one
+ *             completion queue per hardware queue), and that IO thread, in the same loop as
+ *             its submissions, pushes it to the vCPU and interrupts the vCPU if it sleeps, as
+ *             QEMU's IOThread reaps linux-aio/io_uring completions and runs
+ *             virtio_blk_req_complete (virtqueue_push, then the irqfd)
+ *   direct    the device posts it to the vCPU itself: a shortcut that skips the IO thread
+ */
+export const COMPLETION_PATHS = ['iothread', 'direct'] as const;
+export type CompletionPath = (typeof COMPLETION_PATHS)[number];
+
+/**
+ * Which sides take a submission ring's lock (--lock-sides):
+ *   submit+pop   the vCPU for each push, the IO thread for each pop: the IO thread's pops stand
+ *                in for the guest's reaping acquisitions, as in the paper's description (the IO
+ *                thread "periodically tries to hold the lock")
+ *   submit+reap  the vCPU for each push and once per reaping pass (as Linux's virtblk_done takes
+ *                the virtqueue lock once per interrupt); the IO thread pops without it, as
+ *                QEMU's virtqueue_pop takes no guest lock
+ */
+export const LOCK_SIDES = ['submit+pop', 'submit+reap'] as const;
+export type LockSides = (typeof LOCK_SIDES)[number];
+
 /** Limits stated in `--help` and enforced by the parser. */
 export const LIMITS = {
   maxJobs: 64,
@@ -150,6 +174,15 @@ export interface BenchOptions {
   memoryBacked: boolean;
   /** Ceiling of every waiting thread's polling window, ns (`--poll-max-ns`, QEMU's poll-max-ns); 0 = never poll. */
   pollMaxNs: number;
+  /** Who posts completions to the vCPUs (`--completion-path`). */
+  completionPath: CompletionPath;
+  /** Which sides take a submission ring's lock (`--lock-sides`). */
+  lockSides: LockSides;
+  /**
+   * Stage stamps and per-thread accounting (`--breakdown on|off`): off leaves them out, to
+   * measure what they cost.
+   */
+  breakdown: boolean;
   /** Runs per point; the median is reported (`--repeat`). */
   repeat: number;
   /** Core counts to re-run the sweep on (`--cpus 1,2`); undefined = the cores this process has. */

@@ -11,20 +11,29 @@
  *            threads and the device finish once every vCPU is done
  *   ABORT    something failed: every worker returns as soon as it can
  *
- * Memory: Int32 words, then float64 counters, each thing on its own line:
+ * Memory: Int32 words, then each worker's progress block, each thing on its own line:
  *   line 0                      PHASE, ARRIVED, VCPUS_DONE
- *   line 1+k                    doorbell of IO thread k (vCPUs kick it)
+ *   line 1+k                    doorbell of IO thread k (vCPUs kick it; with the completion
+ *                               path through the IO thread, its device thread rings it too)
  *   line 1+iothreads+d          doorbell of device thread d (IO threads ring it)
- *   then one line per worker, in roster order (roster.ts), float64 words:
- *     [0] submitted   requests passed downstream: pushed to the submission
- *                     ring (vCPU), to the hardware queue (IO thread)
- *     [1] completed   requests finished: reaped (vCPU), completed (device)
- *     [2] threadId    the worker's Node threadId, so that a lock's holder can be named
- *     [3] tid         its Linux thread id (linux-thread.ts), 0 where unknown
- * A counter is written by its worker alone, with a plain store after each
- * batch, and read by the main thread for IOPS, progress and the watchdog; a
- * read that races a write returns the old or the new value, both of which
- * are fine there.
+ *   then one line per worker, in roster order (roster.ts): word 0 (Int32) is the block's
+ *   sequence number, then float64 words from byte 8:
+ *     submitted   requests passed downstream: pushed to the submission ring (vCPU), to the
+ *                 hardware queue (IO thread)
+ *     completed   requests finished: reaped (vCPU), completed (device), posted to a vCPU's used
+ *                 ring (IO thread, with the completion path through it)
+ *     threadId    the worker's Node threadId, so that a lock's holder can be named
+ *     tid         its Linux thread id (linux-thread.ts), 0 where unknown
+ *
+ * Each block has one writer, its worker, and is read by the main thread (IOPS, progress, the
+ * watchdog, the measured window's edges) while the worker runs. float64 words written with
+ * plain stores could be read torn, so each block is a seqlock: the writer makes the sequence
+ * odd (Atomics.add), writes, and makes it even again; a reader reads the sequence, the words,
+ * and the sequence again, and retries when the two differ or are odd. Every Atomics operation
+ * is sequentially consistent, so a read that saw the same even sequence on both sides saw no
+ * write in between. A worker publishes after each batch it moves: two Atomics.add and two
+ * stores. (What each worker did over the measured window, CPU time and wait account included,
+ * it measures itself and returns with its result: workers/support/thread-window.ts.)
  */
 import { threadId } from 'node:worker_threads';
 import { CACHE_LINE } from '../sync/region.js';
@@ -42,11 +51,16 @@ const PHASE = 0;
 const ARRIVED = 1;
 const VCPUS_DONE = 2;
 const LINE_WORDS = CACHE_LINE / 4;
-const LINE_F64 = CACHE_LINE / 8;
-const SUBMITTED = 0;
-const COMPLETED = 1;
-const THREAD_ID = 2;
-const TID = 3;
+/** Lines of each worker's progress block. */
+const PROGRESS_LINES = 1;
+const PROGRESS_F64 = (PROGRESS_LINES * CACHE_LINE) / 8;
+/** Float64 word of each field in a progress block (word 0 holds the Int32 sequence). */
+const SUBMITTED = 1;
+const COMPLETED = 2;
+const THREAD_ID = 3;
+const TID = 4;
+/** Reads of a block that may retry before one is taken as it is (a writer cannot stall in between). */
+const MAX_READ_TRIES = 10_000;
 
 /** Structured-cloneable: what a worker needs to open the block. */
 export interface RunControlHandle {
@@ -54,56 +68,108 @@ export interface RunControlHandle {
   workers: RoleCounts;
 }
 
-/** One worker's counters line; see the file comment for what each counter means per role. */
+/** One consistent reading of a worker's progress block. */
+export interface ProgressReading {
+  submitted: number;
+  completed: number;
+  threadId: number;
+  tid: number;
+}
+
+/**
+ * One worker's progress block: written by its worker (publish, or the setters), read by the
+ * main thread (read, or the getters); see the file comment for the fields and the seqlock.
+ */
 export class WorkerProgress {
+  private readonly seqIndex: number;
+
   constructor(
+    private readonly i32: Int32Array,
     private readonly f64: Float64Array,
     private readonly at: number,
-  ) {}
+  ) {
+    this.seqIndex = at * 2;
+  }
+
+  /** Worker side: the counters after a batch. */
+  publish(submitted: number, completed: number): void {
+    const f = this.f64;
+    const at = this.at;
+    Atomics.add(this.i32, this.seqIndex, 1);
+    f[at + SUBMITTED] = submitted;
+    f[at + COMPLETED] = completed;
+    Atomics.add(this.i32, this.seqIndex, 1);
+  }
+
+  /** Reader side: every field, from one consistent moment of the writer. */
+  read(): ProgressReading {
+    const f = this.f64;
+    const at = this.at;
+    for (let tries = 1; ; tries++) {
+      const before = Atomics.load(this.i32, this.seqIndex);
+      const reading: ProgressReading = {
+        submitted: f[at + SUBMITTED]!,
+        completed: f[at + COMPLETED]!,
+        threadId: f[at + THREAD_ID]!,
+        tid: f[at + TID]!,
+      };
+      const after = Atomics.load(this.i32, this.seqIndex);
+      if ((before === after && (before & 1) === 0) || tries >= MAX_READ_TRIES) return reading;
+    }
+  }
+
+  /** Writes one field under the seqlock (the setters: the start barrier, and tests). */
+  private write(word: number, value: number): void {
+    Atomics.add(this.i32, this.seqIndex, 1);
+    this.f64[this.at + word] = value;
+    Atomics.add(this.i32, this.seqIndex, 1);
+  }
 
   get submitted(): number {
-    return this.f64[this.at + SUBMITTED]!;
+    return this.read().submitted;
   }
 
   set submitted(n: number) {
-    this.f64[this.at + SUBMITTED] = n;
+    this.write(SUBMITTED, n);
   }
 
   get completed(): number {
-    return this.f64[this.at + COMPLETED]!;
+    return this.read().completed;
   }
 
   set completed(n: number) {
-    this.f64[this.at + COMPLETED] = n;
+    this.write(COMPLETED, n);
   }
 
   /** The worker's Node threadId, once it has arrived at the start barrier; 0 before. */
   get threadId(): number {
-    return this.f64[this.at + THREAD_ID]!;
+    return this.read().threadId;
   }
 
   set threadId(id: number) {
-    this.f64[this.at + THREAD_ID] = id;
+    this.write(THREAD_ID, id);
   }
 
   /** The worker's Linux thread id, once it has arrived; 0 before, or where unknown. */
   get tid(): number {
-    return this.f64[this.at + TID]!;
+    return this.read().tid;
   }
 
   set tid(tid: number) {
-    this.f64[this.at + TID] = tid;
+    this.write(TID, tid);
   }
 }
 
 export class RunControl {
   readonly handle: RunControlHandle;
   private readonly i32: Int32Array;
-  private readonly f64: Float64Array;
+  /** The progress blocks, as Int32 (their sequence words) and float64 (their fields) views. */
+  private readonly progressI32: Int32Array;
+  private readonly progressF64: Float64Array;
 
   /** A new control block for a run with these workers. */
   static create(workers: RoleCounts): RunControl {
-    const lines = 1 + workers.iothread + workers.nullblk + rosterSize(workers);
+    const lines = 1 + workers.iothread + workers.nullblk + PROGRESS_LINES * rosterSize(workers);
     return new RunControl({ buffer: new SharedArrayBuffer(lines * CACHE_LINE), workers: { ...workers } });
   }
 
@@ -111,8 +177,9 @@ export class RunControl {
   constructor(handle: RunControlHandle) {
     this.handle = handle;
     this.i32 = new Int32Array(handle.buffer);
-    const counterLine = 1 + handle.workers.iothread + handle.workers.nullblk;
-    this.f64 = new Float64Array(handle.buffer, counterLine * CACHE_LINE);
+    const firstBlock = (1 + handle.workers.iothread + handle.workers.nullblk) * CACHE_LINE;
+    this.progressI32 = new Int32Array(handle.buffer, firstBlock);
+    this.progressF64 = new Float64Array(handle.buffer, firstBlock);
   }
 
   phase(): number {
@@ -184,7 +251,8 @@ export class RunControl {
 
   /** The counters of one worker. */
   progress(role: WorkerRole, index: number): WorkerProgress {
-    return new WorkerProgress(this.f64, rosterSlot(this.handle.workers, role, index) * LINE_F64);
+    const at = rosterSlot(this.handle.workers, role, index) * PROGRESS_F64;
+    return new WorkerProgress(this.progressI32, this.progressF64, at);
   }
 
   /** The worker of this run whose Node threadId is `id`, e.g. "vcpu 1", or undefined. */

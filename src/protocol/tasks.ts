@@ -8,7 +8,19 @@ import type { RecordableHistogram } from 'node:perf_hooks';
 import type { RingHandle } from '../ring/ring.js';
 import type { RunControlHandle } from './run-control.js';
 import type { Failpoint } from './failpoint.js';
-import type { Batching } from './options.js';
+import type { Batching, CompletionPath } from './options.js';
+import type { StageName } from './stages.js';
+import type { WaitFigures } from '../sync/wait-account.js';
+
+/**
+ * The stages of a vCPU's measured requests (stages.ts): each stage's exact sum, in integer ns
+ * (so that the stage sums add up to the latency sum), and its distribution.
+ */
+export interface StageRecord {
+  requests: number;
+  totalNs: Record<StageName, number>;
+  histograms: Record<StageName, RecordableHistogram>;
+}
 
 /** Settings every worker of a run shares. */
 export interface CommonTask {
@@ -26,6 +38,12 @@ export interface CommonTask {
   cpus: number[] | null;
   /** This worker's failpoint (VBLK_FAILPOINTS), if it has one. */
   failpoint?: Failpoint;
+  /**
+   * Stage stamps and per-thread accounting (--breakdown): when true, stamps go into the
+   * descriptors on the run's time line, which starts at `stageOriginHrNs` (stage-clock.ts).
+   */
+  breakdown: boolean;
+  stageOriginHrNs: bigint;
 }
 
 export interface VcpuTask extends CommonTask {
@@ -43,6 +61,11 @@ export interface VcpuTask extends CommonTask {
   completion: RingHandle;
   /** IO thread whose doorbell this vCPU kicks. */
   iothread: number;
+  /**
+   * --lock-sides submit+reap: take the submission ring's lock once per reaping pass, as Linux's
+   * virtblk_done takes the virtqueue lock once per interrupt.
+   */
+  reapUnderLock: boolean;
   /** With --memory-backed: this vCPU's buffers, iodepth * bs bytes, one per tag. */
   data: SharedArrayBuffer | null;
 }
@@ -53,6 +76,12 @@ export interface VcpuResult {
   completed: number;
   /** pushBatch calls on the submission ring: the vCPU's acquisitions of the ring's lock. */
   pushes: number;
+  /** Reaping passes that took the submission ring's lock (--lock-sides submit+reap). */
+  reapLocks: number;
+  /** Kicks that woke its IO thread (a doorbell ring that found it parked). */
+  kicks: number;
+  /** The stages of the requests reaped in the measured window (stages.ts), with --breakdown on. */
+  stages: StageRecord | null;
   /**
    * Latencies of the requests reaped in the measured window, ns: slat (submission start to in
    * the ring), clat (in the ring to reaped), lat (both), as fio splits them.
@@ -70,12 +99,22 @@ export interface VcpuResult {
   /** --memory-backed: buffers checked, and those whose pattern was wrong. */
   verified: number;
   corrupt: number;
+  /** Its thread over the measured window; null when the run never measured or /proc is hidden. */
+  window: ThreadWindow | null;
 }
 
 export interface IothreadTask extends CommonTask {
   index: number;
   rings: RingHandle[];
   hwq: RingHandle;
+  /**
+   * --completion-path iothread: the completion queue its device thread hands completions back
+   * through, and the vCPUs (run indices) of its rings with their completion rings. null/empty
+   * with --completion-path direct.
+   */
+  completionQueue: RingHandle | null;
+  vcpus: number[];
+  completions: RingHandle[];
   /** Device thread that serves its hardware queue: whose doorbell it rings. */
   device: number;
   /** Requests popped per lock acquisition (--iothread-batch). */
@@ -87,8 +126,14 @@ export interface IothreadTask extends CommonTask {
 export interface IothreadResult {
   index: number;
   moved: number;
-  /** popBatch calls on the submission rings: the IO thread's acquisitions of their locks. */
+  /** popBatch calls on the submission rings: the IO thread's acquisitions of their locks (submit+pop). */
   pops: number;
+  /** Completions it posted to vCPUs' used rings (--completion-path iothread). */
+  completions: number;
+  /** Posts that interrupted a parked vCPU. */
+  interrupts: number;
+  /** Its thread over the measured window; null when the run never measured or /proc is hidden. */
+  window: ThreadWindow | null;
 }
 
 export interface NullblkTask extends CommonTask {
@@ -97,9 +142,17 @@ export interface NullblkTask extends CommonTask {
   /** The hardware queues it serves, and their indices. */
   hwqs: RingHandle[];
   hwqIndexes: number[];
-  /** The vCPUs whose requests come through those queues, and their completion rings. */
+  /** The vCPUs whose requests come through those queues. */
   vcpus: number[];
+  /**
+   * Where its completions go: the completion ring of each of `vcpus` (--completion-path direct),
+   * or the completion queue of each of its hardware queues, in `hwqs` order (iothread), with the
+   * IO thread whose doorbell to ring for each.
+   */
+  completionPath: CompletionPath;
   completions: RingHandle[];
+  completionQueues: RingHandle[];
+  completionIothreads: number[];
   completionNs: number;
   /** --memory-backed: those vCPUs' buffers, or null. */
   data: (SharedArrayBuffer | null)[];
@@ -112,6 +165,32 @@ export interface NullblkResult {
   /** The hardware queues it served. */
   hwqs: number[];
   completed: number;
+  /** Completions it posted to vCPUs' used rings itself (--completion-path direct). */
+  completions: number;
+  /** Posts that interrupted a parked vCPU. */
+  interrupts: number;
+  /** Its thread over the measured window; null when the run never measured or /proc is hidden. */
+  window: ThreadWindow | null;
+}
+
+/**
+ * What one worker's thread did over the measured window as it saw it (workers/support/
+ * thread-window.ts): its CPU time from its own /proc schedstat, its wait account, the requests
+ * it handled (reaped, moved to the device, completed) and the notifications it sent that woke a
+ * parked thread (kicks, interrupts, completion notices), all between the same two moments.
+ */
+export interface ThreadWindow {
+  /** Its Linux thread id. */
+  tid: number;
+  windowNs: number;
+  requests: number;
+  cpuNs: number;
+  runqueueNs: number;
+  slices: number;
+  waits: WaitFigures;
+  signals: number;
+  /** The CPUs it was allowed to run on, read at the end (`0-1`), or `?`. */
+  cpus: string;
 }
 
 /**

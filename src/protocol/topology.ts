@@ -7,15 +7,18 @@
  *
  * IO thread k feeds hardware queue k of the null-block device, and hardware
  * queue k is served by device thread k mod D (one thread per queue by
- * default, as null_blk has a context per submit queue); the device posts each
- * completion to the submitting vCPU's own completion ring. Every vCPU's
- * requests take one path (ring, IO thread, hardware queue, device thread), so
- * each completion ring has one producer. Rings are sized to hold every
- * request that can be in flight through them, so a push never finds a ring
- * full.
+ * default, as null_blk has a context per submit queue). Completions go back
+ * the way the requests came (--completion-path iothread, the default): the
+ * device thread pushes each into completion queue k, IO thread k's, and IO
+ * thread k posts it to the submitting vCPU's own completion (used) ring; with
+ * --completion-path direct the device thread posts it to the vCPU itself.
+ * Every vCPU's requests take one path (ring, IO thread, hardware queue, device
+ * thread), so each completion ring and completion queue has one producer.
+ * Rings are sized to hold every request that can be in flight through them,
+ * so a push never finds a ring full.
  */
 import type { LockKindName } from '../sync/lock-base.js';
-import type { LockKind, Mode } from './options.js';
+import type { CompletionPath, LockKind, Mode } from './options.js';
 import type { RoleCounts } from './roster.js';
 
 export interface Topology {
@@ -38,8 +41,12 @@ export interface Topology {
   hwqDevice: number[];
   /** Hardware queues each device thread serves. */
   deviceHwqs: number[][];
-  /** vCPUs whose completions each device thread posts. */
+  /** vCPUs whose requests each device thread serves (it writes their buffers with --memory-backed). */
   deviceVcpus: number[][];
+  /** vCPUs whose submission rings each IO thread drains. */
+  iothreadVcpus: number[][];
+  /** Who posts completions to the vCPUs: each IO thread for its vCPUs, or each device thread for its own. */
+  completionPath: CompletionPath;
   /** Capacity of each vCPU's completion ring. */
   completionCapacity: number;
 }
@@ -74,6 +81,7 @@ export function buildTopology(
   iodepth: number,
   iothreads: number,
   deviceThreads?: number,
+  completionPath: CompletionPath = 'iothread',
 ): Topology {
   const rings = mode === 'sq' ? 1 : jobs;
   const threads = mode === 'sq' ? 1 : Math.min(iothreads, rings);
@@ -99,6 +107,8 @@ export function buildTopology(
     hwqDevice,
     deviceHwqs: groupByOwner(threads, devices, (k) => hwqDevice[k]!),
     deviceVcpus: groupByOwner(jobs, devices, vcpuDevice),
+    iothreadVcpus: groupByOwner(jobs, threads, (v) => ringIothread[vcpuRing[v]!]!),
+    completionPath,
     completionCapacity: nextPow2(iodepth),
   };
 }

@@ -2,10 +2,12 @@
  * The result file written by `npm run bench -- --json FILE` and read by `npm run compare`.
  * `schema` changes whenever a field changes meaning.
  */
-import type { Batching, LockKind, Mode, RoleWork } from '../protocol/options.js';
+import type { Batching, CompletionPath, LockKind, LockSides, Mode, RoleWork } from '../protocol/options.js';
 import type { WorkerRole } from '../protocol/roster.js';
 import type { LockStats } from '../sync/lock-stats.js';
 import type { LatencyDistribution, LatencyFigures } from './latency.js';
+import type { StageName } from '../protocol/stages.js';
+import type { WaitFigures } from '../sync/wait-account.js';
 
 export type { LatencyFigures } from './latency.js';
 
@@ -28,16 +30,37 @@ export interface RunSettings {
   completionNs: number;
   pollMaxNs: number;
   memoryBacked: boolean;
+  /** --completion-path: who posts completions to the vCPUs. */
+  completionPath: CompletionPath;
+  /** --lock-sides: which sides take a submission ring's lock. */
+  lockSides: LockSides;
+  /** --breakdown: whether stage stamps and per-thread accounting were on. */
+  breakdown: boolean;
   /** --pin as given: none, split, or the CPU sets. */
   pin: string;
 }
 
-/** What one worker thread did over the measured window (Linux /proc schedstat). */
+/** One stage of the requests reaped in the measured window (src/protocol/stages.ts), ns. */
+export interface StageFigures {
+  name: StageName;
+  /** The exact mean: the stage's sum over the requests, divided by their count. */
+  meanNs: number;
+  p50Ns: number;
+  p99Ns: number;
+}
+
+/**
+ * What one worker thread did over the measured window, as the thread itself saw the window
+ * (workers/support/thread-window.ts): its CPU time from Linux /proc schedstat, its wait account,
+ * its requests and signals, all between the same two moments.
+ */
 export interface ThreadFigures {
   role: WorkerRole;
   index: number;
   /** Its Linux thread id. */
   tid: number;
+  /** Its window, ns: within microseconds of the run's for a running thread (see thread-window.ts). */
+  windowNs: number;
   /** Requests it handled in the window: reaped (vCPU), moved (IO thread), completed (device). */
   requests: number;
   /** Time on a CPU, ns. */
@@ -48,6 +71,19 @@ export interface ThreadFigures {
   slices: number;
   /** The CPUs it was allowed to run on (`0-1`), read back from /proc at the end of the window. */
   cpus: string;
+  /**
+   * Its slow paths over the window (src/sync/wait-account.ts): spinning on locks, polling,
+   * notifying, parks and wake-ups; null with --breakdown off.
+   */
+  waits: WaitFigures | null;
+  /**
+   * Notifications it sent over the window that woke a parked thread downstream: kicks (vCPU to
+   * IO thread), interrupts (IO thread, or device with --completion-path direct, to a vCPU), and
+   * the device's completion notices to an IO thread.
+   */
+  signals: number;
+  /** Completions it posted to vCPUs' used rings over the whole run (ramp and drain included). */
+  completions: number;
 }
 
 /**
@@ -105,6 +141,11 @@ export interface RunResult {
   latencyTotals: LatencyTotals;
   /** fio's distribution of lat into buckets (for fio's JSON format). */
   latDistribution: LatencyDistribution;
+  /**
+   * lat split into the stages a request goes through (stages.ts), over the same requests: the
+   * stage means add up to latencyTotals.latNs / latencyTotals.requests. null with --breakdown off.
+   */
+  stages: StageFigures[] | null;
   locks: LockFigures[];
   /** Requests submitted and completed over the whole run, ramp included; equal, or the run failed. */
   submitted: number;
@@ -127,6 +168,12 @@ export interface RunResult {
    */
   ringCalls: number;
   lockAcquisitionsWholeRun: number;
+  /**
+   * The ring calls by side, over the whole run: pushes by vCPUs (submit), pops by IO threads
+   * under the lock (pop, with --lock-sides submit+pop), reaping passes under the lock (reap,
+   * with submit+reap). With a lock each is one acquisition; they add up to ringCalls.
+   */
+  lockCallsBySide: { submit: number; pop: number; reap: number };
   /** With --repeat N: how many runs this median stands for. */
   repeats: number;
   /** With --repeat N > 1: every run of the point, in the order they ran (the median is one of them). */

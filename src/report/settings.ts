@@ -19,6 +19,10 @@ function settingItems(s: RunSettings): [option: string, value: string][] {
     ['--completion-ns', String(s.completionNs)],
     ['--poll-max-ns', String(s.pollMaxNs)],
     ['--memory-backed', s.memoryBacked ? 'on' : 'off'],
+    // Files from before these options ran with the paths they stand for today's defaults of.
+    ['--completion-path', s.completionPath ?? 'direct'],
+    ['--lock-sides', s.lockSides ?? 'submit+pop'],
+    ['--breakdown', (s.breakdown ?? false) ? 'on' : 'off'],
   ];
 }
 

@@ -23,18 +23,23 @@ function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
+/** A thread's window, ns: its own (schema 3), or the run's for files written before threads kept theirs. */
+function windowOf(run: RunResult, thread: ThreadFigures): number {
+  return thread.windowNs ?? run.runtimeMs * 1e6;
+}
+
 /** The figures of each role of `run`, or null when the run has no thread figures (no /proc). */
 export function roleFigures(run: RunResult): Record<WorkerRole, RoleFigures> | null {
   const threads = run.threads;
   if (threads === null) return null;
-  const windowNs = run.runtimeMs * 1e6;
   const of = (role: WorkerRole): RoleFigures => {
     const mine = threads.filter((t) => t.role === role);
+    const windowNs = sum(mine.map((t) => windowOf(run, t)));
     return {
       threads: mine.length,
       cpuPerRequestNs: safeDivide(sum(mine.map((t) => t.cpuNs)), sum(mine.map((t) => t.requests))),
-      utilisation: safeDivide(sum(mine.map((t) => t.cpuNs)), mine.length * windowNs),
-      runqueue: safeDivide(sum(mine.map((t) => t.runqueueNs)), mine.length * windowNs),
+      utilisation: safeDivide(sum(mine.map((t) => t.cpuNs)), windowNs),
+      runqueue: safeDivide(sum(mine.map((t) => t.runqueueNs)), windowNs),
     };
   };
   return { vcpu: of('vcpu'), iothread: of('iothread'), nullblk: of('nullblk') };
@@ -44,7 +49,7 @@ export function roleFigures(run: RunResult): Record<WorkerRole, RoleFigures> | n
 export function busiestThread(run: RunResult): { thread: ThreadFigures; utilisation: number } | null {
   if (run.threads === null || run.threads.length === 0) return null;
   const thread = run.threads.reduce((a, b) => (b.cpuNs > a.cpuNs ? b : a));
-  return { thread, utilisation: thread.cpuNs / (run.runtimeMs * 1e6) };
+  return { thread, utilisation: thread.cpuNs / windowOf(run, thread) };
 }
 
 /** `3.1us/1.2us/800ns`: a figure of each role (vCPU, IO thread, device), or `-`. */

@@ -151,6 +151,11 @@ export class Ring {
   private headPopped = NOT_AN_INDEX;
   /** How many descriptors the waitForData in progress waits for. */
   private dataWanted = 1;
+  /**
+   * Pushes through this view that woke a consumer parked in waitForData (each one Atomics.notify):
+   * in the emulator, the interrupts a completion ring's producer sent. A plain count of this view.
+   */
+  consumerWakeups = 0;
   private readonly hasData = (): boolean => this.size() >= this.dataWanted;
   private readonly hasSpace = (): boolean => !this.isFull();
 
@@ -251,7 +256,7 @@ export class Ring {
     const next = (tail + 1) | 0;
     Atomics.store(i32, TAIL, next);
     this.tailPushed = next;
-    this.dataBell.ring();
+    if (this.dataBell.ring()) this.consumerWakeups++;
     return true;
   }
 
@@ -301,7 +306,7 @@ export class Ring {
         guard.unlock();
       }
     }
-    if (n > 0) this.dataBell.ring();
+    if (n > 0 && this.dataBell.ring()) this.consumerWakeups++;
     return n;
   }
 

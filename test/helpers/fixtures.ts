@@ -56,6 +56,9 @@ export function settings(overrides: Partial<RunSettings> = {}): RunSettings {
     pollMaxNs: 32768,
     memoryBacked: false,
     pin: 'none',
+    completionPath: 'iothread',
+    lockSides: 'submit+pop',
+    breakdown: true,
     ...overrides,
   };
 }
@@ -95,6 +98,8 @@ export function makeRun(overrides: Partial<RunResult> = {}): RunResult {
     involuntaryContextSwitches: 3456,
     ringCalls: 0,
     lockAcquisitionsWholeRun: 0,
+    lockCallsBySide: { submit: 0, pop: 0, reap: 0 },
+    stages: null,
     repeats: 1,
     ...overrides,
   };

@@ -16,7 +16,8 @@ import { waitUntil } from '../../src/sync/wait-until.js';
 import type { Doorbell } from '../../src/sync/doorbell.js';
 import { ABORT, type RunControl } from '../../src/protocol/run-control.js';
 import type { WorkerRole } from '../../src/protocol/roster.js';
-import type { CommonTask } from '../../src/protocol/tasks.js';
+import type { CommonTask, ThreadWindow } from '../../src/protocol/tasks.js';
+import { WindowWatch } from './thread-window.js';
 import { armFailpoint } from './armed-failpoint.js';
 import { arrive } from './arrive.js';
 
@@ -33,12 +34,21 @@ export interface ServeLoop {
   pass(): number;
   /** Milliseconds until the next delayed completion is due, or Infinity when none waits. */
   nextDueMs?(): number;
+  /** Requests it has handled so far, and notifications it sent that woke a parked thread (thread-window.ts). */
+  requests(): number;
+  signals(): number;
 }
 
-/** Arrives at the start barrier, then serves until every vCPU is done or the run is aborted. */
-export function serveUntilDone(loop: ServeLoop): void {
+/**
+ * Arrives at the start barrier, then serves until every vCPU is done or the run is aborted.
+ * @returns the thread's figures over the measured window, as it saw it (thread-window.ts)
+ */
+export function serveUntilDone(loop: ServeLoop): ThreadWindow | null {
   const { control, task, bell } = loop;
   const window = new PollWindow(task.pollMaxNs);
+  const measured = new WindowWatch();
+  const requests = (): number => loop.requests();
+  const signals = (): number => loop.signals();
   let phaseSeen = control.phase();
   const ready = (): boolean =>
     loop.hasWork() || control.phase() !== phaseSeen || control.allVcpusDone() || loop.nextDueMs?.() === 0;
@@ -47,10 +57,11 @@ export function serveUntilDone(loop: ServeLoop): void {
   const failpoint = armFailpoint(task.failpoint, control, null, task.parkMs);
   for (;;) {
     phaseSeen = control.phase();
-    if (phaseSeen === ABORT) return;
+    if (phaseSeen === ABORT) return null;
+    measured.observe(phaseSeen, requests, signals);
     if (failpoint !== null) failpoint.check();
     if (loop.pass() > 0) continue;
-    if (control.allVcpusDone()) return;
+    if (control.allVcpusDone()) return measured.figures();
     const due = loop.nextDueMs?.() ?? Infinity;
     waitUntil(ready, bell, window, Math.min(task.parkMs, due));
   }
