@@ -119,7 +119,10 @@ export interface RingShape {
   capacity: number;
   /** Int32 words per slot. */
   slotWords: number;
-  /** Lock taken by every push and pop; omitted or null = single-producer/single-consumer, lock-free. */
+  /**
+   * Lock taken by every push and (unless guardPops is false) every pop; omitted or null = an
+   * unguarded ring, lock-free: single-producer/single-consumer, or see `producers`.
+   */
   guard?: LockKindName | null;
   /**
    * On an unguarded ring: 'single' (the default) for one producer at a time, 'multi' for any number
@@ -159,7 +162,9 @@ export interface RingHandle {
 
 /**
  * A bounded FIFO of fixed-size slots in shared memory: lock-free for one producer and one
- * consumer, or guarded by a lock for any number (see the top of ring.ts for its layout).
+ * consumer, or guarded by a lock for any number (see the top of ring.ts for its layout). For
+ * many producers and one consumer: lock-free with `producers: 'multi'`, or with a guard that
+ * only pushes take (`guardPops: false`).
  */
 export class Ring {
   /** Bytes a ring of this shape needs in a SharedArrayBuffer (byteOffset must be a multiple of 8; 64 is best). */
