@@ -290,7 +290,10 @@ export class Ring {
     return new Ring({ ...openExisting({ buffer, byteOffset }), ...options });
   }
 
-  /** Slots in use now (a snapshot when other threads are active). Never blocks. */
+  /**
+   * Descriptors in the ring now, ready to pop (a snapshot when other threads are active). Never
+   * blocks. On a 'multi' ring, slots reserved but not yet published are not counted (see isFull).
+   */
   size(): number {
     return (Atomics.load(this.i32, TAIL) - Atomics.load(this.i32, HEAD)) >>> 0;
   }
