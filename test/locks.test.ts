@@ -15,7 +15,6 @@ import {
   LockOwnershipError,
   TicketLock,
   type LockKindName,
-  type LockStats,
 } from '../dist/src/index.js';
 import {
   eventually,
@@ -25,6 +24,7 @@ import {
   startWorker,
   terminateAllWorkers,
 } from './helpers/workers.js';
+import { expectConsistent, ZERO_STATS } from './helpers/lock-stats.js';
 
 const KINDS: readonly LockKindName[] = ['spin', 'ticket', 'adaptive'];
 /** vitest timeout of every test that starts workers (the helper terminates them sooner). */
@@ -116,23 +116,6 @@ type LockOp = 'tryLock' | 'lockWithTimeout' | 'unlock' | 'lockAndExit' | 'lockUn
 async function inWorker(handle: unknown, op: LockOp, timeoutMs?: number): Promise<LockOpOutcome> {
   const [outcome] = await runWorkers<LockOpOutcome>(LOCK_OP_WORKER, [{ handle, op, timeoutMs }]);
   return outcome!;
-}
-
-const ZERO_STATS: LockStats = {
-  acquisitions: 0,
-  contentions: 0,
-  spins: 0,
-  parks: 0,
-  waitNsTotal: 0,
-  waitNsMax: 0,
-  timeouts: 0,
-};
-
-/** The statistics invariants that hold whatever the interleaving. */
-function expectConsistent(stats: LockStats): void {
-  expect(stats.contentions).toBeLessThanOrEqual(stats.acquisitions);
-  expect(stats.waitNsMax).toBeLessThanOrEqual(stats.waitNsTotal);
-  for (const value of Object.values(stats)) expect(value).toBeGreaterThanOrEqual(0);
 }
 
 afterEach(terminateAllWorkers);

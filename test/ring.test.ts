@@ -1,19 +1,37 @@
 /**
  * Ring: FIFO order, full and empty, batches, the 2^32 index wrap, staying inside its region,
  * shape checks, guard statistics, and delivery between worker threads (many producers and
- * consumers on a guarded ring; one of each on an unguarded one).
+ * consumers on a guarded ring; one of each on an unguarded one); the modes for many producers and
+ * one consumer ('multi' producers, a guard that pops do not take), their statistics, and a
+ * producer that stalls between reserving its slots and publishing them.
  *
  * Tests the compiled output: run `npx tsc -p tsconfig.json` first. No test asserts on speed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { lockBytes, Ring, type LockKindName } from '../dist/src/index.js';
+import { LOCK_KINDS, lockBytes, Ring, type LockKindName, type RingShape } from '../dist/src/index.js';
 import { mulberry32, randomInt } from './helpers/mulberry32.mjs';
 import { eventually, fixtureWorker, runWorkers, startWorker, terminateAllWorkers } from './helpers/workers.js';
-import { CONTROL_WORDS, STOP, writeItem } from './fixtures/ring-items.mjs';
+import { expectConsistent, ZERO_STATS } from './helpers/lock-stats.js';
+import {
+  CONTROL_WORDS,
+  readItem,
+  STALL_PARKING,
+  STALL_RELEASE,
+  STALL_RESERVED,
+  STOP,
+  writeItem,
+} from './fixtures/ring-items.mjs';
 
-const LOCK_KINDS: readonly LockKindName[] = ['spin', 'ticket', 'adaptive'];
 const GUARDS: readonly (LockKindName | null)[] = [null, ...LOCK_KINDS];
+/** How a ring is shared: its guard, who may push, whether pops take the guard. */
+type RingMode = Pick<RingShape, 'guard' | 'producers' | 'guardPops'>;
+/** Every way to share a ring: each guard or none, then the two modes for many producers and one consumer. */
+const MODES: readonly { name: string; mode: RingMode }[] = [
+  ...GUARDS.map((guard) => ({ name: `guard ${String(guard)}`, mode: { guard } })),
+  { name: "producers 'multi'", mode: { producers: 'multi' } },
+  ...LOCK_KINDS.map((guard) => ({ name: `guard ${guard} for pushes only`, mode: { guard, guardPops: false } })),
+];
 /** vitest timeout of every test that starts workers (the helper terminates them sooner). */
 const WORKER_TEST_MS = 30_000;
 /** Just below 2^32: a ring starting here crosses the index wrap after a few items. */
@@ -130,13 +148,13 @@ describe('Ring in one thread', () => {
     expect(ring.isEmpty()).toBe(true);
   });
 
-  it.each(GUARDS)('keeps FIFO order across the 2^32 index wrap (guard %s)', (guard) => {
-    const ring = new Ring({ capacity: 8, slotWords: 3, guard, initialIndex: NEAR_WRAP });
+  it.each(MODES)('keeps FIFO order across the 2^32 index wrap ($name)', ({ mode }) => {
+    const ring = new Ring({ capacity: 8, slotWords: 3, ...mode, initialIndex: NEAR_WRAP });
     exercise(ring, mulberry32(0xc0ffee), 600);
   });
 
-  it.each(GUARDS)('writes nothing outside its region of a bigger buffer (guard %s)', (guard) => {
-    const shape = { capacity: 16, slotWords: 5, guard };
+  it.each(MODES)('writes nothing outside its region of a bigger buffer ($name)', ({ mode }) => {
+    const shape = { capacity: 16, slotWords: 5, ...mode };
     const byteOffset = 192;
     const bytes = Ring.byteLength(shape);
     const buffer = new SharedArrayBuffer(byteOffset + bytes + 256);
@@ -249,6 +267,114 @@ describe('Ring in one thread', () => {
   });
 });
 
+describe('the modes for many producers and one consumer, in one thread', () => {
+  it('are single producer and guarded pops by default, and every view reads its mode from the header', () => {
+    const plain = new Ring({ capacity: 4, slotWords: 1 });
+    expect(plain).toMatchObject({ producers: 'single', guardPops: false });
+    const guarded = new Ring({ capacity: 4, slotWords: 1, guard: 'spin' });
+    expect(guarded).toMatchObject({ producers: 'single', guardPops: true });
+    for (const { mode } of MODES) {
+      const ring = new Ring({ capacity: 4, slotWords: 1, ...mode });
+      const view = Ring.from(structuredClone(ring.handle));
+      expect(view.producers).toBe(mode.producers ?? 'single');
+      expect(view.guardPops).toBe((mode.guard ?? null) !== null && mode.guardPops !== false);
+      expect(view.guard?.kind ?? null).toBe(mode.guard ?? null);
+      expect(ring.push([7])).toBe(true);
+      const out = new Int32Array(1);
+      expect(view.pop(out) && out[0]).toBe(7);
+    }
+  });
+
+  it('gives a multi-producer ring a block of its own, and costs guardPops nothing', () => {
+    const shape = { capacity: 4, slotWords: 8 };
+    const base = Ring.byteLength(shape);
+    expect(Ring.byteLength({ ...shape, producers: 'multi' }) - base).toBe(5 * 64);
+    expect(Ring.byteLength({ ...shape, producers: 'single' })).toBe(base);
+    expect(Ring.byteLength({ ...shape, guard: 'ticket', guardPops: false })).toBe(
+      Ring.byteLength({ ...shape, guard: 'ticket' }),
+    );
+    const multi = { ...shape, producers: 'multi' as const };
+    const buffer = new SharedArrayBuffer(64 + Ring.byteLength(multi));
+    expect(() => new Ring({ ...multi, buffer, byteOffset: 64 })).not.toThrow();
+    expect(() => new Ring({ ...multi, buffer, byteOffset: 72 })).toThrow(RangeError);
+  });
+
+  it('counts one reservation per push that moved something, and resets the count it returns', () => {
+    const ring = new Ring({ capacity: 4, slotWords: 2, producers: 'multi', initialIndex: NEAR_WRAP });
+    expect(ring.publishStats()).toEqual(ZERO_STATS);
+    let reservations = 0;
+    const random = mulberry32(11);
+    for (let i = 0; i < 200; i++) {
+      const moved = random() < 0.5 ? Number(ring.push(descriptor(i, 2))) : ring.pushBatch(descriptors(i, 3, 2));
+      if (moved > 0) reservations++;
+      ring.popBatch(new Int32Array(2 * randomInt(random, 1, 4)));
+    }
+    expect(reservations).toBeGreaterThan(0);
+    expect(ring.lockStats()).toBeNull();
+    // One thread: no reservation ever finds an earlier one unpublished.
+    expect(ring.publishStats()).toEqual({ ...ZERO_STATS, acquisitions: reservations });
+    expect(ring.resetPublishStats()).toEqual({ ...ZERO_STATS, acquisitions: reservations });
+    expect(ring.publishStats()).toEqual(ZERO_STATS);
+    ring.push(descriptor(1, 2));
+    expect(Ring.from(ring.handle).publishStats()?.acquisitions).toBe(1);
+  });
+
+  it('has no publication statistics unless multi-producer', () => {
+    for (const { mode } of MODES.filter(({ mode }) => mode.producers !== 'multi')) {
+      const ring = new Ring({ capacity: 4, slotWords: 1, ...mode });
+      expect(ring.publishStats()).toBeNull();
+      expect(ring.resetPublishStats()).toBeNull();
+    }
+  });
+
+  it('counts a full multi-producer ring as full, and refuses a push into it without reserving', () => {
+    const ring = new Ring({ capacity: 2, slotWords: 1, producers: 'multi' });
+    expect(ring.pushBatch([1, 2, 3])).toBe(2);
+    expect(ring.isFull()).toBe(true);
+    expect(ring.push([4])).toBe(false);
+    expect(ring.pushBatch([4, 5])).toBe(0);
+    expect(ring.waitForSpace(0)).toBe(false);
+    expect(ring.publishStats()?.acquisitions).toBe(1);
+    const out = new Int32Array(2);
+    expect(ring.popBatch(out)).toBe(2);
+    expect([...out]).toEqual([1, 2]);
+    expect(ring.waitForSpace(0)).toBe(true);
+  });
+
+  it.each(LOCK_KINDS)('takes a %s guard for pushes only when guardPops is false', (guard) => {
+    const ring = new Ring({ capacity: 4, slotWords: 2, guard, guardPops: false });
+    const out = new Int32Array(8);
+    let pushCalls = 0;
+    for (let i = 0; i < 50; i++) {
+      ring.push(descriptor(i, 2));
+      ring.pushBatch(descriptors(i, 2, 2));
+      pushCalls += 2;
+      ring.pop(out);
+      ring.popBatch(out);
+    }
+    expect(ring.lockStats()).toMatchObject({ acquisitions: pushCalls, contentions: 0 });
+    expect(ring.guard?.holder()).toBe(-1);
+  });
+
+  it('rejects bad mode options, one clear error each', () => {
+    const shape = { capacity: 4, slotWords: 1 };
+    const cases: [RingShape, RegExp][] = [
+      [{ ...shape, guard: 'adaptive', producers: 'multi' }, /producers 'multi' is for an unguarded ring/],
+      [{ ...shape, guardPops: false }, /guardPops: false needs a guard/],
+      [{ ...shape, guard: null, guardPops: false }, /guardPops: false needs a guard/],
+      [{ ...shape, producers: 'many' as never }, /producers must be 'single' or 'multi', got 'many'/],
+      [{ ...shape, guard: 'spin', guardPops: 0 as never }, /guardPops must be true or false, got 0/],
+    ];
+    for (const [bad, message] of cases) {
+      expect(() => Ring.byteLength(bad)).toThrow(message);
+      expect(() => new Ring(bad)).toThrow(TypeError);
+    }
+    // The options that mean the defaults are accepted everywhere.
+    expect(() => new Ring({ ...shape, producers: 'single', guard: 'spin', guardPops: true })).not.toThrow();
+    expect(() => new Ring({ ...shape, producers: 'multi', guard: null })).not.toThrow();
+  });
+});
+
 /** Bytes of canary on each side of a ring's region, and the value every canary byte holds. */
 const CANARY_BYTES = 256;
 const CANARY = 0xa5;
@@ -327,6 +453,9 @@ describe('the one-item fast path of an unguarded ring (cached indices)', () => {
 /** What ring-producer.mjs posts. */
 interface ProducerResult {
   spaceWaits: number;
+  /** push or pushBatch calls, and those of them that moved at least one item. */
+  pushCalls: number;
+  reservations: number;
 }
 
 /** What ring-consumer.mjs posts. */
@@ -338,6 +467,8 @@ interface ConsumerResult {
 
 interface PipelineOptions {
   guard: LockKindName | null;
+  /** The ring's other mode options (producers, guardPops). */
+  mode?: RingMode;
   producers: number;
   consumers: number;
   perProducer: number;
@@ -353,15 +484,29 @@ interface PipelineOptions {
 const PRODUCER = fixtureWorker('ring-producer.mjs');
 const CONSUMER = fixtureWorker('ring-consumer.mjs');
 
+/** What runPipeline reports. */
+interface PipelineResult {
+  producers: ProducerResult[];
+  consumers: ConsumerResult[];
+  /** The ring, for its statistics. */
+  ring: Ring;
+  /** The push calls this thread made for the stop item (it retries while the ring is full). */
+  stopPushCalls: number;
+}
+
 /**
- * Runs producer and consumer workers over one ring until every item is through; then pushes the
- * stop item (which each consumer passes on) and collects what every worker reports.
+ * Runs producer and consumer workers over one ring (between canary bytes, checked at the end)
+ * until every item is through; then pushes the stop item (which each consumer passes on) and
+ * collects what every worker reports.
  */
-async function runPipeline(
-  options: PipelineOptions,
-): Promise<{ producers: ProducerResult[]; consumers: ConsumerResult[] }> {
-  const { guard, producers, consumers, perProducer, capacity, slotWords, maxBatch, forceWaits, single } = options;
-  const ring = new Ring({ capacity, slotWords, guard, initialIndex: NEAR_WRAP });
+async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
+  const { guard, mode, producers, consumers, perProducer, capacity, slotWords, maxBatch, forceWaits, single } =
+    options;
+  const shape = { capacity, slotWords, guard, ...mode };
+  const bytes = Ring.byteLength(shape);
+  const all = new Uint8Array(new SharedArrayBuffer(CANARY_BYTES + bytes + CANARY_BYTES)).fill(CANARY);
+  const buffer = all.buffer as SharedArrayBuffer;
+  const ring = new Ring({ ...shape, buffer, byteOffset: CANARY_BYTES, initialIndex: NEAR_WRAP });
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
   const common = { ring: ring.handle, maxBatch, control, forceWaits, single: single === true };
   const consumerRuns = Array.from({ length: consumers }, (_, c) =>
@@ -375,10 +520,18 @@ async function runPipeline(
   // now the only producer, may push into an unguarded ring too).
   const stop = new Int32Array(slotWords);
   writeItem(stop, 0, slotWords, STOP, 0);
-  await eventually(() => ring.push(stop), 'room in the ring for the stop item');
+  let stopPushCalls = 0;
+  await eventually(() => (stopPushCalls++, ring.push(stop)), 'room in the ring for the stop item');
   const consumerResults = await Promise.all(consumerRuns.map((run) => run.result));
   expect(ring.size()).toBe(1); // only the stop item, passed on by the last consumer
-  return { producers: producerResults, consumers: consumerResults };
+  const outside = [...all.subarray(0, CANARY_BYTES), ...all.subarray(CANARY_BYTES + bytes)];
+  expect(outside.every((byte) => byte === CANARY)).toBe(true);
+  return { producers: producerResults, consumers: consumerResults, ring, stopPushCalls };
+}
+
+/** The sum of one figure over the producers' results. */
+function sum(results: readonly ProducerResult[], figure: 'spaceWaits' | 'pushCalls' | 'reservations'): number {
+  return results.reduce((total, result) => total + result[figure], 0);
 }
 
 /** Every producer's items arrived exactly once, and each consumer got each producer's in order. */
@@ -441,6 +594,119 @@ describe('an unguarded ring across two workers', () => {
       expect(consumer!.seqs[0]).toEqual(Array.from({ length: count }, (_, i) => i));
       expect(producer!.spaceWaits).toBeGreaterThan(0);
       expect(consumer!.dataWaits).toBeGreaterThan(0);
+    },
+    WORKER_TEST_MS,
+  );
+});
+
+describe("a 'multi' ring across workers, lock-free", () => {
+  it.each([
+    ['in batches', false],
+    ['one at a time', true],
+  ])(
+    'delivers every item of 8 producers exactly once, in each producer’s order, %s, across the 2^32 wrap',
+    async (_, single) => {
+      const producers = 8;
+      const perProducer = 1500;
+      const { producers: pushed, consumers, ring } = await runPipeline({
+        guard: null,
+        mode: { producers: 'multi' },
+        producers,
+        consumers: 1,
+        perProducer,
+        capacity: 8, // small, so that producers wait for space
+        slotWords: 4,
+        maxBatch: 6,
+        forceWaits: true,
+        single,
+      });
+      expectEachItemOnceInOrder(consumers, producers, perProducer);
+      expect(sum(pushed, 'spaceWaits')).toBeGreaterThan(0);
+      // Every push that moved something reserved once; so did the stop item's push here and in the consumer.
+      const stats = ring.publishStats()!;
+      expect(stats.acquisitions).toBe(sum(pushed, 'reservations') + 2);
+      expectConsistent(stats);
+      expect(stats.timeouts).toBe(0);
+      expect(ring.lockStats()).toBeNull();
+    },
+    WORKER_TEST_MS,
+  );
+
+  it(
+    'lets a producer stalled between reserve and publish hold the others back, losing nothing, and counts the wait',
+    async () => {
+      const STALL = fixtureWorker('ring-stall-producer.mjs');
+      const stallMs = 100;
+      const slotWords = 4;
+      const ring = new Ring({ capacity: 8, slotWords, producers: 'multi', initialIndex: NEAR_WRAP });
+      const control = new Int32Array(new SharedArrayBuffer(64 * 4));
+      const common = { ring: ring.handle, control, stallMs, count: 3 };
+      const stalled = startWorker<{ pushed: number; stalledMs: number }>(STALL, {
+        ...common,
+        role: 'stalled',
+        producer: 0,
+      });
+      const behind = [1, 2].map((producer) =>
+        startWorker<{ pushed: number }>(STALL, { ...common, role: 'behind', producer }),
+      );
+      await eventually(() => Atomics.load(control, STALL_PARKING) !== 0, 'a producer parked behind the stalled one');
+      // Producer 0 has reserved and written its slot, and a producer behind it has written its own and
+      // waits: nothing may be visible yet.
+      expect(Atomics.load(control, STALL_RESERVED)).toBe(1);
+      expect(ring.size()).toBe(0);
+      expect(ring.isEmpty()).toBe(true);
+      Atomics.store(control, STALL_RELEASE, 1);
+      const { stalledMs } = await stalled.result;
+      const behindPushed = (await Promise.all(behind.map((worker) => worker.result))).map((r) => r.pushed);
+      expect(behindPushed).toEqual([3, 3]);
+      expect(stalledMs).toBeGreaterThanOrEqual(stallMs);
+
+      // Everything arrived, the stalled producer's item first (it reserved first), each producer's in order.
+      const out = new Int32Array(8 * slotWords);
+      expect(ring.popBatch(out)).toBe(7);
+      const items = Array.from({ length: 7 }, (_, k) => readItem(out, k * slotWords, slotWords));
+      expect(items[0]).toEqual({ producer: 0, seq: 0 });
+      for (const producer of [1, 2]) {
+        expect(items.filter((item) => item.producer === producer).map((item) => item.seq)).toEqual([0, 1, 2]);
+      }
+      // The first push behind the stall waited from before the stall began until after it ended.
+      const stats = ring.publishStats()!;
+      expect(stats.acquisitions).toBe(7);
+      expect(stats.contentions).toBeGreaterThanOrEqual(1);
+      expect(stats.spins).toBeGreaterThanOrEqual(stats.contentions);
+      expect(stats.waitNsMax).toBeGreaterThanOrEqual(Math.floor(stalledMs * 1e6));
+      expectConsistent(stats);
+      expect(stats.timeouts).toBe(0);
+    },
+    WORKER_TEST_MS,
+  );
+});
+
+describe.each(LOCK_KINDS)('a %s guard that only producers take (guardPops false), across workers', (guard) => {
+  it.each([
+    ['in batches', false],
+    ['one at a time (the pop fast path)', true],
+  ])(
+    'delivers every item of 8 producers exactly once to one unlocked consumer, %s; the guard counts pushes only',
+    async (_, single) => {
+      const producers = 8;
+      const perProducer = 1500;
+      const { producers: pushed, consumers, ring, stopPushCalls } = await runPipeline({
+        guard,
+        mode: { guardPops: false },
+        producers,
+        consumers: 1,
+        perProducer,
+        capacity: 16,
+        slotWords: 4,
+        maxBatch: 6,
+        forceWaits: false,
+        single,
+      });
+      expectEachItemOnceInOrder(consumers, producers, perProducer);
+      // Producers' calls, this thread's stop-item pushes, and the consumer passing the stop item on.
+      expect(ring.lockStats()?.acquisitions).toBe(sum(pushed, 'pushCalls') + stopPushCalls + 1);
+      expect(ring.guard?.holder()).toBe(-1);
     },
     WORKER_TEST_MS,
   );

@@ -2,4 +2,13 @@
  * `vblk-mq/ring`: the shared-memory ring.
  * @packageDocumentation
  */
-export { anyHasData, Ring, type RingHandle, type RingOptions, type RingShape, type RingViewOptions } from './ring.js';
+export {
+  anyHasData,
+  Ring,
+  RING_PRODUCERS,
+  type RingHandle,
+  type RingOptions,
+  type RingProducers,
+  type RingShape,
+  type RingViewOptions,
+} from './ring.js';

@@ -5,18 +5,28 @@
  * Without a guard the ring is single-producer/single-consumer and lock-free
  * (Lamport's ring, as in padenot/ringbuf.js). With `guard` set to a lock kind
  * every push and pop takes that lock, so any number of producers and
- * consumers may share it: the paper's shared circular queue.
+ * consumers may share it: the paper's shared circular queue. Two modes sit in
+ * between, each for one consumer and many producers:
+ *   - `producers: 'multi'` (unguarded): producers reserve slots with a
+ *     compare-and-swap and publish them in reservation order, lock-free, as
+ *     DPDK's rte_ring does (multi-producer.ts explains it);
+ *   - `guardPops: false` (guarded): pushes take the guard, pops do not (below).
  *
  * Memory (byte offsets from the ring's byteOffset):
  *     0  HEAD   index of the next slot to pop; written by the consumer only
  *    64  TAIL   index of the next slot to push; written by the producer only
- *   128  MAGIC, CAPACITY, SLOT_WORDS, GUARD kind (written once, at creation)
+ *   128  MAGIC, CAPACITY, SLOT_WORDS, GUARD kind, PRODUCERS (0 single, 1 multi),
+ *        POP_GUARD (1 when pops take the guard) (written once, at creation)
  *   192  data doorbell: consumers park here, pushes ring it
  *   256  space doorbell: producers park here, pops ring it
- *   320  the guard lock (lockBytes(kind) bytes), when guarded
+ *   320  'multi' rings only: PROD_HEAD, the publication spin budget, doorbells
+ *        and statistics (five lines, see multi-producer.ts)
+ *   320  guarded rings only: the guard lock (lockBytes(kind) bytes)
  *   ...  slots: capacity * slotWords Int32 words
  * HEAD and TAIL sit on separate 64-byte lines so that the producer and the
- * consumer do not invalidate each other's line on every operation.
+ * consumer do not invalidate each other's line on every operation. A ring is
+ * never both 'multi' and guarded (the constructor refuses it: a guard already
+ * serializes the producers, and the two would only add their costs).
  *
  * Indices run freely as 32-bit integers and wrap past 2^32: the number of
  * slots in use is (TAIL - HEAD) mod 2^32, and a slot's place is
@@ -38,7 +48,9 @@
  * the cached test errs on the safe side, and re-reading settles it. A view also remembers the
  * index it last wrote; when the shared one differs (another view pushed, or popped) it drops
  * its copy, so producers and consumers may still hand their role from one view to another.
- * The batch paths and every guarded ring read both indices each time, as before.
+ * The batch paths and every guarded ring read both indices each time, as before. The
+ * consumer of a 'multi' ring, or of a guarded one with guardPops false, keeps this pop path:
+ * its producers, however many, still only ever move TAIL forward.
  *
  * A push still loads the data doorbell's sleeper count (and a pop the space doorbell's),
  * even on the fast path. Skipping that load is safe only when the consumer cannot be parked,
@@ -47,6 +59,18 @@
  * there to save; a consumer in waitForData(timeout, count > 1) also parks with data in the
  * ring. The sleeper count sits on a line that changes only when somebody parks, so its load
  * almost always hits the cache.
+ *
+ * A guard that only producers take (`guardPops: false`): pushes serialize on the guard, and
+ * under it each producer does exactly what the single producer of an unguarded ring does (read
+ * HEAD and TAIL with Atomics.load, write the slots, Atomics.store(TAIL)); the lock's own
+ * acquire and release order one holder's store of TAIL before the next holder's load, so the
+ * producers together act as one. The consumer, alone, does what the single consumer of an
+ * unguarded ring does, without the lock. The two sides never write the same word (HEAD is the
+ * consumer's, TAIL and the slots between TAIL and HEAD + capacity the producers'), and the
+ * ordering argument of the SPSC ring above holds unchanged between the producer of the moment
+ * and the consumer: this is how QEMU's virtqueue_pop runs without the guest's lock, the ring's
+ * indices and memory barriers ordering producer and consumer. It needs one consumer at a time:
+ * two consumers without a lock could pop the same slot.
  */
 import {
   alignUp,
@@ -65,6 +89,7 @@ import type { LockStats } from '../sync/lock-stats.js';
 import { Doorbell } from '../sync/doorbell.js';
 import { DEFAULT_POLL_MAX_NS, PollWindow } from '../sync/poll-window.js';
 import { waitUntil, waitUntilAsync } from '../sync/wait-until.js';
+import { MULTI_PRODUCER_BYTES, MultiProducer } from './multi-producer.js';
 
 const HEAD = 0;
 const TAIL = 16;
@@ -72,12 +97,18 @@ const MAGIC = 32;
 const CAPACITY = 33;
 const SLOT_WORDS = 34;
 const GUARD = 35;
+const PRODUCERS = 36;
+const POP_GUARD = 37;
 const DATA_BELL = 48;
 const SPACE_BELL = 64;
 const HEADER_BYTES = 5 * CACHE_LINE;
 const MAGIC_RING = 0x52494e47; // "RING"
 /** The GUARD word's values: 0 = no guard, then the lock kinds in LOCK_KINDS order. */
 const GUARDS: readonly (LockKindName | null)[] = [null, ...LOCK_KINDS];
+/** Who may push into a ring: one thread at a time, or any number at once; the PRODUCERS word's values, in order. */
+export const RING_PRODUCERS = ['single', 'multi'] as const;
+/** A value of {@link RingShape.producers}. */
+export type RingProducers = (typeof RING_PRODUCERS)[number];
 const MAX_CAPACITY = 2 ** 30;
 /** What headPopped and tailPushed start as: no Int32 index equals it, so a first push or pop reads afresh. */
 const NOT_AN_INDEX = 0.5;
@@ -88,8 +119,21 @@ export interface RingShape {
   capacity: number;
   /** Int32 words per slot. */
   slotWords: number;
-  /** Lock taken by every push and pop; omitted or null = single-producer/single-consumer, lock-free. */
+  /**
+   * Lock taken by every push and (unless guardPops is false) every pop; omitted or null = an
+   * unguarded ring, lock-free: single-producer/single-consumer, or see `producers`.
+   */
   guard?: LockKindName | null;
+  /**
+   * On an unguarded ring: 'single' (the default) for one producer at a time, 'multi' for any number
+   * of producers pushing at once, lock-free (one consumer still). A guarded ring takes 'single' only.
+   */
+  producers?: RingProducers;
+  /**
+   * On a guarded ring: false makes pop and popBatch skip the guard, which only pushes then take: any
+   * number of producers, ONE consumer. Default true. An unguarded ring takes true only.
+   */
+  guardPops?: boolean;
 }
 
 /** Options of a new Ring. */
@@ -118,13 +162,16 @@ export interface RingHandle {
 
 /**
  * A bounded FIFO of fixed-size slots in shared memory: lock-free for one producer and one
- * consumer, or guarded by a lock for any number (see the top of ring.ts for its layout).
+ * consumer, or guarded by a lock for any number (see the top of ring.ts for its layout). For
+ * many producers and one consumer: lock-free with `producers: 'multi'`, or with a guard that
+ * only pushes take (`guardPops: false`).
  */
 export class Ring {
   /** Bytes a ring of this shape needs in a SharedArrayBuffer (byteOffset must be a multiple of 8; 64 is best). */
   static byteLength(shape: RingShape): number {
     checkShape(shape);
-    return HEADER_BYTES + guardBytes(shape.guard ?? null) + shape.capacity * shape.slotWords * 4;
+    const slotBytes = shape.capacity * shape.slotWords * 4;
+    return headerBytes(shape.producers ?? 'single') + guardBytes(shape.guard ?? null) + slotBytes;
   }
 
   /** Pass this to another thread and call `Ring.from(handle)` there to use the same ring. */
@@ -133,8 +180,12 @@ export class Ring {
   readonly capacity: number;
   /** Int32 words per slot. */
   readonly slotWords: number;
-  /** The lock every push and pop takes, or null for a lock-free SPSC ring. */
+  /** The lock every push (and, unless guardPops is false, every pop) takes, or null for an unguarded ring. */
   readonly guard: Lock | null;
+  /** 'multi' when any number of threads may push at once without a guard; else 'single'. */
+  readonly producers: RingProducers;
+  /** Whether pops take the guard: true on a guarded ring unless created with guardPops false; false unguarded. */
+  readonly guardPops: boolean;
   private readonly mask: number;
   private readonly i32: Int32Array;
   private readonly slots: Int32Array;
@@ -143,6 +194,14 @@ export class Ring {
   /** This view's polling windows: one per kind of wait, since each adapts to its own waits. */
   private readonly dataPoll: PollWindow;
   private readonly spacePoll: PollWindow;
+  /** Whether push() leaves the one-item fast path: guarded, or 'multi'. */
+  private readonly sharedPush: boolean;
+  /** The guard when pops take it, else null. */
+  private readonly popGuard: Lock | null;
+  /** The reservation and publication of a 'multi' ring's producers, else null. */
+  private readonly multi: MultiProducer | null;
+  /** The index producers fill up to: TAIL, or a 'multi' ring's PROD_HEAD (reserved slots count as used). */
+  private readonly producerIndex: number;
   /** Producer side of the one-item path: HEAD as last read (never ahead of the real one), TAIL as last written. */
   private headSeen = 0;
   private tailPushed = NOT_AN_INDEX;
@@ -169,10 +228,14 @@ export class Ring {
     let buffer: SharedArrayBuffer;
     let byteOffset: number;
     let guardKind: LockKindName | null;
+    let producers: RingProducers;
+    let guardPops: boolean;
     if (existing === undefined) {
       const shape = options as RingOptions;
       ({ buffer, byteOffset } = claimRegion('Ring', shape, Ring.byteLength(shape), 8));
       guardKind = shape.guard ?? null;
+      producers = shape.producers ?? 'single';
+      guardPops = guardKind !== null && shape.guardPops !== false;
       this.capacity = shape.capacity;
       this.slotWords = shape.slotWords;
     } else {
@@ -184,11 +247,16 @@ export class Ring {
       this.capacity = header[CAPACITY]!;
       this.slotWords = header[SLOT_WORDS]!;
       guardKind = GUARDS[header[GUARD]!] ?? null;
+      producers = RING_PRODUCERS[header[PRODUCERS]!] ?? 'single';
+      guardPops = header[POP_GUARD] === 1;
     }
     this.handle = { kind: 'ring', buffer, byteOffset };
+    this.producers = producers;
+    this.guardPops = guardPops;
     this.mask = this.capacity - 1;
-    this.i32 = new Int32Array(buffer, byteOffset, HEADER_BYTES / 4);
-    const guardOffset = byteOffset + HEADER_BYTES;
+    const headerLength = headerBytes(producers);
+    this.i32 = new Int32Array(buffer, byteOffset, headerLength / 4);
+    const guardOffset = byteOffset + headerLength;
     const slotsOffset = guardOffset + guardBytes(guardKind);
     this.slots = new Int32Array(buffer, slotsOffset, this.capacity * this.slotWords);
     this.dataBell = new Doorbell(this.i32, DATA_BELL);
@@ -196,19 +264,29 @@ export class Ring {
     this.dataPoll = new PollWindow(checkPollMaxNs(options.pollMaxNs));
     this.spacePoll = new PollWindow(this.dataPoll.maxNs);
     const guardRegion = { buffer, byteOffset: guardOffset };
+    let start: number | undefined;
     if (existing === undefined) {
       this.i32.fill(0);
-      const start = checkInitialIndex((options as RingOptions).initialIndex);
+      start = checkInitialIndex((options as RingOptions).initialIndex);
       this.i32[HEAD] = start;
       this.i32[TAIL] = start;
       this.i32[CAPACITY] = this.capacity;
       this.i32[SLOT_WORDS] = this.slotWords;
       this.i32[GUARD] = GUARDS.indexOf(guardKind);
+      this.i32[PRODUCERS] = RING_PRODUCERS.indexOf(producers);
+      this.i32[POP_GUARD] = guardPops ? 1 : 0;
       this.guard = guardKind === null ? null : createLock(guardKind, guardRegion);
-      Atomics.store(this.i32, MAGIC, MAGIC_RING);
     } else {
       this.guard = guardKind === null ? null : lockFromHandle({ kind: lockHandleKind(guardKind), ...guardRegion });
     }
+    const block = HEADER_BYTES; // where a 'multi' ring's producer block starts
+    this.multi =
+      producers === 'multi' ? new MultiProducer(this.i32, block / 4, byteOffset + block, HEAD, TAIL, start) : null;
+    // Written last, once every word above is: a view opened before this would refuse the region.
+    if (existing === undefined) Atomics.store(this.i32, MAGIC, MAGIC_RING);
+    this.sharedPush = this.guard !== null || this.multi !== null;
+    this.popGuard = guardPops ? this.guard : null;
+    this.producerIndex = this.multi === null ? TAIL : this.multi.prodHead;
   }
 
   /** A view of the ring described by `handle`, e.g. in another worker. */
@@ -217,7 +295,10 @@ export class Ring {
     return new Ring({ ...openExisting({ buffer, byteOffset }), ...options });
   }
 
-  /** Slots in use now (a snapshot when other threads are active). Never blocks. */
+  /**
+   * Descriptors in the ring now, ready to pop (a snapshot when other threads are active). Never
+   * blocks. On a 'multi' ring, slots reserved but not yet published are not counted (see isFull).
+   */
   size(): number {
     return (Atomics.load(this.i32, TAIL) - Atomics.load(this.i32, HEAD)) >>> 0;
   }
@@ -227,20 +308,24 @@ export class Ring {
     return Atomics.load(this.i32, TAIL) === Atomics.load(this.i32, HEAD);
   }
 
-  /** Whether every slot is in use now (a snapshot). Never blocks. */
+  /**
+   * Whether every slot is in use now (a snapshot), so that a push would fail. Never blocks. On a
+   * 'multi' ring, slots reserved by a producer that has not published them yet count as in use
+   * (size() does not count them yet).
+   */
   isFull(): boolean {
-    return this.size() >= this.capacity;
+    return (Atomics.load(this.i32, this.producerIndex) - Atomics.load(this.i32, HEAD)) >>> 0 >= this.capacity;
   }
 
   /**
    * Copies one descriptor (`slotWords` numbers from `slot`) in. Never blocks.
-   * On an unguarded ring this is the fast path (cached indices, see the top of this file);
-   * on a guarded one it takes the guard like pushBatch.
+   * On an unguarded 'single' ring this is the fast path (cached indices, see the top of this file);
+   * on a guarded or 'multi' one it is pushBatch of one descriptor (and may wait as that does).
    * @returns false when the ring is full.
    * @throws RangeError when `slot` holds fewer than `slotWords` numbers.
    */
   push(slot: ArrayLike<number>): boolean {
-    if (this.guard !== null || slot.length < this.slotWords) return this.pushBatch(slot, 1) === 1;
+    if (this.sharedPush || slot.length < this.slotWords) return this.pushBatch(slot, 1) === 1;
     const i32 = this.i32;
     const tail = Atomics.load(i32, TAIL);
     const capacity = this.capacity;
@@ -261,13 +346,13 @@ export class Ring {
   }
 
   /**
-   * Copies one descriptor out into `out`. Never blocks. The fast path on an unguarded ring,
-   * as push().
+   * Copies one descriptor out into `out`. Never blocks. The fast path (as push()'s) when pops
+   * take no guard: on an unguarded ring, or a guarded one with guardPops false.
    * @returns false when the ring is empty.
    * @throws RangeError when `out` has room for fewer than `slotWords` numbers.
    */
   pop(out: Int32Array): boolean {
-    if (this.guard !== null || out.length < this.slotWords) return this.popBatch(out, 1) === 1;
+    if (this.popGuard !== null || out.length < this.slotWords) return this.popBatch(out, 1) === 1;
     const i32 = this.i32;
     const head = Atomics.load(i32, HEAD);
     if (head !== this.headPopped || this.tailSeen === head) {
@@ -289,7 +374,9 @@ export class Ring {
   /**
    * Copies up to `count` descriptors, laid end to end in `src` from
    * descriptor `from` on, in under one lock acquisition. Returns how many went
-   * in (fewer when the ring fills). Never waits, except for the guard of a guarded ring.
+   * in (fewer when the ring fills). Never waits, except for the guard of a guarded ring and, on a
+   * 'multi' ring, for producers that reserved slots before this call to publish them (it spins,
+   * then parks: see multi-producer.ts).
    * @throws RangeError when `src` holds fewer than `from + count` descriptors.
    */
   pushBatch(src: ArrayLike<number>, count: number = Math.floor(src.length / this.slotWords), from = 0): number {
@@ -297,7 +384,8 @@ export class Ring {
     const guard = this.guard;
     let n: number;
     if (guard === null) {
-      n = this.copyIn(src, count, from * this.slotWords);
+      const multi = this.multi;
+      n = multi === null ? this.copyIn(src, count, from * this.slotWords) : this.copyInShared(multi, src, count, from);
     } else {
       guard.lock();
       try {
@@ -313,12 +401,12 @@ export class Ring {
   /**
    * Copies up to `max` descriptors out into `dst`, end to end from descriptor
    * `at` on, under one lock acquisition. Returns how many came out (0 when the
-   * ring is empty). Never waits, except for the guard of a guarded ring.
+   * ring is empty). Never waits, except for the guard of a ring whose pops take it.
    * @throws RangeError when `dst` has room for fewer than `at + max` descriptors.
    */
   popBatch(dst: Int32Array, max: number = Math.floor(dst.length / this.slotWords), at = 0): number {
     this.checkCount('popBatch', 'dst', dst.length, max, at);
-    const guard = this.guard;
+    const guard = this.popGuard;
     let n: number;
     if (guard === null) {
       n = this.copyOut(dst, max, at * this.slotWords);
@@ -399,6 +487,29 @@ export class Ring {
     return this.guard === null ? null : this.guard.stats();
   }
 
+  /**
+   * Statistics of a 'multi' ring's publication waits, with a lock's meaning: acquisitions =
+   * reservations (pushes that reserved at least one slot), contentions = those that had to wait
+   * for an earlier producer to publish, with their spins, parks and waiting time (ns); timeouts 0.
+   * Null on a 'single' ring. Never blocks; exact once the producers are quiet, and while they run
+   * each figure is a true count of its own but the figures of one push may not all be in yet.
+   */
+  publishStats(): LockStats | null {
+    return this.multi === null ? null : this.multi.stats();
+  }
+
+  /**
+   * Zeroes the publication statistics and returns the figures it cleared; null on a 'single' ring.
+   * Unlike a lock's resetStats() it takes no lock and never blocks, so while producers run it
+   * guarantees less: each figure is read and zeroed in one atomic step (no count is lost or counted
+   * twice), but not all figures at one instant, so a push in progress may count its reservation
+   * before the reset and its wait after it (the new period may then show more contentions than
+   * acquisitions). Called while no producer pushes, it is exact.
+   */
+  resetPublishStats(): LockStats | null {
+    return this.multi === null ? null : this.multi.resetStats();
+  }
+
   /** The `count` of a wait for data: an integer from 1 to the capacity. */
   private checkWanted(what: string, count: number): number {
     if (!Number.isInteger(count) || count < 1 || count > this.capacity) {
@@ -422,16 +533,31 @@ export class Ring {
     const tail = Atomics.load(i32, TAIL);
     const free = this.capacity - ((tail - Atomics.load(i32, HEAD)) >>> 0);
     const n = count < free ? count : free;
+    this.writeSlots(src, tail, n, firstWord);
+    if (n > 0) Atomics.store(i32, TAIL, (tail + n) | 0);
+    return n;
+  }
+
+  /** pushBatch on a 'multi' ring: reserve, write, publish in reservation order (multi-producer.ts). */
+  private copyInShared(multi: MultiProducer, src: ArrayLike<number>, count: number, from: number): number {
+    const n = multi.reserve(count, this.capacity);
+    if (n === 0) return 0;
+    const start = multi.start;
+    this.writeSlots(src, start, n, from * this.slotWords);
+    multi.publish(start, n);
+    return n;
+  }
+
+  /** Plain stores of `n` descriptors from `src` (word `firstWord` on) into the slots from index `first` on. */
+  private writeSlots(src: ArrayLike<number>, first: number, n: number, firstWord: number): void {
     const slots = this.slots;
     const sw = this.slotWords;
     const mask = this.mask;
     let w = firstWord;
     for (let k = 0; k < n; k++) {
-      const base = ((tail + k) & mask) * sw;
+      const base = ((first + k) & mask) * sw;
       for (let j = 0; j < sw; j++) slots[base + j] = src[w++]!;
     }
-    if (n > 0) Atomics.store(i32, TAIL, (tail + n) | 0);
-    return n;
   }
 
   private copyOut(dst: Int32Array, max: number, firstWord: number): number {
@@ -458,12 +584,17 @@ export function anyHasData(rings: readonly Ring[]): boolean {
   return false;
 }
 
+/** Bytes before the guard: the header, and a 'multi' ring's producer block. */
+function headerBytes(producers: RingProducers): number {
+  return producers === 'multi' ? HEADER_BYTES + MULTI_PRODUCER_BYTES : HEADER_BYTES;
+}
+
 function guardBytes(kind: LockKindName | null): number {
   return kind === null ? 0 : alignUp(lockBytes(kind), CACHE_LINE);
 }
 
 function checkShape(shape: RingShape): void {
-  const { capacity, slotWords, guard } = shape;
+  const { capacity, slotWords, guard, producers, guardPops } = shape;
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY || (capacity & (capacity - 1)) !== 0) {
     throw new RangeError(`Ring: capacity must be a power of two from 1 to 2^30, got ${String(capacity)}`);
   }
@@ -473,6 +604,30 @@ function checkShape(shape: RingShape): void {
   if (guard !== undefined && guard !== null && !GUARDS.includes(guard)) {
     throw new TypeError(`Ring: guard must be one of ${LOCK_KINDS.join(', ')} or null, got ${String(guard)}`);
   }
+  if (producers !== undefined && !RING_PRODUCERS.includes(producers)) {
+    throw new TypeError(`Ring: producers must be 'single' or 'multi', got ${describe(producers)}`);
+  }
+  if (guardPops !== undefined && typeof guardPops !== 'boolean') {
+    throw new TypeError(`Ring: guardPops must be true or false, got ${describe(guardPops)}`);
+  }
+  const guarded = guard !== undefined && guard !== null;
+  if (guarded && producers === 'multi') {
+    throw new TypeError(
+      `Ring: producers 'multi' is for an unguarded ring; the ${guard} guard already lets many producers push ` +
+        '(for a guard that only producers take, use guardPops: false)',
+    );
+  }
+  if (!guarded && guardPops === false) {
+    throw new TypeError(
+      "Ring: guardPops: false needs a guard (an unguarded ring's pops take no lock already; " +
+        "for many producers without a lock, use producers: 'multi')",
+    );
+  }
+}
+
+/** A value as an error message shows it: strings quoted. */
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : String(value);
 }
 
 function checkPollMaxNs(value: number | undefined): number {

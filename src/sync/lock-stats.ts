@@ -47,12 +47,13 @@ export interface LockStats {
 }
 
 export const STATS_BYTES = 64;
-const ACQUISITIONS = 0;
-const CONTENTIONS = 1;
-const SPINS = 2;
-const PARKS = 3;
-const WAIT_NS_TOTAL = 4;
-const WAIT_NS_MAX = 5;
+/** Word indices of the figures, shared with atomic-stats.ts (the same layout in integer words). */
+export const ACQUISITIONS = 0;
+export const CONTENTIONS = 1;
+export const SPINS = 2;
+export const PARKS = 3;
+export const WAIT_NS_TOTAL = 4;
+export const WAIT_NS_MAX = 5;
 
 /** Writer and reader of a lock's statistics block; see the file comment for the layout. */
 export class LockStatsBlock {
