@@ -22,7 +22,6 @@ import {
   type LockKind,
   type Mode,
 } from '../src/protocol/options.js';
-import { lockFitsMode } from '../src/protocol/topology.js';
 import { DEFAULT_POLL_MAX_NS } from '../src/sync/poll-window.js';
 
 /** Measured time and warm-up of every soak run: short, so that many configurations are tried. */
@@ -75,8 +74,7 @@ export class SoakPlan {
   next(): BenchOptions {
     const k = this.sweeps++;
     const modes: Mode[] = this.oneIn(4) ? [...MODES] : [MODES[k % MODES.length]!];
-    // A lock that fits no mode of the sweep would give it no point at all.
-    const usable = LOCK_CHOICES.filter((lock) => modes.some((mode) => lockFitsMode(mode, lock)));
+    const usable = LOCK_CHOICES;
     const locks = new Set<LockKind>([usable[k % usable.length]!]);
     if (this.oneIn(3)) locks.add(this.pick(usable));
     const jobs = new Set<number>();

@@ -51,7 +51,9 @@ const BENCH_CASES: [string, string[], string[]][] = [
   ['--jobs beyond the maximum', ['--jobs', '1..65'], ['--jobs', '"65"', '64']],
   ['unknown --mode', ['--mode', 'xq'], ['--mode', '"xq"', 'sq, mq, both']],
   ['unknown --lock', ['--lock', 'mutex'], ['--lock', '"mutex"', 'spin, ticket, adaptive, none']],
-  ['--lock none with --mode sq', ['--lock', 'none', '--mode', 'sq'], ['--lock none', '--mode mq']],
+  ['unknown --completion-path', ['--completion-path', 'irq'], ['--completion-path', '"irq"', 'iothread, direct']],
+  ['unknown --lock-sides', ['--lock-sides', 'both'], ['--lock-sides', '"both"', 'submit+pop, submit+reap']],
+  ['--breakdown neither on nor off', ['--breakdown', 'yes'], ['--breakdown', '"yes"', 'on, off']],
   ['--bs not a power of two', ['--bs', '1000'], ['--bs', '"1000"', 'power of two']],
   ['--bs a multiple of 512 but not a power of two', ['--bs', '1536'], ['--bs', '"1536"', 'power of two']],
   ['--bs beyond the maximum', ['--bs', '2m'], ['--bs', '"2m"', '1m']],
@@ -110,7 +112,7 @@ describe('npm run bench: bad input', () => {
   it('leaves an existing --json file alone', { timeout: 20_000 }, () => {
     for (const args of [
       ['--jobs', '8..1'],
-      ['--lock', 'none', '--mode', 'sq'],
+      ['--lock-sides', 'pop'],
       ['--iodepth', '0'],
     ]) {
       fs.writeFileSync(KEPT, KEPT_TEXT);

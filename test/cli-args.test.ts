@@ -282,10 +282,18 @@ describe('parseBenchArgs', () => {
     expect(options(['--watchdog', '500ms']).watchdogS).toBe(0.5);
   });
 
-  it('expands --mode both and accepts --lock none with mq only', () => {
+  it('expands --mode both and accepts --lock none in either mode', () => {
     expect(options(['--mode', 'both']).modes).toEqual(['sq', 'mq']);
     expect(options(['--mode', 'sq,mq']).modes).toEqual(['sq', 'mq']);
     expect(options(['--mode', 'mq', '--lock', 'none']).locks).toEqual(['none']);
+    expect(options(['--mode', 'sq', '--lock', 'none']).locks).toEqual(['none']);
+  });
+
+  it('takes the completion path, the lock sides and the breakdown switch', () => {
+    expect(options(['--completion-path', 'direct']).completionPath).toBe('direct');
+    expect(options(['--lock-sides', 'submit+reap']).lockSides).toBe('submit+reap');
+    expect(options(['--breakdown', 'off']).breakdown).toBe(false);
+    expect(options(['--breakdown', 'ON']).breakdown).toBe(true);
   });
 
   it('resolves relative output paths against env.cwd', () => {
@@ -316,11 +324,12 @@ describe('parseBenchArgs', () => {
       expectRejected(['--lock', ''], '--lock', '""');
     });
 
-    it('--lock none with sq, and with both (the default mode)', () => {
-      const message = '--lock none is valid with --mode mq only: the shared ring has many producers';
-      expect(expectRejected(['--lock', 'none', '--mode', 'sq'])).toBe(message);
-      expect(expectRejected(['--lock', 'none', '--mode', 'both'])).toBe(message);
-      expect(expectRejected(['--lock', 'spin,none'])).toBe(message);
+    it('unknown --completion-path, --lock-sides and --breakdown values', () => {
+      expect(expectRejected(['--completion-path', 'nowhere'])).toBe(
+        '--completion-path: "nowhere" is not known; give one of iothread, direct',
+      );
+      expectRejected(['--lock-sides', ''], '--lock-sides', '""', 'is empty');
+      expectRejected(['--breakdown', '1'], '--breakdown', '"1"', 'on, off');
     });
 
     it('bad --bs: 1000, 3k, 2m, 256', () => {

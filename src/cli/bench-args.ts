@@ -16,7 +16,6 @@ import {
   type Batching,
   type BenchOptions,
 } from '../protocol/options.js';
-import { lockFitsMode } from '../protocol/topology.js';
 import { DEFAULT_POLL_MAX_NS } from '../sync/poll-window.js';
 import { LOCK_KINDS } from '../sync/lock-base.js';
 import {
@@ -89,8 +88,8 @@ const SPECS = {
     value: 'LIST',
     default: 'spin',
     help:
-      `ring guards to compare: ${LOCK_KINDS.join(', ')}, none (lock-free; --mode mq only), ` +
-      'or a list such as spin,adaptive',
+      `ring guards to compare: ${LOCK_KINDS.join(', ')}, none (lock-free: a single-producer ring per vCPU in mq, ` +
+      "in sq a multi-producer ring as DPDK's rte_ring), or a list such as spin,adaptive",
   },
   bs: {
     value: 'SIZE',
@@ -302,10 +301,6 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
 
   const modes = parseNameList(text('mode'), MODES, flag('mode'), { both: MODES });
   const locks = parseNameList(text('lock'), LOCK_CHOICES, flag('lock'));
-  const misfit = locks.find((lock) => modes.some((mode) => !lockFitsMode(mode, lock)));
-  if (misfit !== undefined) {
-    throw new UsageError(`--lock ${misfit} is valid with --mode mq only: the shared ring has many producers`);
-  }
 
   const iothreadsText = given('iothreads');
   const iothreads =

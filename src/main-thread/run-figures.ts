@@ -13,6 +13,7 @@
  */
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import type { Lock } from '../sync/lock-base.js';
+import type { Ring } from '../ring/ring.js';
 import type { RunControl } from '../protocol/run-control.js';
 import { ringName, type Topology } from '../protocol/topology.js';
 import { roster, type WorkerId } from '../protocol/roster.js';
@@ -70,12 +71,19 @@ export function takeSnapshot(control: RunControl, topology: Topology): Snapshot 
   };
 }
 
-/** The statistics of every submission ring's lock, named as reports name them; none for --lock none. */
-export function lockFigures(topology: Topology, guards: readonly (Lock | null)[]): LockFigures[] {
-  return guards.flatMap((guard, r) => {
-    if (guard === null) return [];
-    const { timeouts: _unused, ...stats } = guard.stats();
-    return [{ name: ringName(topology, r), ...stats }];
+/**
+ * The statistics of every submission ring's lock, named as reports name them; for sq's
+ * lock-free multi-producer ring (--lock none), its publication waits, which count like a lock's
+ * (a producer that reserved its slots waits for the earlier ones to publish: multi-producer.ts);
+ * none for mq's lock-free rings.
+ */
+export function lockFigures(topology: Topology, rings: readonly Ring[]): LockFigures[] {
+  return rings.flatMap((ring, r) => {
+    const stats = ring.guard?.stats() ?? ring.publishStats();
+    if (stats === null) return [];
+    const { timeouts: _unused, ...figures } = stats;
+    const name = ring.guard === null ? `${ringName(topology, r)} (publication order)` : ringName(topology, r);
+    return [{ name, ...figures }];
   });
 }
 

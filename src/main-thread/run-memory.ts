@@ -7,11 +7,11 @@
  * --memory-backed each vCPU's data buffers. Workers get handles to these in
  * their tasks.
  */
-import { Ring } from '../ring/ring.js';
+import { Ring, type RingShape } from '../ring/ring.js';
 import type { Lock } from '../sync/lock-base.js';
 import { DESC_WORDS } from '../protocol/descriptor.js';
 import { RunControl } from '../protocol/run-control.js';
-import { ringGuard, type Topology } from '../protocol/topology.js';
+import { submissionRingShape, type Topology } from '../protocol/topology.js';
 import type { PointSpec } from './point-spec.js';
 
 export interface RunMemory {
@@ -31,18 +31,18 @@ export interface RunMemory {
 }
 
 export function allocateRunMemory(spec: PointSpec, topology: Topology): RunMemory {
-  const guard = ringGuard(spec.lock);
   const initialIndex = spec.initialIndex ?? 0;
-  const make = (capacity: number, g: typeof guard): Ring =>
-    new Ring({ capacity, slotWords: DESC_WORDS, guard: g, initialIndex });
-  const rings = topology.ringIothread.map(() => make(topology.ringCapacity, guard));
+  const make = (capacity: number, shape: Omit<RingShape, 'capacity' | 'slotWords'>): Ring =>
+    new Ring({ capacity, slotWords: DESC_WORDS, initialIndex, ...shape });
+  const submission = submissionRingShape(spec.mode, spec.lock, spec.lockSides);
+  const rings = topology.ringIothread.map(() => make(topology.ringCapacity, submission));
   return {
     control: RunControl.create(topology.workers),
     rings,
     guards: rings.map((ring) => ring.guard),
-    hwqs: topology.hwqCapacity.map((c) => make(c, null)),
-    completionQueues: topology.completionPath === 'iothread' ? topology.hwqCapacity.map((c) => make(c, null)) : [],
-    completions: Array.from({ length: topology.jobs }, () => make(topology.completionCapacity, null)),
+    hwqs: topology.hwqCapacity.map((c) => make(c, {})),
+    completionQueues: topology.completionPath === 'iothread' ? topology.hwqCapacity.map((c) => make(c, {})) : [],
+    completions: Array.from({ length: topology.jobs }, () => make(topology.completionCapacity, {})),
     data: Array.from({ length: topology.jobs }, () =>
       spec.memoryBacked ? new SharedArrayBuffer(spec.iodepth * spec.bs) : null,
     ),

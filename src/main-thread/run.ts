@@ -126,6 +126,8 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
     let window: MeasuredWindow | null = null;
     if (!stopped()) {
       const acquisitionsBefore = await resetLockStats(guards, abort);
+      // A multi-producer ring's publication waits (sq --lock none) count like a lock's; no lock to take.
+      for (const ring of memory.rings) ring.resetPublishStats();
       const before = takeSnapshot(control, topology);
       control.setPhase(MEASURE);
       await pause(spec.runtimeMs, abort.signal, stop);
@@ -133,7 +135,7 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
       // A window cut short by a stop request has no figures worth keeping.
       if (!stopped()) {
         const after = takeSnapshot(control, topology);
-        window = { before, after, locks: lockFigures(topology, guards), acquisitionsBefore };
+        window = { before, after, locks: lockFigures(topology, memory.rings), acquisitionsBefore };
       }
     }
     control.setPhase(STOP);

@@ -8,7 +8,7 @@ import { createWorkerPool } from './worker-pool.js';
 import { runPoint } from './run.js';
 import { RunInterrupted } from './run-failure.js';
 import { threadsFor, type PointSpec } from './point-spec.js';
-import { defaultIothreads, lockFitsMode } from '../protocol/topology.js';
+import { defaultIothreads } from '../protocol/topology.js';
 import type { BenchOptions } from '../protocol/options.js';
 import type { RunResult } from '../report/result.js';
 
@@ -37,7 +37,6 @@ export function sweepPoints(options: BenchOptions, cpus: number): PointSpec[] {
   const points: PointSpec[] = [];
   for (const mode of options.modes) {
     for (const lock of options.locks) {
-      if (!lockFitsMode(mode, lock)) continue;
       for (const jobs of options.jobs) {
         points.push({
           mode,

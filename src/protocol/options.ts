@@ -20,8 +20,8 @@ export type Mode = (typeof MODES)[number];
 
 /**
  * The values of --lock: a lock kind guards the submission rings, `none`
- * leaves them lock-free single-producer rings (mq only: see lockFitsMode in
- * topology.ts).
+ * leaves them lock-free (single-producer rings in mq, a multi-producer ring in
+ * sq: see submissionRingShape in topology.ts).
  */
 export const LOCK_CHOICES = [...LOCK_KINDS, 'none'] as const;
 export type LockKind = (typeof LOCK_CHOICES)[number];

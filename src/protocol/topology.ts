@@ -18,7 +18,7 @@
  * so a push never finds a ring full.
  */
 import type { LockKindName } from '../sync/lock-base.js';
-import type { CompletionPath, LockKind, Mode } from './options.js';
+import type { CompletionPath, LockKind, LockSides, Mode } from './options.js';
 import type { RoleCounts } from './roster.js';
 
 export interface Topology {
@@ -118,16 +118,25 @@ export function ringName(topology: Topology, ring: number): string {
   return topology.mode === 'sq' ? 'shared ring' : `ring ${ring}`;
 }
 
-/**
- * Whether a run of `mode` can use `lock`: a ring without a lock is
- * single-producer, and sq's shared ring has a producer per vCPU, so sq never
- * runs with `--lock none`. The one place this rule is decided.
- */
-export function lockFitsMode(mode: Mode, lock: LockKind): boolean {
-  return !(mode === 'sq' && lock === 'none');
-}
-
 /** The guard a lock kind gives the submission rings (null: lock-free). */
 export function ringGuard(lock: LockKind): LockKindName | null {
   return lock === 'none' ? null : lock;
+}
+
+/**
+ * The shape of a run's submission rings beyond their size, the one place it is decided:
+ *   - with a lock kind, the ring's guard; with --lock-sides submit+reap its one consumer, the IO
+ *     thread, pops without it (guardPops false);
+ *   - with --lock none, a lock-free ring: single-producer in mq (a ring per vCPU), and in sq,
+ *     whose one ring has a producer per vCPU, the multi-producer ring of ring/multi-producer.ts
+ *     (DPDK rte_ring's MP enqueue: reserve with a compare-and-swap, publish in order).
+ */
+export function submissionRingShape(
+  mode: Mode,
+  lock: LockKind,
+  lockSides: LockSides,
+): { guard: LockKindName | null; guardPops?: boolean; producers?: 'multi' } {
+  const guard = ringGuard(lock);
+  if (guard !== null) return lockSides === 'submit+reap' ? { guard, guardPops: false } : { guard };
+  return mode === 'sq' ? { guard, producers: 'multi' } : { guard };
 }

@@ -17,12 +17,12 @@
  * Indices are 32-bit and wrap as in ring.ts; the CAS could be fooled only by 2^32 reservations
  * between a producer's read of PROD_HEAD and its CAS.
  *
- * Memory: five cache lines after the ring's header (byte offsets from the ring's byteOffset):
+ * Memory: six cache lines after the ring's header (byte offsets from the ring's byteOffset):
  *   320  PROD_HEAD   next index to reserve; producers CAS it
  *   384  publication spin budget (spin-budget.ts words SPIN_BUDGET and SPIN_MAX of this line),
  *        shared by the producers of the ring and adapted by their waits
- *   448  16 publication doorbells (doorbell.ts: SEQ, SLEEPERS pairs), two lines
- *   576  publication statistics (atomic-stats.ts: BigInt64 words)
+ *   448  16 publication doorbells (doorbell.ts: SEQ, SLEEPERS, PENDING each), three lines
+ *   640  publication statistics (atomic-stats.ts: BigInt64 words)
  * PROD_HEAD has a line of its own because only producers touch it, while the consumer reads TAIL:
  * a CAS on TAIL's line would invalidate the consumer's copy of it at every reservation.
  *
@@ -69,20 +69,23 @@
  * or see a producer about to park; they are not exported from the package (see the function).
  */
 import { CACHE_LINE } from '../sync/region.js';
-import { Doorbell } from '../sync/doorbell.js';
-import { nowNs, type LockStats } from '../sync/lock-stats.js';
+import { Doorbell, DOORBELL_BYTES } from '../sync/doorbell.js';
+import type { LockStats } from '../sync/lock-stats.js';
+import { nowNs } from '../sync/clock.js';
+import { onCpuNs, threadWaits } from '../sync/wait-account.js';
 import { AtomicStatsBlock } from '../sync/atomic-stats.js';
 import { adaptSpinBudget, configureSpin, currentSpinBudget } from '../sync/spin-budget.js';
 
 /** Bytes of the block after a multi-producer ring's header. */
-export const MULTI_PRODUCER_BYTES = 5 * CACHE_LINE;
+export const MULTI_PRODUCER_BYTES = 6 * CACHE_LINE;
 const WORDS_PER_LINE = CACHE_LINE / 4;
 /** Word offsets inside the block. */
 const PROD_HEAD = 0;
 const SPIN_LINE = WORDS_PER_LINE;
 const BELLS = 2 * WORDS_PER_LINE;
 const BELL_SLOTS = 16;
-const STATS_LINE = 4;
+const BELL_WORDS = DOORBELL_BYTES / 4;
+const STATS_LINE = 5;
 
 /** What a test may run inside a producer of a multi-producer ring (see setMultiProducerTestHooks). */
 export interface MultiProducerTestHooks {
@@ -134,7 +137,7 @@ export class MultiProducer {
     this.tail = tail;
     this.prodHead = blockWord + PROD_HEAD;
     this.spin = i32.subarray(blockWord + SPIN_LINE, blockWord + SPIN_LINE + WORDS_PER_LINE);
-    this.bells = Array.from({ length: BELL_SLOTS }, (_, k) => new Doorbell(i32, blockWord + BELLS + 2 * k));
+    this.bells = Array.from({ length: BELL_SLOTS }, (_, k) => new Doorbell(i32, blockWord + BELLS + BELL_WORDS * k));
     this.statsBlock = new AtomicStatsBlock(i32.buffer as SharedArrayBuffer, blockByte + STATS_LINE * CACHE_LINE);
     if (start !== undefined) {
       configureSpin('Ring', this.spin, undefined);
@@ -199,10 +202,13 @@ export class MultiProducer {
       spins++;
       if (Atomics.load(i32, this.tail) === start) {
         adaptSpinBudget(spin, true);
-        this.statsBlock.countContended(spins, 0, nowNs() - startNs);
+        const end = nowNs();
+        threadWaits.spinNs += onCpuNs(end - startNs);
+        this.statsBlock.countContended(spins, 0, end - startNs);
         return;
       }
     }
+    threadWaits.spinNs += onCpuNs(nowNs() - startNs);
     adaptSpinBudget(spin, false);
     if (testHooks?.beforePark !== undefined) testHooks.beforePark(start);
     const bell = this.bells[start & (BELL_SLOTS - 1)]!;

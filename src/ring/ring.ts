@@ -20,7 +20,7 @@
  *   192  data doorbell: consumers park here, pushes ring it
  *   256  space doorbell: producers park here, pops ring it
  *   320  'multi' rings only: PROD_HEAD, the publication spin budget, doorbells
- *        and statistics (five lines, see multi-producer.ts)
+ *        and statistics (six lines, see multi-producer.ts)
  *   320  guarded rings only: the guard lock (lockBytes(kind) bytes)
  *   ...  slots: capacity * slotWords Int32 words
  * HEAD and TAIL sit on separate 64-byte lines so that the producer and the
