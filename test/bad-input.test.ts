@@ -168,7 +168,12 @@ describe('npm run compare: bad input', () => {
 
   it('JSON of another schema', { timeout: 20_000 }, () => {
     fs.writeFileSync(path.join(tmp, 'other.json'), JSON.stringify({ schema: 7, runs: [] }));
-    expectUsageError(cli('compare.js', ['other.json']), '"other.json"', 'schema 2', 'found schema 7');
+    expectUsageError(cli('compare.js', ['other.json']), '"other.json"', 'schema 3', 'found schema 7');
+  });
+
+  it('a result file of the schema before (2): refused, naming both schemas', { timeout: 20_000 }, () => {
+    fs.writeFileSync(path.join(tmp, 'schema2.json'), JSON.stringify({ schema: 2, machine: {}, runs: [] }));
+    expectUsageError(cli('compare.js', ['schema2.json']), '"schema2.json"', 'schema 3', 'found schema 2');
   });
 });
 

@@ -57,7 +57,7 @@ describe('npm run bench', () => {
       expect(r.stdout).toMatch(/fio jobs/);
 
       const file = JSON.parse(fs.readFileSync(json, 'utf8'));
-      expect(file.schema).toBe(2);
+      expect(file.schema).toBe(3);
       expect(Object.keys(file.machine).sort()).toEqual([
         'availableParallelism',
         'cpuModel',
@@ -150,6 +150,11 @@ describe('npm run bench', () => {
         });
         expect(fio.jobs[0].read.iops).toBe(point.iops);
         expect(fio.jobs[0].read.clat_ns.percentile['99.000000']).toBeGreaterThan(0);
+        // json+'s bins, every request once: what fio_jsonplus_clat2csv reads.
+        for (const side of ['slat_ns', 'clat_ns', 'lat_ns']) {
+          const { bins, N } = fio.jobs[0].read[side] as { bins: Record<string, number>; N: number };
+          expect(Object.values(bins).reduce((a, b) => a + b, 0)).toBe(N);
+        }
         expect(fio['vblk-mq'].mode).toBe(point.mode);
       }
       expect(r.stderr).toContain('vblk-mq: wrote 4 fio-format files under fio');

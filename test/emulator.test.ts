@@ -4,7 +4,6 @@
  * only: nothing here asserts on speed.
  */
 import fs from 'node:fs';
-import { createHistogram } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Piscina } from 'piscina';
 import { createWorkerPool } from '../dist/src/main-thread/worker-pool.js';
@@ -13,6 +12,7 @@ import type { PointSpec } from '../dist/src/main-thread/point-spec.js';
 import { buildTopology } from '../dist/src/protocol/topology.js';
 import { DEFAULT_BATCHING, type Batching } from '../dist/src/protocol/options.js';
 import { latencyAt } from '../dist/src/report/latency.js';
+import { LatencyHistogram } from '../dist/src/protocol/latency-histogram.js';
 import { runSchedule, describeRun, medianRun } from '../dist/src/main-thread/sweep.js';
 import { checkConservation } from '../dist/src/main-thread/conservation.js';
 import { placement } from '../dist/src/main-thread/placement.js';
@@ -65,7 +65,12 @@ function expectConsistent(run: RunResult, spec: PointSpec): void {
     expect(latencyAt(figures, 50)).toBeLessThanOrEqual(latencyAt(figures, 99));
     expect(latencyAt(figures, 99)).toBeLessThanOrEqual(figures.max);
     expect(figures.count).toBe(run.latencyTotals.requests);
+    // fio's bins hold every request once.
+    expect(Object.values(figures.bins).reduce((a, b) => a + b, 0)).toBe(figures.count);
   }
+  // The means are exact: the histograms' sums are the requests' own.
+  expect(run.slatNs.mean * run.slatNs.count).toBeCloseTo(run.latencyTotals.slatNs, 0);
+  expect(run.latNs.mean * run.latNs.count).toBeCloseTo(run.latencyTotals.latNs, 0);
   // fio's split, request by request in integer ns: slat + clat = lat exactly.
   expect(run.latencyTotals.slatNs + run.latencyTotals.clatNs).toBe(run.latencyTotals.latNs);
   // Every submission took the ring's lock once per push; with iodepth_batch 1, once per request.
@@ -264,9 +269,9 @@ describe('batching and device threads', () => {
       submitted: 1,
       completed: 1,
       pushes: 1,
-      slat: createHistogram(),
-      clat: createHistogram(),
-      lat: createHistogram(),
+      slat: new LatencyHistogram(),
+      clat: new LatencyHistogram(),
+      lat: new LatencyHistogram(),
       latencyTotals: { requests: 0, slatNs: 0, clatNs: 0, latNs: 0 },
       unexpected: [],
       unexpectedCount: 0,

@@ -1,8 +1,8 @@
 /**
- * fio's latency bins (src/protocol/latency-histogram.ts) and the percentiles read off them,
- * against values worked out by hand from fio's formulas (stat.c: plat_val_to_idx,
- * plat_idx_to_val, calc_clat_percentiles), and, where fio is installed, against fio's own
- * percentiles of fio's own bins.
+ * fio's latency bins (src/protocol/latency-histogram.ts) and the figures read off them
+ * (src/report/latency.ts), against values worked out by hand from fio's formulas (stat.c:
+ * plat_val_to_idx, plat_idx_to_val, calc_clat_percentiles; io_u.c: io_u_mark_latency), and,
+ * where fio is installed, against fio's own percentiles of fio's own bins.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,9 +18,7 @@ import {
   platPercentiles,
   platValue,
 } from '../dist/src/protocol/latency-histogram.js';
-
-/** fio's default percentile_list. */
-const FIO_PERCENTILES = [1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99];
+import { FIO_PERCENTILES, latencyDistribution, latencyFigures } from '../dist/src/report/latency.js';
 
 /** fio's plat_val_to_idx, line for line in BigInt: the reference for every value, 2^32 and up included. */
 function referenceIndex(value: bigint): number {
@@ -162,6 +160,67 @@ describe('merging and the exact totals', () => {
     expect(merged.max).toBe(2 ** 33);
     expect(merged.sum).toBe(3 * 5 + 2 * 1500 + 7 + 2 ** 33);
   });
+
+  it('keeps the mean exact and fio’s sample standard deviation, whatever the bins', () => {
+    // 1000, 1001 and 1003 share the bin of 1004.
+    const figures = latencyFigures(histogramOf([1000, 1001, 1003].map((v) => [v, 1] as const)));
+    expect(figures.mean).toBe(3004 / 3);
+    expect(figures.min).toBe(1000);
+    expect(figures.max).toBe(1003);
+    expect(figures.bins).toEqual({ 1004: 3 });
+    // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, squared deviations 32, over n - 1 = 7 (fio's calc_lat).
+    const spread = latencyFigures(histogramOf([2, 4, 4, 4, 5, 5, 7, 9].map((v) => [v, 1] as const)));
+    expect(spread.mean).toBe(5);
+    expect(spread.stddev).toBeCloseTo(Math.sqrt(32 / 7), 12);
+    expect(latencyFigures(histogramOf([[42, 1]])).stddev).toBe(0);
+  });
+
+  it('writes only the non-zero bins, keyed by their values in ascending order, adding up to the count', () => {
+    const figures = latencyFigures(
+      histogramOf([
+        [3_000_000_000, 1],
+        [1, 2],
+        [200, 4],
+      ]),
+    );
+    expect(Object.entries(figures.bins)).toEqual([
+      ['1', 2],
+      ['201', 4],
+      [String(platValue(platIndex(3_000_000_000))), 1],
+    ]);
+    expect(figures.count).toBe(7);
+  });
+
+  it('has all zeros and no bins when nothing was measured', () => {
+    const figures = latencyFigures(new LatencyHistogram());
+    expect(figures).toMatchObject({ count: 0, min: 0, max: 0, mean: 0, stddev: 0, bins: {} });
+    expect(Object.values(figures.percentiles).every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe("fio's latency distribution (latency_ns, latency_us, latency_ms)", () => {
+  it('counts each bin in fio’s bucket of its value, in %, with 0.01 for a share that is not zero', () => {
+    const figures = latencyFigures(
+      histogramOf([
+        [1, 5000], // ns bucket "2" (0..1)
+        [3, 4999], // "4" (2..3)
+        [1500, 5000], // bin value 1496: 1 us, bucket "2"
+        // fio counts 999_999 ns as 999 us (bucket "1000"); its bin, 999_424..1_007_615, has the value
+        // 1_003_520, so here it counts as 1 ms (bucket "2"): the difference latency.ts describes.
+        [999_999, 4000],
+        [5_000_000, 1000], // 5 ms: "10"
+        [3_000_000_000, 1], // 3 s: ">=2000"
+      ]),
+    );
+    expect(figures.count).toBe(20_000);
+    const distribution = latencyDistribution(figures);
+    expect(distribution.latency_ns).toMatchObject({ 2: 25, 4: 24.995, 10: 0, 1000: 0 });
+    expect(distribution.latency_us).toMatchObject({ 2: 25, 4: 0, 1000: 0 });
+    expect(distribution.latency_ms).toMatchObject({ 2: 20, 10: 5, 2000: 0, '>=2000': 0.01 });
+    expect(Object.keys(distribution.latency_ms)).toEqual([
+      '2', '4', '10', '20', '50', '100', '250', '500', '750', '1000', '2000', '>=2000',
+    ]);
+  });
 });
 
 const fio = spawnSync('fio', ['--version'], { encoding: 'utf8' });
@@ -184,10 +243,8 @@ describe.skipIf(fio.error !== undefined)(`against fio itself${noFio}`, () => {
           const theirs = read[side] as { N: number; percentile: Record<string, number>; bins: Record<string, number> };
           const histogram = histogramOf(Object.entries(theirs.bins).map(([value, n]) => [Number(value), n] as const));
           expect(histogram.count, `${side} of ${requests}`).toBe(theirs.N);
-          const keys = Object.keys(theirs.percentile);
-          const ours = platPercentiles(histogram, keys.map(Number));
-          const keyed = Object.fromEntries(keys.map((key, i) => [key, ours[i]]));
-          expect(keyed, `${side} of ${requests}`).toEqual(theirs.percentile);
+          expect(latencyFigures(histogram).percentiles, `${side} of ${requests}`).toEqual(theirs.percentile);
+          expect(latencyFigures(histogram).bins).toEqual(theirs.bins);
         }
       }
     } finally {

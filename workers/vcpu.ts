@@ -23,7 +23,6 @@
  * After STOP it submits nothing new and reaps what is still in flight, so
  * that every request it submitted is accounted for.
  */
-import { createHistogram } from 'node:perf_hooks';
 import { Ring } from '../src/ring/ring.js';
 import { RunControl, MEASURE, STOP, ABORT } from '../src/protocol/run-control.js';
 import {
@@ -40,6 +39,7 @@ import {
   STATUS_OK,
 } from '../src/protocol/descriptor.js';
 import { mulberry32 } from '../src/protocol/prng.js';
+import { LatencyHistogram } from '../src/protocol/latency-histogram.js';
 import type { VcpuResult, VcpuTask } from '../src/protocol/tasks.js';
 import { checkPattern } from './support/pattern.js';
 import { armFailpoint } from './support/armed-failpoint.js';
@@ -67,9 +67,9 @@ function vcpu(task: VcpuTask): VcpuResult {
   const kick = control.iothreadBell(task.iothread);
   const progress = control.progress('vcpu', index);
   const random = mulberry32((task.seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
-  const slat = createHistogram();
-  const clat = createHistogram();
-  const lat = createHistogram();
+  const slat = new LatencyHistogram();
+  const clat = new LatencyHistogram();
+  const lat = new LatencyHistogram();
   const totals = { requests: 0, slatNs: 0, clatNs: 0, latNs: 0 };
   const data = task.data === null ? null : new Int32Array(task.data);
   const bufWords = bs / 4;
@@ -145,13 +145,13 @@ function vcpu(task: VcpuTask): VcpuResult {
     }
   }
 
-  /** Records one request's slat, clat and lat (a histogram takes values of 1 and up). */
+  /** Records one request's slat, clat and lat, in fio's histogram bins. */
   function record(started: number, entered: number, done: number): void {
     const s = entered - started;
     const c = done - entered;
-    slat.record(Math.max(1, s));
-    clat.record(Math.max(1, c));
-    lat.record(Math.max(1, s + c));
+    slat.record(s);
+    clat.record(c);
+    lat.record(s + c);
     totals.requests++;
     totals.slatNs += s;
     totals.clatNs += c;

@@ -9,7 +9,6 @@
  * count exactly the requests reaped inside it; the lock statistics are reset
  * just before the first snapshot and read just after the second.
  */
-import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import type { Lock } from '../sync/lock-base.js';
 import type { RunControl } from '../protocol/run-control.js';
 import { ringName, type Topology } from '../protocol/topology.js';
@@ -17,7 +16,8 @@ import { roster, type WorkerId } from '../protocol/roster.js';
 import { readSchedstat, type Schedstat } from '../protocol/linux-thread.js';
 import type { IothreadResult, NullblkResult, VcpuResult } from '../protocol/tasks.js';
 import type { LockFigures, RunResult, RunSettings, ThreadFigures } from '../report/result.js';
-import { latencyDistribution, latencyFigures } from '../report/latency.js';
+import { latencyFigures } from '../report/latency.js';
+import { LatencyHistogram } from '../protocol/latency-histogram.js';
 import type { PointSpec } from './point-spec.js';
 import { describePin } from '../protocol/options.js';
 import { formatCpuList, readAllowedCpus } from '../protocol/cpu-list.js';
@@ -103,13 +103,6 @@ export function jainIndex(values: readonly number[]): number {
   return s2 === 0 ? 1 : (s * s) / (values.length * s2);
 }
 
-/** The vCPUs' histograms of one latency merged into one. */
-function merged(histograms: readonly RecordableHistogram[]): RecordableHistogram {
-  const all = createHistogram();
-  for (const h of histograms) all.add(h);
-  return all;
-}
-
 /** Each worker's figures over the window, or null when a thread's statistics could not be read. */
 function threadFigures(before: Snapshot, after: Snapshot): ThreadFigures[] | null {
   const figures: ThreadFigures[] = [];
@@ -163,7 +156,6 @@ export function runResult(
   const start = reaped(before);
   const jobIops = reaped(after).map((c, v) => (c - start[v]!) / seconds);
   const iops = sum(jobIops);
-  const lat = merged(vcpus.map((v) => v.lat));
   const u0 = before.usage;
   const u1 = after.usage;
   return {
@@ -180,16 +172,15 @@ export function runResult(
     bwBytesPerSec: iops * spec.bs,
     jobIops,
     fairness: jainIndex(jobIops),
-    slatNs: latencyFigures(merged(vcpus.map((v) => v.slat))),
-    clatNs: latencyFigures(merged(vcpus.map((v) => v.clat))),
-    latNs: latencyFigures(lat),
+    slatNs: latencyFigures(LatencyHistogram.merged(vcpus.map((v) => v.slat))),
+    clatNs: latencyFigures(LatencyHistogram.merged(vcpus.map((v) => v.clat))),
+    latNs: latencyFigures(LatencyHistogram.merged(vcpus.map((v) => v.lat))),
     latencyTotals: {
       requests: sum(vcpus.map((v) => v.latencyTotals.requests)),
       slatNs: sum(vcpus.map((v) => v.latencyTotals.slatNs)),
       clatNs: sum(vcpus.map((v) => v.latencyTotals.clatNs)),
       latNs: sum(vcpus.map((v) => v.latencyTotals.latNs)),
     },
-    latDistribution: latencyDistribution(lat),
     locks: window.locks,
     submitted: sum(vcpus.map((v) => v.submitted)),
     completed: sum(vcpus.map((v) => v.completed)),
