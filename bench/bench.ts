@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, benchHelpText } from '../src/cli/bench-args.js';
 import { runCli } from '../src/cli/run-cli.js';
+import { createOutputFolder } from '../src/cli/common-args.js';
 import { SignalStop } from '../src/cli/stop-signals.js';
 import { FAILPOINTS_ENV, parseFailpoints } from '../src/cli/failpoints-env.js';
 import { runSweep, sweepPoints, type SweepOutcome } from '../src/main-thread/sweep.js';
@@ -188,13 +189,9 @@ async function runChild(options: BenchOptions): Promise<number> {
   }
 }
 
-/** `file` relative to the folder the user ran the bench in: result files name no machine's paths. */
-function userPath(file: string | undefined): string | undefined {
-  return file === undefined ? undefined : path.relative(process.env['INIT_CWD'] ?? process.cwd(), file);
-}
-
 function resultFile(options: BenchOptions, outcome: SweepOutcome, machine: MachineInfo): ResultFile {
-  const paths = { json: userPath(options.json), svg: userPath(options.svg), fioJson: userPath(options.fioJson) };
+  // The output paths as typed: a relative one stays relative, so result files name no machine's paths.
+  const paths = { json: options.json?.given, svg: options.svg?.given, fioJson: options.fioJson?.given };
   return {
     schema: RESULT_SCHEMA,
     machine,
@@ -226,22 +223,24 @@ function report(options: BenchOptions, outcome: SweepOutcome, machine: MachineIn
     process.stdout.write(`\n${renderTerminalChart(runs)}\n${partial}\n`);
   }
   const file = resultFile(options, outcome, machine);
+  // Every path is echoed as the user typed it.
   if (options.json !== undefined) {
-    writeResultFile(options.json, file);
-    process.stderr.write(`vblk-mq: wrote ${userPath(options.json)}\n`);
+    writeResultFile(options.json.path, file);
+    process.stderr.write(`vblk-mq: wrote ${options.json.given}\n`);
   }
   if (options.svg !== undefined && runs.length > 0) {
-    fs.writeFileSync(options.svg, renderSvg(runs, 'vblk-mq: IOPS against fio jobs', file.machine));
-    process.stderr.write(`vblk-mq: wrote ${userPath(options.svg)}\n`);
+    fs.writeFileSync(options.svg.path, renderSvg(runs, 'vblk-mq: IOPS against fio jobs', file.machine));
+    process.stderr.write(`vblk-mq: wrote ${options.svg.given}\n`);
   }
   if (options.fioJson !== undefined && runs.length > 0) {
+    createOutputFolder(options.fioJson);
     for (const run of runs) {
-      const target = fioJsonPath(options.fioJson, run);
+      const target = fioJsonPath(options.fioJson.path, run);
       fs.mkdirSync(path.dirname(target), { recursive: true });
       writeJsonFile(target, fioJsonOf(run, machine, startedAt));
     }
     const count = `${runs.length} fio-format file${runs.length === 1 ? '' : 's'}`;
-    process.stderr.write(`vblk-mq: wrote ${count} under ${userPath(options.fioJson)}\n`);
+    process.stderr.write(`vblk-mq: wrote ${count} under ${options.fioJson.given}\n`);
   }
 }
 

@@ -34,6 +34,7 @@ import { runCli } from '../src/cli/run-cli.js';
 import { parseInteger } from '../src/cli/units.js';
 import { UsageError } from '../src/cli/usage-error.js';
 import { outputFile, translateParseError } from '../src/cli/common-args.js';
+import type { OutputPath } from '../src/protocol/options.js';
 import { SignalStop } from '../src/cli/stop-signals.js';
 import { pause } from '../src/main-thread/timers.js';
 import { machineInfo } from '../src/report/machine.js';
@@ -337,8 +338,8 @@ function allCases(): BenchCase[] {
 
 /** The parsed command line. */
 interface MicroOptions {
-  /** --json: absolute path of the result file. */
-  json: string | undefined;
+  /** --json: the result file. */
+  json: OutputPath | undefined;
   /** --time: measured milliseconds per case. */
   timeMs: number;
   /** --filter: run only the cases whose name contains this. */
@@ -594,9 +595,9 @@ async function main(argv: string[]): Promise<number> {
   if (json !== undefined) {
     const options = { timeMs, filter, ...(ringbuf === undefined ? {} : { ringbuf: ringbuf.version, pairs }) };
     const file = { schema: 1, machine, options, results, ...(comparison === undefined ? {} : { comparison }), targets };
-    writeJsonFile(json, file);
-    // Relative to where the user ran it: the printout may be kept, and names no machine's paths.
-    process.stdout.write(`\nwrote ${path.relative(process.env['INIT_CWD'] ?? process.cwd(), json)}\n`);
+    writeJsonFile(json.path, file);
+    // As the user typed it: the printout may be kept, and names no machine's paths unless they did.
+    process.stdout.write(`\nwrote ${json.given}\n`);
   }
   return 0;
 }

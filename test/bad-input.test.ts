@@ -83,8 +83,8 @@ const BENCH_CASES: [string, string[], string[]][] = [
   ['--cpus more than the machine has', ['--cpus', String(cores + 1)], ['--cpus', `"${cores + 1}"`, `${cores} core`]],
   ['--svg into a missing folder', ['--svg', 'no-such-folder/out.svg'], ['--svg', '"no-such-folder"', 'does not exist']],
   [
-    '--fio-json into a missing folder',
-    ['--fio-json', 'no-such-folder'],
+    '--fio-json into a missing folder (DIR is created, its parent is not)',
+    ['--fio-json', 'no-such-folder/fio'],
     ['--fio-json', '"no-such-folder"', 'does not exist'],
   ],
   ['--fio-json a file', ['--fio-json', 'kept.json'], ['--fio-json', '"kept.json"', 'is not a folder']],
@@ -107,6 +107,14 @@ describe('npm run bench: bad input', () => {
       'does not exist',
     );
     expect(fs.existsSync(path.join(tmp, 'no-such-folder'))).toBe(false);
+  });
+
+  it('creates no --fio-json folder when another argument is wrong', { timeout: 20_000 }, () => {
+    const fio = path.join(tmp, 'fio-not-made');
+    for (const args of [['--jobs', '0'], ['--svg', 'no-such-folder/out.svg'], ['--frobnicate']]) {
+      expectUsageError(cli('bench.js', ['--fio-json', 'fio-not-made', ...args]));
+      expect(fs.existsSync(fio)).toBe(false);
+    }
   });
 
   it('leaves an existing --json file alone', { timeout: 20_000 }, () => {
@@ -170,7 +178,12 @@ describe('npm run compare: bad input', () => {
 
   it('JSON of another schema', { timeout: 20_000 }, () => {
     fs.writeFileSync(path.join(tmp, 'other.json'), JSON.stringify({ schema: 7, runs: [] }));
-    expectUsageError(cli('compare.js', ['other.json']), '"other.json"', 'schema 2', 'found schema 7');
+    expectUsageError(cli('compare.js', ['other.json']), '"other.json"', 'schema 3', 'found schema 7');
+  });
+
+  it('a result file of the schema before (2): refused, naming both schemas', { timeout: 20_000 }, () => {
+    fs.writeFileSync(path.join(tmp, 'schema2.json'), JSON.stringify({ schema: 2, machine: {}, runs: [] }));
+    expectUsageError(cli('compare.js', ['schema2.json']), '"schema2.json"', 'schema 3', 'found schema 2');
   });
 });
 

@@ -31,7 +31,8 @@ describe('npm run bench', () => {
     'sweeps both modes twice, prints a table, ratios and a chart, and writes JSON, SVG and fio JSON',
     { timeout: 60_000 },
     () => {
-      fs.mkdirSync(fioDir);
+      // Relative paths, as the README's command gives them; the --fio-json folder does not exist yet.
+      expect(fs.existsSync(fioDir)).toBe(false);
       const r = run('bench.js', [
         '--jobs',
         '1,2',
@@ -44,11 +45,11 @@ describe('npm run bench', () => {
         '--repeat',
         '2',
         '--json',
-        json,
+        'run.json',
         '--svg',
-        svg,
+        'run.svg',
         '--fio-json',
-        fioDir,
+        'fio/',
       ]);
       expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
       expect(r.status).toBe(0);
@@ -57,7 +58,7 @@ describe('npm run bench', () => {
       expect(r.stdout).toMatch(/fio jobs/);
 
       const file = JSON.parse(fs.readFileSync(json, 'utf8'));
-      expect(file.schema).toBe(2);
+      expect(file.schema).toBe(3);
       expect(Object.keys(file.machine).sort()).toEqual([
         'availableParallelism',
         'cpuModel',
@@ -73,9 +74,11 @@ describe('npm run bench', () => {
       expect(file.machine.kernel).toBe(os.release());
       expect(file.machine.memoryBytes).toBe(os.totalmem());
       expect(file.machine.version).toBe(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version);
-      // Paths relative to where the bench ran, never the machine's own.
-      expect(file.options.json).toBe('run.json');
+      // Relative paths as typed, never the machine's own; echoed as typed.
+      expect(file.options).toMatchObject({ json: 'run.json', svg: 'run.svg', fioJson: 'fio/' });
       expect(JSON.stringify(file)).not.toContain(tmp);
+      expect(r.stderr).toMatch(/^vblk-mq: wrote run\.json$/m);
+      expect(r.stderr).toMatch(/^vblk-mq: wrote run\.svg$/m);
       // Interleaved: round by round, the modes of a point side by side.
       const rounds = [1, 2].flatMap((r) =>
         [1, 2].flatMap((j) => ['sq', 'mq'].map((m) => `${m} spin jobs=${j} repeat ${r}`)),
@@ -150,11 +153,43 @@ describe('npm run bench', () => {
         });
         expect(fio.jobs[0].read.iops).toBe(point.iops);
         expect(fio.jobs[0].read.clat_ns.percentile['99.000000']).toBeGreaterThan(0);
+        // json+'s bins, every request once: what fio_jsonplus_clat2csv reads.
+        for (const side of ['slat_ns', 'clat_ns', 'lat_ns']) {
+          const { bins, N } = fio.jobs[0].read[side] as { bins: Record<string, number>; N: number };
+          expect(Object.values(bins).reduce((a, b) => a + b, 0)).toBe(N);
+        }
         expect(fio['vblk-mq'].mode).toBe(point.mode);
       }
-      expect(r.stderr).toContain('vblk-mq: wrote 4 fio-format files under fio');
+      expect(r.stderr).toMatch(/^vblk-mq: wrote 4 fio-format files under fio\/$/m);
     },
   );
+
+  it('echoes absolute paths as typed, records them so, makes a missing --fio-json DIR', { timeout: 30_000 }, () => {
+    const absolute = path.join(tmp, 'absolute');
+    fs.mkdirSync(absolute);
+    const file = path.join(absolute, 'abs.json');
+    const fio = path.join(absolute, 'fio-new');
+    const r = run('bench.js', [
+      '--jobs',
+      '1',
+      '--mode',
+      'mq',
+      '--runtime',
+      '100ms',
+      '--ramp',
+      '50ms',
+      '--quiet',
+      '--json',
+      file,
+      '--fio-json',
+      fio,
+    ]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`vblk-mq: wrote ${file}\n`);
+    expect(r.stderr).toContain(`vblk-mq: wrote 1 fio-format file under ${fio}\n`);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).options).toMatchObject({ json: file, fioJson: fio });
+    expect(fs.readdirSync(fio)).toEqual([`mq-spin-${os.availableParallelism()}cpu`]);
+  });
 
   it('compare matches the runs of two files', { timeout: 30_000 }, () => {
     const copy = path.join(tmp, 'copy.json');

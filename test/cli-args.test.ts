@@ -2,6 +2,7 @@
  * The command line of `npm run bench`: value parsers, option validation, help text, and the
  * error reporting of runCli. Tests the compiled output: run `npx tsc -p tsconfig.json` first.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -267,8 +268,8 @@ describe('parseBenchArgs', () => {
       repeat: 5,
       cpus: [1, 4],
       watchdogS: 5,
-      json: path.join(dir, 'out.json'),
-      svg: path.join(dir, 'out.svg'),
+      json: { path: path.join(dir, 'out.json'), given: path.join(dir, 'out.json') },
+      svg: { path: path.join(dir, 'out.svg'), given: path.join(dir, 'out.svg') },
     });
   });
 
@@ -296,9 +297,23 @@ describe('parseBenchArgs', () => {
     expect(options(['--breakdown', 'ON']).breakdown).toBe(true);
   });
 
-  it('resolves relative output paths against env.cwd', () => {
+  it('resolves relative output paths against env.cwd, keeping them as typed', () => {
     const cwd = os.tmpdir();
-    expect(options(['--json', 'r.json'], { cores: 4, cwd }).json).toBe(path.join(cwd, 'r.json'));
+    expect(options(['--json', 'r.json'], { cores: 4, cwd }).json).toEqual({
+      path: path.join(cwd, 'r.json'),
+      given: 'r.json',
+    });
+    expect(options(['--svg', `${cwd}/./r.svg`], { cores: 4, cwd }).svg?.given).toBe(`${cwd}/./r.svg`);
+  });
+
+  it('takes a --fio-json folder that does not exist yet, in one that does, and creates nothing', () => {
+    const cwd = os.tmpdir();
+    const name = `vblk-mq-fio-${process.pid}-${Date.now()}`;
+    expect(options(['--fio-json', `${name}/`], { cores: 4, cwd }).fioJson).toEqual({
+      path: path.join(cwd, name),
+      given: `${name}/`,
+    });
+    expect(fs.existsSync(path.join(cwd, name))).toBe(false);
   });
 
   describe('rejects', () => {
@@ -368,6 +383,9 @@ describe('parseBenchArgs', () => {
       expect(expectRejected(['--json', json])).toMatch(/^--json: folder ".*vblk-mq-missing-.*" does not exist/);
       expectRejected(['--svg', path.join(missing, 'out.svg')], '--svg', 'does not exist');
       expectRejected(['--json', os.tmpdir()], '--json', 'is a folder');
+      const fioJson = path.join(missing, 'fio');
+      expect(expectRejected(['--fio-json', fioJson])).toMatch(/^--fio-json: folder ".*-missing-.*" does not exist/);
+      expect(fs.existsSync(missing)).toBe(false);
     });
 
     it('other out-of-range integers and sizes', () => {

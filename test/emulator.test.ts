@@ -4,7 +4,6 @@
  * only: nothing here asserts on speed.
  */
 import fs from 'node:fs';
-import { createHistogram } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Piscina } from 'piscina';
 import { createWorkerPool } from '../dist/src/main-thread/worker-pool.js';
@@ -13,6 +12,7 @@ import type { PointSpec } from '../dist/src/main-thread/point-spec.js';
 import { buildTopology } from '../dist/src/protocol/topology.js';
 import { DEFAULT_BATCHING, type Batching } from '../dist/src/protocol/options.js';
 import { latencyAt } from '../dist/src/report/latency.js';
+import { LatencyHistogram } from '../dist/src/protocol/latency-histogram.js';
 import { runSchedule, describeRun, medianRun } from '../dist/src/main-thread/sweep.js';
 import { checkConservation } from '../dist/src/main-thread/conservation.js';
 import { placement } from '../dist/src/main-thread/placement.js';
@@ -21,6 +21,7 @@ import { describeWakeups } from '../dist/src/report/machine.js';
 import { formatCpuList, readAllowedCpus, tasksetAvailable } from '../dist/src/protocol/cpu-list.js';
 import type { ThreadFigures } from '../dist/src/report/result.js';
 import type { RunResult } from '../dist/src/report/result.js';
+import { makeRun } from './helpers/fixtures.js';
 
 const BASE: Omit<PointSpec, 'mode' | 'lock' | 'jobs' | 'iodepth' | 'iothreads'> = {
   batching: DEFAULT_BATCHING,
@@ -68,7 +69,12 @@ function expectConsistent(run: RunResult, spec: PointSpec): void {
     expect(latencyAt(figures, 50)).toBeLessThanOrEqual(latencyAt(figures, 99));
     expect(latencyAt(figures, 99)).toBeLessThanOrEqual(figures.max);
     expect(figures.count).toBe(run.latencyTotals.requests);
+    // fio's bins hold every request once.
+    expect(Object.values(figures.bins!).reduce((a, b) => a + b, 0)).toBe(figures.count);
   }
+  // The means are exact: the histograms' sums are the requests' own.
+  expect(run.slatNs.mean * run.slatNs.count).toBeCloseTo(run.latencyTotals.slatNs, 0);
+  expect(run.latNs.mean * run.latNs.count).toBeCloseTo(run.latencyTotals.latNs, 0);
   // fio's split, request by request in integer ns: slat + clat = lat exactly.
   expect(run.latencyTotals.slatNs + run.latencyTotals.clatNs).toBe(run.latencyTotals.latNs);
   // Every submission took the ring's lock once per push; with iodepth_batch 1, once per request.
@@ -286,9 +292,9 @@ describe('batching and device threads', () => {
       reapLocks: 0,
       kicks: 0,
       stages: null,
-      slat: createHistogram(),
-      clat: createHistogram(),
-      lat: createHistogram(),
+      slat: new LatencyHistogram(),
+      clat: new LatencyHistogram(),
+      lat: new LatencyHistogram(),
       latencyTotals: { requests: 0, slatNs: 0, clatNs: 0, latNs: 0 },
       unexpected: [],
       unexpectedCount: 0,
@@ -488,11 +494,14 @@ describe('the order of a sweep', () => {
   });
 
   it('reports the median run of a point, with every run as a sample', () => {
-    const run = (iops: number) => ({ iops }) as unknown as RunResult;
+    const run = (iops: number): RunResult => makeRun({ iops });
     const median = medianRun([run(3), run(1), run(2)]);
     expect(median.iops).toBe(2);
     expect(median.repeats).toBe(3);
     expect(median.samples?.map((s) => s.iops)).toEqual([3, 1, 2]);
+    // The point keeps its latency bins; its samples leave theirs out.
+    expect(median.latNs.bins).toBeDefined();
+    expect(median.samples?.every((s) => s.latNs.bins === undefined)).toBe(true);
     expect(medianRun([run(5)]).samples).toBeUndefined();
   });
 });

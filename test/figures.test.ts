@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { renderModeRatios, renderRunTable } from '../dist/src/report/table.js';
 import { renderSpreadNote, ratioRange } from '../dist/src/report/spread.js';
 import { fioJsonOf, fioJsonPath } from '../dist/src/report/fio-json.js';
+import { latencyDistribution } from '../dist/src/report/latency.js';
 import { renderSvg } from '../dist/src/report/svg.js';
 import { SweepProgress, formatClock } from '../dist/src/cli/progress.js';
 import type { PointSpec } from '../dist/src/main-thread/point-spec.js';
@@ -73,10 +74,16 @@ describe("fio's JSON format", () => {
     expect(read['io_bytes']).toBe(400_000 * 4096);
     expect(read['bw']).toBe(Math.round((200_000 * 4096) / 1024));
     expect(read['runtime']).toBe(2000);
+    // As json+ writes them with slat_percentiles and lat_percentiles: percentiles and bins under all three.
+    for (const side of ['slat_ns', 'clat_ns', 'lat_ns']) {
+      expect(Object.keys(read[side] as object)).toEqual(['min', 'max', 'mean', 'stddev', 'N', 'percentile', 'bins']);
+    }
     const clat = read['clat_ns'] as Record<string, unknown>;
-    expect(Object.keys(clat)).toEqual(['min', 'max', 'mean', 'stddev', 'N', 'percentile']);
     expect((clat['percentile'] as Record<string, number>)['99.000000']).toBe(10_900);
-    expect(Object.keys(read['lat_ns'] as object)).toEqual(['min', 'max', 'mean', 'stddev', 'N']);
+    expect(clat['bins']).toEqual(run.clatNs.bins);
+    expect(json['global options']).toMatchObject({ slat_percentiles: '1', lat_percentiles: '1' });
+    // fio's latency distribution is of clat.
+    expect(job['latency_us']).toEqual(latencyDistribution(run.clatNs).latency_us);
     expect(read['iops_min']).toBe(190_000);
     expect(read['iops_max']).toBe(210_000);
     expect(read['iops_samples']).toBe(3);
@@ -93,9 +100,9 @@ describe("fio's JSON format", () => {
       fs.writeFileSync(
         jobFile,
         '[global]\nioengine=null\nrw=randread\nbs=4k\nsize=16m\niodepth=4\ngroup_reporting=1\n' +
-          'runtime=200ms\ntime_based=1\nrate_iops=2000\n[job]\nnumjobs=2\n',
+          'slat_percentiles=1\nlat_percentiles=1\nruntime=200ms\ntime_based=1\nrate_iops=2000\n[job]\nnumjobs=2\n',
       );
-      const r = spawnSync('fio', ['--output-format=json', jobFile], { encoding: 'utf8', timeout: 20_000 });
+      const r = spawnSync('fio', ['--output-format=json+', jobFile], { encoding: 'utf8', timeout: 20_000 });
       expect(r.status).toBe(0);
       const real = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as Record<string, unknown>;
       const realJob = (real['jobs'] as Record<string, unknown>[])[0]!;
@@ -118,10 +125,47 @@ describe("fio's JSON format", () => {
       }
       const percentiles = (figures: unknown): string[] =>
         Object.keys((figures as Record<string, Record<string, number>>)['percentile']!);
-      expect(percentiles(read['clat_ns'])).toEqual(percentiles(realRead['clat_ns']));
+      for (const side of ['slat_ns', 'clat_ns', 'lat_ns']) {
+        expect(percentiles(read[side])).toEqual(percentiles(realRead[side]));
+      }
       for (const bucket of ['latency_ns', 'latency_us', 'latency_ms']) {
         expect(Object.keys(job[bucket] as object)).toEqual(Object.keys(realJob[bucket] as object));
       }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const clat2csv = spawnSync('fio_jsonplus_clat2csv', ['--help'], { encoding: 'utf8' });
+  const noTool =
+    clat2csv.error === undefined ? '' : ' (skipped: fio_jsonplus_clat2csv is not installed; apt-get install fio)';
+  it.skipIf(clat2csv.error !== undefined)(`is read by fio's fio_jsonplus_clat2csv, bin for bin${noTool}`, () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vblk-clat2csv-'));
+    try {
+      const file = path.join(dir, 'point.json');
+      fs.writeFileSync(file, JSON.stringify(json, null, 2));
+      const csv = path.join(dir, 'point.csv');
+      const r = spawnSync('fio_jsonplus_clat2csv', [file, csv], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      // One CSV per job: `nsec, read_slat_ns_count, read_slat_ns_cumulative, read_slat_ns_percentile, ...`.
+      const [header, ...rows] = fs.readFileSync(path.join(dir, 'point_job0.csv'), 'utf8').trim().split('\n');
+      const columns = header!.split(',').map((c) => c.trim());
+      const cells = rows.map((row) => row.split(',').map((c) => c.trim()));
+      for (const [side, figures] of [
+        ['slat', run.slatNs],
+        ['clat', run.clatNs],
+        ['lat', run.latNs],
+      ] as const) {
+        const count = columns.indexOf(`read_${side}_ns_count`);
+        const counts = cells.map((c) => c[count]!).filter((c) => c !== '');
+        // A row per bin, and the rows add up to the requests.
+        expect(counts).toHaveLength(Object.keys(figures.bins!).length);
+        expect(counts.reduce((sum, c) => sum + Number(c), 0)).toBe(figures.count);
+      }
+      const check = spawnSync('fio_jsonplus_clat2csv', [file, csv, '--validate'], { encoding: 'utf8' });
+      expect(check.stdout).toContain('validated');
+      expect(check.status).toBe(0);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -368,13 +368,22 @@ describe('result files and compare', () => {
     const schema7 = path.join(dir, 'schema7.json');
     writeFileSync(schema7, JSON.stringify({ ...intel, schema: 7 }));
     expect(() => readResultFile(schema7)).toThrow(
-      `compare: "${schema7}" is not a vblk-mq result file of schema 2 (found schema 7)`,
+      `compare: "${schema7}" is not a vblk-mq result file of schema 3 (found schema 7)`,
+    );
+
+    // A file of the schema before (latencies from another histogram, no bins) is refused the same way.
+    const schema2 = path.join(dir, 'schema2.json');
+    const { bins: _bins, ...unbinned } = makeRun().latNs;
+    const oldRun = { ...makeRun(), slatNs: unbinned, clatNs: unbinned, latNs: unbinned, latDistribution: {} };
+    writeFileSync(schema2, JSON.stringify({ ...intel, schema: 2, runs: [oldRun] }));
+    expect(() => readResultFile(schema2)).toThrow(
+      `compare: "${schema2}" is not a vblk-mq result file of schema 3 (found schema 2)`,
     );
 
     const noRuns = path.join(dir, 'noruns.json');
-    writeFileSync(noRuns, JSON.stringify({ schema: 2, machine: machine() }));
+    writeFileSync(noRuns, JSON.stringify({ schema: 3, machine: machine() }));
     expect(() => readResultFile(noRuns)).toThrow(
-      `compare: "${noRuns}" is not a vblk-mq result file of schema 2 (no "runs" array)`,
+      `compare: "${noRuns}" is not a vblk-mq result file of schema 3 (no "runs" array)`,
     );
 
     const badRun = path.join(dir, 'badrun.json');
@@ -449,7 +458,7 @@ describe('result files and compare', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('#2 amd.json 16cpu');
     expect(result.stdout).toMatch(/^mq\s+spin\s+32\s+2\s+200k\s+400k\s+2\.00x$/m);
-    expect(readFileSync(path.join(dir, 'intel.json'), 'utf8')).toContain('"schema": 2');
+    expect(readFileSync(path.join(dir, 'intel.json'), 'utf8')).toContain('"schema": 3');
     expect(result.stdout).toContain('settings: --bs 4k --iodepth-batch 1 ');
   });
 

@@ -30,7 +30,6 @@
  * After STOP it submits nothing new and reaps what is still in flight, so
  * that every request it submitted is accounted for.
  */
-import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { Ring } from '../src/ring/ring.js';
 import { RunControl, MEASURE, STOP, ABORT } from '../src/protocol/run-control.js';
 import {
@@ -54,6 +53,7 @@ import { stageClockOffset, stampDelta } from '../src/protocol/stage-clock.js';
 import { STAGES, type StageName } from '../src/protocol/stages.js';
 import { nowNs } from '../src/sync/clock.js';
 import { mulberry32 } from '../src/protocol/prng.js';
+import { LatencyHistogram, type LatencyHistogramData } from '../src/protocol/latency-histogram.js';
 import type { StageRecord, VcpuResult, VcpuTask } from '../src/protocol/tasks.js';
 import { checkPattern } from './support/pattern.js';
 import { armFailpoint } from './support/armed-failpoint.js';
@@ -78,14 +78,14 @@ function vcpu(task: VcpuTask): VcpuResult {
   const kick = control.iothreadBell(task.iothread);
   const progress = control.progress('vcpu', index);
   const random = mulberry32((task.seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
-  const slat = createHistogram();
-  const clat = createHistogram();
-  const lat = createHistogram();
+  const slat = new LatencyHistogram();
+  const clat = new LatencyHistogram();
+  const lat = new LatencyHistogram();
   const totals = { requests: 0, slatNs: 0, clatNs: 0, latNs: 0 };
   // --breakdown: this thread's offset onto the run's stamp time line, and the stages' record.
   const stampOffset = task.breakdown ? stageClockOffset(task.stageOriginHrNs) : 0;
   const stageTotals = task.breakdown ? new Float64Array(STAGES.length) : null;
-  const stageHistograms = STAGES.map(() => createHistogram());
+  const stageHistograms = STAGES.map(() => new LatencyHistogram());
   const stamps = new Int32Array(STAGES.length + 1);
   let stagedRequests = 0;
   const data = task.data === null ? null : new Int32Array(task.data);
@@ -164,13 +164,13 @@ function vcpu(task: VcpuTask): VcpuResult {
     }
   }
 
-  /** Records one request's slat, clat and lat (a histogram takes values of 1 and up). */
+  /** Records one request's slat, clat and lat, in fio's histogram bins. */
   function record(started: number, entered: number, done: number): void {
     const s = entered - started;
     const c = done - entered;
-    slat.record(Math.max(1, s));
-    clat.record(Math.max(1, c));
-    lat.record(Math.max(1, s + c));
+    slat.record(s);
+    clat.record(c);
+    lat.record(s + c);
     totals.requests++;
     totals.slatNs += s;
     totals.clatNs += c;
@@ -202,7 +202,8 @@ function vcpu(task: VcpuTask): VcpuResult {
     for (let k = 0; k < STAGES.length; k++) {
       const ns = stampDelta(stamps[k + 1]!, stamps[k]!);
       totalNs[k] = totalNs[k]! + ns;
-      stageHistograms[k]!.record(ns > 0 ? ns : 1);
+      // A cross-thread stage can come out a few ns below 0 (stage-clock.ts); its sum keeps the sign.
+      stageHistograms[k]!.record(ns > 0 ? ns : 0);
     }
   }
 
@@ -307,7 +308,7 @@ function vcpu(task: VcpuTask): VcpuResult {
 function stageRecord(
   requests: number,
   totalNs: Float64Array,
-  histograms: readonly RecordableHistogram[],
+  histograms: readonly LatencyHistogramData[],
 ): StageRecord {
   const byStage = <T>(value: (k: number) => T): Record<StageName, T> =>
     Object.fromEntries(STAGES.map((stage, k) => [stage, value(k)])) as Record<StageName, T>;

@@ -222,7 +222,7 @@ const SPECS = {
     help:
       "also write each point in fio's JSON format (--output-format=json, group_reporting) under DIR, a folder " +
       'per series as fio-plot reads them: DIR/<mode>-<lock>-<cpus>cpu/<bs>/randread-<iodepth>-<jobs>.json; ' +
-      'DIR must exist',
+      'DIR is created if missing, in a folder that must exist',
   },
   quiet: { unset: 'off', help: 'show no progress on stderr (results, errors and files written still are)' },
   help: { help: 'show this help and exit' },
@@ -272,8 +272,8 @@ function flag(name: OptionName): string {
  *
  * @param argv e.g. `process.argv.slice(2)`.
  * @param env The machine: its cores bound `--cpus`; its folder resolves `--json`/`--svg`.
- * @returns `{ help: true }`, or the options with every default filled in and relative
- *   `--json`/`--svg` paths made absolute.
+ * @returns `{ help: true }`, or the options with every default filled in, and the output paths
+ *   (`--json`, `--svg`, `--fio-json`) resolved against `env.cwd` beside the text typed.
  * @throws UsageError with a one-line message naming the option, the value and what is accepted.
  */
 export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArgs {

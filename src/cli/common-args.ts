@@ -3,6 +3,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { OutputPath } from '../protocol/options.js';
 import { quote, usageError } from './units.js';
 import { UsageError } from './usage-error.js';
 
@@ -42,35 +43,55 @@ export function translateParseError(error: unknown, argv: readonly string[], opt
   return new UsageError(`${error.message.split('\n')[0] ?? error.message}; see --help`);
 }
 
+/** Throws unless the folder that the output `text` (resolved: `resolved`) goes in exists. */
+function requireParentFolder(text: string, resolved: string, option: string): void {
+  const shown = quote(path.dirname(text));
+  const folder = fs.statSync(path.dirname(resolved), { throwIfNoEntry: false });
+  if (folder === undefined) {
+    throw new UsageError(`${option}: folder ${shown} does not exist; create it or give another path`);
+  }
+  if (!folder.isDirectory()) {
+    throw new UsageError(`${option}: ${shown} is not a folder; give a path in an existing folder`);
+  }
+}
+
 /**
  * `--json`/`--svg`: resolves the path against `cwd` and checks that its folder exists.
  * Creates nothing.
  */
-export function outputFile(text: string, option: string, cwd: string): string {
+export function outputFile(text: string, option: string, cwd: string): OutputPath {
   if (text.trim() === '') throw usageError(option, quote(text), 'is empty', 'give a file name such as out.json');
   const resolved = path.resolve(cwd, text);
-  const folder = fs.statSync(path.dirname(resolved), { throwIfNoEntry: false });
-  if (folder === undefined) {
-    throw new UsageError(
-      `${option}: folder ${quote(path.dirname(text))} does not exist; create it or give another path`,
-    );
-  }
-  if (!folder.isDirectory()) {
-    throw new UsageError(`${option}: ${quote(path.dirname(text))} is not a folder; give a path in an existing folder`);
-  }
+  requireParentFolder(text, resolved, option);
   if (fs.statSync(resolved, { throwIfNoEntry: false })?.isDirectory() === true) {
     throw usageError(option, quote(text), 'is a folder', 'give a file name in it');
   }
-  return resolved;
+  return { path: resolved, given: text };
 }
 
-/** `--fio-json DIR`: resolves the path against `cwd` and checks that it is an existing folder. Creates nothing. */
-export function outputFolder(text: string, option: string, cwd: string): string {
+/**
+ * `--fio-json DIR`: resolves the path against `cwd` and checks that it is a folder, or that it
+ * can be made one: missing, in a folder that exists. Creates nothing, so that a command line
+ * found wrong later leaves nothing behind; {@link createOutputFolder} makes it when the results
+ * are written.
+ */
+export function outputFolder(text: string, option: string, cwd: string): OutputPath {
   if (text.trim() === '') throw usageError(option, quote(text), 'is empty', 'give a folder such as out');
   const resolved = path.resolve(cwd, text);
   const stat = fs.statSync(resolved, { throwIfNoEntry: false });
-  if (stat === undefined)
-    throw new UsageError(`${option}: folder ${quote(text)} does not exist; create it or give another`);
-  if (!stat.isDirectory()) throw usageError(option, quote(text), 'is not a folder', 'give an existing folder');
-  return resolved;
+  if (stat === undefined) requireParentFolder(text, resolved, option);
+  else if (!stat.isDirectory()) throw usageError(option, quote(text), 'is not a folder', 'give a folder');
+  return { path: resolved, given: text };
+}
+
+/**
+ * Makes the folder of {@link outputFolder} if it is missing: that folder only, never its parents
+ * (had its parent gone since the check, this fails rather than make a tree somewhere).
+ */
+export function createOutputFolder(folder: OutputPath): void {
+  try {
+    fs.mkdirSync(folder.path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }

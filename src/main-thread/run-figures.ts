@@ -11,7 +11,6 @@
  * come from the worker itself, over the window as it saw it
  * (workers/support/thread-window.ts).
  */
-import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import type { Lock } from '../sync/lock-base.js';
 import type { Ring } from '../ring/ring.js';
 import type { RunControl } from '../protocol/run-control.js';
@@ -19,7 +18,8 @@ import { ringName, type Topology } from '../protocol/topology.js';
 import { roster, type WorkerId } from '../protocol/roster.js';
 import type { IothreadResult, NullblkResult, VcpuResult } from '../protocol/tasks.js';
 import type { LockFigures, RunResult, RunSettings, StageFigures, ThreadFigures } from '../report/result.js';
-import { latencyDistribution, latencyFigures } from '../report/latency.js';
+import { latencyFigures } from '../report/latency.js';
+import { LatencyHistogram, platPercentiles } from '../protocol/latency-histogram.js';
 import type { PointSpec } from './point-spec.js';
 import { describePin } from '../protocol/options.js';
 import { STAGES } from '../protocol/stages.js';
@@ -98,13 +98,6 @@ export function jainIndex(values: readonly number[]): number {
   return s2 === 0 ? 1 : (s * s) / (values.length * s2);
 }
 
-/** The vCPUs' histograms of one latency merged into one. */
-function merged(histograms: readonly RecordableHistogram[]): RecordableHistogram {
-  const all = createHistogram();
-  for (const h of histograms) all.add(h);
-  return all;
-}
-
 /**
  * Each worker's figures over the window as it saw it, in roster order, or null when a worker
  * could not read its thread's statistics (no /proc).
@@ -147,14 +140,8 @@ function stageFigures(vcpus: readonly VcpuResult[]): StageFigures[] | null {
   const all = records as NonNullable<VcpuResult['stages']>[];
   const requests = sum(all.map((r) => r.requests));
   return STAGES.map((name) => {
-    const histogram = merged(all.map((r) => r.histograms[name]));
-    const measured = histogram.count > 0;
-    return {
-      name,
-      meanNs: safeMean(sum(all.map((r) => r.totalNs[name])), requests),
-      p50Ns: measured ? histogram.percentile(50) : 0,
-      p99Ns: measured ? histogram.percentile(99) : 0,
-    };
+    const [p50Ns, p99Ns] = platPercentiles(LatencyHistogram.merged(all.map((r) => r.histograms[name])), [50, 99]);
+    return { name, meanNs: safeMean(sum(all.map((r) => r.totalNs[name])), requests), p50Ns: p50Ns!, p99Ns: p99Ns! };
   });
 }
 
@@ -205,7 +192,6 @@ export function runResult(
   const start = reaped(before);
   const jobIops = reaped(after).map((c, v) => (c - start[v]!) / seconds);
   const iops = sum(jobIops);
-  const lat = merged(vcpus.map((v) => v.lat));
   const u0 = before.usage;
   const u1 = after.usage;
   return {
@@ -222,16 +208,15 @@ export function runResult(
     bwBytesPerSec: iops * spec.bs,
     jobIops,
     fairness: jainIndex(jobIops),
-    slatNs: latencyFigures(merged(vcpus.map((v) => v.slat))),
-    clatNs: latencyFigures(merged(vcpus.map((v) => v.clat))),
-    latNs: latencyFigures(lat),
+    slatNs: latencyFigures(LatencyHistogram.merged(vcpus.map((v) => v.slat))),
+    clatNs: latencyFigures(LatencyHistogram.merged(vcpus.map((v) => v.clat))),
+    latNs: latencyFigures(LatencyHistogram.merged(vcpus.map((v) => v.lat))),
     latencyTotals: {
       requests: sum(vcpus.map((v) => v.latencyTotals.requests)),
       slatNs: sum(vcpus.map((v) => v.latencyTotals.slatNs)),
       clatNs: sum(vcpus.map((v) => v.latencyTotals.clatNs)),
       latNs: sum(vcpus.map((v) => v.latencyTotals.latNs)),
     },
-    latDistribution: latencyDistribution(lat),
     stages: stageFigures(vcpus),
     locks: window.locks,
     submitted: sum(vcpus.map((v) => v.submitted)),

@@ -10,7 +10,7 @@ import { RunInterrupted } from './run-failure.js';
 import { threadsFor, type PointSpec } from './point-spec.js';
 import { defaultIothreads } from '../protocol/topology.js';
 import type { BenchOptions } from '../protocol/options.js';
-import type { RunResult } from '../report/result.js';
+import type { LatencyFigures, RunResult } from '../report/result.js';
 
 export interface SweepOutcome {
   /** A result per point that ran, in report order: the median of its runs, with them as samples. */
@@ -107,8 +107,18 @@ export function medianRun(samples: readonly RunResult[]): RunResult {
   const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
   const { samples: _own, ...figures } = median;
   return samples.length > 1
-    ? { ...figures, repeats: samples.length, samples: [...samples] }
+    ? { ...figures, repeats: samples.length, samples: samples.map(withoutBins) }
     : { ...figures, repeats: samples.length };
+}
+
+/**
+ * A run as a sample of its point: its latency bins left out (LatencyFigures.bins), since the
+ * point's figures come from its median run, which keeps them; a result file is then a fraction
+ * of the size.
+ */
+function withoutBins(run: RunResult): RunResult {
+  const strip = ({ bins: _bins, ...figures }: LatencyFigures): LatencyFigures => figures;
+  return { ...run, slatNs: strip(run.slatNs), clatNs: strip(run.clatNs), latNs: strip(run.latNs) };
 }
 
 /**

@@ -136,6 +136,18 @@ export interface RoleWork {
  */
 export const SUBMIT_MAX = 32;
 
+/**
+ * A file or folder named on the command line (`--json out.json`): where to write, and the path as
+ * the user typed it, which is what messages echo and result files record, so that a relative path
+ * stays relative and names nothing of the machine.
+ */
+export interface OutputPath {
+  /** Absolute: resolved against the folder the command was run from. */
+  path: string;
+  /** As typed. */
+  given: string;
+}
+
 /** fio's defaults: submit each I/O as it is ready; reap at least 1 and at most 1 at once. */
 export const DEFAULT_BATCHING: Batching = { submit: 1, completeMin: 1, completeMax: 1, iothreadPop: 1 };
 
@@ -194,11 +206,11 @@ export interface BenchOptions {
   /** Where ring indices start; not an option, `npm run soak` sets it near 2^32 to cross the wrap. */
   initialIndex?: number;
   /** Write results as JSON here (`--json FILE`). */
-  json: string | undefined;
+  json: OutputPath | undefined;
   /** Draw IOPS and the lock figures against jobs as SVG here (`--svg FILE`). */
-  svg: string | undefined;
-  /** Write each point in fio's JSON format under this folder (`--fio-json DIR`). */
-  fioJson: string | undefined;
+  svg: OutputPath | undefined;
+  /** Write each point in fio's JSON format under this folder (`--fio-json DIR`), created if missing. */
+  fioJson: OutputPath | undefined;
   /** No progress on stderr (`--quiet`). */
   quiet: boolean;
 }

@@ -1,10 +1,10 @@
 /**
  * What the main thread hands each worker (a piscina task) and what it gets
  * back. Everything here is structured-cloneable: shared memory travels as
- * handles, results as plain numbers plus a perf_hooks histogram (Node clones
- * those too).
+ * handles, results as plain numbers plus latency histograms (a LatencyHistogram
+ * arrives as its data: the bins, a Float64Array, and its totals).
  */
-import type { RecordableHistogram } from 'node:perf_hooks';
+import type { LatencyHistogramData } from './latency-histogram.js';
 import type { RingHandle } from '../ring/ring.js';
 import type { RunControlHandle } from './run-control.js';
 import type { Failpoint } from './failpoint.js';
@@ -19,7 +19,7 @@ import type { WaitFigures } from '../sync/wait-account.js';
 export interface StageRecord {
   requests: number;
   totalNs: Record<StageName, number>;
-  histograms: Record<StageName, RecordableHistogram>;
+  histograms: Record<StageName, LatencyHistogramData>;
 }
 
 /** Settings every worker of a run shares. */
@@ -86,9 +86,9 @@ export interface VcpuResult {
    * Latencies of the requests reaped in the measured window, ns: slat (submission start to in
    * the ring), clat (in the ring to reaped), lat (both), as fio splits them.
    */
-  slat: RecordableHistogram;
-  clat: RecordableHistogram;
-  lat: RecordableHistogram;
+  slat: LatencyHistogramData;
+  clat: LatencyHistogramData;
+  lat: LatencyHistogramData;
   /** Their exact sums, integer ns, and how many requests: slatNs + clatNs = latNs. */
   latencyTotals: { requests: number; slatNs: number; clatNs: number; latNs: number };
   /** Completions that matched no request in flight ("vcpu/seq" ids, first few). */

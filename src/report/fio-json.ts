@@ -1,15 +1,18 @@
 /**
- * A point's result in fio's own JSON format (`fio --output-format=json`, with group_reporting:
- * one job standing for all of them), so that tools that read fio's output, fio-plot among them,
- * read vblk-mq's too; vblk-mq's own figures go in an extra top-level object, `"vblk-mq"`.
+ * A point's result in fio's own JSON format (`fio --output-format=json+` with group_reporting,
+ * slat_percentiles and lat_percentiles: one job standing for all of them), so that tools that
+ * read fio's output, fio-plot and fio's own fio_jsonplus_clat2csv among them, read vblk-mq's
+ * too; vblk-mq's own figures go in an extra top-level object, `"vblk-mq"`.
  *
  * Field by field as fio 3 writes them: sizes in bytes and KiB (`bw` is KiB/s), `runtime` in ms,
- * latencies in ns with `percentile` under `clat_ns` (fio's default), the latency distribution
- * in `latency_ns`/`latency_us`/`latency_ms` (% of requests per bucket), `usr_cpu`/`sys_cpu` in
- * % of the runtime. fio samples IOPS and bandwidth every 500 ms; vblk-mq has one figure per run,
- * so the `*_min`, `*_max`, `*_mean`, `*_dev` and `*_samples` fields describe the runs of the
- * point (--repeat), and a single run has a deviation of 0. Fields fio has but vblk-mq cannot
- * fill truthfully (iodepth_level, the write and trim sides' figures) are left out or zero.
+ * latencies in ns with `percentile` and json+'s `bins` under each of `slat_ns`, `clat_ns` and
+ * `lat_ns` (fio writes both only where percentiles are on, and only for a latency with samples),
+ * the latency distribution of clat in `latency_ns`/`latency_us`/`latency_ms` (% of requests per
+ * bucket), `usr_cpu`/`sys_cpu` in % of the runtime. fio samples IOPS and bandwidth every 500 ms;
+ * vblk-mq has one figure per run, so the `*_min`, `*_max`, `*_mean`, `*_dev` and `*_samples`
+ * fields describe the runs of the point (--repeat), and a single run has a deviation of 0. Fields
+ * fio has but vblk-mq cannot fill truthfully (iodepth_level, the write and trim sides' figures)
+ * are left out or zero.
  *
  * Files are named as fio-plot's bench-fio names its output, so that fio-plot reads a folder per
  * series: `<DIR>/<mode>-<lock>-<cpus>cpu/<bs>/randread-<iodepth>-<jobs>.json`.
@@ -17,7 +20,7 @@
 import path from 'node:path';
 import type { MachineInfo, RunResult } from './result.js';
 import { formatSize } from './format.js';
-import type { LatencyFigures } from './latency.js';
+import { latencyDistribution, type LatencyFigures } from './latency.js';
 import { iopsOf, rangeOf, runsOf } from './spread.js';
 
 /** fio's `rw` of every vblk-mq run: the bench is fio's rw=randread. */
@@ -29,11 +32,17 @@ export function fioJsonPath(dir: string, run: RunResult): string {
   return path.join(dir, series, formatSize(run.settings.bs), `${RW}-${run.iodepth}-${run.jobs}.json`);
 }
 
-/** min, max, mean, stddev and N of a latency, as fio writes `slat_ns`, `clat_ns` and `lat_ns`. */
-function latencyStats(figures: LatencyFigures, withPercentiles: boolean): Record<string, unknown> {
+/**
+ * A latency as fio json+ writes `slat_ns`, `clat_ns` and `lat_ns` (stat.c, add_ddir_lat_json):
+ * min, max, mean, stddev and N, then, when it has samples, `percentile` and `bins`.
+ */
+function latencyStats(figures: LatencyFigures): Record<string, unknown> {
   const { min, max, mean, stddev, count } = figures;
   const stats: Record<string, unknown> = { min, max, mean, stddev, N: count };
-  if (withPercentiles) stats['percentile'] = figures.percentiles;
+  if (count > 0) {
+    stats['percentile'] = figures.percentiles;
+    stats['bins'] = figures.bins ?? {};
+  }
   return stats;
 }
 
@@ -70,9 +79,9 @@ export function fioJsonOf(run: RunResult, machine: MachineInfo, startedAt: Date)
     total_ios: ios,
     short_ios: 0,
     drop_ios: 0,
-    slat_ns: latencyStats(run.slatNs, false),
-    clat_ns: latencyStats(run.clatNs, true),
-    lat_ns: latencyStats(run.latNs, false),
+    slat_ns: latencyStats(run.slatNs),
+    clat_ns: latencyStats(run.clatNs),
+    lat_ns: latencyStats(run.latNs),
     bw_min: Math.round(kib(iopsRange.min * bs)),
     bw_max: Math.round(kib(iopsRange.max * bs)),
     bw_agg: 100,
@@ -94,6 +103,8 @@ export function fioJsonOf(run: RunResult, machine: MachineInfo, startedAt: Date)
     'global options': {
       ioengine: 'vblk-mq',
       group_reporting: '1',
+      slat_percentiles: '1',
+      lat_percentiles: '1',
       runtime: String(seconds),
       iodepth_batch_submit: String(batching.submit),
       iodepth_batch_complete_min: String(batching.completeMin),
@@ -117,7 +128,7 @@ export function fioJsonOf(run: RunResult, machine: MachineInfo, startedAt: Date)
         usr_cpu: cpuShare(run.cpuUserUs),
         sys_cpu: cpuShare(run.cpuSystemUs),
         ctx: run.voluntaryContextSwitches + run.involuntaryContextSwitches,
-        ...run.latDistribution,
+        ...latencyDistribution(run.clatNs),
       },
     ],
     'vblk-mq': {

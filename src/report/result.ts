@@ -5,7 +5,7 @@
 import type { Batching, CompletionPath, LockKind, LockSides, Mode, RoleWork } from '../protocol/options.js';
 import type { WorkerRole } from '../protocol/roster.js';
 import type { LockStats } from '../sync/lock-stats.js';
-import type { LatencyDistribution, LatencyFigures } from './latency.js';
+import type { LatencyFigures } from './latency.js';
 import type { StageName } from '../protocol/stages.js';
 import type { WaitFigures } from '../sync/wait-account.js';
 
@@ -14,8 +14,11 @@ export type { LatencyFigures } from './latency.js';
 /**
  * 2: fio's per-request submission by default, a device thread per hardware queue, `settings`,
  * per-thread CPU figures (`threads`), per-job submissions and pushes.
+ * 3: latencies in fio's histogram bins: percentiles are bin values as fio computes them, stddev
+ * is fio's (over n - 1), each LatencyFigures has `bins`; `latDistribution` is gone (fio-json.ts
+ * makes it from clatNs' bins, as fio makes it from clat).
  */
-export const RESULT_SCHEMA = 2;
+export const RESULT_SCHEMA = 3;
 
 /**
  * What a run's figures depend on besides its point (mode, lock, cpus, jobs, iodepth) and the
@@ -139,8 +142,6 @@ export interface RunResult {
   latNs: LatencyFigures;
   /** The exact sums behind them, in integer ns: slatNs + clatNs = latNs, request by request. */
   latencyTotals: LatencyTotals;
-  /** fio's distribution of lat into buckets (for fio's JSON format). */
-  latDistribution: LatencyDistribution;
   /**
    * lat split into the stages a request goes through (stages.ts), over the same requests: the
    * stage means add up to latencyTotals.latNs / latencyTotals.requests. null with --breakdown off.

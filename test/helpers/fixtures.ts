@@ -2,19 +2,15 @@
  * Result figures for the report tests: plausible runs, settings, lock figures, machines and
  * result files, each field overridable, so that a test states only what it is about.
  */
-import { createHistogram } from 'node:perf_hooks';
-import {
-  FIO_PERCENTILES,
-  latencyDistribution,
-  percentileKey,
-  type LatencyFigures,
-} from '../../dist/src/report/latency.js';
+import { FIO_PERCENTILES, latencyFigures, percentileKey, type LatencyFigures } from '../../dist/src/report/latency.js';
+import { LatencyHistogram } from '../../dist/src/protocol/latency-histogram.js';
 import { RESULT_SCHEMA } from '../../dist/src/report/result.js';
 import type { LockFigures, MachineInfo, ResultFile, RunResult, RunSettings } from '../../dist/src/report/result.js';
 
 /**
  * Latency figures with the given values at some percentiles (the others interpolated from the
- * nearest given below, so that they rise with p) and `max`.
+ * nearest given below, so that they rise with p) and `max`; their bins hold the 1000 requests
+ * spread the same way (request k at the value of percentile k/10), so that they add up to count.
  */
 export function latency(at: Record<number, number>, max = 3 * Math.max(...Object.values(at))): LatencyFigures {
   const given = Object.entries(at)
@@ -22,6 +18,8 @@ export function latency(at: Record<number, number>, max = 3 * Math.max(...Object
     .sort((a, b) => a[0] - b[0]);
   const valueAt = (p: number): number => [...given].reverse().find(([q]) => q <= p)?.[1] ?? given[0]![1];
   const values = Object.values(at);
+  const spread = new LatencyHistogram();
+  for (let k = 1; k <= 1000; k++) spread.record(valueAt(k / 10));
   return {
     count: 1000,
     min: Math.min(...values) / 2,
@@ -29,6 +27,7 @@ export function latency(at: Record<number, number>, max = 3 * Math.max(...Object
     mean: values.reduce((a, b) => a + b, 0) / values.length,
     stddev: 1,
     percentiles: Object.fromEntries(FIO_PERCENTILES.map((p) => [percentileKey(p), valueAt(p)])),
+    bins: latencyFigures(spread).bins!,
   };
 }
 
@@ -85,7 +84,6 @@ export function makeRun(overrides: Partial<RunResult> = {}): RunResult {
     clatNs: latency({ 50: 650, 99: 10_900 }),
     latNs: latency({ 50: 850, 90: 5000, 99: 12_900, 99.9: 8_100_000 }, 2_500_000_000),
     latencyTotals: { requests: 1000, slatNs: 200_000, clatNs: 1_000_000, latNs: 1_200_000 },
-    latDistribution: latencyDistribution(createHistogram()),
     locks: [lock()],
     submitted: 1000,
     completed: 1000,
