@@ -38,6 +38,7 @@ import { renderTerminalChart } from '../src/report/chart.js';
 import { renderSvg } from '../src/report/svg.js';
 import { renderStageTable } from '../src/report/stage-table.js';
 import { renderAccountingTable } from '../src/report/accounting.js';
+import { explainSteps, renderExplain } from '../src/report/explain.js';
 
 /** Set in a child run by --cpus: the options to use, as JSON, and where to write the result. */
 const CHILD_OPTIONS = 'VBLK_CHILD_OPTIONS';
@@ -198,6 +199,7 @@ function resultFile(options: BenchOptions, outcome: SweepOutcome, machine: Machi
     options: { ...options, ...paths },
     runs: outcome.runs,
     order: outcome.order,
+    ...(options.explain ? { explain: explainSteps(outcome.runs) } : {}),
     ...(outcome.interrupted === true ? { interrupted: true } : {}),
     ...(outcome.error !== undefined ? { error: outcome.error } : {}),
   };
@@ -218,9 +220,16 @@ function report(options: BenchOptions, outcome: SweepOutcome, machine: MachineIn
     if (stages !== '') process.stdout.write(`\n${stages}`);
     const accounting = renderAccountingTable(runs);
     if (accounting !== '') process.stdout.write(`\n${accounting}`);
-    const ratios = renderModeRatios(runs);
-    if (ratios !== '') process.stdout.write(`\n${ratios}\n`);
-    process.stdout.write(`\n${renderTerminalChart(runs)}\n${partial}\n`);
+    if (options.explain) {
+      // Its designs run at one job count: the steps take the place of the mq/sq tables and the chart.
+      const explained = renderExplain(runs);
+      process.stdout.write(`\n${explained === '' ? 'explain: not every design ran; no steps to show\n' : explained}`);
+      process.stdout.write(`${partial}\n`);
+    } else {
+      const ratios = renderModeRatios(runs);
+      if (ratios !== '') process.stdout.write(`\n${ratios}\n`);
+      process.stdout.write(`\n${renderTerminalChart(runs)}\n${partial}\n`);
+    }
   }
   const file = resultFile(options, outcome, machine);
   // Every path is echoed as the user typed it.
@@ -235,7 +244,7 @@ function report(options: BenchOptions, outcome: SweepOutcome, machine: MachineIn
   if (options.fioJson !== undefined && runs.length > 0) {
     createOutputFolder(options.fioJson);
     for (const run of runs) {
-      const target = fioJsonPath(options.fioJson.path, run);
+      const target = fioJsonPath(options.fioJson.path, run, options.explain);
       fs.mkdirSync(path.dirname(target), { recursive: true });
       writeJsonFile(target, fioJsonOf(run, machine, startedAt));
     }

@@ -104,6 +104,7 @@ export class SoakPlan {
       lockSides: this.pick(LOCK_SIDES),
       breakdown: !this.oneIn(4),
       repeat: 1,
+      explain: false,
       cpus: undefined,
       watchdogS: this.watchdogS,
       json: undefined,

@@ -220,4 +220,35 @@ describe('npm run bench', () => {
       expect(r.stdout).toContain(option);
     }
   });
+
+  it(
+    '--explain runs its designs interleaved and prints steps that multiply to mq/sq',
+    { timeout: 90_000 },
+    () => {
+      const out = path.join(tmp, 'explain.json');
+      const r = run(
+        'bench.js',
+        ['--explain', '--jobs', '3', '--iodepth', '4', '--runtime', '150ms', '--ramp', '50ms'].concat(
+          ['--repeat', '2', '--lock', 'spin', '--iothreads', '2', '--json', out],
+        ),
+        90_000,
+      );
+      expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^explain: lock spin, \d+ cpus, 3 jobs, iodepth 4/m);
+      expect(r.stdout).toMatch(/^stages of lat/m);
+      expect(r.stdout).toMatch(/^where each role's time goes/m);
+      const file = JSON.parse(fs.readFileSync(out, 'utf8'));
+      // Four designs, each run twice, interleaved round by round.
+      expect(file.runs).toHaveLength(4);
+      expect(file.order).toHaveLength(8);
+      expect(file.order.slice(0, 4).every((run: string) => run.endsWith('repeat 1'))).toBe(true);
+      const steps: { step: string; ratio: number; min: number; max: number }[] = file.explain;
+      expect(steps.map((s) => s.step)).toEqual(['the lock', 'queue per vCPU', 'more IO threads', 'mq/sq']);
+      const product = steps[0]!.ratio * steps[1]!.ratio * steps[2]!.ratio;
+      expect(Math.abs(product / steps[3]!.ratio - 1)).toBeLessThan(0.01);
+      for (const s of steps) expect(s.min).toBeLessThanOrEqual(s.ratio + 1e-12);
+      for (const s of steps) expect(s.max).toBeGreaterThanOrEqual(s.ratio - 1e-12);
+    },
+  );
 });

@@ -174,6 +174,7 @@ describe('parseBenchArgs', () => {
         lockSides: 'submit+pop',
         breakdown: true,
         repeat: 1,
+        explain: false,
         cpus: undefined,
         watchdogS: 10,
         json: undefined,

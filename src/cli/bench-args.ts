@@ -192,6 +192,13 @@ const SPECS = {
     help: 'stage latencies and per-thread accounting; off leaves them out, to measure what they cost',
   },
   repeat: { value: 'N', default: '1', help: `runs per point; the median is reported, 1..${LIMITS.maxRepeat}` },
+  explain: {
+    unset: 'off',
+    help:
+      'at the one --jobs value given, run for each --lock kind: sq with the lock, sq lock-free (a multi-producer ' +
+      'ring), mq with one IO thread, and mq, interleaved with --repeat; print how much each step changes IOPS ' +
+      '(the lock, the queue per vCPU, more IO threads), with its range, and where each thread\'s time goes',
+  },
   pin: {
     value: 'POLICY',
     default: 'none',
@@ -302,12 +309,15 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
   const modes = parseNameList(text('mode'), MODES, flag('mode'), { both: MODES });
   const locks = parseNameList(text('lock'), LOCK_CHOICES, flag('lock'));
 
+  const explain = values['explain'] === true;
+  if (explain) checkExplain(values, text('jobs'), locks);
+
   const iothreadsText = given('iothreads');
   const iothreads =
     iothreadsText === undefined
       ? undefined
       : parseInteger(iothreadsText, flag('iothreads'), { min: 1, max: LIMITS.maxIothreads });
-  if (iothreadsText !== undefined && !modes.includes('mq')) {
+  if (iothreadsText !== undefined && !modes.includes('mq') && !explain) {
     throw usageError(
       flag('iothreads'),
       quote(iothreadsText),
@@ -392,6 +402,7 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
     lockSides: parseOneOf(text('lock-sides'), LOCK_SIDES, flag('lock-sides')),
     breakdown: parseOneOf(text('breakdown'), ['on', 'off'] as const, flag('breakdown')) === 'on',
     repeat: integer('repeat', { min: 1, max: LIMITS.maxRepeat }),
+    explain,
     cpus,
     watchdogS: positiveDuration(text('watchdog'), flag('watchdog')) / 1000,
     pin: parsePin(text('pin'), {
@@ -405,6 +416,27 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
     quiet: values['quiet'] === true,
   };
   return { help: false, options };
+}
+
+/**
+ * --explain's rules: one job count (its designs compare at one point), lock kinds only (it runs
+ * the lock-free design itself), its own modes, and no chart against jobs.
+ */
+function checkExplain(values: Values, jobsText: string, locks: readonly string[]): void {
+  const jobs = parseIntList(jobsText, '--jobs', { min: 1, max: LIMITS.maxJobs });
+  if (jobs.length !== 1) {
+    const hint = '--explain compares at one, such as --jobs 8';
+    throw usageError('--jobs', quote(jobsText), 'gives several job counts', hint);
+  }
+  if (locks.includes('none')) {
+    throw new UsageError('--explain runs the lock-free design itself; give lock kinds only to --lock, such as spin');
+  }
+  for (const option of ['mode', 'svg'] as const) {
+    if (typeof values[option] === 'string') {
+      const why = option === 'mode' ? 'it runs sq and mq designs of its own' : 'its designs run at one job count';
+      throw new UsageError(`--${option} does not go with --explain: ${why}; leave out --${option}`);
+    }
+  }
 }
 
 /** Runs `util.parseArgs` (strict, no positionals), turning its errors into one-line {@link UsageError}s. */

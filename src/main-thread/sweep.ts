@@ -9,7 +9,8 @@ import { runPoint } from './run.js';
 import { RunInterrupted } from './run-failure.js';
 import { threadsFor, type PointSpec } from './point-spec.js';
 import { defaultIothreads } from '../protocol/topology.js';
-import type { BenchOptions } from '../protocol/options.js';
+import type { BenchOptions, LockKind, Mode } from '../protocol/options.js';
+import { explainDesigns } from './explain.js';
 import type { LatencyFigures, RunResult } from '../report/result.js';
 
 export interface SweepOutcome {
@@ -32,19 +33,35 @@ export interface SweepHooks {
   onRun?(run: RunResult, repeat: number, done: number, total: number): void;
 }
 
-/** The points of a sweep, in report order: mode, then lock, then jobs. */
+/**
+ * The points of a sweep, in report order: mode, then lock, then jobs; with --explain, the
+ * designs of explain.ts instead.
+ */
 export function sweepPoints(options: BenchOptions, cpus: number): PointSpec[] {
-  const points: PointSpec[] = [];
-  for (const mode of options.modes) {
-    for (const lock of options.locks) {
-      for (const jobs of options.jobs) {
-        points.push({
+  const point = (mode: Mode, lock: LockKind, jobs: number, iothreads?: number): PointSpec =>
+    pointSpec(options, cpus, mode, lock, jobs, iothreads);
+  if (options.explain) return explainDesigns(options.locks, options.jobs[0]!, point);
+  return options.modes.flatMap((mode) =>
+    options.locks.flatMap((lock) => options.jobs.map((jobs) => point(mode, lock, jobs))),
+  );
+}
+
+/** One point of a sweep: its mode, lock, jobs and IO threads (default: as mq's), the rest from `options`. */
+function pointSpec(
+  options: BenchOptions,
+  cpus: number,
+  mode: Mode,
+  lock: LockKind,
+  jobs: number,
+  iothreads?: number,
+): PointSpec {
+  return {
           mode,
           lock,
           jobs,
           iodepth: options.iodepth,
           batching: options.batching,
-          iothreads: options.iothreads ?? defaultIothreads(jobs, cpus),
+          iothreads: iothreads ?? options.iothreads ?? defaultIothreads(jobs, cpus),
           deviceThreads: options.deviceThreads,
           work: options.work,
           pin: options.pin,
@@ -63,16 +80,16 @@ export function sweepPoints(options: BenchOptions, cpus: number): PointSpec[] {
           watchdogMs: options.watchdogS * 1000,
           ...(options.failpoints !== undefined ? { failpoints: options.failpoints } : {}),
           ...(options.initialIndex !== undefined ? { initialIndex: options.initialIndex } : {}),
-        });
-      }
-    }
-  }
-  return points;
+  };
 }
 
-/** `sq spin jobs=2 repeat 1`: a run as the result file's run order names it. */
-export function describeRun(spec: PointSpec, repeat: number): string {
-  return `${spec.mode} ${spec.lock} jobs=${spec.jobs} repeat ${repeat + 1}`;
+/**
+ * `sq spin jobs=2 repeat 1`, `mq spin jobs=8 iothreads=1 repeat 1`: a run as the result file's run
+ * order names it (IO threads named when --explain runs mq with two counts).
+ */
+export function describeRun(spec: PointSpec, repeat: number, withIothreads = false): string {
+  const iothreads = withIothreads && spec.mode === 'mq' ? ` iothreads=${spec.iothreads}` : '';
+  return `${spec.mode} ${spec.lock} jobs=${spec.jobs}${iothreads} repeat ${repeat + 1}`;
 }
 
 /**
@@ -158,7 +175,7 @@ export async function runSweep(
         return outcome({ error: `run ${what} failed: ${message}` });
       }
       samples[point]!.push(run);
-      order.push(describeRun(spec, repeat));
+      order.push(describeRun(spec, repeat, options.explain));
       hooks.onRun?.(run, repeat, done + 1, schedule.length);
     }
     return outcome();

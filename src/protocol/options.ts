@@ -197,6 +197,11 @@ export interface BenchOptions {
   breakdown: boolean;
   /** Runs per point; the median is reported (`--repeat`). */
   repeat: number;
+  /**
+   * `--explain`: run the designs of src/main-thread/explain.ts at the one job count given, and
+   * report each step's share of mq/sq.
+   */
+  explain: boolean;
   /** Core counts to re-run the sweep on (`--cpus 1,2`); undefined = the cores this process has. */
   cpus: number[] | undefined;
   /** Seconds without progress before the watchdog fails the run (`--watchdog`). */

@@ -27,8 +27,10 @@ import { iopsOf, rangeOf, runsOf } from './spread.js';
 const RW = 'randread';
 
 /** Where the fio-format file of `run` goes under `dir`. */
-export function fioJsonPath(dir: string, run: RunResult): string {
-  const series = `${run.mode}-${run.lock}-${run.cpus}cpu`;
+export function fioJsonPath(dir: string, run: RunResult, withIothreads = false): string {
+  // --explain runs mq with one IO thread and with several: a series of each.
+  const iothreads = withIothreads && run.mode === 'mq' ? `-${run.iothreads}iothread` : '';
+  const series = `${run.mode}-${run.lock}${iothreads}-${run.cpus}cpu`;
   return path.join(dir, series, formatSize(run.settings.bs), `${RW}-${run.iodepth}-${run.jobs}.json`);
 }
 

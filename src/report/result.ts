@@ -205,6 +205,23 @@ export interface MachineInfo {
   gitDescribe?: string | null;
 }
 
+/** One step of --explain (src/report/explain.ts), as the result file's `explain` keeps it. */
+export interface ExplainStep {
+  lock: string;
+  cpus: number;
+  jobs: number;
+  iodepth: number;
+  /** What the step changes: `the lock`, `queue per vCPU`, `more IO threads`, or `mq/sq` (all three). */
+  step: string;
+  /** The designs it goes from and to, as `sq spin`, `sq none`, `mq spin iothreads=1`. */
+  from: string;
+  to: string;
+  /** Median IOPS of `to` over median IOPS of `from`, and its range over every pairing of their runs. */
+  ratio: number;
+  min: number;
+  max: number;
+}
+
 export interface ResultFile {
   schema: typeof RESULT_SCHEMA;
   machine: MachineInfo;
@@ -216,6 +233,11 @@ export interface ResultFile {
    * load drifts weighs on both sides of every ratio.
    */
   order?: string[];
+  /**
+   * With --explain: each lock kind's steps from sq to mq (the lock, the queue per vCPU, more IO
+   * threads, and their product mq/sq), with their ratio ranges (src/report/explain.ts).
+   */
+  explain?: ExplainStep[];
   /** Present and true when a signal stopped the sweep early. */
   interrupted?: boolean;
   /** Present when a run failed: the sweep stopped there and `runs` holds the points before it. */
