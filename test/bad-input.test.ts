@@ -191,6 +191,17 @@ describe('npm run compare: bad input', () => {
   });
 });
 
+describe('npm run ab: bad input', () => {
+  it.each([
+    ['no variants', ['--', '--jobs', '1'], ['--a', '--b']],
+    ['a bad bench argument in a variant', ['--a', '--iodepth 0', '--b', '--iodepth 1'], ['variant a', '--iodepth']],
+    ['--repeat among the bench arguments', ['--a', '', '--b', '', '--', '--repeat', '3'], ['--repeat', 'ab']],
+    ['--rounds 0', ['--rounds', '0', '--a', '', '--b', ''], ['--rounds', '"0"']],
+  ])('%s: exit 2, one line', { timeout: 20_000 }, (_what, args, mentions) => {
+    expectUsageError(cli('ab.js', args), ...mentions);
+  });
+});
+
 describe('npm run bench:micro: bad input', () => {
   const out = path.join(tmp, 'micro.json');
   it.each([

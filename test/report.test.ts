@@ -23,6 +23,7 @@ import { renderModeRatios, renderRunLine, renderRunTable } from '../dist/src/rep
 import { groupSeries, niceScale, renderTerminalChart } from '../dist/src/report/chart.js';
 import { renderSvg } from '../dist/src/report/svg.js';
 import { compareResults } from '../dist/src/report/compare.js';
+import { abPoints, geometricMean, renderAb } from '../dist/src/report/ab.js';
 import { readResultFile, writeResultFile } from '../dist/src/report/result-file.js';
 
 const COMPARE_CLI = fileURLToPath(new URL('../dist/bench/compare.js', import.meta.url));
@@ -483,5 +484,42 @@ describe('result files and compare', () => {
     expect(allowed.status).toBe(0);
     expect(allowed.stdout).toContain('intel.json settings: --bs 4k --iodepth-batch 1 ');
     expect(allowed.stdout).toContain('batched.json settings: --bs 4k --iodepth-batch 32 ');
+  });
+});
+
+describe('npm run ab: the two variants side by side', () => {
+  const thread = (role: 'vcpu' | 'iothread' | 'nullblk', requests: number, cpuNs: number) => ({
+    role,
+    index: 0,
+    tid: 1,
+    windowNs: 1e9,
+    requests,
+    cpuNs,
+    runqueueNs: 0,
+    slices: 1,
+    cpus: '0-1',
+    waits: null,
+    signals: 0,
+    completions: 0,
+  });
+  /** A point's run whose worker threads spent `cpuNs` in all on `requests` reaped requests. */
+  const point = (iops: number, cpuNs: number, jobs = 8) =>
+    makeRun({ jobs, iops, threads: [thread('vcpu', 1000, cpuNs / 2), thread('iothread', 1000, cpuNs / 2)] });
+
+  it('pairs the points, gives b/a of IOPS and of CPU per request, and their geometric means', () => {
+    const a = [point(100_000, 2_000_000), point(200_000, 4_000_000, 1)];
+    const b = [point(200_000, 1_000_000, 1), point(150_000, 2_200_000)];
+    const points = abPoints(a, b);
+    expect(points.map((p) => p.jobs)).toEqual([8, 1]);
+    expect(points[0]!.ratio).toBeCloseTo(1.5, 12);
+    expect(points[0]!.aCpuPerRequestNs).toBe(2000);
+    expect(points[0]!.cpuRatio).toBeCloseTo(1.1, 12);
+    expect(points[1]!.cpuRatio).toBeCloseTo(0.25, 12);
+    expect(geometricMean(points, (p) => p.ratio)).toBeCloseTo(Math.sqrt(1.5), 12);
+    expect(renderAb(points)).toMatch(/b\/a CPU time per request 0\.52x/);
+  });
+
+  it('says so when the variants have no point in common', () => {
+    expect(renderAb(abPoints([point(1, 1, 2)], [point(1, 1, 3)]))).toMatch(/no point in common/);
   });
 });

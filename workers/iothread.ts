@@ -96,10 +96,12 @@ function iothread(task: IothreadTask): IothreadResult {
     const posted = postCompletions();
     for (let r = 0; r < rings.length; r++) {
       const ring = rings[r]!;
+      if (ring.isEmpty()) continue;
+      // T_POP: when this pass began to drain the ring (its handler ran), one clock read per drain.
+      const popped = stamp === null ? 0 : stamp();
       while (!ring.isEmpty()) {
         const got = ring.popBatch(batch, Math.min(popBatch, SUBMIT_MAX - gathered), gathered);
         pops++;
-        const popped = stamp === null ? 0 : stamp();
         for (let k = gathered; k < gathered + got; k++) {
           batch[k * DESC_WORDS + HWQ] = index;
           if (stamp !== null) batch[k * DESC_WORDS + T_POP] = popped;

@@ -7,8 +7,8 @@
  *   entered   in the ring          vCPU            submit    the guest: fio's submission, the
  *                                                            driver's work (--guest-ns) and the
  *                                                            ring's lock (fio's slat)
- *   T_POP     popped               IO thread       kick      the kick (ioeventfd) and the
- *                                                            IOThread's wake-up and poll
+ *   T_POP     its ring's drain     IO thread       kick      the kick (ioeventfd) and the
+ *             began                                          IOThread's wake-up and poll
  *   T_DEV     taken by the device  device thread   dispatch  IOThread to device: the rest of the
  *                                                            IOThread's pass, io_submit, the
  *                                                            device's wake-up

@@ -27,7 +27,9 @@
  *
  * The account is plain module state: each worker thread loads its own copy of this module, so
  * each thread has its own account and nothing is shared or locked. Read it with
- * threadWaitFigures(); an emulator worker copies it into shared memory for the main thread.
+ * threadWaitFigures(). setThreadWaitAccounting(false) stops the clock reads that only the
+ * account needs (around each notify and park), to measure what the account costs; the spin and
+ * poll loops read the clock for their own limits anyway.
  */
 import { nowNs } from './clock.js';
 
@@ -60,6 +62,17 @@ export const threadWaits: WaitFigures = {
   parkedNs: 0,
 };
 
+/** Whether notifies and parks are timed and counted in the calling thread (on by default). */
+let accounting = true;
+
+/**
+ * Turns the calling thread's timing of notifies and parks on or off (on by default); off, they
+ * cost what a bare Atomics.notify or Atomics.wait does, and the account misses them.
+ */
+export function setThreadWaitAccounting(on: boolean): void {
+  accounting = on;
+}
+
 /** A copy of the calling thread's account since it started (or since resetThreadWaitFigures()). */
 export function threadWaitFigures(): WaitFigures {
   return { ...threadWaits };
@@ -86,6 +99,7 @@ export function onCpuNs(elapsedNs: number): number {
  * @returns the number of threads it woke
  */
 export function notifyCounted(i32: Int32Array, index: number, count?: number): number {
+  if (!accounting) return Atomics.notify(i32, index, count);
   const start = nowNs();
   const woken = Atomics.notify(i32, index, count);
   threadWaits.notifies++;
@@ -103,6 +117,7 @@ export function waitCounted(
   value: number,
   timeoutMs: number,
 ): ReturnType<typeof Atomics.wait> {
+  if (!accounting) return Atomics.wait(i32, index, value, timeoutMs);
   const start = nowNs();
   const outcome = Atomics.wait(i32, index, value, timeoutMs);
   threadWaits.parks++;

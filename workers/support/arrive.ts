@@ -13,6 +13,7 @@ import { currentLinuxTid } from '../../src/protocol/linux-thread.js';
 import type { RunControl } from '../../src/protocol/run-control.js';
 import type { WorkerRole } from '../../src/protocol/roster.js';
 import type { CommonTask } from '../../src/protocol/tasks.js';
+import { setThreadWaitAccounting } from '../../src/sync/wait-account.js';
 
 /**
  * Restricts the calling thread to `cpus` (sorted) with `taskset -p` (sched_setaffinity for one
@@ -37,8 +38,12 @@ export function placeThread(cpus: readonly number[] | null): void {
   }
 }
 
-/** Takes the worker's CPUs, then arrives at the run's start barrier and waits for the start. */
+/**
+ * Takes the worker's CPUs and its run's wait accounting (on with --breakdown on: the pool reuses
+ * threads, so every run sets it), then arrives at the run's start barrier and waits for the start.
+ */
 export function arrive(control: RunControl, role: WorkerRole, index: number, task: CommonTask): void {
+  setThreadWaitAccounting(task.breakdown);
   placeThread(task.cpus);
   control.arriveAndWait(role, index, task.barrierMs);
 }
