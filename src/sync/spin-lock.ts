@@ -13,6 +13,11 @@
  * which is exactly the lock-holder preemption the bench exposes. Prefer
  * AdaptiveLock in code of your own.
  *
+ * In a guest, it is what a KVM guest without paravirtual spinlocks runs: Linux's virt_spin_lock
+ * (arch/x86/include/asm/qspinlock.h) replaces the fair queued spinlock on a hypervisor without
+ * PARAVIRT_SPINLOCKS support by a test-and-set loop, "because fair locks have horrible lock
+ * 'holder' preemption issues" (there without backoff).
+ *
  * lockAsync() is the one exception to "never sleeps", since it may run on the main thread,
  * which must not spin: after a poll of a few microseconds it sleeps with Atomics.waitAsync
  * in slices that double from ASYNC_BACKOFF_MIN_MS to ASYNC_BACKOFF_MAX_MS, looking at the
