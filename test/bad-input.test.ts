@@ -50,7 +50,7 @@ const BENCH_CASES: [string, string[], string[]][] = [
   ['--jobs reversed range', ['--jobs', '8..1'], ['--jobs', '"8..1"', 'reversed']],
   ['--jobs beyond the maximum', ['--jobs', '1..65'], ['--jobs', '"65"', '64']],
   ['unknown --mode', ['--mode', 'xq'], ['--mode', '"xq"', 'sq, mq, both']],
-  ['unknown --lock', ['--lock', 'mutex'], ['--lock', '"mutex"', 'spin, ticket, adaptive, none']],
+  ['unknown --lock', ['--lock', 'rwlock'], ['--lock', '"rwlock"', 'spin, ticket, mcs, pv, mutex, adaptive, none']],
   ['--lock none with --mode sq', ['--lock', 'none', '--mode', 'sq'], ['--lock none', '--mode mq']],
   ['--bs not a power of two', ['--bs', '1000'], ['--bs', '"1000"', 'power of two']],
   ['--bs a multiple of 512 but not a power of two', ['--bs', '1536'], ['--bs', '"1536"', 'power of two']],

@@ -57,18 +57,22 @@ export const BASE_BYTES = CACHE_LINE + STATS_BYTES;
 export const LOCK_ALIGN = 8;
 
 /**
- * The lock kinds, in the order reports list them: the one list every other
- * list of kinds (the ring's guards, the bench's --lock, bench:micro's cases)
- * derives from.
+ * The lock kinds, in the order reports list them: the guest's spinlocks first (spin: a KVM guest
+ * without paravirtual spinlocks; ticket, mcs, pv: Linux's fair spinlocks, old and new, native and
+ * paravirtual), then the host's sleeping locks (mutex: QemuMutex; adaptive: the lock of this
+ * library). The one list every other list of kinds (the ring's guards, the bench's --lock,
+ * bench:micro's cases) derives from. Files and handles store names; the only position stored
+ * anywhere is a ring header's guard index, in shared memory that only threads running this same
+ * code read, so the order may change between versions.
  */
-export const LOCK_KINDS = ['spin', 'ticket', 'adaptive'] as const;
+export const LOCK_KINDS = ['spin', 'ticket', 'mcs', 'pv', 'mutex', 'adaptive'] as const;
 
 /** Names of the lock kinds, as found in handles. */
 export type LockKindName = (typeof LOCK_KINDS)[number];
 
 /** A structured-cloneable description of a lock: post it to a worker and call `X.from(handle)` there. */
 export interface LockHandle {
-  /** Which lock class the region holds: `spin-lock`, `ticket-lock` or `adaptive-lock`. */
+  /** Which lock class the region holds: `<kind>-lock`, e.g. `spin-lock` or `adaptive-lock`. */
   kind: `${LockKindName}-lock`;
   /** The shared memory the lock lives in. */
   buffer: SharedArrayBuffer;
