@@ -24,7 +24,7 @@
  * Atomics.wait (park.ts), after a poll of a few microseconds instead of the spin; an async
  * waiter counts in SLEEPERS like a blocking one, and the releaser's notify wakes either.
  */
-import { nowNs } from './clock.js';
+import { deadlineNs, nowNs } from './clock.js';
 import { notifyCounted } from './wait-account.js';
 import type { ParkLoop } from './park.js';
 import { CasLock, SLEEPERS, STATE } from './lock-base.js';
@@ -37,12 +37,12 @@ export abstract class FutexLock extends CasLock {
   /** Drepper's waiting loop (see the top of this file), for lock() and lockAsync() alike. */
   protected *parkLoop(start: number, spins: number, timeoutMs: number): ParkLoop {
     const i32 = this.i32;
-    const deadlineMs = timeoutMs === Infinity ? Infinity : start / 1e6 + timeoutMs;
+    const deadline = deadlineNs(start, timeoutMs);
     let parks = 0;
     Atomics.add(i32, SLEEPERS, 1);
     try {
       while (Atomics.exchange(i32, STATE, 2) !== 0) {
-        const waitMs = this.beforeTimedPark(deadlineMs);
+        const waitMs = this.beforeTimedPark(deadline);
         if (waitMs <= 0) return false;
         parks++;
         // poison() cannot make this wait return by changing STATE (the holder

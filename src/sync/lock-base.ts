@@ -34,9 +34,9 @@ import {
   type Region,
 } from './region.js';
 import { LockStatsBlock, STATS_BYTES, type LockStats } from './lock-stats.js';
-import { nowNs } from './clock.js';
+import { deadlineNs, msUntil, nowNs } from './clock.js';
 import { CURRENT_THREAD_ID, NO_HOLDER, holderToThreadId } from './thread-id.js';
-import { hasWaitAsync, msLeft, parkAsync, pollBriefly, type ParkLoop } from './park.js';
+import { hasWaitAsync, parkAsync, pollBriefly, type ParkLoop } from './park.js';
 import { LockHold } from './lock-hold.js';
 
 export const STATE = 0;
@@ -358,14 +358,14 @@ export abstract class LockBase implements Lock {
    */
   protected *retryLoop(start: number, polls: number, timeoutMs: number): ParkLoop {
     const i32 = this.i32;
-    const deadlineMs = timeoutMs === Infinity ? Infinity : start / 1e6 + timeoutMs;
+    const deadline = deadlineNs(start, timeoutMs);
     let parks = 0;
     this.enterRetryWait();
     try {
       for (;;) {
         const seq = Atomics.load(i32, TIMED_SEQ);
         if (this.take()) break;
-        const waitMs = this.beforeTimedPark(deadlineMs);
+        const waitMs = this.beforeTimedPark(deadline);
         if (waitMs <= 0) return false;
         parks++;
         yield { index: TIMED_SEQ, value: seq, timeoutMs: waitMs };
@@ -401,11 +401,11 @@ export abstract class LockBase implements Lock {
 
   /**
    * Timed waiters call this before each park: throws once the lock is poisoned; returns the
-   * milliseconds left before `deadlineMs`, counting a timeout when none are.
+   * milliseconds left before `deadline` (clock.ts deadlineNs), counting a timeout when none are.
    */
-  protected beforeTimedPark(deadlineMs: number): number {
+  protected beforeTimedPark(deadline: number): number {
     this.checkPoison();
-    const left = msLeft(deadlineMs);
+    const left = msUntil(deadline);
     if (left <= 0) this.countTimeout();
     return left;
   }
