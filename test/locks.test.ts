@@ -301,6 +301,18 @@ describe.each(KINDS)('%s lock', (kind) => {
     expect(lock.holder()).toBe(-1);
   });
 
+  it('counts acquisitions past 2^32 exactly: the low word carries into the high one', () => {
+    const lock = createLock(kind);
+    // The statistics line follows the control line; its word 1 is the acquisitions' low word.
+    const low = new Int32Array(lock.handle.buffer, lock.handle.byteOffset + 64, 2);
+    low[1] = -2; // 2^32 - 2
+    for (let i = 0; i < 3; i++) {
+      lock.lock();
+      lock.unlock();
+    }
+    expect(lock.stats().acquisitions).toBe(2 ** 32 + 1);
+  });
+
   it('opens the same lock from its handle, with X.from and lockFromHandle', () => {
     const lock = createLock(kind);
     const Class = LOCK_CLASSES[kind];

@@ -53,7 +53,7 @@ export const QUEUE_HEAD = 10;
 
 /** Bytes of the control and statistics lines every lock has. */
 export const BASE_BYTES = CACHE_LINE + STATS_BYTES;
-/** Alignment a lock's byteOffset must have (float64 statistics); 64 avoids false sharing. */
+/** Alignment a lock's byteOffset must have (8, room for 64-bit words); 64 avoids false sharing. */
 export const LOCK_ALIGN = 8;
 
 /**
