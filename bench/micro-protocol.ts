@@ -27,7 +27,7 @@ export const GO_TIMEOUT_MS = 30_000;
 /** Longest single park in a waiting loop, so that STOP is noticed promptly even without a wake-up. */
 export const WAIT_SLICE_MS = 20;
 
-/** Lock kinds of the uncontended case: the library's three and the bare baseline. */
+/** Lock kinds of the uncontended case: every kind of the library's LOCK_KINDS, and the bare baseline. */
 export type UncontendedLock = LockKindName | 'bare';
 
 /** What one worker does. */

@@ -1,7 +1,8 @@
 /**
  * `npm run bench:micro`: what the building blocks cost, each measured on its own.
  *
- *   lock.uncontended.<bare|spin|ticket|adaptive>  lock+unlock pairs per second in one thread (tinybench)
+ *   lock.uncontended.<bare|kind>                  lock+unlock pairs per second in one thread (tinybench),
+ *                                                 for the bare baseline and every kind of LOCK_KINDS
  *   ring.spsc.cross-thread                        8-word descriptors per second from one worker to
  *                                                 another through an unguarded Ring, in batches of 32
  *   ring.spsc.32b.push-pop                        32-byte items per second from one worker to another,
@@ -9,7 +10,7 @@
  *   ring.guarded.32b.push-pop                     the same through a ring guarded by an AdaptiveLock
  *   message-port.cross-thread                     the same descriptors, one postMessage each
  *   lock.contended.<kind>.t<2|4|8>                increments per second of a counter shared by t
- *                                                 threads, each increment under the lock
+ *                                                 threads, each increment under the lock (every kind)
  *   lock.contended.adaptive-spin<N>.t<8|2>        the same with AdaptiveLock's spin ceiling at N
  *                                                 (spin0: park at once), to choose the default
  *

@@ -15,13 +15,14 @@ import {
   hasWaitAsync,
   LockHold,
   LockOwnershipError,
+  LOCK_KINDS,
   LockPoisonedError,
   Ring,
   type LockKindName,
 } from '../dist/src/index.js';
 import { eventually, fixtureWorker, inlineWorker, startWorker, terminateAllWorkers } from './helpers/workers.js';
 
-const KINDS: readonly LockKindName[] = ['spin', 'ticket', 'adaptive'];
+const KINDS: readonly LockKindName[] = LOCK_KINDS;
 /** vitest timeout of every test that starts workers (the helper terminates them sooner). */
 const WORKER_TEST_MS = 30_000;
 

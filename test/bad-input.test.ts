@@ -50,7 +50,7 @@ const BENCH_CASES: [string, string[], string[]][] = [
   ['--jobs reversed range', ['--jobs', '8..1'], ['--jobs', '"8..1"', 'reversed']],
   ['--jobs beyond the maximum', ['--jobs', '1..65'], ['--jobs', '"65"', '64']],
   ['unknown --mode', ['--mode', 'xq'], ['--mode', '"xq"', 'sq, mq, both']],
-  ['unknown --lock', ['--lock', 'mutex'], ['--lock', '"mutex"', 'spin, ticket, adaptive, none']],
+  ['unknown --lock', ['--lock', 'rwlock'], ['--lock', '"rwlock"', 'spin, ticket, mcs, pv, mutex, adaptive, none']],
   ['unknown --completion-path', ['--completion-path', 'irq'], ['--completion-path', '"irq"', 'iothread, direct']],
   ['unknown --lock-sides', ['--lock-sides', 'both'], ['--lock-sides', '"both"', 'submit+pop, submit+reap']],
   ['--breakdown neither on nor off', ['--breakdown', 'yes'], ['--breakdown', '"yes"', 'on, off']],

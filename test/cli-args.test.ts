@@ -336,7 +336,7 @@ describe('parseBenchArgs', () => {
     it('unknown --mode and --lock names', () => {
       expectRejected(['--mode', 'fast'], '--mode', '"fast"', 'sq, mq, both');
       expectRejected(['--mode', 'sq,xx'], '--mode', '"xx"');
-      expectRejected(['--lock', 'mutex'], '--lock', '"mutex"', 'spin, ticket, adaptive, none');
+      expectRejected(['--lock', 'rwlock'], '--lock', '"rwlock"', 'spin, ticket, mcs, pv, mutex, adaptive, none');
       expectRejected(['--lock', ''], '--lock', '""');
     });
 

@@ -1,6 +1,7 @@
 /**
- * The three lock kinds, across real worker threads: mutual exclusion, statistics, timeouts,
- * ownership, handles, argument checks, and the ticket lock's FIFO order.
+ * Every lock kind (the package's LOCK_KINDS), across real worker threads: mutual exclusion,
+ * statistics, timeouts, ownership, handles, argument checks, and FIFO order for the kinds that
+ * promise it.
  *
  * Tests the compiled output: run `npx tsc -p tsconfig.json` first. No test asserts on speed;
  * the machine may have two cores and other work running.
@@ -12,8 +13,8 @@ import {
   createLock,
   lockFromHandle,
   LOCK_CLASSES,
+  LOCK_KINDS,
   LockOwnershipError,
-  TicketLock,
   type LockKindName,
 } from '../dist/src/index.js';
 import {
@@ -26,16 +27,28 @@ import {
 } from './helpers/workers.js';
 import { expectConsistent, ZERO_STATS } from './helpers/lock-stats.js';
 
-const KINDS: readonly LockKindName[] = ['spin', 'ticket', 'adaptive'];
+const KINDS: readonly LockKindName[] = LOCK_KINDS;
+/** The kinds that serve waiters in the order they arrived (untimed waits). */
+const FIFO_KINDS: readonly LockKindName[] = ['ticket', 'mcs', 'pv'];
+/** Bytes enough for a lock of any kind. */
+const ANY_LOCK_BYTES = Math.max(...KINDS.map((kind) => LOCK_CLASSES[kind].BYTES));
 /** vitest timeout of every test that starts workers (the helper terminates them sooner). */
 const WORKER_TEST_MS = 30_000;
 const COUNTER_WORKERS = 8;
 /**
- * Increments of the mutual-exclusion test, all workers together. A ticket-lock handoff between
- * 8 threads on 2 cores costs ~13 us (the next ticket's holder is often not running), so it gets
- * a tenth of the others' count to keep the file well under 30 s.
+ * Increments of the mutual-exclusion test, all workers together. A FIFO handoff between 8
+ * threads on 2 cores costs ~13 us (the next waiter is often not running), so the FIFO kinds get
+ * a tenth of the others' count (pv, which spins 2^15 times before it parks, a twentieth) to keep
+ * the file well under 30 s.
  */
-const TOTAL_INCREMENTS: Record<LockKindName, number> = { spin: 200_000, ticket: 20_000, adaptive: 200_000 };
+const TOTAL_INCREMENTS: Record<LockKindName, number> = {
+  spin: 200_000,
+  ticket: 20_000,
+  mcs: 20_000,
+  pv: 10_000,
+  mutex: 200_000,
+  adaptive: 200_000,
+};
 
 /** Increments a plain shared counter under the lock; see the fixture's comment. */
 const COUNTER_WORKER = fixtureWorker('lock-counter.mjs');
@@ -271,6 +284,18 @@ describe.each(KINDS)('%s lock', (kind) => {
     expect(lock.holder()).toBe(-1);
   });
 
+  it('counts acquisitions past 2^32 exactly: the low word carries into the high one', () => {
+    const lock = createLock(kind);
+    // The statistics line follows the control line; its word 1 is the acquisitions' low word.
+    const low = new Int32Array(lock.handle.buffer, lock.handle.byteOffset + 64, 2);
+    low[1] = -2; // 2^32 - 2
+    for (let i = 0; i < 3; i++) {
+      lock.lock();
+      lock.unlock();
+    }
+    expect(lock.stats().acquisitions).toBe(2 ** 32 + 1);
+  });
+
   it('opens the same lock from its handle, with X.from and lockFromHandle', () => {
     const lock = createLock(kind);
     const Class = LOCK_CLASSES[kind];
@@ -316,7 +341,7 @@ describe.each(KINDS)('%s lock', (kind) => {
 
     it('rejects a handle of another kind, a non-handle, and an uninitialised region', () => {
       // In a buffer with room for any kind, so that only the kind can be wrong.
-      const other = createLock(otherKind, { buffer: new SharedArrayBuffer(1024), byteOffset: 0 });
+      const other = createLock(otherKind, { buffer: new SharedArrayBuffer(ANY_LOCK_BYTES), byteOffset: 0 });
       expect(() => Class.from(other.handle)).toThrow(TypeError);
       // The right kind name on another kind's memory: the region's magic word tells.
       expect(() => Class.from({ ...other.handle, kind: `${kind}-lock` })).toThrow(TypeError);
@@ -324,30 +349,31 @@ describe.each(KINDS)('%s lock', (kind) => {
       expect(() =>
         Class.from({ kind: `${kind}-lock`, buffer: new SharedArrayBuffer(Class.BYTES), byteOffset: 0 }),
       ).toThrow(TypeError);
-      expect(() => lockFromHandle({ kind: 'mutex-lock' } as never)).toThrow(TypeError);
-      expect(() => createLock('mutex' as LockKindName)).toThrow(TypeError);
+      expect(() => lockFromHandle({ kind: 'rwlock-lock' } as never)).toThrow(TypeError);
+      expect(() => createLock('rwlock' as LockKindName)).toThrow(TypeError);
     });
 
-    if (kind !== 'spin') {
+    if (kind !== 'spin' && kind !== 'mutex') {
       it('rejects bad spin options', () => {
-        expect(() => createLockWith(kind, { spinMax: -1 })).toThrow(RangeError);
+        if (kind !== 'pv') expect(() => createLockWith(kind, { spinMax: -1 })).toThrow(RangeError);
         expect(() => createLockWith(kind, { spin: 1.5 })).toThrow(RangeError);
+        expect(() => createLockWith(kind, { spin: -1 })).toThrow(RangeError);
         expect(() => createLockWith(kind, { spin: 0 })).not.toThrow();
       });
     }
   });
 });
 
-/** A ticket or adaptive lock with spin options (createLock takes only a region). */
-function createLockWith(kind: 'ticket' | 'adaptive', options: { spinMax?: number; spin?: number }) {
+/** A lock of a kind that spins before it parks, with spin options (createLock takes only a region). */
+function createLockWith(kind: 'ticket' | 'mcs' | 'pv' | 'adaptive', options: { spinMax?: number; spin?: number }) {
   return new LOCK_CLASSES[kind](options);
 }
 
-describe('TicketLock', () => {
+describe.each(FIFO_KINDS)('%s lock: FIFO', (kind) => {
   /** Takes the lock, appends workerData.index to the shared `order` list ([0] = length), releases. */
   const APPEND_WORKER = inlineWorker(
     `
-const lock = vblk.TicketLock.from(workerData.handle);
+const lock = vblk.lockFromHandle(workerData.handle);
 const { order, index } = workerData;
 lock.lock();
 const length = order[0];
@@ -363,17 +389,18 @@ parentPort.postMessage(length);
     'serves waiters in the order they arrived',
     async () => {
       const waiters = 6;
-      const lock = new TicketLock();
-      // Word 0 of a ticket lock is NEXT, the next ticket to hand out: it moves when a waiter queues.
+      const lock = createLock(kind);
+      // Word 0 of a FIFO lock moves when a waiter queues: a ticket lock's NEXT (the next ticket to
+      // hand out), a queue lock's lock word (whose tail names the last node queued).
       const next = new Int32Array(lock.handle.buffer, lock.handle.byteOffset, 1);
       const order = new Int32Array(new SharedArrayBuffer(4 * (1 + waiters)));
       lock.lock();
       const workers = [];
       for (let index = 0; index < waiters; index++) {
-        const ticketsBefore = Atomics.load(next, 0);
+        const wordBefore = Atomics.load(next, 0);
         workers.push(startWorker<number>(APPEND_WORKER, { handle: lock.handle, order, index }));
         // Arrival made deterministic: worker index+1 starts only once worker index holds a ticket.
-        await eventually(() => Atomics.load(next, 0) !== ticketsBefore, `worker ${index} to take a ticket`);
+        await eventually(() => Atomics.load(next, 0) !== wordBefore, `worker ${index} to queue`);
       }
       lock.unlock();
       await Promise.all(workers.map((worker) => worker.result));

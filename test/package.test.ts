@@ -196,7 +196,7 @@ const wokeAsync: Promise<boolean> = waitUntilAsync(() => true, bell, 0);
 // @ts-expect-error lock() takes a timeout in milliseconds
 lock.lock('1s');
 // @ts-expect-error a ring's guard is a lock kind or null
-new Ring({ capacity: 8, slotWords: 1, guard: 'mutex' });
+new Ring({ capacity: 8, slotWords: 1, guard: 'rwlock' });
 // @ts-expect-error a ring handle is not a lock handle
 SpinLock.from(ringHandle);
 // @ts-expect-error stats are numbers

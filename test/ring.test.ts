@@ -215,7 +215,7 @@ describe('Ring in one thread', () => {
     for (const slotWords of [0, -1, 1.5]) {
       expect(() => new Ring({ capacity: 4, slotWords })).toThrow(RangeError);
     }
-    expect(() => new Ring({ capacity: 4, slotWords: 1, guard: 'mutex' as LockKindName })).toThrow(TypeError);
+    expect(() => new Ring({ capacity: 4, slotWords: 1, guard: 'rwlock' as LockKindName })).toThrow(TypeError);
     for (const initialIndex of [-1, 2 ** 32, 1.5]) {
       expect(() => new Ring({ capacity: 4, slotWords: 1, initialIndex })).toThrow(RangeError);
     }

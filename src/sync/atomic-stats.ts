@@ -3,8 +3,8 @@
  * figures of lock-stats.ts (same meaning, same LockStats snapshot) in integer words changed
  * only with Atomics.
  *
- * Memory: eight BigInt64 words on a cache line of their own (byteOffset a multiple of 8), in the
- * order of lock-stats.ts (whose word indices this file uses):
+ * Memory: eight BigInt64 words on a cache line of their own (byteOffset a multiple of 8), the
+ * figures in the order of LockStats:
  *
  *   [0] acquisitions   every acquisition (for a multi-producer ring: every reservation)
  *   [1] contentions    acquisitions that had to wait
@@ -14,9 +14,10 @@
  *   [5] waitNsMax      the longest such wait
  *   [6..7]             reserved
  *
- * Why Atomics on 64-bit integers: LockStatsBlock may use plain float64 stores because only the
- * holder of its lock writes them; here writers race, so every update is one Atomics.add (or, for
- * the maximum, a compare-and-swap loop that only ever raises the word), and no update is lost.
+ * Why a block apart from lock-stats.ts: a LockStatsBlock has one writer at a time, the holder of
+ * its lock, so a seqlock over Int32 pairs keeps its uncontended path to one increment; here
+ * writers race, so every update is one Atomics.add (or, for the maximum, a compare-and-swap loop
+ * that only ever raises the word), and no update is lost.
  * A 64-bit word does not wrap in practice (2^63 ns is 292 years), and an Atomics.add on a
  * BigInt64Array costs about what one on an Int32Array does (9.5 against 8 ns on Node 20,
  * x86-64). Counts are read back as numbers, exact up to 2^53.
@@ -29,16 +30,15 @@
  * the reset (its acquisition before it, its wait after). Once the writers are quiet the figures
  * are exact.
  */
-import {
-  ACQUISITIONS,
-  CONTENTIONS,
-  PARKS,
-  SPINS,
-  STATS_BYTES,
-  WAIT_NS_MAX,
-  WAIT_NS_TOTAL,
-  type LockStats,
-} from './lock-stats.js';
+import { STATS_BYTES, type LockStats } from './lock-stats.js';
+
+/** Word of each figure. */
+const ACQUISITIONS = 0;
+const CONTENTIONS = 1;
+const SPINS = 2;
+const PARKS = 3;
+const WAIT_NS_TOTAL = 4;
+const WAIT_NS_MAX = 5;
 
 /** Bytes an AtomicStatsBlock needs: one cache line, as a LockStatsBlock. */
 export const ATOMIC_STATS_BYTES = STATS_BYTES;

@@ -3,6 +3,9 @@
  */
 import type { Region } from './region.js';
 import { AdaptiveLock } from './adaptive-lock.js';
+import { McsLock } from './mcs-lock.js';
+import { MutexLock } from './mutex-lock.js';
+import { PvLock } from './pv-lock.js';
 import { SpinLock } from './spin-lock.js';
 import { TicketLock } from './ticket-lock.js';
 import { LOCK_KINDS, type Lock, type LockHandle, type LockKindName } from './lock-base.js';
@@ -15,10 +18,14 @@ interface LockClass {
 }
 
 /** The lock classes by kind name. */
-export const LOCK_CLASSES = { spin: SpinLock, ticket: TicketLock, adaptive: AdaptiveLock } as const satisfies Record<
-  LockKindName,
-  LockClass
->;
+export const LOCK_CLASSES = {
+  spin: SpinLock,
+  ticket: TicketLock,
+  mcs: McsLock,
+  pv: PvLock,
+  mutex: MutexLock,
+  adaptive: AdaptiveLock,
+} as const satisfies Record<LockKindName, LockClass>;
 
 /** Bytes a lock of `kind` needs in a SharedArrayBuffer. */
 export function lockBytes(kind: LockKindName): number {

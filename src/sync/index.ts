@@ -4,6 +4,9 @@
  */
 export { SpinLock } from './spin-lock.js';
 export { TicketLock, type TicketLockOptions } from './ticket-lock.js';
+export { McsLock, type McsLockOptions } from './mcs-lock.js';
+export { PvLock, SPIN_THRESHOLD, type PvLockOptions } from './pv-lock.js';
+export { MutexLock, type MutexLockOptions } from './mutex-lock.js';
 export { AdaptiveLock, type AdaptiveLockOptions } from './adaptive-lock.js';
 export { createLock, lockFromHandle, lockBytes, LOCK_CLASSES } from './create-lock.js';
 export {

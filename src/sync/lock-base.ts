@@ -10,13 +10,14 @@
  *     [2] HOLDER      thread id of the holder (thread-id.ts), 0 when free
  *     [3] MAGIC       marks the region as initialised for this kind
  *     [4] SLEEPERS    threads parked, or about to park, in Atomics.wait
- *     [5] SPIN_BUDGET current spin budget (AdaptiveLock/TicketLock)
+ *     [5] SPIN_BUDGET current spin budget (the kinds that spin, then park)
  *     [6] SPIN_MAX    ceiling of the spin budget; -1 = fixed budget
  *     [7] TIMEOUTS    lock(timeoutMs) calls that gave up (Atomics.add)
- *     [8] TIMED_SEQ   TicketLock only: bumped on release when timed waiters sleep
+ *     [8] TIMED_SEQ   TicketLock and the queue locks: bumped on release when timed waiters sleep
  *     [9] POISONED    set by poison(): waiters give up with LockPoisonedError
+ *     [10] QUEUE_HEAD the queue locks (McsLock, PvLock): node index + 1 of the queue's head
  *   line 1, statistics (lock-stats.ts)
- *   lines 2.., kind-specific (TicketLock's waiting array)
+ *   lines 2.., kind-specific (TicketLock's waiting array, the queue locks' nodes)
  *
  * The holder word is written with plain stores by the thread that has just
  * acquired (or is about to release) the lock: the lock word's Atomics
@@ -33,9 +34,9 @@ import {
   type Region,
 } from './region.js';
 import { LockStatsBlock, STATS_BYTES, type LockStats } from './lock-stats.js';
-import { nowNs } from './clock.js';
+import { deadlineNs, msUntil, nowNs } from './clock.js';
 import { CURRENT_THREAD_ID, NO_HOLDER, holderToThreadId } from './thread-id.js';
-import { hasWaitAsync, msLeft, parkAsync, pollBriefly, type ParkLoop } from './park.js';
+import { hasWaitAsync, parkAsync, pollBriefly, type ParkLoop } from './park.js';
 import { LockHold } from './lock-hold.js';
 
 export const STATE = 0;
@@ -48,25 +49,30 @@ export const SPIN_MAX = 6;
 export const TIMEOUTS = 7;
 export const TIMED_SEQ = 8;
 export const POISONED = 9;
+export const QUEUE_HEAD = 10;
 
 /** Bytes of the control and statistics lines every lock has. */
 export const BASE_BYTES = CACHE_LINE + STATS_BYTES;
-/** Alignment a lock's byteOffset must have (float64 statistics); 64 avoids false sharing. */
+/** Alignment a lock's byteOffset must have (8, room for 64-bit words); 64 avoids false sharing. */
 export const LOCK_ALIGN = 8;
 
 /**
- * The lock kinds, in the order reports list them: the one list every other
- * list of kinds (the ring's guards, the bench's --lock, bench:micro's cases)
- * derives from.
+ * The lock kinds, in the order reports list them: the guest's spinlocks first (spin: a KVM guest
+ * without paravirtual spinlocks; ticket, mcs, pv: Linux's fair spinlocks, old and new, native and
+ * paravirtual), then the host's sleeping locks (mutex: QemuMutex; adaptive: the lock of this
+ * library). The one list every other list of kinds (the ring's guards, the bench's --lock,
+ * bench:micro's cases) derives from. Files and handles store names; the only position stored
+ * anywhere is a ring header's guard index, in shared memory that only threads running this same
+ * code read, so the order may change between versions.
  */
-export const LOCK_KINDS = ['spin', 'ticket', 'adaptive'] as const;
+export const LOCK_KINDS = ['spin', 'ticket', 'mcs', 'pv', 'mutex', 'adaptive'] as const;
 
 /** Names of the lock kinds, as found in handles. */
 export type LockKindName = (typeof LOCK_KINDS)[number];
 
 /** A structured-cloneable description of a lock: post it to a worker and call `X.from(handle)` there. */
 export interface LockHandle {
-  /** Which lock class the region holds: `spin-lock`, `ticket-lock` or `adaptive-lock`. */
+  /** Which lock class the region holds: `<kind>-lock`, e.g. `spin-lock` or `adaptive-lock`. */
   kind: `${LockKindName}-lock`;
   /** The shared memory the lock lives in. */
   buffer: SharedArrayBuffer;
@@ -208,7 +214,16 @@ export abstract class LockBase implements Lock {
   }
 
   abstract lock(timeoutMs?: number): boolean;
-  abstract tryLock(): boolean;
+
+  /** One attempt to take the lock without waiting, without the statistics (waiting loops count their own). */
+  protected abstract readonly take: () => boolean;
+
+  /** @inheritDoc */
+  tryLock(): boolean {
+    if (!this.take()) return false;
+    this.acquiredUncontended();
+    return true;
+  }
   /** Releases the lock word; called by unlock() after the ownership check. */
   protected abstract release(): void;
   /** lockAsync() after its arguments were checked: the kind's own way in. */
@@ -336,6 +351,43 @@ export abstract class LockBase implements Lock {
   protected abstract wakeAllWaiters(): void;
 
   /**
+   * The wait of a waiter that keeps no place in a queue (TicketLock's and the queue locks' timed
+   * waiters, and the queue locks' waiters without a node): retries take(), and parks on TIMED_SEQ
+   * in between, which a release bumps and notifies while such waiters sleep (they are counted
+   * between enterRetryWait and leaveRetryWait). For lock() and lockAsync() alike.
+   */
+  protected *retryLoop(start: number, polls: number, timeoutMs: number): ParkLoop {
+    const i32 = this.i32;
+    const deadline = deadlineNs(start, timeoutMs);
+    let parks = 0;
+    this.enterRetryWait();
+    try {
+      for (;;) {
+        const seq = Atomics.load(i32, TIMED_SEQ);
+        if (this.take()) break;
+        const waitMs = this.beforeTimedPark(deadline);
+        if (waitMs <= 0) return false;
+        parks++;
+        yield { index: TIMED_SEQ, value: seq, timeoutMs: waitMs };
+      }
+    } finally {
+      this.leaveRetryWait();
+    }
+    this.acquiredContended(polls, parks, nowNs() - start);
+    return true;
+  }
+
+  /** Counts a waiter of retryLoop, so that releases wake it. */
+  protected enterRetryWait(): void {
+    Atomics.add(this.i32, SLEEPERS, 1);
+  }
+
+  /** Uncounts a waiter of retryLoop. */
+  protected leaveRetryWait(): void {
+    Atomics.sub(this.i32, SLEEPERS, 1);
+  }
+
+  /**
    * Refuses a lock() by the thread that already holds the lock, which would
    * otherwise wait for itself forever: the locks are not re-entrant.
    */
@@ -349,11 +401,11 @@ export abstract class LockBase implements Lock {
 
   /**
    * Timed waiters call this before each park: throws once the lock is poisoned; returns the
-   * milliseconds left before `deadlineMs`, counting a timeout when none are.
+   * milliseconds left before `deadline` (clock.ts deadlineNs), counting a timeout when none are.
    */
-  protected beforeTimedPark(deadlineMs: number): number {
+  protected beforeTimedPark(deadline: number): number {
     this.checkPoison();
-    const left = msLeft(deadlineMs);
+    const left = msUntil(deadline);
     if (left <= 0) this.countTimeout();
     return left;
   }
@@ -402,19 +454,12 @@ export abstract class CasLock extends LockBase {
     return this.lockSlow(timeout);
   }
 
-  /** @inheritDoc */
-  tryLock(): boolean {
-    if (!this.take()) return false;
-    this.acquiredUncontended();
-    return true;
-  }
-
   protected acquireAsync(timeoutMs: number): Promise<boolean> {
     if (this.tryLock()) return Promise.resolve(true);
     return this.pollThenParkAsync(this.take, (start, polls) => this.parkLoop(start, polls, timeoutMs));
   }
 
-  /** One attempt, without the statistics: the lock word reads 0 and a compare-and-swap 0 -> 1 wins. */
+  /** The lock word reads 0 and a compare-and-swap 0 -> 1 wins. */
   protected readonly take = (): boolean =>
     Atomics.load(this.i32, STATE) === 0 && Atomics.compareExchange(this.i32, STATE, 0, 1) === 0;
 

@@ -1,28 +1,34 @@
 /**
- * Contention statistics of one lock, kept in shared memory for all threads
- * together, after Linux's `/proc/lock_stat`.
+ * Contention statistics of one lock, kept in shared memory for all threads together, after
+ * Linux's `/proc/lock_stat`.
  *
- * Memory: eight float64 words on a cache line of their own (so that threads
- * spinning on the lock word do not keep pulling the line the holder writes):
+ * Memory: sixteen Int32 words on a cache line of their own (so that threads spinning on the lock
+ * word do not keep pulling the line the holder writes):
  *
- *   [0] acquisitions   every successful lock()/tryLock()
- *   [1] contentions    acquisitions that had to wait (first attempt failed)
- *   [2] spins          busy-wait iterations of those waits
- *   [3] parks          Atomics.wait calls of those waits
- *   [4] waitNsTotal    time from the first failed attempt to the acquisition
- *   [5] waitNsMax      the longest such wait
- *   [6..7]             reserved
+ *   [0]      SEQ           a sequence lock over the words below: odd while the holder writes
+ *   [1, 2]   acquisitions  every successful lock()/tryLock(), as lo, hi (value = hi * 2^32 + lo)
+ *   [3, 4]   contentions   acquisitions that had to wait (first attempt failed)
+ *   [5, 6]   spins         busy-wait iterations of those waits
+ *   [7, 8]   parks         Atomics.wait calls of those waits
+ *   [9, 10]  waitNsTotal   time from the first failed attempt to the acquisition
+ *   [11, 12] waitNsMax     the longest such wait
+ *   [13..15]               reserved
  *
- * Why plain (non-atomic) float64 writes are exact: only the thread that holds
- * the lock writes them, right after acquiring it and before releasing it. The
- * lock's own acquire/release (`Atomics` operations, sequentially consistent)
- * order these writes between holders, so no update is lost. float64 counts
- * exactly up to 2^53, and timing happens only on the contended path, so the
- * uncontended path stays one compare-and-swap, one store and one increment.
+ * Only the thread that holds the lock writes them, right after acquiring it and before releasing
+ * it; the lock's own acquire and release (Atomics operations, sequentially consistent) order the
+ * writes of successive holders, so no update is lost. Every figure is a pair of integer words
+ * (exact up to 2^53), never a float: the memory model promises that no read of an integer word
+ * tears (ECMA-262, IsNoTearConfiguration), and nothing of the kind for a Float64Array.
  *
- * `timeouts` (attempts given up by `lock(timeoutMs)`) are counted by threads
- * that do not hold the lock, so they live in an Int32 control word updated
- * with `Atomics.add` (see lock-base.ts).
+ * A reader must not see a pair half-written: a contended acquisition writes its figures between
+ * two increments of SEQ (a seqlock: odd means "being written"), and a reader retries until it
+ * read every word between two equal, even values of SEQ. The uncontended path stays one increment
+ * of the acquisitions' low word, not bracketed by SEQ: a reader sees it either before or after,
+ * both true values. Only when that word wraps (every 2^32 acquisitions) does the carry into the
+ * high word go through SEQ.
+ *
+ * `timeouts` (attempts given up by `lock(timeoutMs)`) are counted by threads that do not hold the
+ * lock, so they live in an Int32 control word updated with `Atomics.add` (see lock-base.ts).
  */
 
 /** A snapshot of one lock's statistics. Times are in nanoseconds. */
@@ -47,55 +53,94 @@ export interface LockStats {
 }
 
 export const STATS_BYTES = 64;
-/** Word indices of the figures, shared with atomic-stats.ts (the same layout in integer words). */
-export const ACQUISITIONS = 0;
-export const CONTENTIONS = 1;
-export const SPINS = 2;
-export const PARKS = 3;
-export const WAIT_NS_TOTAL = 4;
-export const WAIT_NS_MAX = 5;
+const SEQ = 0;
+const ACQUISITIONS = 1;
+const CONTENTIONS = 3;
+const SPINS = 5;
+const PARKS = 7;
+const WAIT_NS_TOTAL = 9;
+const WAIT_NS_MAX = 11;
+const FIGURE_WORDS = 13;
+const TWO_32 = 2 ** 32;
+/**
+ * Tries of a reader that keeps finding SEQ odd or moved: far more than a live holder ever costs
+ * (it writes a handful of words); past them (a holder died mid-write) read() returns what it read.
+ */
+const READ_TRIES = 10_000;
 
 /** Writer and reader of a lock's statistics block; see the file comment for the layout. */
 export class LockStatsBlock {
-  private readonly f64: Float64Array;
+  private readonly i32: Int32Array;
 
   constructor(buffer: SharedArrayBuffer, byteOffset: number) {
-    this.f64 = new Float64Array(buffer, byteOffset, STATS_BYTES / 8);
+    this.i32 = new Int32Array(buffer, byteOffset, STATS_BYTES / 4);
   }
 
   /** Holder only: an acquisition that succeeded at the first attempt. */
   countUncontended(): void {
-    const f = this.f64;
-    f[ACQUISITIONS] = f[ACQUISITIONS]! + 1;
+    const i32 = this.i32;
+    const lo = i32[ACQUISITIONS]!;
+    if (lo !== -1) i32[ACQUISITIONS] = lo + 1;
+    else this.write(() => this.add(ACQUISITIONS, 1));
   }
 
   /** Holder only: an acquisition that waited `waitNs` with this many spins and parks. */
   countContended(spins: number, parks: number, waitNs: number): void {
-    const f = this.f64;
-    f[ACQUISITIONS] = f[ACQUISITIONS]! + 1;
-    f[CONTENTIONS] = f[CONTENTIONS]! + 1;
-    f[SPINS] = f[SPINS]! + spins;
-    f[PARKS] = f[PARKS]! + parks;
-    f[WAIT_NS_TOTAL] = f[WAIT_NS_TOTAL]! + waitNs;
-    if (waitNs > f[WAIT_NS_MAX]!) f[WAIT_NS_MAX] = waitNs;
+    this.write(() => {
+      this.add(ACQUISITIONS, 1);
+      this.add(CONTENTIONS, 1);
+      this.add(SPINS, spins);
+      this.add(PARKS, parks);
+      this.add(WAIT_NS_TOTAL, waitNs);
+      if (waitNs > this.get(WAIT_NS_MAX)) this.set(WAIT_NS_MAX, waitNs);
+    });
   }
 
   /** Holder only: zero every figure. */
   clear(): void {
-    this.f64.fill(0);
+    this.write(() => {
+      for (let w = ACQUISITIONS; w < FIGURE_WORDS; w++) Atomics.store(this.i32, w, 0);
+    });
   }
 
-  /** Reads the figures. Exact once the threads using the lock are quiet; a close approximation while they run. */
+  /** Reads the figures, each one whole: exact once the threads using the lock are quiet, a snapshot while they run. */
   read(timeouts: number): LockStats {
-    const f = this.f64;
-    return {
-      acquisitions: f[ACQUISITIONS]!,
-      contentions: f[CONTENTIONS]!,
-      spins: f[SPINS]!,
-      parks: f[PARKS]!,
-      waitNsTotal: Math.round(f[WAIT_NS_TOTAL]!),
-      waitNsMax: Math.round(f[WAIT_NS_MAX]!),
-      timeouts,
-    };
+    const i32 = this.i32;
+    for (let tries = 1; ; tries++) {
+      const before = Atomics.load(i32, SEQ);
+      if ((before & 1) !== 0 && tries < READ_TRIES) continue;
+      const stats: LockStats = {
+        acquisitions: this.get(ACQUISITIONS),
+        contentions: this.get(CONTENTIONS),
+        spins: this.get(SPINS),
+        parks: this.get(PARKS),
+        waitNsTotal: this.get(WAIT_NS_TOTAL),
+        waitNsMax: this.get(WAIT_NS_MAX),
+        timeouts,
+      };
+      if (Atomics.load(i32, SEQ) === before || tries >= READ_TRIES) return stats;
+    }
+  }
+
+  /** Runs the writes of `update` between two increments of SEQ (the seqlock's write side). */
+  private write(update: () => void): void {
+    Atomics.add(this.i32, SEQ, 1);
+    update();
+    Atomics.add(this.i32, SEQ, 1);
+  }
+
+  /** The figure whose low word is at `at`. */
+  private get(at: number): number {
+    return Atomics.load(this.i32, at + 1) * TWO_32 + (Atomics.load(this.i32, at) >>> 0);
+  }
+
+  private set(at: number, value: number): void {
+    const hi = Math.floor(value / TWO_32);
+    Atomics.store(this.i32, at, (value - hi * TWO_32) | 0);
+    Atomics.store(this.i32, at + 1, hi);
+  }
+
+  private add(at: number, n: number): void {
+    this.set(at, this.get(at) + n);
   }
 }

@@ -20,8 +20,8 @@
  * for at most ASYNC_POLL_NS, then yields to the event loop.
  */
 
-import { nowNs } from './clock.js';
-import { onCpuNs, threadWaits, waitCounted } from './wait-account.js';
+import { pollFor } from './poll-window.js';
+import { threadWaits, waitCounted } from './wait-account.js';
 
 /** One park a loop asks for: wait while word `index` holds `value`, for at most `timeoutMs`. */
 export interface Park {
@@ -43,8 +43,6 @@ export type WaitOutcome = 'ok' | 'not-equal' | 'timed-out';
  * and short enough that a main thread serving requests does not notice it.
  */
 export const ASYNC_POLL_NS = 4000;
-/** Polls between two looks at the clock in pollBriefly. */
-const CLOCK_EVERY = 8;
 
 type WaitAsyncResult =
   { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<WaitOutcome> };
@@ -107,26 +105,9 @@ export async function parkAsync(what: string, i32: Int32Array, loop: ParkLoop): 
 }
 
 /**
- * Polls `ready` for at most ASYNC_POLL_NS: the only busy-waiting an async wait does.
- * Returns true as soon as `ready()` does.
+ * Polls `ready` for at most ASYNC_POLL_NS (poll-window.ts pollFor): the only busy-waiting an async
+ * wait does. Returns true as soon as `ready()` does.
  */
 export function pollBriefly(ready: () => boolean): boolean {
-  if (ready()) return true;
-  const start = nowNs();
-  const limit = start + ASYNC_POLL_NS;
-  let ended = false;
-  for (let i = 1; ; i++) {
-    if (ready()) {
-      ended = true;
-      break;
-    }
-    if (i % CLOCK_EVERY === 0 && nowNs() >= limit) break;
-  }
-  threadWaits.pollNs += onCpuNs(nowNs() - start);
-  return ended;
-}
-
-/** Milliseconds left before `deadlineMs` (a performance.now() time); Infinity stays Infinity. */
-export function msLeft(deadlineMs: number): number {
-  return deadlineMs === Infinity ? Infinity : deadlineMs - performance.now();
+  return pollFor(ready, ASYNC_POLL_NS);
 }

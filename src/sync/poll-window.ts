@@ -37,6 +37,33 @@ const MAX_COOLDOWN = 1024;
 /** Polls between two looks at the clock. */
 const CLOCK_EVERY = 8;
 
+/**
+ * The one poll loop against the clock: calls `ready` until it returns true or `windowNs` have
+ * passed, and adds the time to the thread's poll account (wait-account.ts), one clock segment at
+ * a time so that a preemption in between is not counted. Used by PollWindow (an adaptive window)
+ * and by the async waits (park.ts pollBriefly: a fixed few microseconds).
+ * @returns whether `ready()` returned true
+ */
+export function pollFor(ready: () => boolean, windowNs: number): boolean {
+  if (ready()) return true;
+  const start = nowNs();
+  const limit = start + windowNs;
+  // The clock is read every CLOCK_EVERY polls: for the window's end and for the thread's poll time.
+  let lastLook = start;
+  for (let i = 1; ; i++) {
+    if (ready()) {
+      threadWaits.pollNs += onCpuNs(nowNs() - lastLook);
+      return true;
+    }
+    if (i % CLOCK_EVERY === 0) {
+      const now = nowNs();
+      threadWaits.pollNs += onCpuNs(now - lastLook);
+      lastLook = now;
+      if (now >= limit) return false;
+    }
+  }
+}
+
 /** How long one thread busy-polls before it parks, adapted to whether polling pays (QEMU's policy). */
 export class PollWindow {
   /** Current window, ns. */
@@ -55,24 +82,11 @@ export class PollWindow {
   /** Busy-polls `ready` for up to the current window. Returns true when it became ready. */
   poll(ready: () => boolean): boolean {
     if (this.windowNs === 0) return ready();
-    const start = nowNs();
-    const limit = start + this.windowNs;
-    // The clock is read every CLOCK_EVERY polls: for the window's end and for the thread's poll time.
-    let lastLook = start;
-    for (let i = 1; ; i++) {
-      if (ready()) {
-        threadWaits.pollNs += onCpuNs(nowNs() - lastLook);
-        // Polling caught the work: the window pays, and a later waste starts from the mildest cooldown.
-        this.hits++;
-        this.penalty = 1;
-        return true;
-      }
-      if (i % CLOCK_EVERY === 0) {
-        const now = nowNs();
-        threadWaits.pollNs += onCpuNs(now - lastLook);
-        lastLook = now;
-        if (now >= limit) break;
-      }
+    if (pollFor(ready, this.windowNs)) {
+      // Polling caught the work: the window pays, and a later waste starts from the mildest cooldown.
+      this.hits++;
+      this.penalty = 1;
+      return true;
     }
     // The addition to QEMU's policy: the whole window went by without work, so
     // it cost a core's time for nothing (and may have kept the producer off

@@ -23,6 +23,8 @@
  * the adaptation.
  */
 import { SPIN_BUDGET, SPIN_MAX } from './lock-base.js';
+import { nowNs } from './clock.js';
+import { onCpuNs, threadWaits } from './wait-account.js';
 
 /** Smallest adaptive budget, in spin iterations. */
 export const MIN_SPIN = 4;
@@ -34,7 +36,10 @@ export const MIN_SPIN = 4;
  */
 export const DEFAULT_SPIN_MAX = 256;
 
-/** The spin options of a lock that parks (AdaptiveLock, TicketLock). */
+/** Spin iterations between two looks at the clock (for the thread's spin time) and at `giveUp`. */
+const CLOCK_EVERY = 256;
+
+/** The spin options of a lock that parks (AdaptiveLock, TicketLock, McsLock). */
 export interface SpinOptions {
   /** Ceiling of the adaptive spin budget, in iterations (default DEFAULT_SPIN_MAX). */
   spinMax?: number;
@@ -42,11 +47,20 @@ export interface SpinOptions {
   spin?: number;
 }
 
-/** Checks a new lock's spin options and sets its budget from them. */
-export function configureSpin(what: string, i32: Int32Array, options: SpinOptions | undefined): void {
+/**
+ * Checks a new lock's spin options and sets its budget from them. `fixedByDefault` makes the
+ * budget fixed at that many iterations unless the options say otherwise (PvLock's SPIN_THRESHOLD).
+ */
+export function configureSpin(
+  what: string,
+  i32: Int32Array,
+  options: SpinOptions | undefined,
+  fixedByDefault?: number,
+): void {
   checkSpinOption(what, 'spinMax', options?.spinMax);
   checkSpinOption(what, 'spin', options?.spin);
-  initSpinBudget(i32, options?.spinMax ?? DEFAULT_SPIN_MAX, options?.spin);
+  const fixed = options?.spin ?? (options?.spinMax === undefined ? fixedByDefault : undefined);
+  initSpinBudget(i32, options?.spinMax ?? DEFAULT_SPIN_MAX, fixed);
 }
 
 /** Sets an adaptive budget with ceiling `max`, or a fixed one (`fixed` >= 0). */
@@ -72,6 +86,36 @@ export function adaptSpinBudget(i32: Int32Array, won: boolean): void {
   const budget = Atomics.load(i32, SPIN_BUDGET);
   const next = won ? Math.min(max, budget * 2) : Math.max(Math.min(MIN_SPIN, max), budget >> 1);
   if (next !== budget) Atomics.store(i32, SPIN_BUDGET, next);
+}
+
+/**
+ * The one busy-wait of the lock kinds that park: reads `ready()` up to `budget` times, and stops
+ * early when `giveUp()` (looked at every CLOCK_EVERY iterations) says spinning no longer pays.
+ * Adds the time to the thread's spin account (wait-account.ts), one clock segment at a time so
+ * that a preemption in the middle is not counted as spinning.
+ * @returns the iteration at which `ready()` held (>= 1), or minus the iterations spent without it
+ *   (0 for a budget of 0)
+ */
+export function spinUntil(ready: () => boolean, budget: number, giveUp?: () => boolean): number {
+  if (budget <= 0) return 0;
+  let lastLook = nowNs();
+  let i = 0;
+  let outcome = 0;
+  while (i < budget) {
+    i++;
+    if (ready()) {
+      outcome = i;
+      break;
+    }
+    if (i % CLOCK_EVERY === 0) {
+      const now = nowNs();
+      threadWaits.spinNs += onCpuNs(now - lastLook);
+      lastLook = now;
+      if (giveUp?.() === true) break;
+    }
+  }
+  threadWaits.spinNs += onCpuNs(nowNs() - lastLook);
+  return outcome > 0 ? outcome : -i;
 }
 
 /** Validates a spin option. */

@@ -13,6 +13,11 @@
  * which is exactly the lock-holder preemption the bench exposes. Prefer
  * AdaptiveLock in code of your own.
  *
+ * In a guest, it is what a KVM guest without paravirtual spinlocks runs: Linux's virt_spin_lock
+ * (arch/x86/include/asm/qspinlock.h) replaces the fair queued spinlock on a hypervisor without
+ * PARAVIRT_SPINLOCKS support by a test-and-set loop, "because fair locks have horrible lock
+ * 'holder' preemption issues" (there without backoff).
+ *
  * lockAsync() is the one exception to "never sleeps", since it may run on the main thread,
  * which must not spin: after a poll of a few microseconds it sleeps with Atomics.waitAsync
  * in slices that double from ASYNC_BACKOFF_MIN_MS to ASYNC_BACKOFF_MAX_MS, looking at the
@@ -22,7 +27,7 @@
  * Lock word (STATE, see lock-base.ts): 0 = free, 1 = held.
  */
 import { openExisting, type ExistingRegion, type Region } from './region.js';
-import { nowNs } from './clock.js';
+import { deadlineNs, nowNs } from './clock.js';
 import { onCpuNs, threadWaits } from './wait-account.js';
 import type { ParkLoop } from './park.js';
 import { BASE_BYTES, CasLock, LockBase, STATE, type LockHandle } from './lock-base.js';
@@ -60,7 +65,7 @@ export class SpinLock extends CasLock {
   protected lockSlow(timeoutMs: number): boolean {
     const i32 = this.i32;
     const start = nowNs();
-    const deadline = start + timeoutMs * 1e6;
+    const deadline = deadlineNs(start, timeoutMs);
     let spins = 0;
     let backoff = 1;
     let sinceClock = 0;
@@ -97,11 +102,11 @@ export class SpinLock extends CasLock {
 
   /** lockAsync()'s waiting loop: timed sleeps with a doubling slice; see the top of this file. */
   protected *parkLoop(start: number, polls: number, timeoutMs: number): ParkLoop {
-    const deadlineMs = timeoutMs === Infinity ? Infinity : start / 1e6 + timeoutMs;
+    const deadline = deadlineNs(start, timeoutMs);
     let sleeps = 0;
     let sliceMs = ASYNC_BACKOFF_MIN_MS;
     while (!this.take()) {
-      const waitMs = this.beforeTimedPark(deadlineMs);
+      const waitMs = this.beforeTimedPark(deadline);
       if (waitMs <= 0) return false;
       sleeps++;
       // Returns at once when the word no longer reads 1 (held): it came free meanwhile.

@@ -1,6 +1,13 @@
 /**
  * TicketLock: a FIFO lock; waiters are served in the order they arrived.
  *
+ * What it stands for: the guest kernel's spinlock of Linux 3.x in a KVM guest with paravirtual
+ * spinlocks (arch/x86/include/asm/spinlock.h before qspinlock: arch_spin_lock takes a ticket with
+ * xadd and spins SPIN_THRESHOLD times for it, then __ticket_lock_spinning halts the vCPU until
+ * the unlocker's __ticket_unlock_kick kicks the one vCPU whose ticket is next): spin, then sleep
+ * until kicked. Here the spin is the adaptive budget of spin-budget.ts rather than 2^15, and the
+ * kick is a notify of the next ticket's slot.
+ *
  * Algorithm: the ticket lock (Mellor-Crummey and Scott, "Algorithms for
  * Scalable Synchronization on Shared-Memory Multiprocessors", ACM TOCS 1991):
  * take a ticket with fetch-and-add on NEXT, wait until SERVING equals it;
@@ -36,10 +43,10 @@
  */
 import { checkTimeout, openExisting, CACHE_LINE, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './clock.js';
-import { notifyCounted, onCpuNs, threadWaits } from './wait-account.js';
+import { notifyCounted } from './wait-account.js';
 import { BASE_BYTES, LockBase, SERVING, SLEEPERS, STATE as NEXT, TIMED_SEQ, type LockHandle } from './lock-base.js';
 import { parkBlocking, type ParkLoop } from './park.js';
-import { adaptSpinBudget, configureSpin, currentSpinBudget, type SpinOptions } from './spin-budget.js';
+import { adaptSpinBudget, configureSpin, currentSpinBudget, spinUntil, type SpinOptions } from './spin-budget.js';
 
 const MAGIC_TICKET = 0x54434b54; // "TCKT"
 const SLOTS = 16;
@@ -76,7 +83,7 @@ export class TicketLock extends LockBase {
     // Checked before taking a ticket: a ticket cannot be given back.
     this.checkNotHolder();
     if (timeoutMs !== undefined && checkTimeout('TicketLock.lock', timeoutMs) !== Infinity) {
-      return this.tryLock() || parkBlocking(this.i32, this.timedLoop(nowNs(), 0, timeoutMs));
+      return this.tryLock() || parkBlocking(this.i32, this.retryLoop(nowNs(), 0, timeoutMs));
     }
     const ticket = Atomics.add(this.i32, NEXT, 1);
     if (Atomics.load(this.i32, SERVING) === ticket) {
@@ -87,17 +94,10 @@ export class TicketLock extends LockBase {
     return true;
   }
 
-  /** @inheritDoc */
-  tryLock(): boolean {
-    if (!this.tryLockQuietly()) return false;
-    this.acquiredUncontended();
-    return true;
-  }
-
   protected acquireAsync(timeoutMs: number): Promise<boolean> {
     if (timeoutMs !== Infinity) {
       if (this.tryLock()) return Promise.resolve(true);
-      return this.pollThenParkAsync(this.tryLockQuietly, (start, polls) => this.timedLoop(start, polls, timeoutMs));
+      return this.pollThenParkAsync(this.take, (start, polls) => this.retryLoop(start, polls, timeoutMs));
     }
     // An untimed async waiter takes a ticket and keeps its place in the queue, as lock() does.
     const ticket = Atomics.add(this.i32, NEXT, 1);
@@ -115,21 +115,13 @@ export class TicketLock extends LockBase {
   private lockSlow(ticket: number): void {
     const i32 = this.i32;
     const start = nowNs();
-    const budget = currentSpinBudget(i32);
-    let spins = 0;
-    while (spins < budget) {
-      spins++;
-      if (Atomics.load(i32, SERVING) === ticket) {
-        adaptSpinBudget(i32, true);
-        const end = nowNs();
-        threadWaits.spinNs += onCpuNs(end - start);
-        this.acquiredContended(spins, 0, end - start);
-        return;
-      }
+    const spun = spinUntil(() => Atomics.load(i32, SERVING) === ticket, currentSpinBudget(i32));
+    adaptSpinBudget(i32, spun > 0);
+    if (spun > 0) {
+      this.acquiredContended(spun, 0, nowNs() - start);
+      return;
     }
-    threadWaits.spinNs += onCpuNs(nowNs() - start);
-    adaptSpinBudget(i32, false);
-    parkBlocking(i32, this.slotLoop(ticket, start, spins));
+    parkBlocking(i32, this.slotLoop(ticket, start, -spun));
   }
 
   /** Parks on the slot of `ticket` until it is served (see the top of this file); for lock() and lockAsync(). */
@@ -153,30 +145,8 @@ export class TicketLock extends LockBase {
     return true;
   }
 
-  /** A timed wait without a ticket (see the top of this file); for lock(timeoutMs) and lockAsync(timeoutMs). */
-  private *timedLoop(start: number, polls: number, timeoutMs: number): ParkLoop {
-    const i32 = this.i32;
-    const deadlineMs = start / 1e6 + timeoutMs;
-    let parks = 0;
-    Atomics.add(i32, SLEEPERS, 1);
-    try {
-      for (;;) {
-        const seq = Atomics.load(i32, TIMED_SEQ);
-        if (this.tryLockQuietly()) break;
-        const waitMs = this.beforeTimedPark(deadlineMs);
-        if (waitMs <= 0) return false;
-        parks++;
-        yield { index: TIMED_SEQ, value: seq, timeoutMs: waitMs };
-      }
-    } finally {
-      Atomics.sub(i32, SLEEPERS, 1);
-    }
-    this.acquiredContended(polls, parks, nowNs() - start);
-    return true;
-  }
-
-  /** tryLock without the statistics, for the waiting loops, which count their own acquisition. */
-  private readonly tryLockQuietly = (): boolean => {
+  /** Takes the next ticket only when it is the one served: nobody holds or queues. */
+  protected readonly take = (): boolean => {
     const serving = Atomics.load(this.i32, SERVING);
     return Atomics.compareExchange(this.i32, NEXT, serving, (serving + 1) | 0) === serving;
   };

@@ -11,7 +11,8 @@
  */
 import type { Doorbell } from './doorbell.js';
 import type { PollWindow } from './poll-window.js';
-import { msLeft, pollBriefly } from './park.js';
+import { pollBriefly } from './park.js';
+import { deadlineNs, msUntil, nowNs } from './clock.js';
 
 /**
  * Waits until `ready()` is true or `timeoutMs` passes. Returns whether it is ready.
@@ -21,17 +22,15 @@ import { msLeft, pollBriefly } from './park.js';
  */
 export function waitUntil(ready: () => boolean, bell: Doorbell, window: PollWindow, timeoutMs: number): boolean {
   if (ready()) return true;
-  const startMs = performance.now();
+  const start = nowNs();
   if (window.poll(ready)) return true;
+  const deadline = deadlineNs(start, timeoutMs);
   for (;;) {
-    let waitMs = Infinity;
-    if (timeoutMs !== Infinity) {
-      waitMs = startMs + timeoutMs - performance.now();
-      if (waitMs <= 0) return ready();
-    }
+    const waitMs = msUntil(deadline);
+    if (waitMs <= 0) return ready();
     bell.park(ready, waitMs);
     if (ready()) {
-      window.parked((performance.now() - startMs) * 1e6);
+      window.parked(nowNs() - start);
       return true;
     }
   }
@@ -44,9 +43,9 @@ export function waitUntil(ready: () => boolean, bell: Doorbell, window: PollWind
  */
 export async function waitUntilAsync(ready: () => boolean, bell: Doorbell, timeoutMs: number): Promise<boolean> {
   if (pollBriefly(ready)) return true;
-  const deadlineMs = timeoutMs === Infinity ? Infinity : performance.now() + timeoutMs;
+  const deadline = deadlineNs(nowNs(), timeoutMs);
   for (;;) {
-    const waitMs = msLeft(deadlineMs);
+    const waitMs = msUntil(deadline);
     if (waitMs <= 0) return ready();
     await bell.parkAsync(ready, waitMs);
     if (ready()) return true;

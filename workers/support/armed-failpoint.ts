@@ -10,6 +10,7 @@ import { RunAborted } from './leave-on-abort.js';
 import { describeFailpoint, SLOW_LOCK_MS, type Failpoint } from '../../src/protocol/failpoint.js';
 import { ABORT, type RunControl } from '../../src/protocol/run-control.js';
 import type { Lock } from '../../src/sync/lock-base.js';
+import { busyWaitNs } from '../../src/sync/clock.js';
 
 /** A failpoint armed in a worker; call check() from the worker's loop. */
 export class ArmedFailpoint {
@@ -37,10 +38,7 @@ export class ArmedFailpoint {
   private holdBriefly(): void {
     this.takeLock(describeFailpoint(this.failpoint));
     try {
-      const until = performance.now() + SLOW_LOCK_MS;
-      while (performance.now() < until) {
-        // Holding the lock is the point; the other threads wait for it.
-      }
+      busyWaitNs(SLOW_LOCK_MS * 1e6); // holding the lock is the point; the other threads wait for it
     } finally {
       this.lock!.unlock();
     }

@@ -3,12 +3,9 @@
  * loop on the clock, not a sleep, so that the thread really holds its core
  * for that long, as the guest block layer or QEMU's request processing would.
  */
+import { busyWaitNs } from '../../src/sync/clock.js';
 
 /** Spins for `ns` nanoseconds of wall-clock time; returns at once for 0. */
 export function burnCpu(ns: number): void {
-  if (ns <= 0) return;
-  const until = performance.now() + ns / 1e6;
-  while (performance.now() < until) {
-    // Each look at the clock is itself the work.
-  }
+  busyWaitNs(ns);
 }

@@ -1,0 +1,396 @@
+/**
+ * QueueLock: the queued spinlock of Linux (kernel/locking/qspinlock.c), the machinery shared by
+ * McsLock and PvLock, which differ only in how long a queued waiter spins before it parks.
+ *
+ * Algorithm: an MCS queue lock (J. M. Mellor-Crummey and M. L. Scott, "Algorithms for Scalable
+ * Synchronization on Shared-Memory Multiprocessors", ACM TOCS 9(1), 1991) in qspinlock's shape:
+ * one 32-bit lock word holds the locked bit and the queue's tail, so that the uncontended path is
+ * one compare-and-swap 0 -> LOCKED (qspinlock's fast path, queued_spin_lock), and waiters queue
+ * in MCS nodes, each spinning on a word of its own node. As in queued_spin_lock_slowpath, only
+ * the head of the queue watches the lock word; when it comes free the head claims it and passes
+ * the headship on to the next node, whose waiter then starts to watch the lock word.
+ *
+ * Lock word (STATE, see lock-base.ts):
+ *   bit 0      LOCKED    held
+ *   bit 1      SLEEPING  waiters without a node (below) are parked on TIMED_SEQ
+ *   bits 2..   TAIL      index + 1 of the last queued node, 0 = nobody queued
+ * QUEUE_HEAD (a control word) holds index + 1 of the head node, for the releaser to wake it.
+ *
+ * Nodes: NODES nodes of NODE_WORDS Int32 words after the statistics line (lines 2..17):
+ *   [0] OWNER  thread id + 1 of the waiter that claimed the node, 0 = free
+ *   [1] WAIT   NOT_QUEUED (claimed, not in the queue yet), QUEUED (waiting for the node before it),
+ *              HEAD (head of the queue: watches the lock word), LEFT (gave up the headship)
+ *   [2] NEXT   index + 1 of the node queued behind, 0 = none yet, PASSED (see below)
+ *   [3] STATE  RUNNING, HALTED (parked or about to park on this word), GONE (will never take the
+ *              lock: its waiter gave up or died)
+ *
+ * Claiming a node: linux has four nodes per CPU (one per nesting context); a thread here needs one
+ * node per wait in progress (a thread has one blocking wait at most, but any number of async
+ * ones), so a waiter claims any free node with a compare-and-swap on its OWNER word, scanning from
+ * a place that depends on its thread id (so that threads start on different cache lines). It
+ * gives the node back when it takes the lock, or leaves it to the node behind it (PASSED).
+ * When all NODES nodes are taken, a waiter waits without a node, as qspinlock.c falls back to a
+ * trylock loop when its nodes run out (the lock_no_node event); here that loop parks: it retries
+ * the lock while nobody queues and parks on TIMED_SEQ in between, which every release that leaves
+ * the lock free with SLEEPING set bumps and notifies.
+ *
+ * Timed waits (lock(timeoutMs), lockAsync(timeoutMs)) take no node either: a queued waiter cannot
+ * leave the middle of an MCS queue cheaply, so a timed waiter retries and parks like a waiter
+ * without a node, as TicketLock's timed waiters do. They and the waiters without a node keep no
+ * place in the queue: they get the lock only when nobody queues. Untimed waits, lockAsync()
+ * included, queue in FIFO order: the lock goes to the head even while the head's event loop is
+ * busy, and it waits for that waiter (the lock is then that waiter's, not free).
+ *
+ * Passing the headship on: the head that took the lock (or that gives up its place) reads its
+ * NEXT; when the node behind has not linked itself yet (it has swapped itself in as tail but not
+ * written NEXT), the head does not wait for it as qspinlock does: it swaps NEXT from 0 to PASSED
+ * and goes on. The node behind links with a compare-and-swap on NEXT, finds PASSED, makes itself
+ * the head and frees the node before it. Nobody ever busy-waits for a link.
+ *
+ * Parking (as pv_wait_node in kernel/locking/qspinlock_paravirt.h): a waiter spins (the
+ * subclass's spinPhase) on its condition (its WAIT becoming HEAD; for the head, LOCKED clearing),
+ * then stores HALTED in its STATE, checks the condition again and parks on STATE == HALTED. Whoever
+ * makes the condition true then swaps STATE from HALTED to RUNNING and notifies only when that
+ * swap succeeds (as pv_kick_node checks vcpu_halted): no waiter that is running is ever notified,
+ * and no wake-up is lost (every Atomics operation is sequentially consistent).
+ */
+import { checkTimeout, type ExistingRegion, type Region } from './region.js';
+import { nowNs } from './clock.js';
+import { notifyCounted } from './wait-account.js';
+import { CURRENT_THREAD_ID } from './thread-id.js';
+import { BASE_BYTES, LockBase, QUEUE_HEAD, SLEEPERS, STATE, TIMED_SEQ, type LockHandle } from './lock-base.js';
+import { parkAsync, parkBlocking, pollBriefly, type Park, type ParkLoop } from './park.js';
+
+const LOCKED = 1;
+const SLEEPING = 2;
+const TAIL_SHIFT = 2;
+
+/** Nodes of a queue lock: more than the waiters of any lock in the emulator (64 vCPUs at most). */
+export const QUEUE_NODES = 64;
+const NODE_WORDS = 4;
+const NODE_BASE = BASE_BYTES / 4;
+const OWNER = 0;
+const WAIT = 1;
+const NEXT = 2;
+const NODE_STATE = 3;
+
+const NOT_QUEUED = -1;
+const QUEUED = 0;
+const HEAD = 1;
+const LEFT = 2;
+
+/** NEXT of a node whose waiter left before the node behind it linked itself. */
+const PASSED = -1;
+
+/** A node's STATE: its waiter runs (or spins), is parked or about to park, or will never take the lock. */
+export const RUNNING = 0;
+export const HALTED = 1;
+const GONE = 2;
+
+/** Bytes of a queue lock: the control and statistics lines, then the nodes. */
+export const QUEUE_LOCK_BYTES = BASE_BYTES + QUEUE_NODES * NODE_WORDS * 4;
+
+/**
+ * One spin phase of a queued waiter: reads `ready` until it holds or the phase ends; returns
+ * spin-budget.ts spinUntil's result (> 0: ready after that many reads; <= 0: minus the reads spent).
+ * `prev` is the node queued just before the waiter's own (-1 when unknown, or for the head).
+ */
+export type SpinPhase = (ready: () => boolean, prev: number) => number;
+
+/** A queued spinlock with MCS nodes (see the top of this file); subclasses choose the spin. */
+export abstract class QueueLock extends LockBase {
+  protected constructor(
+    what: string,
+    handleKind: LockHandle['kind'],
+    magic: number,
+    region: Partial<Region> | ExistingRegion | undefined,
+  ) {
+    super(what, handleKind, magic, QUEUE_LOCK_BYTES, region);
+    if (this.created) {
+      for (let n = 0; n < QUEUE_NODES; n++) Atomics.store(this.i32, node(n) + WAIT, NOT_QUEUED);
+    }
+  }
+
+  /** A queued waiter's spin before it parks: the kind's own policy. Blocking waits only. */
+  protected abstract spinPhase(ready: () => boolean, prev: number): number;
+
+  /** @inheritDoc */
+  lock(timeoutMs?: number): boolean {
+    const timeout = timeoutMs === undefined ? Infinity : checkTimeout(`${this.constructor.name}.lock`, timeoutMs);
+    if (Atomics.compareExchange(this.i32, STATE, 0, LOCKED) === 0) {
+      this.acquiredUncontended();
+      return true;
+    }
+    this.checkNotHolder();
+    const n = timeout === Infinity ? this.claimNode() : -1;
+    const start = nowNs();
+    const loop = n >= 0 ? this.queueLoop(n, start, this.blockingSpin) : this.retryLoop(start, 0, timeout);
+    return parkBlocking(this.i32, loop);
+  }
+
+  protected acquireAsync(timeoutMs: number): Promise<boolean> {
+    if (this.tryLock()) return Promise.resolve(true);
+    const n = timeoutMs === Infinity ? this.claimNode() : -1;
+    if (n < 0) return this.pollThenParkAsync(this.take, (start, polls) => this.retryLoop(start, polls, timeoutMs));
+    return parkAsync(`${this.constructor.name}.lockAsync`, this.i32, this.queueLoop(n, nowNs(), this.asyncSpin));
+  }
+
+  /** The lock is free and nobody queues: one compare-and-swap takes it (without the statistics). */
+  protected readonly take = (): boolean => {
+    const v = Atomics.load(this.i32, STATE);
+    return (v & ~SLEEPING) === 0 && Atomics.compareExchange(this.i32, STATE, v, v | LOCKED) === v;
+  };
+
+  /** Whether node `n`'s waiter is running (not parked, not about to park): PvLock's wait-early test. */
+  protected nodeRunning(n: number): boolean {
+    return Atomics.load(this.i32, node(n) + NODE_STATE) === RUNNING;
+  }
+
+  private readonly blockingSpin: SpinPhase = (ready, prev) => this.spinPhase(ready, prev);
+
+  /** An async waiter's spin: a poll of a few microseconds at most (park.ts), whatever the kind. */
+  private readonly asyncSpin: SpinPhase = (ready) => {
+    let polls = 0;
+    const ended = pollBriefly(() => {
+      polls++;
+      return ready();
+    });
+    return ended ? polls : -polls;
+  };
+
+  /** Claims a free node for the calling thread's wait; -1 when all are taken. */
+  private claimNode(): number {
+    const i32 = this.i32;
+    const first = (CURRENT_THREAD_ID * 4) % QUEUE_NODES;
+    for (let k = 0; k < QUEUE_NODES; k++) {
+      const n = (first + k) % QUEUE_NODES;
+      const owner = node(n) + OWNER;
+      if (Atomics.load(i32, owner) === 0 && Atomics.compareExchange(i32, owner, 0, CURRENT_THREAD_ID) === 0) return n;
+    }
+    return -1;
+  }
+
+  /** Gives node `n` back, its words reset for the next waiter. */
+  private freeNode(n: number): void {
+    const i32 = this.i32;
+    const at = node(n);
+    Atomics.store(i32, at + NEXT, 0);
+    Atomics.store(i32, at + NODE_STATE, RUNNING);
+    Atomics.store(i32, at + WAIT, NOT_QUEUED);
+    Atomics.store(i32, at + OWNER, 0);
+  }
+
+  /**
+   * The waiting loop of an untimed waiter holding node `n`, for lock() and lockAsync() alike:
+   * queue, wait to be the head, wait for the lock word to come free, claim it, pass the headship
+   * on. Returns true (it ends only by acquiring, or by a throw on poison, which leaves the queue).
+   */
+  private *queueLoop(n: number, start: number, spin: SpinPhase): ParkLoop {
+    const i32 = this.i32;
+    const at = node(n);
+    let spins = 0;
+    let parks = 0;
+    let mine = true; // whether node n is still this waiter's to give back
+    try {
+      const prev = this.enqueue(n);
+      if (prev === -2) {
+        mine = false;
+        this.freeNode(n);
+      } else {
+        const isHead = (): boolean => Atomics.load(i32, at + WAIT) === HEAD;
+        while (!isHead()) {
+          spins += Math.abs(spin(isHead, prev));
+          if (!isHead()) parks += yield* this.halt(n, isHead);
+        }
+        const lockFree = (): boolean => (Atomics.load(i32, STATE) & LOCKED) === 0;
+        for (;;) {
+          const v = Atomics.load(i32, STATE);
+          if ((v & LOCKED) === 0) {
+            if (v >> TAIL_SHIFT === n + 1) {
+              // The only one queued: take the lock and empty the queue.
+              if (Atomics.compareExchange(i32, STATE, v, LOCKED | (v & SLEEPING)) === v) {
+                mine = false;
+                Atomics.compareExchange(i32, QUEUE_HEAD, n + 1, 0);
+                this.freeNode(n);
+                break;
+              }
+            } else if (Atomics.compareExchange(i32, STATE, v, v | LOCKED) === v) {
+              mine = false;
+              this.passOn(n);
+              break;
+            }
+            continue;
+          }
+          spins += Math.abs(spin(lockFree, -1));
+          if (!lockFree()) parks += yield* this.halt(n, lockFree);
+        }
+      }
+    } finally {
+      if (mine) this.leave(n);
+    }
+    this.acquiredContended(spins, parks, nowNs() - start);
+    return true;
+  }
+
+  /**
+   * Puts node `n` at the tail. Returns the node queued before it (-1 when `n` is the head at
+   * once), or -2 when the lock was free with nobody queued and this call took it.
+   */
+  private enqueue(n: number): number {
+    const i32 = this.i32;
+    const at = node(n);
+    for (;;) {
+      const v = Atomics.load(i32, STATE);
+      if ((v & ~SLEEPING) === 0) {
+        if (Atomics.compareExchange(i32, STATE, v, v | LOCKED) === v) return -2;
+        continue;
+      }
+      const tail = ((n + 1) << TAIL_SHIFT) | (v & (LOCKED | SLEEPING));
+      if (Atomics.compareExchange(i32, STATE, v, tail) !== v) continue;
+      // Straight on, with no call in between: a thread is terminated only at a call or a loop.
+      Atomics.store(i32, at + WAIT, QUEUED);
+      const prev = (v >> TAIL_SHIFT) - 1;
+      if (prev < 0) {
+        this.makeHead(n);
+        return -1;
+      }
+      if (Atomics.compareExchange(i32, node(prev) + NEXT, 0, n + 1) !== 0) {
+        // PASSED: the node before left before this one linked: this one is the head, and frees it.
+        this.makeHead(n);
+        this.freeNode(prev);
+        return -1;
+      }
+      return prev;
+    }
+  }
+
+  /** Makes node `m` the head of the queue, and wakes its waiter if parked (or passes on if it is gone). */
+  private makeHead(m: number): void {
+    const i32 = this.i32;
+    const at = node(m);
+    Atomics.store(i32, QUEUE_HEAD, m + 1);
+    Atomics.store(i32, at + WAIT, HEAD);
+    if (Atomics.load(i32, at + NODE_STATE) === GONE) {
+      if (Atomics.compareExchange(i32, at + WAIT, HEAD, LEFT) === HEAD) this.passOn(m);
+    } else {
+      this.kick(m);
+    }
+  }
+
+  /**
+   * Node `d` is the head and will not wait for the lock (it took it, or its waiter left): makes
+   * the node behind it the head, or empties the queue when `d` is the last, or leaves the headship
+   * to the node that is linking itself behind `d` (PASSED), which then frees `d`.
+   */
+  private passOn(d: number): void {
+    const i32 = this.i32;
+    const at = node(d);
+    for (;;) {
+      const next = Atomics.load(i32, at + NEXT);
+      if (next > 0) {
+        this.makeHead(next - 1);
+        this.freeNode(d);
+        return;
+      }
+      const v = Atomics.load(i32, STATE);
+      if (v >> TAIL_SHIFT === d + 1) {
+        // The last node (only a waiter that left gets here: a head that took the lock empties the
+        // queue in queueLoop). Remove it, keeping the other bits.
+        if (Atomics.compareExchange(i32, STATE, v, v & (LOCKED | SLEEPING)) !== v) continue;
+        Atomics.compareExchange(i32, QUEUE_HEAD, d + 1, 0);
+        this.freeNode(d);
+        if ((v & (LOCKED | SLEEPING)) === SLEEPING) this.wakeNodeless();
+        return;
+      }
+      if (Atomics.compareExchange(i32, at + NEXT, 0, PASSED) === 0) return;
+    }
+  }
+
+  /** Node `n`'s waiter gives up its place (a throw while queued): it will never take the lock. */
+  private leave(n: number): void {
+    const at = node(n);
+    if (Atomics.load(this.i32, at + WAIT) === NOT_QUEUED) {
+      this.freeNode(n);
+      return;
+    }
+    Atomics.store(this.i32, at + NODE_STATE, GONE);
+    if (Atomics.compareExchange(this.i32, at + WAIT, HEAD, LEFT) === HEAD) this.passOn(n);
+  }
+
+  /**
+   * Parks node `n`'s waiter until `ready()` (as pv_wait_node: STATE = HALTED, check, park on
+   * STATE == HALTED). Returns 1 when it parked, 0 when `ready()` already held.
+   */
+  private *halt(n: number, ready: () => boolean): Generator<Park, number, void> {
+    const i32 = this.i32;
+    const state = node(n) + NODE_STATE;
+    Atomics.store(i32, state, HALTED);
+    try {
+      if (ready()) return 0;
+      this.checkPoison();
+      yield { index: state, value: HALTED, timeoutMs: Infinity };
+      return 1;
+    } finally {
+      Atomics.compareExchange(i32, state, HALTED, RUNNING);
+    }
+  }
+
+  /** Wakes node `m`'s waiter if it is parked (pv_kick_node's test of vcpu_halted). */
+  private kick(m: number): void {
+    const state = node(m) + NODE_STATE;
+    if (Atomics.compareExchange(this.i32, state, HALTED, RUNNING) === HALTED) notifyCounted(this.i32, state, 1);
+  }
+
+  /** A waiter without a node (retryLoop) sets SLEEPING in the lock word, so that releases wake it. */
+  protected override enterRetryWait(): void {
+    Atomics.add(this.i32, SLEEPERS, 1);
+    Atomics.or(this.i32, STATE, SLEEPING);
+  }
+
+  /**
+   * A waiter without a node stops sleeping: the last one clears SLEEPING. A waiter that counted
+   * itself meanwhile sets it again, and wakes the others if the lock came free in between (a
+   * release then saw no SLEEPING and woke nobody).
+   */
+  protected override leaveRetryWait(): void {
+    const i32 = this.i32;
+    if (Atomics.sub(i32, SLEEPERS, 1) !== 1) return;
+    Atomics.and(i32, STATE, ~SLEEPING);
+    if (Atomics.load(i32, SLEEPERS) === 0) return;
+    const v = Atomics.or(i32, STATE, SLEEPING);
+    if ((v & ~SLEEPING) === 0) this.wakeNodeless();
+  }
+
+  /** Wakes every waiter without a node: the lock is free and nobody queues. */
+  private wakeNodeless(): void {
+    Atomics.add(this.i32, TIMED_SEQ, 1);
+    notifyCounted(this.i32, TIMED_SEQ);
+  }
+
+  protected wakeAllWaiters(): void {
+    const i32 = this.i32;
+    for (let n = 0; n < QUEUE_NODES; n++) {
+      const state = node(n) + NODE_STATE;
+      if (Atomics.compareExchange(i32, state, HALTED, RUNNING) === HALTED) Atomics.notify(i32, state);
+    }
+    Atomics.add(i32, TIMED_SEQ, 1);
+    Atomics.notify(i32, TIMED_SEQ);
+  }
+
+  protected release(): void {
+    const i32 = this.i32;
+    if (Atomics.compareExchange(i32, STATE, LOCKED, 0) === LOCKED) return;
+    const v = Atomics.sub(i32, STATE, LOCKED);
+    if (v >> TAIL_SHIFT !== 0) {
+      const head = Atomics.load(i32, QUEUE_HEAD);
+      if (head > 0) this.kick(head - 1);
+    } else if ((v & SLEEPING) !== 0) {
+      this.wakeNodeless();
+    }
+  }
+}
+
+/** The first word of node `n`. */
+function node(n: number): number {
+  return NODE_BASE + n * NODE_WORDS;
+}
