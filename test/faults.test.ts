@@ -359,10 +359,26 @@ describe('Watchdog', () => {
     dog.start(0);
     control.setPhase(STOP);
     Object.assign(control.progress('vcpu', 1), { submitted: 3, completed: 2 });
-    control.progress('iothread', 0).submitted = 3;
+    // The IO thread moved all 3 and posted them back (its completed counter); the vCPU reaped 2.
+    Object.assign(control.progress('iothread', 0), { submitted: 3, completed: 3 });
     control.progress('nullblk', 0).completed = 3;
     expect(dog.check(100)).toBeNull();
     expect(dog.check(1_200)).toBe('vcpu 1 stopped making progress: 1 request in flight');
+  });
+
+  it('blames an IO thread that holds completions the device handed back', () => {
+    const control = RunControl.create(topology.workers);
+    const dog = new Watchdog(control, topology, [null], 1_000, never);
+    control.setPhase(RAMP);
+    dog.start(0);
+    control.progress('vcpu', 0).submitted = 2;
+    Object.assign(control.progress('iothread', 0), { submitted: 2, completed: 0 });
+    control.progress('nullblk', 0).completed = 2;
+    expect(dog.check(100)).toBeNull();
+    expect(dog.check(1_200)).toBe(
+      'iothread 0 stopped making progress: no request waiting in its rings, ' +
+        '2 requests not yet completed back to their vCPUs',
+    );
   });
 });
 

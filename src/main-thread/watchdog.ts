@@ -8,8 +8,9 @@
  *   vcpu v      always during RAMP and MEASURE (it keeps iodepth requests
  *               in flight); after STOP until its task has returned
  *   iothread k  while its rings hold requests (vCPUs of its rings submitted
- *               more than it moved), or once every vCPU is done and it has
- *               not returned
+ *               more than it moved), or, with --completion-path iothread,
+ *               while requests it moved have not been posted back to their
+ *               vCPUs, or once every vCPU is done and it has not returned
  *   nullblk d   while its hardware queues hold requests (moved there by IO
  *               threads, not yet completed), or once every vCPU is done and
  *               it has not returned
@@ -50,6 +51,8 @@ interface Holding {
 interface Backlog {
   iothread: number[];
   nullblk: number[];
+  /** Of each IO thread's, those it moved to the device and has not posted back (iothread path). */
+  completing: number[];
 }
 
 /** How often to call check() for a given limit, ms: often enough to fire close to the limit. */
@@ -123,16 +126,21 @@ export class Watchdog {
     const t = this.topology;
     const iothread = new Array<number>(t.iothreads).fill(0);
     const nullblk = new Array<number>(t.workers.nullblk).fill(0);
+    const completing = new Array<number>(t.iothreads).fill(0);
     for (const w of this.workers) {
       const { submitted, completed } = w.progress;
       if (w.role === 'vcpu') iothread[t.ringIothread[t.vcpuRing[w.index]!]!]! += submitted;
       if (w.role === 'iothread') {
         iothread[w.index]! -= submitted;
         nullblk[t.hwqDevice[w.index]!]! += submitted;
+        // Its completed counter counts the completions it posted to vCPUs (iothread path only).
+        if (t.completionPath === 'iothread') completing[w.index] = submitted - completed;
       }
       if (w.role === 'nullblk') nullblk[w.index]! -= completed;
     }
-    return { iothread, nullblk };
+    // Requests at the device are the device's to answer for (it comes first as the culprit).
+    completing.forEach((n, k) => (iothread[k]! += n));
+    return { iothread, nullblk, completing };
   }
 
   private hasWork(w: Tracked, backlog: Backlog): boolean {
@@ -143,7 +151,12 @@ export class Watchdog {
   }
 
   private describeWork(w: Tracked, backlog: Backlog): string {
-    if (w.role === 'iothread') return `${count(backlog.iothread[w.index]!, 'request')} waiting in its rings`;
+    if (w.role === 'iothread') {
+      const completing = backlog.completing[w.index]!;
+      const waiting = backlog.iothread[w.index]! - completing;
+      const back = completing === 0 ? '' : `, ${count(completing, 'request')} not yet completed back to their vCPUs`;
+      return `${count(waiting, 'request')} waiting in its rings${back}`;
+    }
     if (w.role === 'nullblk') return `${count(backlog.nullblk[w.index]!, 'request')} in flight`;
     return `${count(w.submitted - w.completed, 'request')} in flight`;
   }

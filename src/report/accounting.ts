@@ -11,6 +11,8 @@
  *     rest   everything else: the request path itself, and the park/wake system calls
  *   parks, wakeups, notifies   per request: how often the role slept, was woken by another
  *            thread, and woke another thread
+ *   poll hits  the share of its adaptive poll windows (QEMU's poll-max-ns) that caught work
+ *            before the thread parked
  *   signals  per request: the wake-ups it sent downstream, read as QEMU engineers read them:
  *            kicks (vCPU to IO thread: VM exits through the ioeventfd), interrupts (to a
  *            vCPU: injected through the irqfd), and the device's completion notices to its IO
@@ -19,7 +21,7 @@
 import { ROLES, type WorkerRole } from '../protocol/roster.js';
 import type { RunResult, ThreadFigures } from './result.js';
 import { renderColumns, type Column } from './table.js';
-import { formatDecimal, formatNs, MISSING, safeDivide } from './format.js';
+import { formatDecimal, formatNs, formatPercent, MISSING, safeDivide } from './format.js';
 
 /** One role's accounting per request handled. */
 export interface RoleAccounting {
@@ -36,6 +38,8 @@ export interface RoleAccounting {
   wakeups: number;
   notifies: number;
   signals: number;
+  /** Of its adaptive poll windows (PollWindow), the share that caught work before parking; NaN without any. */
+  pollHitRate: number;
 }
 
 function sum(threads: readonly ThreadFigures[], figure: (t: ThreadFigures) => number): number {
@@ -70,6 +74,10 @@ export function roleAccounting(run: RunResult): RoleAccounting[] | null {
       wakeups: per((t) => t.waits!.wakeups),
       notifies: per((t) => t.waits!.notifies),
       signals: per((t) => t.signals),
+      pollHitRate: safeDivide(
+        sum(mine, (t) => t.waits!.pollHits),
+        sum(mine, (t) => t.waits!.pollHits + t.waits!.pollMisses),
+      ),
     };
   });
 }
@@ -99,6 +107,7 @@ interface AccountingRow {
 
 const perRequest = (value: number): string => (Number.isFinite(value) ? formatDecimal(value, 2) : MISSING);
 const time = (value: number): string => (Number.isFinite(value) ? formatNs(value) : MISSING);
+const percent = (value: number): string => (Number.isFinite(value) ? formatPercent(value, 0) : MISSING);
 
 const ACCOUNTING_COLUMNS: readonly Column<AccountingRow>[] = [
   { header: 'mode', align: 'left', cell: ({ run }) => run.mode },
@@ -115,6 +124,7 @@ const ACCOUNTING_COLUMNS: readonly Column<AccountingRow>[] = [
   { header: 'wakeups/req', align: 'right', cell: ({ role }) => perRequest(role.wakeups) },
   { header: 'notifies/req', align: 'right', cell: ({ role }) => perRequest(role.notifies) },
   { header: 'signals/req', align: 'right', cell: ({ role }) => perRequest(role.signals) },
+  { header: 'poll hits', align: 'right', cell: ({ role }) => percent(role.pollHitRate) },
 ];
 
 /**

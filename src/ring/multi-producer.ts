@@ -72,9 +72,8 @@ import { CACHE_LINE } from '../sync/region.js';
 import { Doorbell, DOORBELL_BYTES } from '../sync/doorbell.js';
 import type { LockStats } from '../sync/lock-stats.js';
 import { nowNs } from '../sync/clock.js';
-import { onCpuNs, threadWaits } from '../sync/wait-account.js';
 import { AtomicStatsBlock } from '../sync/atomic-stats.js';
-import { adaptSpinBudget, configureSpin, currentSpinBudget } from '../sync/spin-budget.js';
+import { adaptSpinBudget, configureSpin, currentSpinBudget, spinUntil } from '../sync/spin-budget.js';
 
 /** Bytes of the block after a multi-producer ring's header. */
 export const MULTI_PRODUCER_BYTES = 6 * CACHE_LINE;
@@ -196,23 +195,17 @@ export class MultiProducer {
     const i32 = this.i32;
     const spin = this.spin;
     const startNs = nowNs();
-    const budget = currentSpinBudget(spin);
-    let spins = 0;
-    while (spins < budget) {
-      spins++;
-      if (Atomics.load(i32, this.tail) === start) {
-        adaptSpinBudget(spin, true);
-        const end = nowNs();
-        threadWaits.spinNs += onCpuNs(end - startNs);
-        this.statsBlock.countContended(spins, 0, end - startNs);
-        return;
-      }
+    this.awaited = start;
+    const spun = spinUntil(this.turnCame, currentSpinBudget(spin));
+    if (spun > 0) {
+      adaptSpinBudget(spin, true);
+      this.statsBlock.countContended(spun, 0, nowNs() - startNs);
+      return;
     }
-    threadWaits.spinNs += onCpuNs(nowNs() - startNs);
+    const spins = -spun;
     adaptSpinBudget(spin, false);
     if (testHooks?.beforePark !== undefined) testHooks.beforePark(start);
     const bell = this.bells[start & (BELL_SLOTS - 1)]!;
-    this.awaited = start;
     let parks = 0;
     while (Atomics.load(i32, this.tail) !== start) {
       if (bell.park(this.turnCame, Infinity) !== 'ready') parks++;

@@ -85,6 +85,7 @@ export class PollWindow {
     if (pollFor(ready, this.windowNs)) {
       // Polling caught the work: the window pays, and a later waste starts from the mildest cooldown.
       this.hits++;
+      threadWaits.pollHits++;
       this.penalty = 1;
       return true;
     }
@@ -92,6 +93,7 @@ export class PollWindow {
     // it cost a core's time for nothing (and may have kept the producer off
     // it). Stop polling, and sit out `penalty` parks before growing again.
     this.misses++;
+    threadWaits.pollMisses++;
     this.windowNs = 0;
     this.cooldown = this.penalty;
     this.penalty = Math.min(MAX_COOLDOWN, this.penalty * 2);

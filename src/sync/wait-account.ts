@@ -11,6 +11,8 @@
  *              producer's publication)
  *   pollNs     busy-polling for work before parking (PollWindow, and the few microseconds an
  *              async wait polls)
+ *   pollHits   PollWindow polls that caught the work (QEMU's adaptive polling paid)
+ *   pollMisses PollWindow windows that ran out with no work (the thread parks next)
  *   notifyNs   inside Atomics.notify calls made because a thread was (about to be) asleep:
  *              a doorbell's ring, a lock's release to a parked waiter
  *   notifies   those notify calls
@@ -44,6 +46,8 @@ export const PREEMPTED_GAP_NS = 100_000;
 export interface WaitFigures {
   spinNs: number;
   pollNs: number;
+  pollHits: number;
+  pollMisses: number;
   notifyNs: number;
   notifies: number;
   parks: number;
@@ -55,6 +59,8 @@ export interface WaitFigures {
 export const threadWaits: WaitFigures = {
   spinNs: 0,
   pollNs: 0,
+  pollHits: 0,
+  pollMisses: 0,
   notifyNs: 0,
   notifies: 0,
   parks: 0,
