@@ -147,12 +147,22 @@ function parseAbArgs(argv: string[]): AbArgs | null {
 function runBench(args: string[], json: string, stop: SignalStop): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BENCH, ...args, '--repeat', '1', '--json', json, '--quiet'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    // The child's own notes (its calibration, the file ab reads back) are ab's business; errors pass.
+    child.stderr.setEncoding('utf8');
+    let partial = '';
+    child.stderr.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (!/^vblk-mq: (wrote|wake-up) /.test(line)) process.stderr.write(`${line}\n`);
     });
     const forward = (): void => void child.kill(stop.received);
     stop.signal.addEventListener('abort', forward, { once: true });
     child.on('error', () => resolve(127));
-    child.on('exit', (code, signal) => {
+    // 'close' comes after the child's stderr is read to its end ('exit' may come before).
+    child.on('close', (code, signal) => {
+      if (partial !== '') process.stderr.write(`${partial}\n`);
       stop.signal.removeEventListener('abort', forward);
       resolve(code ?? (signal === null ? 1 : 128 + os.constants.signals[signal]));
     });
