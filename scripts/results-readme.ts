@@ -39,8 +39,8 @@ export interface ResultSource {
   reads: string[];
 }
 
-/** How the first line of a .txt made from a dirty tree begins (then the describe, and why not to commit it). */
-export const DIRTY_NOTE = '# made from a dirty tree';
+/** The mark of a file made from a dirty tree: a .txt's first line is `# ` and this, then the describe. */
+export const DIRTY_NOTE = 'made from a dirty tree';
 
 /** A bench result file, as far as the headlines read it. */
 interface BenchJson {
@@ -342,7 +342,7 @@ export function loadResultSources(dir: string, entries: readonly ResultCommand[]
     const files = madeFiles(entry).map((file) => ({ path: file, present: fs.existsSync(path.join(dir, file)) }));
     const txt = path.join(dir, `${entry.name}.txt`);
     const lines = fs.existsSync(txt) ? fs.readFileSync(txt, 'utf8').split('\n') : null;
-    const dirtyText = lines?.[0]?.startsWith(DIRTY_NOTE) === true;
+    const dirtyText = lines?.[0]?.startsWith(`# ${DIRTY_NOTE}`) === true;
     const first = lines === null ? null : ((dirtyText ? lines[1] : lines[0]) ?? '');
     const jsonPath = path.join(dir, `${entry.name}.json`);
     let json: unknown = null;

@@ -42,7 +42,8 @@ import {
   outputArgs,
   type ResultCommand,
 } from './results-list.js';
-import { DIRTY_NOTE, loadResultSources, renderResultsReadme } from './results-readme.js';
+import { loadResultSources, renderResultsReadme } from './results-readme.js';
+import { publish, removeMade, type DirtyMark } from './results-files.js';
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const OUT = path.join(ROOT, 'docs', 'results');
@@ -77,75 +78,6 @@ function renderList(): string {
     `${RESULTS_README}: generated from the files above (npm run results -- --readme-only)\n` +
     `  makes ${RESULTS_README}\n`;
   return entries.join('') + readme;
-}
-
-/** What marks the files made from a dirty tree: its `git describe` and the lines that made it dirty. */
-interface DirtyMark {
-  describe: string;
-  lines: string[];
-}
-
-/** Marks every machine object of a JSON value (the bench's own, or fio's format's under `vblk-mq`). */
-function markJson(value: unknown, mark: DirtyMark): unknown {
-  if (typeof value !== 'object' || value === null) return value;
-  const record = value as Record<string, unknown>;
-  const machines = [record['machine'], (record['vblk-mq'] as Record<string, unknown> | undefined)?.['machine']];
-  let marked = false;
-  for (const machine of machines) {
-    if (typeof machine !== 'object' || machine === null) continue;
-    const m = machine as Record<string, unknown>;
-    const describe = typeof m['gitDescribe'] === 'string' ? m['gitDescribe'] : 'unknown';
-    m['gitDescribe'] = describe.endsWith('-dirty') ? describe : `${describe}-dirty`;
-    m['dirtyTree'] = mark.lines;
-    marked = true;
-  }
-  if (!marked) record['dirtyTree'] = mark.lines;
-  return record;
-}
-
-/** Copies `from` to `to`, marking it on the way when `mark` is given. */
-function copyMarked(from: string, to: string, mark: DirtyMark | undefined): void {
-  fs.mkdirSync(path.dirname(to), { recursive: true });
-  if (mark === undefined) {
-    fs.copyFileSync(from, to);
-    return;
-  }
-  const text = fs.readFileSync(from, 'utf8');
-  const note = `${DIRTY_NOTE} (${mark.describe}): not for committing`;
-  if (to.endsWith('.json')) {
-    fs.writeFileSync(to, `${JSON.stringify(markJson(JSON.parse(text), mark), null, 2)}\n`);
-  } else if (to.endsWith('.svg')) {
-    const cut = text.indexOf('\n') + 1;
-    fs.writeFileSync(to, `${text.slice(0, cut)}<!-- ${note} -->\n${text.slice(cut)}`);
-  } else {
-    fs.writeFileSync(to, `# ${note}\n${text}`);
-  }
-}
-
-/** Every file under `dir`, as paths relative to it. */
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    if (entry.isDirectory()) return filesUnder(path.join(dir, entry.name)).map((f) => path.join(entry.name, f));
-    return entry.isFile() ? [entry.name] : [];
-  });
-}
-
-/** Removes what `entry` makes from `dir`. */
-function removeMade(dir: string, entry: ResultCommand): void {
-  for (const file of madeFiles(entry)) fs.rmSync(path.join(dir, file), { recursive: true, force: true });
-}
-
-/** Moves what `entry` made in the scratch folder into docs/results/, replacing what was there. */
-function publish(work: string, entry: ResultCommand, mark: DirtyMark | undefined): void {
-  removeMade(OUT, entry);
-  for (const file of madeFiles(entry)) {
-    const from = path.join(work, file);
-    const files = file.endsWith('/') ? filesUnder(from).map((f) => path.join(file, f)) : [file];
-    for (const f of files) {
-      if (fs.existsSync(path.join(work, f))) copyMarked(path.join(work, f), path.join(OUT, f), mark);
-    }
-  }
 }
 
 /** Runs one entry in the scratch folder `work`; false when it failed. */
@@ -236,7 +168,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } finally {
     // What finished is kept even when a later entry failed or a signal stopped the runs.
-    for (const entry of done) publish(work, entry, mark);
+    for (const entry of done) publish(work, OUT, entry, mark);
     if (done.length > 0) writeReadme();
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -1,18 +1,28 @@
 /**
  * `npm run results` without running a benchmark: its list (every file it makes), its one-line
- * refusals of bad arguments, what counts as a dirty tree, and docs/results/README.md generated
- * from fixed result files (scripts/results-readme.ts).
+ * refusals of bad arguments, what counts as a dirty tree, how an entry's files reach
+ * docs/results/ (marked when the tree was dirty), and docs/results/README.md generated from fixed
+ * result files (scripts/results-readme.ts).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import { countsAsDirty, summariseDirt } from '../dist/scripts/git-tree.js';
 import { RESULTS, madeFiles } from '../dist/scripts/results-list.js';
-import { renderResultsReadme, type ResultSource } from '../dist/scripts/results-readme.js';
+import {
+  DIRTY_NOTE,
+  isDirtyDescribe,
+  loadResultSources,
+  recordedMachine,
+  renderResultsReadme,
+  type ResultSource,
+} from '../dist/scripts/results-readme.js';
+import { publish } from '../dist/scripts/results-files.js';
 import type { RunResult } from '../dist/src/report/result.js';
 import { makeRun, resultFile } from './helpers/fixtures.js';
-import { REPO_ROOT } from './helpers/commands.js';
+import { makeTempDir, REPO_ROOT, type TempDir } from './helpers/commands.js';
 
 const SCRIPT = path.join(REPO_ROOT, 'dist', 'scripts', 'results.js');
 
@@ -164,5 +174,61 @@ describe('docs/results/README.md, generated', () => {
     expect(text).toContain('| `a` | `b` | 0.87x | >= 0.8x | met |');
     expect(text).toContain('median 4.00M items/s (3.00M..5.00M) against 2.50M (2.00M..3.00M)');
     expect(text).toContain('Reads: [micro.json](micro.json).');
+  });
+});
+
+describe("an entry's files, from the scratch folder into docs/results/", () => {
+  const entry = { name: 'x', script: 'bench' as const, args: [], about: 'x', fioJson: 'x-fio' };
+  let temp: TempDir | undefined;
+  afterEach(() => temp?.remove());
+
+  /** A scratch folder with what the entry made, and an output folder with its older files. */
+  function folders(): { work: string; out: string } {
+    temp = makeTempDir('results');
+    const work = path.join(temp.path, 'work');
+    const out = path.join(temp.path, 'out');
+    const write = (file: string, text: string): void => {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
+    };
+    write(path.join(work, 'x.txt'), '$ npm run bench -- --json x.json\nthe table\n');
+    write(path.join(work, 'x.json'), JSON.stringify({ machine: { gitDescribe: 'abc1234' }, runs: [] }));
+    write(path.join(work, 'x.svg'), '<svg xmlns="http://www.w3.org/2000/svg">\n<title>t</title>\n</svg>\n');
+    const fio = { 'vblk-mq': { machine: { gitDescribe: 'abc1234' } } };
+    write(path.join(work, 'x-fio', 'sq', 'a.json'), JSON.stringify(fio));
+    write(path.join(out, 'x.txt'), 'old\n');
+    write(path.join(out, 'x-fio', 'old', 'gone.json'), '{}');
+    write(path.join(out, 'other.txt'), 'kept\n');
+    return { work, out };
+  }
+  const json = (file: string): unknown => JSON.parse(fs.readFileSync(file, 'utf8'));
+
+  it('replaces what the entry made before, its folder whole, and nothing else', () => {
+    const { work, out } = folders();
+    publish(work, out, entry, undefined);
+    expect(fs.readFileSync(path.join(out, 'x.txt'), 'utf8')).toBe('$ npm run bench -- --json x.json\nthe table\n');
+    expect(fs.existsSync(path.join(out, 'x-fio', 'old', 'gone.json'))).toBe(false);
+    expect(json(path.join(out, 'x-fio', 'sq', 'a.json'))).toEqual(json(path.join(work, 'x-fio', 'sq', 'a.json')));
+    expect(fs.readFileSync(path.join(out, 'other.txt'), 'utf8')).toBe('kept\n');
+  });
+
+  it('marks every file made from a dirty tree, so that the drift test refuses it', () => {
+    const { work, out } = folders();
+    publish(work, out, entry, { describe: 'abc1234-dirty', lines: [' M src/ring/ring.ts'] });
+    const txt = fs.readFileSync(path.join(out, 'x.txt'), 'utf8').split('\n');
+    expect(txt[0]).toBe(`# ${DIRTY_NOTE} (abc1234-dirty): not for committing`);
+    expect(txt[1]).toBe('$ npm run bench -- --json x.json');
+    for (const file of ['x.json', 'x-fio/sq/a.json']) {
+      const machine = recordedMachine(json(path.join(out, file)));
+      expect(machine?.['gitDescribe'], file).toBe('abc1234-dirty');
+      expect(isDirtyDescribe(machine?.['gitDescribe'])).toBe(true);
+      expect(machine?.['dirtyTree']).toEqual([' M src/ring/ring.ts']);
+    }
+    const svg = fs.readFileSync(path.join(out, 'x.svg'), 'utf8');
+    expect(svg.split('\n')[1]).toBe(`<!-- ${DIRTY_NOTE} (abc1234-dirty): not for committing -->`);
+
+    const [loaded] = loadResultSources(out, [entry]);
+    expect(loaded).toMatchObject({ dirtyText: true, madeBy: 'npm run bench -- --json x.json' });
+    expect(renderResultsReadme([loaded!])).toContain('not made from a commit: x.');
   });
 });
