@@ -1,5 +1,5 @@
 /**
- * README.md cannot rot:
+ * README.md and docs/*.md cannot rot (the examples live with the sections that explain them):
  *
  *  - every fenced code block whose info string is `js example` is a complete program: it is
  *    written to a temporary folder outside the repository as an .mjs file and run with node,
@@ -7,8 +7,9 @@
  *    with node:assert). In that folder, node_modules/vblk-mq is a symbolic link to this
  *    repository, so `import ... from 'vblk-mq/sync'` goes through the package's `exports`
  *    to the compiled code in dist/, exactly as for an installed package;
- *  - every option of `npm run bench -- --help` is documented, and every `npm run bench -- ...`
- *    command in a shell block of the README is accepted by the bench's argument parser.
+ *  - every option of `npm run bench -- --help` is documented in docs/bench.md, and every
+ *    `npm run bench -- ...` command in a shell block of those files is accepted by the bench's
+ *    argument parser.
  *
  * Tests the compiled output: run `npx tsc -p tsconfig.json` first (`npm test` does).
  */
@@ -18,56 +19,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { benchHelpText, parseBenchArgs } from '../dist/src/cli/bench-args.js';
 import { makeTempDir, REPO_ROOT, runCommand, type TempDir } from './helpers/commands.js';
+import { docFiles, fencedBlocks, readDoc } from './helpers/markdown.js';
 
-const README = path.join(REPO_ROOT, 'README.md');
+/** Where every bench option is documented. */
+const BENCH_DOC = 'docs/bench.md';
 /** Each example gets this long; they take well under a second on two cores. */
 const EXAMPLE_TIMEOUT_MS = 30_000;
-/** The README has at least this many examples; fewer means the extraction broke. */
-const MIN_EXAMPLES = 5;
+/** The docs have at least this many examples; fewer means the extraction broke. */
+const MIN_EXAMPLES = 10;
 
-/** A fenced code block of the README. */
-interface CodeBlock {
-  /** Words of the info string, e.g. ['js', 'example']. */
-  info: string[];
-  code: string;
-  /** 1-based line of the opening fence. */
-  line: number;
-  /** The nearest heading above it. */
-  heading: string;
-}
-
-/** The fenced (```) code blocks of a Markdown text, in order. */
-function fencedBlocks(markdown: string): CodeBlock[] {
-  const lines = markdown.split(/\r?\n/);
-  const blocks: CodeBlock[] = [];
-  let heading = '(top)';
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const title = /^#{1,6}\s+(.*)$/.exec(line);
-    if (title !== null) {
-      heading = title[1]!.trim();
-      continue;
-    }
-    const open = /^(`{3,})(.*)$/.exec(line);
-    if (open === null) continue;
-    const fence = open[1]!;
-    const info = open[2]!.trim().split(/\s+/).filter(Boolean);
-    const start = i;
-    const body: string[] = [];
-    for (i++; i < lines.length && !(lines[i]!.startsWith(fence) && lines[i]!.trim() === fence); i++)
-      body.push(lines[i]!);
-    if (i >= lines.length) throw new Error(`README.md: the code block opened at line ${start + 1} is never closed`);
-    blocks.push({ info, code: `${body.join('\n')}\n`, line: start + 1, heading });
-  }
-  return blocks;
-}
-
-const blocks = fencedBlocks(fs.readFileSync(README, 'utf8'));
+const blocks = docFiles().flatMap((file) => fencedBlocks(file, readDoc(file)));
 const examples = blocks.filter(
   (b) => ['js', 'javascript', 'mjs'].includes(b.info[0] ?? '') && b.info.includes('example'),
 );
 
-describe('README.md examples', () => {
+describe('examples in README.md and docs/', () => {
   let temp: TempDir | undefined;
 
   beforeAll(() => {
@@ -83,13 +49,14 @@ describe('README.md examples', () => {
     temp?.remove();
   });
 
-  it(`has at least ${MIN_EXAMPLES} runnable examples`, () => {
+  it(`has at least ${MIN_EXAMPLES} runnable examples, a few of them in the README`, () => {
     expect(examples.length).toBeGreaterThanOrEqual(MIN_EXAMPLES);
+    expect(examples.filter((b) => b.file === 'README.md').length).toBeGreaterThanOrEqual(3);
   });
 
-  it.each(examples.map((b, i) => [i + 1, b.line, b.heading, b] as const))(
-    'example %i (line %i, "%s") runs and exits 0',
-    (n, _line, _heading, block) => {
+  it.each(examples.map((b, i) => [i + 1, b.file, b.line, b.heading, b] as const))(
+    'example %i (%s line %i, "%s") runs and exits 0',
+    (n, _file, _line, _heading, block) => {
       const file = path.join(temp!.path, `example-${n}.mjs`);
       fs.writeFileSync(file, block.code);
       const { stdout } = runCommand(process.execPath, [file], { cwd: temp!.path, timeoutMs: EXAMPLE_TIMEOUT_MS });
@@ -99,14 +66,14 @@ describe('README.md examples', () => {
   );
 });
 
-describe('README.md and the bench command line', () => {
-  const readme = fs.readFileSync(README, 'utf8');
+describe('the docs and the bench command line', () => {
+  const benchDoc = readDoc(BENCH_DOC);
 
-  it('documents every option of `npm run bench -- --help`', () => {
+  it(`documents every option of \`npm run bench -- --help\` in ${BENCH_DOC}`, () => {
     const options = [...benchHelpText().matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1]!);
     expect(options.length).toBeGreaterThan(10);
-    const missing = options.filter((option) => !readme.includes(`\`${option}`));
-    expect(missing, 'options of --help that README.md does not mention as `--option ...`').toEqual([]);
+    const missing = options.filter((option) => !benchDoc.includes(`\`${option}`));
+    expect(missing, `options of --help that ${BENCH_DOC} does not mention as \`--option ...\``).toEqual([]);
   });
 
   it('shows only `npm run bench` commands that the bench accepts', () => {

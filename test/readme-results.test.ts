@@ -1,8 +1,8 @@
 /**
- * The README quotes only what a committed result file holds:
+ * README.md and docs/*.md quote only what a committed result file holds:
  *  - every fenced block that follows a `<!-- from docs/results/PATH -->` line is made of
  *    lines of that file, each as it stands there (trailing spaces aside);
- *  - every docs/results/ file the README names exists;
+ *  - every docs/results/ file they name exists;
  *  - no file under docs/ holds an absolute path of this machine (result files are portable).
  * It reads files only: the figures themselves are made by `npm run results`.
  */
@@ -12,20 +12,27 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { REPO_ROOT } from './helpers/commands.js';
+import { docFiles, readDoc } from './helpers/markdown.js';
 
-const README = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+/** A quoted block: the doc it is in, the file it says it comes from, its lines, and where it starts. */
+interface QuotedBlock {
+  doc: string;
+  file: string;
+  lines: string[];
+  line: number;
+}
 
-/** Each quoted block: the file it says it comes from, its lines, and where it starts. */
-function quotedBlocks(): { file: string; lines: string[]; line: number }[] {
-  const lines = README.split('\n');
-  const blocks: { file: string; lines: string[]; line: number }[] = [];
+/** Each quoted block of a doc file. */
+function quotedBlocks(doc: string): QuotedBlock[] {
+  const lines = readDoc(doc).split('\n');
+  const blocks: QuotedBlock[] = [];
   for (let i = 0; i < lines.length; i++) {
     const from = /^<!-- from (docs\/results\/[\w./-]+) -->$/.exec(lines[i]!.trim());
     if (from === null) continue;
     const open = lines.findIndex((l, j) => j > i && l.startsWith('```'));
     const close = lines.findIndex((l, j) => j > open && l.startsWith('```'));
-    expect(open, `README line ${i + 1}: a quote marker with no block after it`).toBeGreaterThan(i);
-    blocks.push({ file: from[1]!, lines: lines.slice(open + 1, close), line: open + 1 });
+    expect(open, `${doc} line ${i + 1}: a quote marker with no block after it`).toBeGreaterThan(i);
+    blocks.push({ doc, file: from[1]!, lines: lines.slice(open + 1, close), line: open + 1 });
   }
   return blocks;
 }
@@ -38,15 +45,17 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-describe('README.md against docs/results/', () => {
-  const blocks = quotedBlocks();
+describe('README.md and docs/ against docs/results/', () => {
+  const blocks = docFiles().flatMap(quotedBlocks);
 
-  it('quotes result files (at least the main sweep)', () => {
-    expect(blocks.map((b) => b.file)).toContain('docs/results/2cpu-spin-iodepth32.txt');
+  it('quotes result files (the README, the main sweep)', () => {
+    expect(blocks.filter((b) => b.doc === 'README.md').map((b) => b.file)).toContain(
+      'docs/results/2cpu-spin-iodepth32.txt',
+    );
   });
 
   for (const block of blocks) {
-    it(`the block at line ${block.line} stands in ${block.file}, line for line`, () => {
+    it(`the block at ${block.doc} line ${block.line} stands in ${block.file}, line for line`, () => {
       const source = path.join(REPO_ROOT, block.file);
       expect(fs.existsSync(source), `${block.file} is not committed`).toBe(true);
       const held = new Set(
@@ -62,7 +71,9 @@ describe('README.md against docs/results/', () => {
   }
 
   it('names only result files that exist', () => {
-    const named = new Set([...README.matchAll(/docs\/results\/([\w.-]+\.\w+)/g)].map((m) => m[1]!));
+    const named = new Set(
+      docFiles().flatMap((doc) => [...readDoc(doc).matchAll(/docs\/results\/([\w./-]+\.\w+)/g)].map((m) => m[1]!)),
+    );
     expect(named.size).toBeGreaterThan(0);
     for (const file of named) expect(fs.existsSync(path.join(REPO_ROOT, 'docs', 'results', file)), file).toBe(true);
   });

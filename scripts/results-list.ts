@@ -1,0 +1,206 @@
+/**
+ * What `npm run results` runs: every command behind docs/results/, with all its arguments, the
+ * files each makes there, and the command line as a user would type it. No side effects, so
+ * that tests and the generated docs/results/README.md read the same list the runs follow.
+ *
+ * To add a result, add an entry to RESULTS: `npm run results -- --only NAME` makes its files,
+ * `npm run results -- --list` names them, and test/results-drift.test.ts accepts them.
+ */
+import path from 'node:path';
+import { cachedPackagePath, nodeBinaryPath, tildePath } from './cached-install.js';
+
+export interface ResultCommand {
+  name: string;
+  /** `bench`, `micro` (bench:micro) or `compare`, which reads result files made before it. */
+  script: 'bench' | 'micro' | 'compare';
+  args: string[];
+  /** Why this result is kept, for --list. */
+  about: string;
+  /** A Node.js major version to run it with (installed as `npm run test:node` does); else this Node. */
+  node?: string;
+  /** Also write fio's JSON format into this folder of docs/results/ (--fio-json). */
+  fioJson?: string;
+}
+
+/** Stands for the folder of the ringbuf.js that bench:micro compares with (installed on first use). */
+export const RINGBUF = '<ringbuf.js>';
+export const RINGBUF_VERSION = '0.4.0';
+
+/** Every committed result, in the order they run. */
+export const RESULTS: readonly ResultCommand[] = [
+  {
+    name: '2cpu-spin-iodepth32',
+    script: 'bench',
+    args: ['--jobs', '1..8', '--mode', 'both', '--iodepth', '32', '--repeat', '3'],
+    about: "the paper's experiment: sq against mq, jobs 1 to 8, iodepth 32, every other option at its default",
+  },
+  {
+    name: '2cpu-spin-iodepth32-node26',
+    script: 'bench',
+    args: ['--jobs', '1..8', '--mode', 'both', '--iodepth', '32', '--repeat', '3'],
+    about: 'the same on Node 26, the newest LTS line, next to the Node 20 of this machine',
+    node: '26',
+  },
+  {
+    name: '2cpu-spin-iodepth1',
+    script: 'bench',
+    args: ['--jobs', '1..8', '--mode', 'both', '--iodepth', '1', '--repeat', '3'],
+    about: 'the same at iodepth 1: every request a handoff between threads',
+  },
+  {
+    name: '2cpu-spin-iodepth32-batched',
+    script: 'bench',
+    args: [
+      '--jobs',
+      '1..8',
+      '--mode',
+      'both',
+      '--iodepth',
+      '32',
+      '--iodepth-batch',
+      '32',
+      '--iodepth-batch-complete-max',
+      '32',
+      '--iothread-batch',
+      '32',
+      '--repeat',
+      '3',
+    ],
+    about: 'batched submissions, reaps and pops: fewer lock acquisitions per request',
+  },
+  {
+    name: '2cpu-spin-iodepth32-iothread5us',
+    script: 'bench',
+    args: ['--jobs', '1..8', '--mode', 'both', '--iodepth', '32', '--iothread-ns', '5000', '--repeat', '3'],
+    about: 'an IO thread that spends 5 us of CPU per request: the single IO thread as the bottleneck',
+  },
+  {
+    name: '2cpu-locks-iodepth32',
+    script: 'bench',
+    args: ['--jobs', '1,8', '--mode', 'both', '--lock', 'spin,ticket,adaptive', '--iodepth', '32', '--repeat', '3'],
+    about: 'the three lock kinds at 1 and 8 jobs',
+  },
+  {
+    name: '2cpu-lockfree-iodepth32',
+    script: 'bench',
+    args: ['--jobs', '8', '--mode', 'mq', '--lock', 'none,spin,adaptive', '--iodepth', '32', '--repeat', '3'],
+    about: "mq's rings without a lock, against the spin and adaptive locks",
+  },
+  {
+    name: 'cpus-1-2-iodepth32',
+    script: 'bench',
+    args: ['--jobs', '1,2,4,8', '--mode', 'both', '--iodepth', '32', '--cpus', '1,2', '--repeat', '3'],
+    about: 'the same sweep on 1 core and on 2',
+  },
+  {
+    name: '2cpu-spin-iodepth32-split',
+    script: 'bench',
+    args: ['--jobs', '1..8', '--mode', 'both', '--iodepth', '32', '--pin', 'split', '--repeat', '3'],
+    about: "the paper's experiment with every queue's threads on one CPU (--pin split)",
+  },
+  {
+    name: 'cpus-1-2-iodepth32-split',
+    script: 'bench',
+    args: ['--jobs', '1,8', '--mode', 'both', '--iodepth', '32', '--cpus', '1,2', '--pin', 'split', '--repeat', '3'],
+    about: 'scaling from 1 CPU to 2 with --pin split',
+  },
+  {
+    name: '2cpu-1job-iodepth1-split',
+    script: 'bench',
+    args: ['--jobs', '1', '--mode', 'both', '--iodepth', '1', '--pin', 'split', '--repeat', '3'],
+    about: 'latency of one request at a time with its three threads on one CPU',
+  },
+  {
+    name: '2cpu-mq8-batched-split',
+    script: 'bench',
+    args: [
+      '--jobs',
+      '8',
+      '--mode',
+      'mq',
+      '--iodepth',
+      '32',
+      '--iodepth-batch',
+      '32',
+      '--iodepth-batch-complete-max',
+      '32',
+      '--iothread-batch',
+      '32',
+      '--pin',
+      'split',
+      '--repeat',
+      '3',
+    ],
+    about: 'the most mq does here: batched, pinned',
+  },
+  {
+    name: 'compare-cpus-1-2',
+    script: 'compare',
+    args: ['cpus-1-2-iodepth32.json'],
+    about: 'npm run compare over the 1- and 2-core sweep: one column per core count',
+  },
+  {
+    name: 'compare-node-20-26',
+    script: 'compare',
+    args: ['2cpu-spin-iodepth32.json', '2cpu-spin-iodepth32-node26.json'],
+    about: 'npm run compare across two Node versions on one machine',
+  },
+  {
+    name: 'fio-sample',
+    script: 'bench',
+    args: ['--jobs', '8', '--mode', 'both', '--iodepth', '32', '--runtime', '2s'],
+    about: "one point of each mode in fio's own JSON format too, for fio's tools",
+    fioJson: 'fio-sample',
+  },
+  {
+    name: 'micro',
+    script: 'micro',
+    args: ['--ringbuf', RINGBUF],
+    about: 'the building blocks alone (npm run bench:micro)',
+  },
+];
+
+/** The command line as a user types it, for the top of the .txt file. */
+export function commandLine(entry: ResultCommand): string {
+  const command = entry.script === 'micro' ? 'bench:micro' : entry.script;
+  const args = entry.args.map((arg) =>
+    arg === RINGBUF ? tildePath(cachedPackagePath('ringbuf.js', RINGBUF_VERSION)) : arg,
+  );
+  const line = `npm run ${command} -- ${[...args, ...outputArgs(entry)].join(' ')}`;
+  if (entry.node === undefined) return line;
+  // The binary `npm run test:node -- N` installs, first on PATH.
+  return `PATH=${tildePath(path.dirname(nodeBinaryPath(entry.node)))}:$PATH ${line}`;
+}
+
+/** The arguments that name the output files of `entry`, relative to docs/results/. */
+export function outputArgs(entry: ResultCommand): string[] {
+  if (entry.script === 'compare') return [];
+  const json = ['--json', `${entry.name}.json`];
+  const fio = entry.fioJson === undefined ? [] : ['--fio-json', entry.fioJson];
+  return entry.script === 'bench' ? [...json, '--svg', `${entry.name}.svg`, ...fio] : json;
+}
+
+/** The generated index of docs/results/, rewritten after every run (and by --readme-only). */
+export const RESULTS_README = 'README.md';
+
+/**
+ * The files `entry` makes in docs/results/, as paths relative to it: NAME.txt (the command line,
+ * then what the command printed), then what its output arguments name; a folder ends with `/`
+ * (everything under it is the entry's).
+ */
+export function madeFiles(entry: ResultCommand): string[] {
+  const args = outputArgs(entry);
+  const named = args.flatMap((arg, i) => {
+    const value = args[i + 1];
+    if (value === undefined) return [];
+    if (arg === '--json' || arg === '--svg') return [value];
+    if (arg === '--fio-json') return [`${value}/`];
+    return [];
+  });
+  return [`${entry.name}.txt`, ...named];
+}
+
+/** The entry called `name`, or undefined. */
+export function resultEntry(name: string): ResultCommand | undefined {
+  return RESULTS.find((entry) => entry.name === name);
+}
