@@ -11,8 +11,11 @@ import { cachedPackagePath, nodeBinaryPath, tildePath } from './cached-install.j
 
 export interface ResultCommand {
   name: string;
-  /** `bench`, `micro` (bench:micro) or `compare`, which reads result files made before it. */
-  script: 'bench' | 'micro' | 'compare';
+  /**
+   * `bench`, `micro` (bench:micro), `ab` (two variants of a sweep in one interleaved sitting), or
+   * `compare`, which reads result files made before it.
+   */
+  script: 'bench' | 'micro' | 'ab' | 'compare';
   args: string[];
   /** Why this result is kept, for --list. */
   about: string;
@@ -75,16 +78,91 @@ export const RESULTS: readonly ResultCommand[] = [
     about: 'an IO thread that spends 5 us of CPU per request: the single IO thread as the bottleneck',
   },
   {
+    name: '2cpu-completion-path-iodepth32',
+    script: 'ab',
+    args: [
+      '--a',
+      '--completion-path iothread',
+      '--b',
+      '--completion-path direct',
+      '--rounds',
+      '3',
+      '--',
+      '--jobs',
+      '1..8',
+      '--mode',
+      'both',
+      '--iodepth',
+      '32',
+    ],
+    about:
+      "the paper's experiment with completions through the IO thread (the default) and straight from the " +
+      'device to the vCPU, in one interleaved sitting',
+  },
+  {
     name: '2cpu-locks-iodepth32',
     script: 'bench',
-    args: ['--jobs', '1,8', '--mode', 'both', '--lock', 'spin,ticket,adaptive', '--iodepth', '32', '--repeat', '3'],
-    about: 'the three lock kinds at 1 and 8 jobs',
+    args: [
+      '--jobs',
+      '1,8',
+      '--mode',
+      'both',
+      '--lock',
+      'spin,ticket,mcs,pv,mutex,adaptive',
+      '--iodepth',
+      '32',
+      '--repeat',
+      '3',
+    ],
+    about: 'every lock kind at 1 and 8 jobs, in both modes',
+  },
+  {
+    name: '2cpu-explain-iodepth32',
+    script: 'bench',
+    args: [
+      '--explain',
+      '--jobs',
+      '8',
+      '--iodepth',
+      '32',
+      '--lock',
+      'spin,ticket,mcs,pv,mutex,adaptive',
+      '--repeat',
+      '3',
+    ],
+    about:
+      'what makes one queue lose or hold, at 8 jobs: the lock, the queue per vCPU and the second IO thread ' +
+      'apart, for every lock kind (--explain)',
   },
   {
     name: '2cpu-lockfree-iodepth32',
     script: 'bench',
-    args: ['--jobs', '8', '--mode', 'mq', '--lock', 'none,spin,adaptive', '--iodepth', '32', '--repeat', '3'],
-    about: "mq's rings without a lock, against the spin and adaptive locks",
+    args: ['--jobs', '8', '--mode', 'both', '--lock', 'none,spin,adaptive', '--iodepth', '32', '--repeat', '3'],
+    about:
+      'the rings without a lock (mq: one single-producer ring per vCPU; sq: one multi-producer ring, DPDK ' +
+      "rte_ring's MP enqueue), against the spin and adaptive locks",
+  },
+  {
+    name: '2cpu-breakdown-cost',
+    script: 'ab',
+    args: [
+      '--a',
+      '--breakdown on',
+      '--b',
+      '--breakdown off',
+      '--rounds',
+      '5',
+      '--',
+      '--jobs',
+      '1,8',
+      '--mode',
+      'both',
+      '--iodepth',
+      '32',
+    ],
+    about:
+      'what the stage stamps and the per-thread accounting cost: CPU time per request with --breakdown on ' +
+      'against off, in one interleaved sitting',
   },
   {
     name: 'cpus-1-2-iodepth32',
@@ -166,7 +244,9 @@ export function commandLine(entry: ResultCommand): string {
   const args = entry.args.map((arg) =>
     arg === RINGBUF ? tildePath(cachedPackagePath('ringbuf.js', RINGBUF_VERSION)) : arg,
   );
-  const line = `npm run ${command} -- ${[...args, ...outputArgs(entry)].join(' ')}`;
+  // An argument with a space (ab's --a and --b) is quoted as a shell needs it.
+  const shown = commandArgs(entry, args).map((arg) => (arg.includes(' ') ? `"${arg}"` : arg));
+  const line = `npm run ${command} -- ${shown.join(' ')}`;
   if (entry.node === undefined) return line;
   // The binary `npm run test:node -- N` installs, first on PATH.
   return `PATH=${tildePath(path.dirname(nodeBinaryPath(entry.node)))}:$PATH ${line}`;
@@ -178,6 +258,16 @@ export function outputArgs(entry: ResultCommand): string[] {
   const json = ['--json', `${entry.name}.json`];
   const fio = entry.fioJson === undefined ? [] : ['--fio-json', entry.fioJson];
   return entry.script === 'bench' ? [...json, '--svg', `${entry.name}.svg`, ...fio] : json;
+}
+
+/**
+ * The entry's arguments with its output arguments: after the others, or for `ab` before the `--`
+ * that starts the bench's arguments (they are ab's own options).
+ */
+export function commandArgs(entry: ResultCommand, args: readonly string[] = entry.args): string[] {
+  const split = entry.script === 'ab' ? args.indexOf('--') : -1;
+  if (split < 0) return [...args, ...outputArgs(entry)];
+  return [...args.slice(0, split), ...outputArgs(entry), ...args.slice(split)];
 }
 
 /** The generated index of docs/results/, rewritten after every run (and by --readme-only). */

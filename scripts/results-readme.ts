@@ -11,6 +11,8 @@
  *    ran, with its worst..best range; how many points spread beyond ±10% of their median; the
  *    steps of --explain when the file has them;
  *  - bench:micro (NAME.json with `results`): its targets and the ringbuf.js comparison;
+ *  - ab (NAME.json with `points`): each point's b/a of median IOPS with its range, and of CPU
+ *    time per request, then their geometric means over the points;
  *  - compare: the files it reads (its table is in NAME.txt).
  */
 import fs from 'node:fs';
@@ -20,6 +22,7 @@ import { describeMachine } from '../src/report/machine.js';
 import { formatCount, formatRatio } from '../src/report/format.js';
 import { SPREAD_THRESHOLD, iopsOf, rangeOf, ratioRange, runsOf, widelySpread } from '../src/report/spread.js';
 import { commandLine, madeFiles, type ResultCommand } from './results-list.js';
+import { geometricMean, type AbPoint } from '../src/report/ab.js';
 
 /** One entry of `npm run results` and what docs/results/ holds of it. */
 export interface ResultSource {
@@ -67,6 +70,19 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isBench(json: unknown): json is BenchJson {
   return isRecord(json) && isRecord(json['machine']) && Array.isArray(json['runs']);
+}
+
+/** An `npm run ab` result file, as far as the headlines read it (src/report/ab.ts). */
+interface AbJson {
+  machine: MachineInfo;
+  a: { args: string[] };
+  b: { args: string[] };
+  order: string[];
+  points: AbPoint[];
+}
+
+function isAb(json: unknown): json is AbJson {
+  return isRecord(json) && isRecord(json['machine']) && Array.isArray(json['points']);
 }
 
 function isMicro(json: unknown): json is MicroJson {
@@ -221,6 +237,31 @@ function renderBench(file: BenchJson): string[] {
   return parts;
 }
 
+function renderAbFile(file: AbJson): string[] {
+  const rounds = file.order.filter((run) => run.startsWith('a ')).length;
+  const shape =
+    `Variants: a = \`${file.a.args.join(' ')}\`, b = \`${file.b.args.join(' ')}\`; ` +
+    `${plural(rounds, 'round')}, a and b alternating (${file.order.join(', ')}).`;
+  const cpu = (value: number): string => (Number.isFinite(value) ? formatRatio(value) : '-');
+  const rows = file.points.map((p) => [
+    p.mode,
+    p.lock,
+    String(p.jobs),
+    formatCount(p.aIops),
+    formatCount(p.bIops),
+    formatRatio(p.ratio),
+    `${formatRatio(p.min)}..${formatRatio(p.max)}`,
+    cpu(p.cpuRatio),
+  ]);
+  const headers = ['mode', 'lock', 'jobs', 'a IOPS', 'b IOPS', 'b/a', 'worst..best', 'b/a CPU per request'];
+  const iops = geometricMean(file.points, (p) => p.ratio);
+  const cpuMean = geometricMean(file.points, (p) => p.cpuRatio);
+  const means =
+    `Over the ${plural(file.points.length, 'point')} (geometric mean): b/a IOPS ${formatRatio(iops)}, ` +
+    `b/a CPU time per request ${cpu(cpuMean)}.`;
+  return [shape, table(headers, rows, [false, false, true, true, true, true, true, true]), means];
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -309,6 +350,7 @@ function renderSource(source: ResultSource): string {
     parts.push(renderProvenance(json).join('\n'));
     if (isBench(json)) parts.push(...renderBench(json));
     else if (isMicro(json)) parts.push(...renderMicro(json));
+    else if (isAb(json)) parts.push(...renderAbFile(json));
   }
   return parts.join('\n\n');
 }

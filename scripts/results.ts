@@ -39,7 +39,7 @@ import {
   RINGBUF_VERSION,
   commandLine,
   madeFiles,
-  outputArgs,
+  commandArgs,
   type ResultCommand,
 } from './results-list.js';
 import { loadResultSources, renderResultsReadme } from './results-readme.js';
@@ -89,7 +89,7 @@ function run(entry: ResultCommand, work: string): boolean {
   const node = entry.node === undefined ? process.execPath : nodeBinary(entry.node);
   const PATH = `${path.dirname(node)}${path.delimiter}${process.env['PATH'] ?? ''}`;
   const args = entry.args.map((arg) => (arg === RINGBUF ? cachedPackage('ringbuf.js', RINGBUF_VERSION) : arg));
-  const r = spawnSync(node, [script, ...args, ...outputArgs(entry)], {
+  const r = spawnSync(node, [script, ...commandArgs(entry, args)], {
     cwd: work,
     env: { ...process.env, INIT_CWD: work, PATH },
     stdio: ['ignore', 'pipe', 'inherit'],
