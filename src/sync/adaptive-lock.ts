@@ -11,13 +11,15 @@
  *   2  held, waiters may be parked
  *
  * Acquire: CAS 0->1 (the whole uncontended path). Otherwise spin up to the budget, retrying the
- * CAS when the word reads 0; then Drepper's waiting loop. Release: FutexLock's.
+ * CAS when the word reads 0; then Drepper's waiting loop. Release: FutexLock's, which also says
+ * how async and blocking waiters mix (a release wakes one of each: no order is promised) and what
+ * recover() undoes for a dead thread.
  */
 import { openExisting, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './clock.js';
 import { parkBlocking } from './park.js';
-import { BASE_BYTES, LockBase, type LockHandle } from './lock-base.js';
-import { FutexLock } from './futex-lock.js';
+import { LockBase, type LockHandle } from './lock-base.js';
+import { FUTEX_LOCK_BYTES, FutexLock } from './futex-lock.js';
 import {
   adaptSpinBudget,
   configureSpin,
@@ -35,7 +37,7 @@ export interface AdaptiveLockOptions extends Partial<Region>, SpinOptions {}
 /** A futex mutex with an adaptive spin that parks in Atomics.wait: the lock to use in code of your own. */
 export class AdaptiveLock extends FutexLock {
   /** Bytes an AdaptiveLock needs in a SharedArrayBuffer. */
-  static readonly BYTES = BASE_BYTES;
+  static readonly BYTES = FUTEX_LOCK_BYTES;
   /** Default ceiling of the spin budget (see spin-budget.ts). */
   static readonly DEFAULT_SPIN_MAX = DEFAULT_SPIN_MAX;
   readonly kind = 'adaptive' as const;
@@ -46,7 +48,7 @@ export class AdaptiveLock extends FutexLock {
    * a view instead: that is what {@link AdaptiveLock.from} passes.)
    */
   constructor(options?: AdaptiveLockOptions | ExistingRegion) {
-    super('AdaptiveLock', 'adaptive-lock', MAGIC_ADAPTIVE, AdaptiveLock.BYTES, options);
+    super('AdaptiveLock', 'adaptive-lock', MAGIC_ADAPTIVE, options);
     if (this.created) configureSpin('AdaptiveLock', this.i32, options as AdaptiveLockOptions | undefined);
   }
 
@@ -62,7 +64,7 @@ export class AdaptiveLock extends FutexLock {
     const spun = spinUntil(this.take, currentSpinBudget(i32));
     adaptSpinBudget(i32, spun > 0);
     if (spun > 0) {
-      this.acquiredContended(spun, 0, nowNs() - start);
+      this.countContended(spun, 0, nowNs() - start);
       return true;
     }
     return parkBlocking(i32, this.parkLoop(start, -spun, timeoutMs));

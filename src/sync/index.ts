@@ -16,7 +16,10 @@ export {
   type Lock,
   type LockHandle,
   type LockKindName,
+  type RecoverOptions,
+  type RecoverReport,
 } from './lock-base.js';
+export { recoverOnExit, type EndingThread, type RecoverOnExitOptions } from './robust.js';
 export type { LockStats } from './lock-stats.js';
 export { Doorbell, DOORBELL_BYTES, type ParkResult } from './doorbell.js';
 export { PollWindow, DEFAULT_POLL_MAX_NS } from './poll-window.js';
