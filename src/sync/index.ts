@@ -25,7 +25,7 @@ export { Doorbell, DOORBELL_BYTES, type ParkResult } from './doorbell.js';
 export { PollWindow, DEFAULT_POLL_MAX_NS } from './poll-window.js';
 export { waitUntil, waitUntilAsync } from './wait-until.js';
 export { LockHold } from './lock-hold.js';
-export { ASYNC_POLL_NS, hasWaitAsync } from './park.js';
+export { ASYNC_POLL_NS, hasWaitAsync, type AsyncWaitOptions } from './park.js';
 export { CURRENT_THREAD_ID } from './thread-id.js';
 export {
   threadWaitFigures,

@@ -44,7 +44,7 @@ import {
 import { LockStatsBlock, STATS_BYTES, type LockStats } from './lock-stats.js';
 import { deadlineNs, msUntil, nowNs } from './clock.js';
 import { CURRENT_THREAD_ID, NO_HOLDER, holderToThreadId } from './thread-id.js';
-import { hasWaitAsync, parkAsync, pollBriefly, type ParkLoop } from './park.js';
+import { hasWaitAsync, parkAsync, pollBriefly, type AsyncWaitOptions, type ParkLoop } from './park.js';
 import { LockHold } from './lock-hold.js';
 
 export const STATE = 0;
@@ -112,12 +112,14 @@ export interface Lock {
    * the event loop (of the main thread too) keeps running. It counts in the same statistics,
    * and the same unlock() wakes it. Async tasks of one thread queue for the lock one after
    * another (the thread that holds it is not refused, unlike lock()); a task that awaits the
-   * lock it already holds therefore waits for itself, until its timeout.
+   * lock it already holds therefore waits for itself, until its timeout. While it waits it keeps
+   * the process alive, unless `options.keepAlive` is false (Node does not count a pending
+   * Atomics.waitAsync as work: see park.ts).
    * @returns a promise that rejects with RangeError when timeoutMs is below zero, with
    *   LockPoisonedError when the lock is poisoned while waiting, and with TypeError where this
    *   JavaScript engine has no Atomics.waitAsync.
    */
-  lockAsync(timeoutMs?: number): Promise<boolean>;
+  lockAsync(timeoutMs?: number, options?: AsyncWaitOptions): Promise<boolean>;
   /** Acquires the lock only if that needs no waiting. Never blocks. */
   tryLock(): boolean;
   /**
@@ -132,14 +134,14 @@ export interface Lock {
    * @returns a promise of what `fn` returns (or resolves to); it rejects with what `fn`
    *   throws (after releasing the lock), or with what lockAsync() rejects with.
    */
-  withLockAsync<T>(fn: () => T | PromiseLike<T>): Promise<T>;
+  withLockAsync<T>(fn: () => T | PromiseLike<T>, options?: AsyncWaitOptions): Promise<T>;
   /**
    * Acquires the lock like lock() and returns it as a {@link LockHold} that releases it when
    * disposed: `using held = lock.hold();` (where Symbol.dispose exists). Blocks like lock().
    */
   hold(): LockHold;
   /** lockAsync(), as a {@link LockHold}: `using held = await lock.holdAsync();`. Does not block. */
-  holdAsync(): Promise<LockHold>;
+  holdAsync(options?: AsyncWaitOptions): Promise<LockHold>;
   /**
    * Releases the lock.
    * @throws LockOwnershipError when the calling thread does not hold it.
@@ -276,16 +278,16 @@ export abstract class LockBase implements Lock {
    */
   protected abstract release(): void;
   /** lockAsync() after its arguments were checked: the kind's own way in. */
-  protected abstract acquireAsync(timeoutMs: number): Promise<boolean>;
+  protected abstract acquireAsync(timeoutMs: number, options: AsyncWaitOptions | undefined): Promise<boolean>;
 
   /** @inheritDoc */
-  async lockAsync(timeoutMs?: number): Promise<boolean> {
+  async lockAsync(timeoutMs?: number, options?: AsyncWaitOptions): Promise<boolean> {
     const what = `${this.constructor.name}.lockAsync`;
     const timeout = checkTimeout(what, timeoutMs);
     if (!hasWaitAsync()) {
       throw new TypeError(`${what}: this JavaScript engine has no Atomics.waitAsync; use lock() in a worker`);
     }
-    return this.acquireAsync(timeout);
+    return this.acquireAsync(timeout, options);
   }
 
   /** @inheritDoc */
@@ -299,8 +301,8 @@ export abstract class LockBase implements Lock {
   }
 
   /** @inheritDoc */
-  async withLockAsync<T>(fn: () => T | PromiseLike<T>): Promise<T> {
-    await this.lockAsync();
+  async withLockAsync<T>(fn: () => T | PromiseLike<T>, options?: AsyncWaitOptions): Promise<T> {
+    await this.lockAsync(undefined, options);
     try {
       return await fn();
     } finally {
@@ -315,8 +317,8 @@ export abstract class LockBase implements Lock {
   }
 
   /** @inheritDoc */
-  async holdAsync(): Promise<LockHold> {
-    await this.lockAsync();
+  async holdAsync(options?: AsyncWaitOptions): Promise<LockHold> {
+    await this.lockAsync(undefined, options);
     return new LockHold(this);
   }
 
@@ -328,6 +330,7 @@ export abstract class LockBase implements Lock {
   protected async pollThenParkAsync(
     take: () => boolean,
     parkLoop: (startNs: number, polls: number) => ParkLoop,
+    options: AsyncWaitOptions | undefined,
   ): Promise<boolean> {
     const start = nowNs();
     let polls = 0;
@@ -340,7 +343,7 @@ export abstract class LockBase implements Lock {
       this.countContended(polls, 0, nowNs() - start);
       return true;
     }
-    return parkAsync(`${this.constructor.name}.lockAsync`, this.i32, parkLoop(start, polls));
+    return parkAsync(`${this.constructor.name}.lockAsync`, this.i32, parkLoop(start, polls), options);
   }
 
   /** @inheritDoc */
@@ -545,9 +548,9 @@ export abstract class CasLock extends LockBase {
     return this.lockSlow(timeout);
   }
 
-  protected acquireAsync(timeoutMs: number): Promise<boolean> {
+  protected acquireAsync(timeoutMs: number, options: AsyncWaitOptions | undefined): Promise<boolean> {
     if (this.tryLock()) return Promise.resolve(true);
-    return this.pollThenParkAsync(this.take, (start, polls) => this.asyncLoop(start, polls, timeoutMs));
+    return this.pollThenParkAsync(this.take, (start, polls) => this.asyncLoop(start, polls, timeoutMs), options);
   }
 
   /** The lock word reads 0 and a compare-and-swap 0 -> 1 wins; the winner writes the holder word. */

@@ -73,7 +73,7 @@ import { nowNs } from './clock.js';
 import { notifyCounted } from './wait-account.js';
 import { CURRENT_THREAD_ID, NO_HOLDER } from './thread-id.js';
 import { BASE_BYTES, HOLDER, LockBase, QUEUE_HEAD, SLEEPERS, STATE, TIMED_SEQ, type LockHandle } from './lock-base.js';
-import { parkAsync, parkBlocking, pollBriefly, type Park, type ParkLoop } from './park.js';
+import { parkAsync, parkBlocking, pollBriefly, type AsyncWaitOptions, type Park, type ParkLoop } from './park.js';
 import { WaiterTable } from './waiter-table.js';
 
 const LOCKED = 1;
@@ -146,11 +146,14 @@ export abstract class QueueLock extends LockBase {
     return parkBlocking(this.i32, loop);
   }
 
-  protected acquireAsync(timeoutMs: number): Promise<boolean> {
+  protected acquireAsync(timeoutMs: number, options: AsyncWaitOptions | undefined): Promise<boolean> {
     if (this.tryLock()) return Promise.resolve(true);
     const n = timeoutMs === Infinity ? this.nodes.claim() : -1;
-    if (n < 0) return this.pollThenParkAsync(this.take, (start, polls) => this.retryLoop(start, polls, timeoutMs));
-    return parkAsync(`${this.constructor.name}.lockAsync`, this.i32, this.queueLoop(n, nowNs(), this.asyncSpin));
+    if (n < 0) {
+      return this.pollThenParkAsync(this.take, (start, polls) => this.retryLoop(start, polls, timeoutMs), options);
+    }
+    const what = `${this.constructor.name}.lockAsync`;
+    return parkAsync(what, this.i32, this.queueLoop(n, nowNs(), this.asyncSpin), options);
   }
 
   /** The lock is free and nobody queues: one compare-and-swap takes it; the winner writes the holder word. */

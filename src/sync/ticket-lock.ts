@@ -75,7 +75,7 @@ import {
   TIMED_SEQ,
   type LockHandle,
 } from './lock-base.js';
-import { parkBlocking, type ParkLoop } from './park.js';
+import { parkBlocking, type AsyncWaitOptions, type ParkLoop } from './park.js';
 import { adaptSpinBudget, configureSpin, currentSpinBudget, spinUntil, type SpinOptions } from './spin-budget.js';
 import { WaiterTable } from './waiter-table.js';
 
@@ -148,10 +148,12 @@ export class TicketLock extends LockBase {
     return parkBlocking(i32, this.slotLoop(entry, ticket, start, -spun));
   }
 
-  protected acquireAsync(timeoutMs: number): Promise<boolean> {
+  protected acquireAsync(timeoutMs: number, options: AsyncWaitOptions | undefined): Promise<boolean> {
     if (this.tryLock()) return Promise.resolve(true);
     const entry = timeoutMs === Infinity ? this.waiters.claim() : -1;
-    if (entry < 0) return this.pollThenParkAsync(this.take, (start, polls) => this.retryLoop(start, polls, timeoutMs));
+    if (entry < 0) {
+      return this.pollThenParkAsync(this.take, (start, polls) => this.retryLoop(start, polls, timeoutMs), options);
+    }
     // An untimed async waiter takes a ticket and keeps its place in the queue, as lock() does.
     const ticket = this.takeTicket(entry);
     const served = (): boolean => {
@@ -159,7 +161,7 @@ export class TicketLock extends LockBase {
       this.acquired(entry);
       return true;
     };
-    return this.pollThenParkAsync(served, (start, polls) => this.slotLoop(entry, ticket, start, polls));
+    return this.pollThenParkAsync(served, (start, polls) => this.slotLoop(entry, ticket, start, polls), options);
   }
 
   /** Takes the next ticket when it is the one served (nobody holds or queues); the winner writes the holder word. */
