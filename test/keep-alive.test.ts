@@ -39,7 +39,7 @@ describe('an async wait on the main thread, released by an unref()ed worker', ()
     PROCESS_TIMEOUT_MS + 5_000,
   );
 
-  it.each(['lock', 'until'])(
+  it.each(['lock', 'ring', 'until'])(
     '%s: with { keepAlive: false } the process exits first, with code 13',
     (what) => {
       expect(run(what, { keepAlive: false })).toEqual({ status: 13, stdout: '' });
