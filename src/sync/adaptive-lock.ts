@@ -25,6 +25,7 @@ import {
   configureSpin,
   currentSpinBudget,
   DEFAULT_SPIN_MAX,
+  lastSpinEndNs,
   spinUntil,
   type SpinOptions,
 } from './spin-budget.js';
@@ -61,12 +62,13 @@ export class AdaptiveLock extends FutexLock {
   protected lockSlow(timeoutMs: number): boolean {
     const i32 = this.i32;
     const start = nowNs();
-    const spun = spinUntil(this.take, currentSpinBudget(i32));
-    adaptSpinBudget(i32, spun > 0);
+    const spun = spinUntil(this.take, currentSpinBudget(i32), undefined, start);
     if (spun > 0) {
-      this.countContended(spun, 0, nowNs() - start);
+      this.countContended(spun, 0, lastSpinEndNs - start);
+      adaptSpinBudget(i32, true);
       return true;
     }
+    adaptSpinBudget(i32, false);
     return parkBlocking(i32, this.parkLoop(start, -spun, timeoutMs));
   }
 }

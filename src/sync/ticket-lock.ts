@@ -76,7 +76,14 @@ import {
   type LockHandle,
 } from './lock-base.js';
 import { parkBlocking, type AsyncWaitOptions, type ParkLoop } from './park.js';
-import { adaptSpinBudget, configureSpin, currentSpinBudget, spinUntil, type SpinOptions } from './spin-budget.js';
+import {
+  adaptSpinBudget,
+  configureSpin,
+  currentSpinBudget,
+  lastSpinEndNs,
+  spinUntil,
+  type SpinOptions,
+} from './spin-budget.js';
 import { WaiterTable } from './waiter-table.js';
 
 const MAGIC_TICKET = 0x54434b54; // "TCKT"
@@ -138,13 +145,14 @@ export class TicketLock extends LockBase {
     const i32 = this.i32;
     const start = nowNs();
     const ticket = this.takeTicket(entry);
-    const spun = spinUntil(() => Atomics.load(i32, SERVING) === ticket, currentSpinBudget(i32));
-    adaptSpinBudget(i32, spun > 0);
+    const spun = spinUntil(() => Atomics.load(i32, SERVING) === ticket, currentSpinBudget(i32), undefined, start);
     if (spun > 0) {
       this.acquired(entry);
-      this.countContended(spun, 0, nowNs() - start);
+      this.countContended(spun, 0, lastSpinEndNs - start);
+      adaptSpinBudget(i32, true);
       return true;
     }
+    adaptSpinBudget(i32, false);
     return parkBlocking(i32, this.slotLoop(entry, ticket, start, -spun));
   }
 
