@@ -19,7 +19,6 @@
  *     [11] ASYNC_SEQ  the futex locks (MutexLock, AdaptiveLock): async waiters park on it
  *     [12] ASYNC_SLEEPERS  the futex locks: async waiters parked or about to park
  *     [13] DEAD_HOLDER thread id (thread-id.ts) of a dead holder recover() poisoned the lock for
- *     [14] DEAD_TICKETS  TicketLock only: tickets of dead or departed waiters not skipped yet
  *   line 1, statistics (lock-stats.ts)
  *   lines 2.., kind-specific (TicketLock's waiting array, the waiter table: waiter-table.ts)
  *
@@ -61,7 +60,6 @@ export const QUEUE_HEAD = 10;
 export const ASYNC_SEQ = 11;
 export const ASYNC_SLEEPERS = 12;
 export const DEAD_HOLDER = 13;
-export const DEAD_TICKETS = 14;
 
 /** Bytes of the control and statistics lines every lock has. */
 export const BASE_BYTES = CACHE_LINE + STATS_BYTES;

@@ -44,7 +44,7 @@
  * Dead threads: a ticket taken is a promise to take the lock in turn, which a dead waiter cannot
  * keep. Each untimed waiter therefore claims an entry of the waiter table (waiter-table.ts) before
  * it takes a ticket and records the ticket there in the same straight run of code; recover()
- * marks a dead thread's tickets DEAD (DEAD_TICKETS counts them), and whoever serves a DEAD ticket
+ * marks a dead thread's tickets DEAD (counted in SLEEPERS' high bits), and whoever serves a DEAD ticket
  * (the releaser, or recover() when it is being served already) skips it: it frees the entry and
  * serves the next ticket. A waiter that gives up (poison) leaves its ticket the same way. A
  * waiter that finds every entry taken waits as a timed waiter, without a ticket, so that no ticket
@@ -53,8 +53,8 @@
  * Memory (Int32 words; lines 0-1 as in lock-base.ts):
  *   STATE        NEXT: the next ticket to hand out
  *   SERVING      the ticket that holds, or may take, the lock
- *   SLEEPERS     threads parked in a timed wait
- *   DEAD_TICKETS tickets marked DEAD and not skipped yet
+ *   SLEEPERS     threads parked in a timed wait (low 16 bits), plus DEAD_TICKET for each ticket
+ *                marked DEAD and not skipped yet: a release reads both in one load
  *   line 2       SEQ[16]: per-slot wake sequence, bumped by the releaser
  *   line 3       SLEEP[16]: per-slot count of parked waiters
  *   lines 4..11  the waiter table: per entry OWNER, INFO (HAS_TICKET, IN_SLOT, RETRYING, DEAD), TICKET
@@ -66,7 +66,6 @@ import { notifyCounted } from './wait-account.js';
 import { CURRENT_THREAD_ID, NO_HOLDER } from './thread-id.js';
 import {
   BASE_BYTES,
-  DEAD_TICKETS,
   HOLDER,
   LockBase,
   SERVING,
@@ -103,6 +102,9 @@ const RETRYING = 4;
 const DEAD = 8;
 /** INFO of a ticket given up: no count held any more, skipped in its turn. */
 const GIVEN_UP = HAS_TICKET | DEAD;
+/** What a ticket marked DEAD adds to SLEEPERS, above the count of timed sleepers. */
+const DEAD_TICKET = 1 << 16;
+const TIMED_SLEEPERS = DEAD_TICKET - 1;
 
 /** Options of a new TicketLock: where it lives, and its spin budget before parking. */
 export interface TicketLockOptions extends Partial<Region>, SpinOptions {}
@@ -134,15 +136,17 @@ export class TicketLock extends LockBase {
   /** @inheritDoc */
   lock(timeoutMs?: number): boolean {
     const timeout = timeoutMs === undefined ? Infinity : checkTimeout('TicketLock.lock', timeoutMs);
-    if (this.take()) {
+    const i32 = this.i32;
+    const serving = Atomics.load(i32, SERVING);
+    if (Atomics.compareExchange(i32, NEXT, serving, (serving + 1) | 0) === serving) {
+      i32[HOLDER] = CURRENT_THREAD_ID;
       this.countUncontended();
       return true;
     }
     // Checked before taking a ticket: a ticket cannot be given back.
     this.checkNotHolder();
     const entry = timeout === Infinity ? this.waiters.claim() : -1;
-    if (entry < 0) return parkBlocking(this.i32, this.retryLoop(nowNs(), 0, timeout));
-    const i32 = this.i32;
+    if (entry < 0) return parkBlocking(i32, this.retryLoop(nowNs(), 0, timeout));
     const start = nowNs();
     const ticket = this.takeTicket(entry);
     const spun = spinUntil(() => Atomics.load(i32, SERVING) === ticket, currentSpinBudget(i32), undefined, start);
@@ -235,7 +239,7 @@ export class TicketLock extends LockBase {
     const i32 = this.i32;
     const ticket = Atomics.load(i32, this.waiters.at(entry, TICKET));
     Atomics.store(i32, this.waiters.at(entry, INFO), GIVEN_UP);
-    Atomics.add(i32, DEAD_TICKETS, 1);
+    Atomics.add(i32, SLEEPERS, DEAD_TICKET);
     if (Atomics.load(i32, SERVING) === ticket) this.skipServed(ticket);
   }
 
@@ -250,7 +254,7 @@ export class TicketLock extends LockBase {
       const entry = this.entryOf(t, ~0, GIVEN_UP);
       if (entry < 0 || Atomics.compareExchange(i32, this.waiters.at(entry, INFO), GIVEN_UP, 0) !== GIVEN_UP) return;
       this.waiters.free(entry);
-      Atomics.sub(i32, DEAD_TICKETS, 1);
+      Atomics.sub(i32, SLEEPERS, DEAD_TICKET);
       Atomics.store(i32, SERVING, (t + 1) | 0);
       this.wakeServed((t + 1) | 0);
     }
@@ -271,18 +275,23 @@ export class TicketLock extends LockBase {
     return -1;
   }
 
-  /** Wakes the waiter of ticket `ticket` if one sleeps on its slot, and the timed waiters if any sleep. */
-  private wakeServed(ticket: number): void {
+  /**
+   * Ticket `ticket` is served now: wakes its waiter if one sleeps on its slot, and the timed
+   * waiters if any sleep; returns whether a ticket marked DEAD waits to be skipped.
+   */
+  private wakeServed(ticket: number): boolean {
     const i32 = this.i32;
     const slot = ticket & (SLOTS - 1);
     if (Atomics.load(i32, SLEEP_BASE + slot) > 0) {
       Atomics.add(i32, SEQ_BASE + slot, 1);
       notifyCounted(i32, SEQ_BASE + slot);
     }
-    if (Atomics.load(i32, SLEEPERS) > 0) {
+    const sleepers = Atomics.load(i32, SLEEPERS);
+    if ((sleepers & TIMED_SLEEPERS) !== 0) {
       Atomics.add(i32, TIMED_SEQ, 1);
       notifyCounted(i32, TIMED_SEQ);
     }
+    return sleepers >= DEAD_TICKET;
   }
 
   protected enterRetryWait(): number {
@@ -330,8 +339,7 @@ export class TicketLock extends LockBase {
 
   protected nudge(): void {
     const serving = Atomics.load(this.i32, SERVING);
-    this.wakeServed(serving);
-    if (Atomics.load(this.i32, DEAD_TICKETS) > 0) this.skipServed(serving);
+    if (this.wakeServed(serving)) this.skipServed(serving);
   }
 
   protected wakeAllWaiters(): void {
@@ -349,7 +357,6 @@ export class TicketLock extends LockBase {
     i32[HOLDER] = NO_HOLDER;
     const next = (i32[SERVING]! + 1) | 0;
     Atomics.store(i32, SERVING, next);
-    this.wakeServed(next);
-    if (Atomics.load(i32, DEAD_TICKETS) > 0) this.skipServed(next);
+    if (this.wakeServed(next)) this.skipServed(next);
   }
 }
