@@ -17,7 +17,10 @@
  *
  * When a worker is stuck the culprit is, in this order:
  *   1. the holder of a ring lock that has not changed hands for half the
- *      limit: `vcpu 1 holds the shared ring lock and stopped making progress`;
+ *      limit: `vcpu 1 holds the shared ring lock and stopped making progress`
+ *      (Lock.holder(): for a FIFO lock, also a waiter the lock was handed to
+ *      and that never took it, such as a dead ticket waiter, which is then the
+ *      culprit rather than the stage its death starved);
  *   2. the stage furthest down the pipeline that is stuck with requests (a
  *      device thread, then an IO thread), since everyone upstream waits for it:
  *      `nullblk 0 stopped making progress: 12 requests in flight`;

@@ -90,6 +90,7 @@ import { Doorbell } from '../sync/doorbell.js';
 import { DEFAULT_POLL_MAX_NS, PollWindow } from '../sync/poll-window.js';
 import { waitUntil, waitUntilAsync } from '../sync/wait-until.js';
 import { MULTI_PRODUCER_BYTES, MultiProducer } from './multi-producer.js';
+import type { AsyncWaitOptions } from '../sync/park.js';
 
 const HEAD = 0;
 const TAIL = 16;
@@ -444,14 +445,16 @@ export class Ring {
   /**
    * waitForData without blocking the thread: polls for a few microseconds at most, then waits
    * with Atomics.waitAsync, so the event loop keeps running. A push wakes async and blocking
-   * waiters alike.
+   * waiters alike. It keeps the process alive while pending unless `options.keepAlive` is false
+   * (waitUntilAsync).
    * @returns a promise of false on timeout, true when the data is there; it rejects with
    *   RangeError on bad arguments, and with TypeError where the engine has no Atomics.waitAsync.
    */
-  async waitForDataAsync(timeoutMs?: number, count = 1): Promise<boolean> {
+  async waitForDataAsync(timeoutMs?: number, count = 1, options?: AsyncWaitOptions): Promise<boolean> {
     const timeout = checkTimeout('Ring.waitForDataAsync', timeoutMs);
     const wanted = this.checkWanted('Ring.waitForDataAsync', count);
-    return waitUntilAsync(wanted === 1 ? this.hasData : () => this.size() >= wanted, this.dataBell, timeout);
+    const ready = wanted === 1 ? this.hasData : () => this.size() >= wanted;
+    return waitUntilAsync(ready, this.dataBell, timeout, options);
   }
 
   /**
@@ -468,8 +471,8 @@ export class Ring {
    * waitForSpace without blocking the thread (see waitForDataAsync).
    * @returns a promise of false on timeout, true when there is room.
    */
-  async waitForSpaceAsync(timeoutMs?: number): Promise<boolean> {
-    return waitUntilAsync(this.hasSpace, this.spaceBell, checkTimeout('Ring.waitForSpaceAsync', timeoutMs));
+  async waitForSpaceAsync(timeoutMs?: number, options?: AsyncWaitOptions): Promise<boolean> {
+    return waitUntilAsync(this.hasSpace, this.spaceBell, checkTimeout('Ring.waitForSpaceAsync', timeoutMs), options);
   }
 
   /** Wakes threads parked in waitForData (e.g. to make them notice a stop flag). */

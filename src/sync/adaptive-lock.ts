@@ -11,18 +11,21 @@
  *   2  held, waiters may be parked
  *
  * Acquire: CAS 0->1 (the whole uncontended path). Otherwise spin up to the budget, retrying the
- * CAS when the word reads 0; then Drepper's waiting loop. Release: FutexLock's.
+ * CAS when the word reads 0; then Drepper's waiting loop. Release: FutexLock's, which also says
+ * how async and blocking waiters mix (a release wakes one of each: no order is promised) and what
+ * recover() undoes for a dead thread.
  */
 import { openExisting, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './clock.js';
 import { parkBlocking } from './park.js';
-import { BASE_BYTES, LockBase, type LockHandle } from './lock-base.js';
-import { FutexLock } from './futex-lock.js';
+import { LockBase, type LockHandle } from './lock-base.js';
+import { FUTEX_LOCK_BYTES, FutexLock } from './futex-lock.js';
 import {
   adaptSpinBudget,
   configureSpin,
   currentSpinBudget,
   DEFAULT_SPIN_MAX,
+  lastSpinEndNs,
   spinUntil,
   type SpinOptions,
 } from './spin-budget.js';
@@ -35,7 +38,7 @@ export interface AdaptiveLockOptions extends Partial<Region>, SpinOptions {}
 /** A futex mutex with an adaptive spin that parks in Atomics.wait: the lock to use in code of your own. */
 export class AdaptiveLock extends FutexLock {
   /** Bytes an AdaptiveLock needs in a SharedArrayBuffer. */
-  static readonly BYTES = BASE_BYTES;
+  static readonly BYTES = FUTEX_LOCK_BYTES;
   /** Default ceiling of the spin budget (see spin-budget.ts). */
   static readonly DEFAULT_SPIN_MAX = DEFAULT_SPIN_MAX;
   readonly kind = 'adaptive' as const;
@@ -46,7 +49,7 @@ export class AdaptiveLock extends FutexLock {
    * a view instead: that is what {@link AdaptiveLock.from} passes.)
    */
   constructor(options?: AdaptiveLockOptions | ExistingRegion) {
-    super('AdaptiveLock', 'adaptive-lock', MAGIC_ADAPTIVE, AdaptiveLock.BYTES, options);
+    super('AdaptiveLock', 'adaptive-lock', MAGIC_ADAPTIVE, options);
     if (this.created) configureSpin('AdaptiveLock', this.i32, options as AdaptiveLockOptions | undefined);
   }
 
@@ -59,12 +62,13 @@ export class AdaptiveLock extends FutexLock {
   protected lockSlow(timeoutMs: number): boolean {
     const i32 = this.i32;
     const start = nowNs();
-    const spun = spinUntil(this.take, currentSpinBudget(i32));
-    adaptSpinBudget(i32, spun > 0);
+    const spun = spinUntil(this.take, currentSpinBudget(i32), undefined, start);
     if (spun > 0) {
-      this.acquiredContended(spun, 0, nowNs() - start);
+      this.countContended(spun, 0, lastSpinEndNs - start);
+      adaptSpinBudget(i32, true);
       return true;
     }
+    adaptSpinBudget(i32, false);
     return parkBlocking(i32, this.parkLoop(start, -spun, timeoutMs));
   }
 }

@@ -37,7 +37,7 @@
  * its promise is pending, so ring() wakes async and blocking sleepers alike, and still calls
  * Atomics.notify only when somebody sleeps.
  */
-import { waitAsync } from './park.js';
+import { holdEventLoop, waitAsync, type AsyncWaitOptions } from './park.js';
 import { notifyCounted, waitCounted } from './wait-account.js';
 
 /** Bytes a Doorbell needs. */
@@ -88,20 +88,24 @@ export class Doorbell {
 
   /**
    * park() without blocking the thread: resolves like park() returns, while the event loop
-   * runs. Rejects with TypeError where this engine has no Atomics.waitAsync.
+   * runs, and keeps the process alive meanwhile unless `options.keepAlive` is false (park.ts).
+   * Rejects with TypeError where this engine has no Atomics.waitAsync.
    */
-  async parkAsync(ready: () => boolean, timeoutMs: number): Promise<ParkResult> {
+  async parkAsync(ready: () => boolean, timeoutMs: number, options?: AsyncWaitOptions): Promise<ParkResult> {
     const i32 = this.i32;
     Atomics.add(i32, this.sleepers, 1);
+    let letGo: (() => void) | undefined;
     try {
       const key = Atomics.load(i32, this.seq);
       Atomics.store(i32, this.pending, 0);
       if (ready()) return 'ready';
+      letGo = holdEventLoop(options);
       return (await waitAsync('Doorbell.parkAsync', i32, this.seq, key, timeoutMs)) === 'timed-out'
         ? 'timed-out'
         : 'woken';
     } finally {
       Atomics.sub(i32, this.sleepers, 1);
+      letGo?.();
     }
   }
 

@@ -16,13 +16,16 @@ export {
   type Lock,
   type LockHandle,
   type LockKindName,
+  type RecoverOptions,
+  type RecoverReport,
 } from './lock-base.js';
+export { recoverOnExit, type EndingThread, type RecoverOnExitOptions } from './robust.js';
 export type { LockStats } from './lock-stats.js';
 export { Doorbell, DOORBELL_BYTES, type ParkResult } from './doorbell.js';
 export { PollWindow, DEFAULT_POLL_MAX_NS } from './poll-window.js';
 export { waitUntil, waitUntilAsync } from './wait-until.js';
 export { LockHold } from './lock-hold.js';
-export { ASYNC_POLL_NS, hasWaitAsync } from './park.js';
+export { ASYNC_POLL_NS, hasWaitAsync, type AsyncWaitOptions } from './park.js';
 export { CURRENT_THREAD_ID } from './thread-id.js';
 export {
   threadWaitFigures,

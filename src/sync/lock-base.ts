@@ -16,13 +16,20 @@
  *     [8] TIMED_SEQ   TicketLock and the queue locks: bumped on release when timed waiters sleep
  *     [9] POISONED    set by poison(): waiters give up with LockPoisonedError
  *     [10] QUEUE_HEAD the queue locks (McsLock, PvLock): node index + 1 of the queue's head
+ *     [11] ASYNC_SEQ  the futex locks (MutexLock, AdaptiveLock): async waiters park on it
+ *     [12] ASYNC_SLEEPERS  the futex locks: async waiters parked or about to park
+ *     [13] DEAD_HOLDER thread id (thread-id.ts) of a dead holder recover() poisoned the lock for
  *   line 1, statistics (lock-stats.ts)
- *   lines 2.., kind-specific (TicketLock's waiting array, the queue locks' nodes)
+ *   lines 2.., kind-specific (TicketLock's waiting array, the waiter table: waiter-table.ts)
  *
  * The holder word is written with plain stores by the thread that has just
  * acquired (or is about to release) the lock: the lock word's Atomics
  * operations publish it. Readers that do not hold the lock use Atomics.load
  * and get a value that is at worst a moment old, which is all diagnostics need.
+ * Every kind writes it in the same straight run of code (no call, no loop back edge) as the
+ * atomic operation that wins the lock, and clears it in the same run as the one that releases
+ * it: a thread that Worker.terminate() stops (V8 stops it only at a call or a loop back edge)
+ * holds the lock exactly when the holder word names it, which is what recover() relies on.
  */
 import {
   claimRegion,
@@ -36,7 +43,7 @@ import {
 import { LockStatsBlock, STATS_BYTES, type LockStats } from './lock-stats.js';
 import { deadlineNs, msUntil, nowNs } from './clock.js';
 import { CURRENT_THREAD_ID, NO_HOLDER, holderToThreadId } from './thread-id.js';
-import { hasWaitAsync, parkAsync, pollBriefly, type ParkLoop } from './park.js';
+import { hasWaitAsync, parkAsync, pollBriefly, type AsyncWaitOptions, type ParkLoop } from './park.js';
 import { LockHold } from './lock-hold.js';
 
 export const STATE = 0;
@@ -50,6 +57,9 @@ export const TIMEOUTS = 7;
 export const TIMED_SEQ = 8;
 export const POISONED = 9;
 export const QUEUE_HEAD = 10;
+export const ASYNC_SEQ = 11;
+export const ASYNC_SLEEPERS = 12;
+export const DEAD_HOLDER = 13;
 
 /** Bytes of the control and statistics lines every lock has. */
 export const BASE_BYTES = CACHE_LINE + STATS_BYTES;
@@ -100,12 +110,14 @@ export interface Lock {
    * the event loop (of the main thread too) keeps running. It counts in the same statistics,
    * and the same unlock() wakes it. Async tasks of one thread queue for the lock one after
    * another (the thread that holds it is not refused, unlike lock()); a task that awaits the
-   * lock it already holds therefore waits for itself, until its timeout.
+   * lock it already holds therefore waits for itself, until its timeout. While it waits it keeps
+   * the process alive, unless `options.keepAlive` is false (Node does not count a pending
+   * Atomics.waitAsync as work: see park.ts).
    * @returns a promise that rejects with RangeError when timeoutMs is below zero, with
    *   LockPoisonedError when the lock is poisoned while waiting, and with TypeError where this
    *   JavaScript engine has no Atomics.waitAsync.
    */
-  lockAsync(timeoutMs?: number): Promise<boolean>;
+  lockAsync(timeoutMs?: number, options?: AsyncWaitOptions): Promise<boolean>;
   /** Acquires the lock only if that needs no waiting. Never blocks. */
   tryLock(): boolean;
   /**
@@ -120,20 +132,24 @@ export interface Lock {
    * @returns a promise of what `fn` returns (or resolves to); it rejects with what `fn`
    *   throws (after releasing the lock), or with what lockAsync() rejects with.
    */
-  withLockAsync<T>(fn: () => T | PromiseLike<T>): Promise<T>;
+  withLockAsync<T>(fn: () => T | PromiseLike<T>, options?: AsyncWaitOptions): Promise<T>;
   /**
    * Acquires the lock like lock() and returns it as a {@link LockHold} that releases it when
    * disposed: `using held = lock.hold();` (where Symbol.dispose exists). Blocks like lock().
    */
   hold(): LockHold;
   /** lockAsync(), as a {@link LockHold}: `using held = await lock.holdAsync();`. Does not block. */
-  holdAsync(): Promise<LockHold>;
+  holdAsync(options?: AsyncWaitOptions): Promise<LockHold>;
   /**
    * Releases the lock.
    * @throws LockOwnershipError when the calling thread does not hold it.
    */
   unlock(): void;
-  /** Node `threadId` of the holder (0 = main thread), or -1 when free. A moment's snapshot; never blocks. */
+  /**
+   * Node `threadId` of the holder (0 = main thread), or -1 when free. For the FIFO kinds (ticket,
+   * mcs, pv), a lock handed to a waiter that has not taken it yet (its thread is busy, or dead)
+   * is that waiter's: holder() names it. A moment's snapshot; never blocks.
+   */
   holder(): number;
   /** The statistics block, see lock-stats.ts. Never blocks. */
   stats(): LockStats;
@@ -158,6 +174,35 @@ export interface Lock {
   poison(): void;
   /** Whether poison() was called. Never blocks. */
   isPoisoned(): boolean;
+  /**
+   * The robust-mutex call (pthread's PTHREAD_MUTEX_ROBUST): undoes what thread `threadId`, which
+   * has ended, held or waited for. When it held the lock, the lock is released (`ifHeld:
+   * 'release'`, the default: the next waiter acquires, as after EOWNERDEAD; the data the lock
+   * guards may be half-updated) or poisoned (`ifHeld: 'poison'`: every waiter throws a
+   * LockPoisonedError that names the dead thread, as ENOTRECOVERABLE). Its waits are taken out:
+   * a ticket or queue place is skipped, sleeper counts are restored. Any thread may call it; call
+   * it only for a thread that has ended (robust.ts's recoverOnExit calls it from the worker's
+   * 'exit' event). Idempotent: a second call finds nothing to undo.
+   * @throws RangeError when `threadId` is not a thread id, or is the calling thread's.
+   */
+  recover(threadId: number, options?: RecoverOptions): RecoverReport;
+}
+
+/** Options of {@link Lock.recover}. */
+export interface RecoverOptions {
+  /**
+   * What to do when the dead thread held the lock: 'release' it (default), or 'poison' it so
+   * that every waiter gives up with a LockPoisonedError naming the dead thread.
+   */
+  ifHeld?: 'release' | 'poison';
+}
+
+/** What {@link Lock.recover} found and undid. */
+export interface RecoverReport {
+  /** Whether the dead thread held the lock (then released or poisoned, as asked). */
+  held: boolean;
+  /** Waits of the dead thread taken out: tickets or queue places skipped, sleeper counts restored. */
+  waits: number;
 }
 
 /** Thrown by a waiter of a lock that was poisoned. */
@@ -221,22 +266,26 @@ export abstract class LockBase implements Lock {
   /** @inheritDoc */
   tryLock(): boolean {
     if (!this.take()) return false;
-    this.acquiredUncontended();
+    this.countUncontended();
     return true;
   }
-  /** Releases the lock word; called by unlock() after the ownership check. */
+
+  /**
+   * Clears the holder word and releases the lock word, in one straight run of code (see the top
+   * of this file); called by unlock() after the ownership check, and by recover() for a dead holder.
+   */
   protected abstract release(): void;
   /** lockAsync() after its arguments were checked: the kind's own way in. */
-  protected abstract acquireAsync(timeoutMs: number): Promise<boolean>;
+  protected abstract acquireAsync(timeoutMs: number, options: AsyncWaitOptions | undefined): Promise<boolean>;
 
   /** @inheritDoc */
-  async lockAsync(timeoutMs?: number): Promise<boolean> {
+  async lockAsync(timeoutMs?: number, options?: AsyncWaitOptions): Promise<boolean> {
     const what = `${this.constructor.name}.lockAsync`;
     const timeout = checkTimeout(what, timeoutMs);
     if (!hasWaitAsync()) {
       throw new TypeError(`${what}: this JavaScript engine has no Atomics.waitAsync; use lock() in a worker`);
     }
-    return this.acquireAsync(timeout);
+    return this.acquireAsync(timeout, options);
   }
 
   /** @inheritDoc */
@@ -250,8 +299,8 @@ export abstract class LockBase implements Lock {
   }
 
   /** @inheritDoc */
-  async withLockAsync<T>(fn: () => T | PromiseLike<T>): Promise<T> {
-    await this.lockAsync();
+  async withLockAsync<T>(fn: () => T | PromiseLike<T>, options?: AsyncWaitOptions): Promise<T> {
+    await this.lockAsync(undefined, options);
     try {
       return await fn();
     } finally {
@@ -266,8 +315,8 @@ export abstract class LockBase implements Lock {
   }
 
   /** @inheritDoc */
-  async holdAsync(): Promise<LockHold> {
-    await this.lockAsync();
+  async holdAsync(options?: AsyncWaitOptions): Promise<LockHold> {
+    await this.lockAsync(undefined, options);
     return new LockHold(this);
   }
 
@@ -279,6 +328,7 @@ export abstract class LockBase implements Lock {
   protected async pollThenParkAsync(
     take: () => boolean,
     parkLoop: (startNs: number, polls: number) => ParkLoop,
+    options: AsyncWaitOptions | undefined,
   ): Promise<boolean> {
     const start = nowNs();
     let polls = 0;
@@ -288,10 +338,10 @@ export abstract class LockBase implements Lock {
         return take();
       })
     ) {
-      this.acquiredContended(polls, 0, nowNs() - start);
+      this.countContended(polls, 0, nowNs() - start);
       return true;
     }
-    return parkAsync(`${this.constructor.name}.lockAsync`, this.i32, parkLoop(start, polls));
+    return parkAsync(`${this.constructor.name}.lockAsync`, this.i32, parkLoop(start, polls), options);
   }
 
   /** @inheritDoc */
@@ -307,14 +357,55 @@ export abstract class LockBase implements Lock {
           : `unlock: the ${this.kind} lock is held by thread ${holderToThreadId(holder)}, not by ${caller}`,
       );
     }
-    this.i32[HOLDER] = NO_HOLDER;
     this.release();
   }
 
   /** @inheritDoc */
   holder(): number {
-    return holderToThreadId(Atomics.load(this.i32, HOLDER));
+    const holder = Atomics.load(this.i32, HOLDER);
+    return holder !== 0 ? holderToThreadId(holder) : this.handedTo();
   }
+
+  /** The thread a FIFO kind handed the free lock to and that has not taken it yet; -1 for none. */
+  protected handedTo(): number {
+    return -1;
+  }
+
+  /** @inheritDoc */
+  recover(threadId: number, options: RecoverOptions = {}): RecoverReport {
+    if (!Number.isInteger(threadId) || threadId < 0) {
+      throw new RangeError(`${this.constructor.name}.recover: threadId must be a thread id (an integer >= 0)`);
+    }
+    if (threadId + 1 === CURRENT_THREAD_ID) {
+      const what = `${this.constructor.name}.recover`;
+      throw new RangeError(`${what}: thread ${threadId} is the calling thread, not a dead one`);
+    }
+    const i32 = this.i32;
+    const held = Atomics.load(i32, HOLDER) === threadId + 1;
+    if (held) {
+      if (options.ifHeld === 'poison') {
+        Atomics.store(i32, DEAD_HOLDER, threadId + 1);
+        this.poison();
+      } else {
+        this.release();
+      }
+    }
+    const waits = this.recoverWaits(threadId);
+    this.nudge();
+    return { held, waits };
+  }
+
+  /**
+   * recover()'s part that is the kind's own: takes out the waits of dead thread `threadId` (its
+   * entries in the kind's waiter table) and returns how many. Runs after a held lock was released.
+   */
+  protected abstract recoverWaits(threadId: number): number;
+
+  /**
+   * recover()'s last step: wakes whoever should be awake now, in case the dead thread stopped
+   * between releasing the lock and waking a waiter. Only threads counted as sleeping are notified.
+   */
+  protected abstract nudge(): void;
 
   /** @inheritDoc */
   stats(): LockStats {
@@ -360,7 +451,7 @@ export abstract class LockBase implements Lock {
     const i32 = this.i32;
     const deadline = deadlineNs(start, timeoutMs);
     let parks = 0;
-    this.enterRetryWait();
+    const entry = this.enterRetryWait();
     try {
       for (;;) {
         const seq = Atomics.load(i32, TIMED_SEQ);
@@ -371,21 +462,20 @@ export abstract class LockBase implements Lock {
         yield { index: TIMED_SEQ, value: seq, timeoutMs: waitMs };
       }
     } finally {
-      this.leaveRetryWait();
+      this.leaveRetryWait(entry);
     }
-    this.acquiredContended(polls, parks, nowNs() - start);
+    this.countContended(polls, parks, nowNs() - start);
     return true;
   }
 
-  /** Counts a waiter of retryLoop, so that releases wake it. */
-  protected enterRetryWait(): void {
-    Atomics.add(this.i32, SLEEPERS, 1);
-  }
+  /**
+   * Counts a waiter of retryLoop, so that releases wake it; returns the waiter-table entry that
+   * records the count (-1 when none), for leaveRetryWait.
+   */
+  protected abstract enterRetryWait(): number;
 
-  /** Uncounts a waiter of retryLoop. */
-  protected leaveRetryWait(): void {
-    Atomics.sub(this.i32, SLEEPERS, 1);
-  }
+  /** Uncounts a waiter of retryLoop (the entry enterRetryWait returned). */
+  protected abstract leaveRetryWait(entry: number): void;
 
   /**
    * Refuses a lock() by the thread that already holds the lock, which would
@@ -413,22 +503,23 @@ export abstract class LockBase implements Lock {
   /** Waiters call this between waits: throws once the lock is poisoned. */
   protected checkPoison(): void {
     if (Atomics.load(this.i32, POISONED) !== 0) {
-      const holder = Atomics.load(this.i32, HOLDER);
+      const dead = Atomics.load(this.i32, DEAD_HOLDER);
+      const holder = holderToThreadId(Atomics.load(this.i32, HOLDER));
       throw new LockPoisonedError(
-        `the ${this.kind} lock was poisoned while held by thread ${holderToThreadId(holder)}; giving up the wait`,
+        dead !== 0
+          ? `the ${this.kind} lock was poisoned: its holder, thread ${holderToThreadId(dead)}, died holding it`
+          : `the ${this.kind} lock was poisoned while held by thread ${holder}; giving up the wait`,
       );
     }
   }
 
-  /** Holder bookkeeping after an acquisition at the first attempt. */
-  protected acquiredUncontended(): void {
-    this.i32[HOLDER] = CURRENT_THREAD_ID;
+  /** Statistics of an acquisition at the first attempt (the holder word is the caller's to write). */
+  protected countUncontended(): void {
     this.statsBlock.countUncontended();
   }
 
-  /** Holder bookkeeping after an acquisition that waited since `startNs`. */
-  protected acquiredContended(spins: number, parks: number, waitNs: number): void {
-    this.i32[HOLDER] = CURRENT_THREAD_ID;
+  /** Statistics of an acquisition that waited `waitNs` (the holder word is the caller's to write). */
+  protected countContended(spins: number, parks: number, waitNs: number): void {
     this.statsBlock.countContended(spins, parks, waitNs);
   }
 
@@ -447,28 +538,39 @@ export abstract class CasLock extends LockBase {
   lock(timeoutMs?: number): boolean {
     const timeout = timeoutMs === undefined ? Infinity : checkTimeout(`${this.constructor.name}.lock`, timeoutMs);
     if (Atomics.compareExchange(this.i32, STATE, 0, 1) === 0) {
-      this.acquiredUncontended();
+      this.i32[HOLDER] = CURRENT_THREAD_ID;
+      this.countUncontended();
       return true;
     }
     this.checkNotHolder();
     return this.lockSlow(timeout);
   }
 
-  protected acquireAsync(timeoutMs: number): Promise<boolean> {
+  protected acquireAsync(timeoutMs: number, options: AsyncWaitOptions | undefined): Promise<boolean> {
     if (this.tryLock()) return Promise.resolve(true);
-    return this.pollThenParkAsync(this.take, (start, polls) => this.parkLoop(start, polls, timeoutMs));
+    return this.pollThenParkAsync(this.take, (start, polls) => this.asyncLoop(start, polls, timeoutMs), options);
   }
 
-  /** The lock word reads 0 and a compare-and-swap 0 -> 1 wins. */
-  protected readonly take = (): boolean =>
-    Atomics.load(this.i32, STATE) === 0 && Atomics.compareExchange(this.i32, STATE, 0, 1) === 0;
+  /** The lock word reads 0 and a compare-and-swap 0 -> 1 wins; the winner writes the holder word. */
+  protected readonly take = (): boolean => {
+    if (Atomics.load(this.i32, STATE) !== 0 || Atomics.compareExchange(this.i32, STATE, 0, 1) !== 0) return false;
+    this.i32[HOLDER] = CURRENT_THREAD_ID;
+    return true;
+  };
 
   /** Waits for the lock after the first compare-and-swap failed; false on timeout. */
   protected abstract lockSlow(timeoutMs: number): boolean;
 
   /**
-   * The kind's waiting loop after `polls` failed attempts since `startNs` (see park.ts):
-   * it yields the parks it wants and returns whether it acquired, counting the acquisition.
+   * lockAsync()'s waiting loop after `polls` failed attempts since `startNs` (see park.ts): it
+   * yields the parks it wants and returns whether it acquired, counting the acquisition.
    */
-  protected abstract parkLoop(startNs: number, polls: number, timeoutMs: number): ParkLoop;
+  protected abstract asyncLoop(startNs: number, polls: number, timeoutMs: number): ParkLoop;
+
+  /** These kinds have no retry waiters (retryLoop); nobody calls these. */
+  protected enterRetryWait(): number {
+    return -1;
+  }
+
+  protected leaveRetryWait(): void {}
 }

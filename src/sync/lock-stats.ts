@@ -80,27 +80,34 @@ export class LockStatsBlock {
   countUncontended(): void {
     const i32 = this.i32;
     const lo = i32[ACQUISITIONS]!;
-    if (lo !== -1) i32[ACQUISITIONS] = lo + 1;
-    else this.write(() => this.add(ACQUISITIONS, 1));
+    if (lo !== -1) {
+      i32[ACQUISITIONS] = lo + 1;
+      return;
+    }
+    Atomics.add(i32, SEQ, 1);
+    this.add(ACQUISITIONS, 1);
+    Atomics.add(i32, SEQ, 1);
   }
 
   /** Holder only: an acquisition that waited `waitNs` with this many spins and parks. */
   countContended(spins: number, parks: number, waitNs: number): void {
-    this.write(() => {
-      this.add(ACQUISITIONS, 1);
-      this.add(CONTENTIONS, 1);
-      this.add(SPINS, spins);
-      this.add(PARKS, parks);
-      this.add(WAIT_NS_TOTAL, waitNs);
-      if (waitNs > this.get(WAIT_NS_MAX)) this.set(WAIT_NS_MAX, waitNs);
-    });
+    const i32 = this.i32;
+    Atomics.add(i32, SEQ, 1);
+    this.add(ACQUISITIONS, 1);
+    this.add(CONTENTIONS, 1);
+    this.add(SPINS, spins);
+    this.add(PARKS, parks);
+    this.add(WAIT_NS_TOTAL, waitNs);
+    if (waitNs > this.own(WAIT_NS_MAX)) this.set(WAIT_NS_MAX, waitNs);
+    Atomics.add(i32, SEQ, 1);
   }
 
   /** Holder only: zero every figure. */
   clear(): void {
-    this.write(() => {
-      for (let w = ACQUISITIONS; w < FIGURE_WORDS; w++) Atomics.store(this.i32, w, 0);
-    });
+    const i32 = this.i32;
+    Atomics.add(i32, SEQ, 1);
+    for (let w = ACQUISITIONS; w < FIGURE_WORDS; w++) Atomics.store(i32, w, 0);
+    Atomics.add(i32, SEQ, 1);
   }
 
   /** Reads the figures, each one whole: exact once the threads using the lock are quiet, a snapshot while they run. */
@@ -122,25 +129,27 @@ export class LockStatsBlock {
     }
   }
 
-  /** Runs the writes of `update` between two increments of SEQ (the seqlock's write side). */
-  private write(update: () => void): void {
-    Atomics.add(this.i32, SEQ, 1);
-    update();
-    Atomics.add(this.i32, SEQ, 1);
-  }
-
-  /** The figure whose low word is at `at`. */
+  /** The figure whose low word is at `at`, as another thread reads it. */
   private get(at: number): number {
     return Atomics.load(this.i32, at + 1) * TWO_32 + (Atomics.load(this.i32, at) >>> 0);
   }
 
+  /** The figure whose low word is at `at`, as the holder (its only writer) reads it: plain reads. */
+  private own(at: number): number {
+    return this.i32[at + 1]! * TWO_32 + (this.i32[at]! >>> 0);
+  }
+
+  /** Holder only, between the two increments of SEQ: sets the figure at `at`. */
   private set(at: number, value: number): void {
     const hi = Math.floor(value / TWO_32);
     Atomics.store(this.i32, at, (value - hi * TWO_32) | 0);
-    Atomics.store(this.i32, at + 1, hi);
+    if (hi !== this.i32[at + 1]) Atomics.store(this.i32, at + 1, hi);
   }
 
+  /** Holder only, between the two increments of SEQ: adds `n` to the figure at `at`. */
   private add(at: number, n: number): void {
-    this.set(at, this.get(at) + n);
+    const lo = (this.i32[at]! >>> 0) + n;
+    if (lo < TWO_32) Atomics.store(this.i32, at, lo | 0);
+    else this.set(at, this.own(at) + n);
   }
 }

@@ -7,7 +7,9 @@
  * J. M. Mellor-Crummey and M. L. Scott, "Algorithms for Scalable Synchronization on Shared-Memory
  * Multiprocessors", ACM TOCS 9(1), 1991). queue-lock.ts has the algorithm: the lock word (LOCKED,
  * SLEEPING, TAIL), the nodes (OWNER, WAIT, NEXT, STATE), how a waiter claims a node and what it
- * does when all are taken, and how timed and async waits fit in.
+ * does when all are taken, how timed and async waits fit in (untimed async waiters queue in FIFO
+ * order: the lock waits for its head, even one whose event loop is busy), and what recover()
+ * undoes for a dead thread (its queue place is skipped).
  *
  * Where it departs from qspinlock: a native qspinlock waiter spins until it gets the lock. Here
  * no waiter but a SpinLock's may busy-wait without bound, so each spin phase (on the node's WAIT

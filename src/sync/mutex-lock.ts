@@ -10,13 +10,15 @@
  *
  * Algorithm and lock word: futex-lock.ts (0 free, 1 held, 2 held with waiters that may sleep).
  * Acquire: CAS 0->1; on failure, park at once in Drepper's loop. Release: exchange to 0, and
- * wake one sleeper when the word was 2 and a sleeper is counted.
+ * when the word was 2, wake one blocking sleeper and the async ones, each only if one is counted.
+ * futex-lock.ts also says how async and blocking waiters mix (no order is promised) and what
+ * recover() undoes for a dead thread.
  */
 import { openExisting, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './clock.js';
 import { parkBlocking } from './park.js';
-import { BASE_BYTES, LockBase, type LockHandle } from './lock-base.js';
-import { FutexLock } from './futex-lock.js';
+import { LockBase, type LockHandle } from './lock-base.js';
+import { FUTEX_LOCK_BYTES, FutexLock } from './futex-lock.js';
 
 const MAGIC_MUTEX = 0x4d555458; // "MUTX"
 
@@ -26,7 +28,7 @@ export type MutexLockOptions = Partial<Region>;
 /** A futex mutex that never spins: QemuMutex, i.e. glibc's default pthread mutex. */
 export class MutexLock extends FutexLock {
   /** Bytes a MutexLock needs in a SharedArrayBuffer. */
-  static readonly BYTES = BASE_BYTES;
+  static readonly BYTES = FUTEX_LOCK_BYTES;
   readonly kind = 'mutex' as const;
 
   /**
@@ -35,7 +37,7 @@ export class MutexLock extends FutexLock {
    * {@link MutexLock.from} passes.)
    */
   constructor(region?: MutexLockOptions | ExistingRegion) {
-    super('MutexLock', 'mutex-lock', MAGIC_MUTEX, MutexLock.BYTES, region);
+    super('MutexLock', 'mutex-lock', MAGIC_MUTEX, region);
   }
 
   /** A view of the MutexLock described by `handle`, e.g. in another worker. */

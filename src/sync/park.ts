@@ -14,10 +14,19 @@
  * so one Atomics.notify wakes blocking and async waiters alike, in the order they began to
  * wait; a sleeper count raised by an async waiter makes a notifier call Atomics.notify just
  * as a blocking one does. The rule "never notify a thread that is not asleep" thus holds for
- * both without a second mechanism.
+ * both without a second mechanism. But a notify of one waiter may then wake an async waiter
+ * whose event loop is busy, which cannot act on it: the kinds that hand the lock to nobody in
+ * particular park the two on different words (futex-lock.ts).
  *
  * An async waiter never busy-waits for long, because it may be on the main thread: it polls
  * for at most ASYNC_POLL_NS, then yields to the event loop.
+ *
+ * Process lifetime: Node does not count a pending Atomics.waitAsync as work that keeps the
+ * process alive (nodejs/node issue 61941): a main thread whose only other work is an unref()'d
+ * worker exits (with code 13, an unsettled top-level await) while it awaits a lock the worker
+ * holds. So every async wait holds the event loop open, by default, from its first park to its
+ * settling, with one shared ref'd interval timer per thread (holdEventLoop); the option
+ * { keepAlive: false } gives the old behaviour, for a wait that must not keep a process alive.
  */
 
 import { pollFor } from './poll-window.js';
@@ -33,6 +42,17 @@ export interface Park {
 
 /** The waiting half of a lock's algorithm: yields parks, returns whether it acquired. */
 export type ParkLoop = Generator<Park, boolean, void>;
+
+/** Options of every async wait (lockAsync, Ring.waitForDataAsync, Doorbell.parkAsync, waitUntilAsync...). */
+export interface AsyncWaitOptions {
+  /**
+   * Keep the process alive while the wait is pending (default true): Node does not count a
+   * pending Atomics.waitAsync as work, so without this a process whose only other work is an
+   * unref()'d worker exits before the worker releases the lock or pushes the data. false: the
+   * wait alone does not keep the process alive.
+   */
+  keepAlive?: boolean;
+}
 
 /** What a waitAsync (or wait) came to. */
 export type WaitOutcome = 'ok' | 'not-equal' | 'timed-out';
@@ -89,19 +109,59 @@ export function parkBlocking(i32: Int32Array, loop: ParkLoop): boolean {
   }
 }
 
-/** Drives `loop` with Atomics.waitAsync: the event loop runs while it is parked. */
-export async function parkAsync(what: string, i32: Int32Array, loop: ParkLoop): Promise<boolean> {
-  for (let step = loop.next(); ; step = loop.next()) {
-    if (step.done === true) return step.value;
-    const park = step.value;
-    try {
-      await waitAsync(what, i32, park.index, park.value, park.timeoutMs);
-    } catch (error) {
-      // Let the loop's finally blocks undo its bookkeeping (its sleeper count) before the error goes on.
-      loop.return(false);
-      throw error;
+/**
+ * Drives `loop` with Atomics.waitAsync: the event loop runs while it is parked, and is held open
+ * from the first park to the end unless `options.keepAlive` is false (see the top of this file).
+ */
+export async function parkAsync(
+  what: string,
+  i32: Int32Array,
+  loop: ParkLoop,
+  options?: AsyncWaitOptions,
+): Promise<boolean> {
+  let letGo: (() => void) | undefined;
+  try {
+    for (let step = loop.next(); ; step = loop.next()) {
+      if (step.done === true) return step.value;
+      const park = step.value;
+      letGo ??= holdEventLoop(options);
+      try {
+        await waitAsync(what, i32, park.index, park.value, park.timeoutMs);
+      } catch (error) {
+        // Let the loop's finally blocks undo its bookkeeping (its sleeper count) before the error goes on.
+        loop.return(false);
+        throw error;
+      }
     }
+  } finally {
+    letGo?.();
   }
+}
+
+/** A timer that never fires in practice: the one ref'd handle that keeps this thread's event loop alive. */
+let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
+/** Async waits of this thread holding the event loop open. */
+let eventLoopHolds = 0;
+/** The longest delay a Node timer takes (about 24.8 days). */
+const KEEP_ALIVE_MS = 2 ** 31 - 1;
+
+/**
+ * Holds this thread's event loop open (a ref'd interval, shared by every hold) until the returned
+ * function is called; with `{ keepAlive: false }`, holds nothing. Calling the function again does
+ * nothing.
+ */
+export function holdEventLoop(options?: AsyncWaitOptions): () => void {
+  if (options?.keepAlive === false) return () => {};
+  if (eventLoopHolds++ === 0) keepAliveTimer = setInterval(() => {}, KEEP_ALIVE_MS);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    if (--eventLoopHolds === 0) {
+      clearInterval(keepAliveTimer);
+      keepAliveTimer = undefined;
+    }
+  };
 }
 
 /**

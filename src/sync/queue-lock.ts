@@ -16,10 +16,13 @@
  *   bits 2..   TAIL      index + 1 of the last queued node, 0 = nobody queued
  * QUEUE_HEAD (a control word) holds index + 1 of the head node, for the releaser to wake it.
  *
- * Nodes: NODES nodes of NODE_WORDS Int32 words after the statistics line (lines 2..17):
+ * Nodes: QUEUE_NODES entries of a waiter table (waiter-table.ts) after the statistics line
+ * (lines 2..17), each of four Int32 words:
  *   [0] OWNER  thread id + 1 of the waiter that claimed the node, 0 = free
  *   [1] WAIT   NOT_QUEUED (claimed, not in the queue yet), QUEUED (waiting for the node before it),
- *              HEAD (head of the queue: watches the lock word), LEFT (gave up the headship)
+ *              HEAD (head of the queue: watches the lock word), TOOK (took the lock, passing the
+ *              headship on), TOOK_LAST (took the lock, and emptied the queue), LEFT (gave up the
+ *              headship), RETRYING (a waiter without a place, counted in SLEEPERS: below)
  *   [2] NEXT   index + 1 of the node queued behind, 0 = none yet, PASSED (see below)
  *   [3] STATE  RUNNING, HALTED (parked or about to park on this word), GONE (will never take the
  *              lock: its waiter gave up or died)
@@ -29,17 +32,28 @@
  * ones), so a waiter claims any free node with a compare-and-swap on its OWNER word, scanning from
  * a place that depends on its thread id (so that threads start on different cache lines). It
  * gives the node back when it takes the lock, or leaves it to the node behind it (PASSED).
- * When all NODES nodes are taken, a waiter waits without a node, as qspinlock.c falls back to a
+ * When all QUEUE_NODES nodes are taken, a waiter waits without a node, as qspinlock.c falls back to a
  * trylock loop when its nodes run out (the lock_no_node event); here that loop parks: it retries
  * the lock while nobody queues and parks on TIMED_SEQ in between, which every release that leaves
  * the lock free with SLEEPING set bumps and notifies.
  *
- * Timed waits (lock(timeoutMs), lockAsync(timeoutMs)) take no node either: a queued waiter cannot
- * leave the middle of an MCS queue cheaply, so a timed waiter retries and parks like a waiter
- * without a node, as TicketLock's timed waiters do. They and the waiters without a node keep no
- * place in the queue: they get the lock only when nobody queues. Untimed waits, lockAsync()
- * included, queue in FIFO order: the lock goes to the head even while the head's event loop is
- * busy, and it waits for that waiter (the lock is then that waiter's, not free).
+ * Timed waits (lock(timeoutMs), lockAsync(timeoutMs)) take no place in the queue either: a queued
+ * waiter cannot leave the middle of an MCS queue cheaply, so a timed waiter retries and parks like
+ * a waiter without a node, as TicketLock's timed waiters do (it claims a node only to record its
+ * count, WAIT = RETRYING). They get the lock only when nobody queues, and every release that
+ * leaves it so wakes them all, blocking and async alike.
+ *
+ * Mixed waiters: untimed waits, lockAsync() included, queue in FIFO order. The lock goes to the
+ * head in its turn even while the head's event loop is busy (its promise cannot run): nobody else
+ * may take it meanwhile, so it is then that waiter's, not free (holder() names it), and the
+ * waiters behind it wait, as FIFO promises.
+ *
+ * Dead threads: a node records its waiter's place (WAIT) in the same straight run of code as the
+ * compare-and-swap that made it so, and the holder word is written in the run that takes the
+ * lock. recover() (after releasing a lock the dead thread held) takes each of its nodes out: one
+ * not queued yet is freed; a queued one is marked GONE, and the head that would hand it the
+ * headship passes it on to the node behind instead; a head is made to pass its headship on; a
+ * retrying waiter's count is given back. A waiter that gives up (poison) leaves the same way.
  *
  * Passing the headship on: the head that took the lock (or that gives up its place) reads its
  * NEXT; when the node behind has not linked itself yet (it has swapped itself in as tail but not
@@ -57,9 +71,10 @@
 import { checkTimeout, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './clock.js';
 import { notifyCounted } from './wait-account.js';
-import { CURRENT_THREAD_ID } from './thread-id.js';
-import { BASE_BYTES, LockBase, QUEUE_HEAD, SLEEPERS, STATE, TIMED_SEQ, type LockHandle } from './lock-base.js';
-import { parkAsync, parkBlocking, pollBriefly, type Park, type ParkLoop } from './park.js';
+import { CURRENT_THREAD_ID, NO_HOLDER } from './thread-id.js';
+import { BASE_BYTES, HOLDER, LockBase, QUEUE_HEAD, SLEEPERS, STATE, TIMED_SEQ, type LockHandle } from './lock-base.js';
+import { parkAsync, parkBlocking, pollBriefly, type AsyncWaitOptions, type Park, type ParkLoop } from './park.js';
+import { WaiterTable } from './waiter-table.js';
 
 const LOCKED = 1;
 const SLEEPING = 2;
@@ -67,17 +82,19 @@ const TAIL_SHIFT = 2;
 
 /** Nodes of a queue lock: more than the waiters of any lock in the emulator (64 vCPUs at most). */
 export const QUEUE_NODES = 64;
-const NODE_WORDS = 4;
 const NODE_BASE = BASE_BYTES / 4;
-const OWNER = 0;
 const WAIT = 1;
 const NEXT = 2;
 const NODE_STATE = 3;
 
-const NOT_QUEUED = -1;
-const QUEUED = 0;
-const HEAD = 1;
-const LEFT = 2;
+/** A node's WAIT (see the top of this file); 0, a free node's, is NOT_QUEUED. */
+const NOT_QUEUED = 0;
+const QUEUED = 1;
+const HEAD = 2;
+const TOOK = 3;
+const TOOK_LAST = 4;
+const LEFT = 5;
+const RETRYING = 6;
 
 /** NEXT of a node whose waiter left before the node behind it linked itself. */
 const PASSED = -1;
@@ -88,7 +105,7 @@ export const HALTED = 1;
 const GONE = 2;
 
 /** Bytes of a queue lock: the control and statistics lines, then the nodes. */
-export const QUEUE_LOCK_BYTES = BASE_BYTES + QUEUE_NODES * NODE_WORDS * 4;
+export const QUEUE_LOCK_BYTES = BASE_BYTES + WaiterTable.bytes(QUEUE_NODES);
 
 /**
  * One spin phase of a queued waiter: reads `ready` until it holds or the phase ends; returns
@@ -99,6 +116,8 @@ export type SpinPhase = (ready: () => boolean, prev: number) => number;
 
 /** A queued spinlock with MCS nodes (see the top of this file); subclasses choose the spin. */
 export abstract class QueueLock extends LockBase {
+  private readonly nodes: WaiterTable;
+
   protected constructor(
     what: string,
     handleKind: LockHandle['kind'],
@@ -106,9 +125,7 @@ export abstract class QueueLock extends LockBase {
     region: Partial<Region> | ExistingRegion | undefined,
   ) {
     super(what, handleKind, magic, QUEUE_LOCK_BYTES, region);
-    if (this.created) {
-      for (let n = 0; n < QUEUE_NODES; n++) Atomics.store(this.i32, node(n) + WAIT, NOT_QUEUED);
-    }
+    this.nodes = new WaiterTable(this.i32, NODE_BASE, QUEUE_NODES);
   }
 
   /** A queued waiter's spin before it parks: the kind's own policy. Blocking waits only. */
@@ -118,32 +135,38 @@ export abstract class QueueLock extends LockBase {
   lock(timeoutMs?: number): boolean {
     const timeout = timeoutMs === undefined ? Infinity : checkTimeout(`${this.constructor.name}.lock`, timeoutMs);
     if (Atomics.compareExchange(this.i32, STATE, 0, LOCKED) === 0) {
-      this.acquiredUncontended();
+      this.i32[HOLDER] = CURRENT_THREAD_ID;
+      this.countUncontended();
       return true;
     }
     this.checkNotHolder();
-    const n = timeout === Infinity ? this.claimNode() : -1;
+    const n = timeout === Infinity ? this.nodes.claim() : -1;
     const start = nowNs();
     const loop = n >= 0 ? this.queueLoop(n, start, this.blockingSpin) : this.retryLoop(start, 0, timeout);
     return parkBlocking(this.i32, loop);
   }
 
-  protected acquireAsync(timeoutMs: number): Promise<boolean> {
+  protected acquireAsync(timeoutMs: number, options: AsyncWaitOptions | undefined): Promise<boolean> {
     if (this.tryLock()) return Promise.resolve(true);
-    const n = timeoutMs === Infinity ? this.claimNode() : -1;
-    if (n < 0) return this.pollThenParkAsync(this.take, (start, polls) => this.retryLoop(start, polls, timeoutMs));
-    return parkAsync(`${this.constructor.name}.lockAsync`, this.i32, this.queueLoop(n, nowNs(), this.asyncSpin));
+    const n = timeoutMs === Infinity ? this.nodes.claim() : -1;
+    if (n < 0) {
+      return this.pollThenParkAsync(this.take, (start, polls) => this.retryLoop(start, polls, timeoutMs), options);
+    }
+    const what = `${this.constructor.name}.lockAsync`;
+    return parkAsync(what, this.i32, this.queueLoop(n, nowNs(), this.asyncSpin), options);
   }
 
-  /** The lock is free and nobody queues: one compare-and-swap takes it (without the statistics). */
+  /** The lock is free and nobody queues: one compare-and-swap takes it; the winner writes the holder word. */
   protected readonly take = (): boolean => {
     const v = Atomics.load(this.i32, STATE);
-    return (v & ~SLEEPING) === 0 && Atomics.compareExchange(this.i32, STATE, v, v | LOCKED) === v;
+    if ((v & ~SLEEPING) !== 0 || Atomics.compareExchange(this.i32, STATE, v, v | LOCKED) !== v) return false;
+    this.i32[HOLDER] = CURRENT_THREAD_ID;
+    return true;
   };
 
   /** Whether node `n`'s waiter is running (not parked, not about to park): PvLock's wait-early test. */
   protected nodeRunning(n: number): boolean {
-    return Atomics.load(this.i32, node(n) + NODE_STATE) === RUNNING;
+    return Atomics.load(this.i32, this.nodes.at(n, NODE_STATE)) === RUNNING;
   }
 
   private readonly blockingSpin: SpinPhase = (ready, prev) => this.spinPhase(ready, prev);
@@ -158,28 +181,6 @@ export abstract class QueueLock extends LockBase {
     return ended ? polls : -polls;
   };
 
-  /** Claims a free node for the calling thread's wait; -1 when all are taken. */
-  private claimNode(): number {
-    const i32 = this.i32;
-    const first = (CURRENT_THREAD_ID * 4) % QUEUE_NODES;
-    for (let k = 0; k < QUEUE_NODES; k++) {
-      const n = (first + k) % QUEUE_NODES;
-      const owner = node(n) + OWNER;
-      if (Atomics.load(i32, owner) === 0 && Atomics.compareExchange(i32, owner, 0, CURRENT_THREAD_ID) === 0) return n;
-    }
-    return -1;
-  }
-
-  /** Gives node `n` back, its words reset for the next waiter. */
-  private freeNode(n: number): void {
-    const i32 = this.i32;
-    const at = node(n);
-    Atomics.store(i32, at + NEXT, 0);
-    Atomics.store(i32, at + NODE_STATE, RUNNING);
-    Atomics.store(i32, at + WAIT, NOT_QUEUED);
-    Atomics.store(i32, at + OWNER, 0);
-  }
-
   /**
    * The waiting loop of an untimed waiter holding node `n`, for lock() and lockAsync() alike:
    * queue, wait to be the head, wait for the lock word to come free, claim it, pass the headship
@@ -187,7 +188,7 @@ export abstract class QueueLock extends LockBase {
    */
   private *queueLoop(n: number, start: number, spin: SpinPhase): ParkLoop {
     const i32 = this.i32;
-    const at = node(n);
+    const wait = this.nodes.at(n, WAIT);
     let spins = 0;
     let parks = 0;
     let mine = true; // whether node n is still this waiter's to give back
@@ -195,9 +196,9 @@ export abstract class QueueLock extends LockBase {
       const prev = this.enqueue(n);
       if (prev === -2) {
         mine = false;
-        this.freeNode(n);
+        this.nodes.free(n);
       } else {
-        const isHead = (): boolean => Atomics.load(i32, at + WAIT) === HEAD;
+        const isHead = (): boolean => Atomics.load(i32, wait) === HEAD;
         while (!isHead()) {
           spins += Math.abs(spin(isHead, prev));
           if (!isHead()) parks += yield* this.halt(n, isHead);
@@ -209,12 +210,15 @@ export abstract class QueueLock extends LockBase {
             if (v >> TAIL_SHIFT === n + 1) {
               // The only one queued: take the lock and empty the queue.
               if (Atomics.compareExchange(i32, STATE, v, LOCKED | (v & SLEEPING)) === v) {
+                i32[HOLDER] = CURRENT_THREAD_ID;
+                Atomics.store(i32, wait, TOOK_LAST);
                 mine = false;
-                Atomics.compareExchange(i32, QUEUE_HEAD, n + 1, 0);
-                this.freeNode(n);
+                this.finishLast(n);
                 break;
               }
             } else if (Atomics.compareExchange(i32, STATE, v, v | LOCKED) === v) {
+              i32[HOLDER] = CURRENT_THREAD_ID;
+              Atomics.store(i32, wait, TOOK);
               mine = false;
               this.passOn(n);
               break;
@@ -228,7 +232,7 @@ export abstract class QueueLock extends LockBase {
     } finally {
       if (mine) this.leave(n);
     }
-    this.acquiredContended(spins, parks, nowNs() - start);
+    this.countContended(spins, parks, nowNs() - start);
     return true;
   }
 
@@ -238,26 +242,28 @@ export abstract class QueueLock extends LockBase {
    */
   private enqueue(n: number): number {
     const i32 = this.i32;
-    const at = node(n);
     for (;;) {
       const v = Atomics.load(i32, STATE);
       if ((v & ~SLEEPING) === 0) {
-        if (Atomics.compareExchange(i32, STATE, v, v | LOCKED) === v) return -2;
+        if (Atomics.compareExchange(i32, STATE, v, v | LOCKED) === v) {
+          i32[HOLDER] = CURRENT_THREAD_ID;
+          return -2;
+        }
         continue;
       }
       const tail = ((n + 1) << TAIL_SHIFT) | (v & (LOCKED | SLEEPING));
       if (Atomics.compareExchange(i32, STATE, v, tail) !== v) continue;
       // Straight on, with no call in between: a thread is terminated only at a call or a loop.
-      Atomics.store(i32, at + WAIT, QUEUED);
+      Atomics.store(i32, this.nodes.at(n, WAIT), QUEUED);
       const prev = (v >> TAIL_SHIFT) - 1;
       if (prev < 0) {
         this.makeHead(n);
         return -1;
       }
-      if (Atomics.compareExchange(i32, node(prev) + NEXT, 0, n + 1) !== 0) {
+      if (Atomics.compareExchange(i32, this.nodes.at(prev, NEXT), 0, n + 1) !== 0) {
         // PASSED: the node before left before this one linked: this one is the head, and frees it.
         this.makeHead(n);
-        this.freeNode(prev);
+        this.nodes.free(prev);
         return -1;
       }
       return prev;
@@ -267,11 +273,16 @@ export abstract class QueueLock extends LockBase {
   /** Makes node `m` the head of the queue, and wakes its waiter if parked (or passes on if it is gone). */
   private makeHead(m: number): void {
     const i32 = this.i32;
-    const at = node(m);
     Atomics.store(i32, QUEUE_HEAD, m + 1);
-    Atomics.store(i32, at + WAIT, HEAD);
-    if (Atomics.load(i32, at + NODE_STATE) === GONE) {
-      if (Atomics.compareExchange(i32, at + WAIT, HEAD, LEFT) === HEAD) this.passOn(m);
+    Atomics.store(i32, this.nodes.at(m, WAIT), HEAD);
+    this.wakeHead(m);
+  }
+
+  /** Head `m` is to watch the lock word: wakes its waiter if parked, or passes on if it is gone. */
+  private wakeHead(m: number): void {
+    const i32 = this.i32;
+    if (Atomics.load(i32, this.nodes.at(m, NODE_STATE)) === GONE) {
+      if (Atomics.compareExchange(i32, this.nodes.at(m, WAIT), HEAD, LEFT) === HEAD) this.passOn(m);
     } else {
       this.kick(m);
     }
@@ -280,16 +291,18 @@ export abstract class QueueLock extends LockBase {
   /**
    * Node `d` is the head and will not wait for the lock (it took it, or its waiter left): makes
    * the node behind it the head, or empties the queue when `d` is the last, or leaves the headship
-   * to the node that is linking itself behind `d` (PASSED), which then frees `d`.
+   * to the node that is linking itself behind `d` (PASSED), which then frees `d`. Safe to run
+   * again for the same node (recover() does, for a waiter that died in the middle of it).
    */
   private passOn(d: number): void {
     const i32 = this.i32;
-    const at = node(d);
     for (;;) {
-      const next = Atomics.load(i32, at + NEXT);
+      const next = Atomics.load(i32, this.nodes.at(d, NEXT));
+      if (next === PASSED) return;
       if (next > 0) {
-        this.makeHead(next - 1);
-        this.freeNode(d);
+        // A node behind that is still QUEUED has not been made the head yet.
+        if (Atomics.load(i32, this.nodes.at(next - 1, WAIT)) === QUEUED) this.makeHead(next - 1);
+        this.nodes.free(d);
         return;
       }
       const v = Atomics.load(i32, STATE);
@@ -297,24 +310,29 @@ export abstract class QueueLock extends LockBase {
         // The last node (only a waiter that left gets here: a head that took the lock empties the
         // queue in queueLoop). Remove it, keeping the other bits.
         if (Atomics.compareExchange(i32, STATE, v, v & (LOCKED | SLEEPING)) !== v) continue;
-        Atomics.compareExchange(i32, QUEUE_HEAD, d + 1, 0);
-        this.freeNode(d);
-        if ((v & (LOCKED | SLEEPING)) === SLEEPING) this.wakeNodeless();
+        this.finishLast(d);
+        if ((v & (LOCKED | SLEEPING)) === SLEEPING) this.wakeRetrying();
         return;
       }
-      if (Atomics.compareExchange(i32, at + NEXT, 0, PASSED) === 0) return;
+      if (Atomics.compareExchange(i32, this.nodes.at(d, NEXT), 0, PASSED) === 0) return;
     }
   }
 
-  /** Node `n`'s waiter gives up its place (a throw while queued): it will never take the lock. */
+  /** Node `d` was the last and the queue is empty now: it is nobody's head, and it goes. */
+  private finishLast(d: number): void {
+    Atomics.compareExchange(this.i32, QUEUE_HEAD, d + 1, 0);
+    this.nodes.free(d);
+  }
+
+  /** Node `n`'s waiter gives up its place (a throw while queued, or its death): it will never take the lock. */
   private leave(n: number): void {
-    const at = node(n);
-    if (Atomics.load(this.i32, at + WAIT) === NOT_QUEUED) {
-      this.freeNode(n);
+    const i32 = this.i32;
+    if (Atomics.load(i32, this.nodes.at(n, WAIT)) === NOT_QUEUED) {
+      this.nodes.free(n);
       return;
     }
-    Atomics.store(this.i32, at + NODE_STATE, GONE);
-    if (Atomics.compareExchange(this.i32, at + WAIT, HEAD, LEFT) === HEAD) this.passOn(n);
+    Atomics.store(i32, this.nodes.at(n, NODE_STATE), GONE);
+    if (Atomics.compareExchange(i32, this.nodes.at(n, WAIT), HEAD, LEFT) === HEAD) this.passOn(n);
   }
 
   /**
@@ -323,7 +341,7 @@ export abstract class QueueLock extends LockBase {
    */
   private *halt(n: number, ready: () => boolean): Generator<Park, number, void> {
     const i32 = this.i32;
-    const state = node(n) + NODE_STATE;
+    const state = this.nodes.at(n, NODE_STATE);
     Atomics.store(i32, state, HALTED);
     try {
       if (ready()) return 0;
@@ -337,40 +355,88 @@ export abstract class QueueLock extends LockBase {
 
   /** Wakes node `m`'s waiter if it is parked (pv_kick_node's test of vcpu_halted). */
   private kick(m: number): void {
-    const state = node(m) + NODE_STATE;
+    const state = this.nodes.at(m, NODE_STATE);
     if (Atomics.compareExchange(this.i32, state, HALTED, RUNNING) === HALTED) notifyCounted(this.i32, state, 1);
   }
 
-  /** A waiter without a node (retryLoop) sets SLEEPING in the lock word, so that releases wake it. */
-  protected override enterRetryWait(): void {
-    Atomics.add(this.i32, SLEEPERS, 1);
-    Atomics.or(this.i32, STATE, SLEEPING);
+  /**
+   * A waiter without a place (retryLoop) records itself in a node (when one is free), counts
+   * itself and sets SLEEPING in the lock word, so that releases wake it.
+   */
+  protected enterRetryWait(): number {
+    const i32 = this.i32;
+    const n = this.nodes.claim();
+    Atomics.add(i32, SLEEPERS, 1);
+    if (n >= 0) Atomics.store(i32, this.nodes.at(n, WAIT), RETRYING);
+    Atomics.or(i32, STATE, SLEEPING);
+    return n;
+  }
+
+  protected leaveRetryWait(n: number): void {
+    this.uncountRetrying(n);
+    if (n >= 0) this.nodes.free(n);
   }
 
   /**
-   * A waiter without a node stops sleeping: the last one clears SLEEPING. A waiter that counted
+   * A waiter without a place stops sleeping: the last one clears SLEEPING. A waiter that counted
    * itself meanwhile sets it again, and wakes the others if the lock came free in between (a
    * release then saw no SLEEPING and woke nobody).
    */
-  protected override leaveRetryWait(): void {
+  private uncountRetrying(n: number): void {
     const i32 = this.i32;
-    if (Atomics.sub(i32, SLEEPERS, 1) !== 1) return;
+    const last = Atomics.sub(i32, SLEEPERS, 1) === 1;
+    if (n >= 0) Atomics.store(i32, this.nodes.at(n, WAIT), NOT_QUEUED);
+    if (!last) return;
     Atomics.and(i32, STATE, ~SLEEPING);
     if (Atomics.load(i32, SLEEPERS) === 0) return;
     const v = Atomics.or(i32, STATE, SLEEPING);
-    if ((v & ~SLEEPING) === 0) this.wakeNodeless();
+    if ((v & ~SLEEPING) === 0) this.wakeRetrying();
   }
 
-  /** Wakes every waiter without a node: the lock is free and nobody queues. */
-  private wakeNodeless(): void {
+  /** Wakes every waiter without a place: the lock is free and nobody queues. */
+  private wakeRetrying(): void {
     Atomics.add(this.i32, TIMED_SEQ, 1);
     notifyCounted(this.i32, TIMED_SEQ);
+  }
+
+  /** The head's waiter when the lock is free and reserved for it (somebody queues). */
+  protected override handedTo(): number {
+    const v = Atomics.load(this.i32, STATE);
+    const head = Atomics.load(this.i32, QUEUE_HEAD);
+    if ((v & LOCKED) !== 0 || v >> TAIL_SHIFT === 0 || head === 0) return -1;
+    return Atomics.load(this.i32, this.nodes.at(head - 1, WAIT)) === HEAD ? this.nodes.ownerOf(head - 1) : -1;
+  }
+
+  protected recoverWaits(threadId: number): number {
+    const i32 = this.i32;
+    let undone = 0;
+    for (const n of this.nodes.ownedBy(threadId)) {
+      const wait = Atomics.load(i32, this.nodes.at(n, WAIT));
+      const next = Atomics.load(i32, this.nodes.at(n, NEXT));
+      if (next === PASSED || (wait !== NOT_QUEUED && Atomics.load(i32, this.nodes.at(n, NODE_STATE)) === GONE)) {
+        continue; // left already: the node behind frees it, or it is passed on in its turn
+      }
+      undone++;
+      if (wait === RETRYING) this.leaveRetryWait(n);
+      else if (wait === TOOK_LAST) this.finishLast(n);
+      else if (wait === TOOK || wait === LEFT) this.passOn(n);
+      else this.leave(n);
+    }
+    return undone;
+  }
+
+  protected nudge(): void {
+    const i32 = this.i32;
+    const v = Atomics.load(i32, STATE);
+    const head = Atomics.load(i32, QUEUE_HEAD);
+    if (head > 0 && Atomics.load(i32, this.nodes.at(head - 1, WAIT)) === HEAD) this.wakeHead(head - 1);
+    if ((v & ~SLEEPING) === 0 && (v & SLEEPING) !== 0) this.wakeRetrying();
   }
 
   protected wakeAllWaiters(): void {
     const i32 = this.i32;
     for (let n = 0; n < QUEUE_NODES; n++) {
-      const state = node(n) + NODE_STATE;
+      const state = this.nodes.at(n, NODE_STATE);
       if (Atomics.compareExchange(i32, state, HALTED, RUNNING) === HALTED) Atomics.notify(i32, state);
     }
     Atomics.add(i32, TIMED_SEQ, 1);
@@ -379,18 +445,14 @@ export abstract class QueueLock extends LockBase {
 
   protected release(): void {
     const i32 = this.i32;
+    i32[HOLDER] = NO_HOLDER;
     if (Atomics.compareExchange(i32, STATE, LOCKED, 0) === LOCKED) return;
     const v = Atomics.sub(i32, STATE, LOCKED);
     if (v >> TAIL_SHIFT !== 0) {
       const head = Atomics.load(i32, QUEUE_HEAD);
       if (head > 0) this.kick(head - 1);
     } else if ((v & SLEEPING) !== 0) {
-      this.wakeNodeless();
+      this.wakeRetrying();
     }
   }
-}
-
-/** The first word of node `n`. */
-function node(n: number): number {
-  return NODE_BASE + n * NODE_WORDS;
 }

@@ -89,16 +89,25 @@ export function adaptSpinBudget(i32: Int32Array, won: boolean): void {
 }
 
 /**
+ * The clock reading (nowNs) at which this thread's last spinUntil ended, so that a caller that
+ * takes the lock in the spin reckons its wait without another look at the clock (each look costs
+ * tens of nanoseconds, spent holding the lock).
+ */
+export let lastSpinEndNs = 0;
+
+/**
  * The one busy-wait of the lock kinds that park: reads `ready()` up to `budget` times, and stops
  * early when `giveUp()` (looked at every CLOCK_EVERY iterations) says spinning no longer pays.
  * Adds the time to the thread's spin account (wait-account.ts), one clock segment at a time so
- * that a preemption in the middle is not counted as spinning.
+ * that a preemption in the middle is not counted as spinning; `startNs` is the caller's own look
+ * at the clock just before (nowNs()), and the last look is left in lastSpinEndNs.
  * @returns the iteration at which `ready()` held (>= 1), or minus the iterations spent without it
  *   (0 for a budget of 0)
  */
-export function spinUntil(ready: () => boolean, budget: number, giveUp?: () => boolean): number {
+export function spinUntil(ready: () => boolean, budget: number, giveUp?: () => boolean, startNs = nowNs()): number {
+  lastSpinEndNs = startNs;
   if (budget <= 0) return 0;
-  let lastLook = nowNs();
+  let lastLook = startNs;
   let i = 0;
   let outcome = 0;
   while (i < budget) {
@@ -114,7 +123,8 @@ export function spinUntil(ready: () => boolean, budget: number, giveUp?: () => b
       if (giveUp?.() === true) break;
     }
   }
-  threadWaits.spinNs += onCpuNs(nowNs() - lastLook);
+  lastSpinEndNs = nowNs();
+  threadWaits.spinNs += onCpuNs(lastSpinEndNs - lastLook);
   return outcome > 0 ? outcome : -i;
 }
 

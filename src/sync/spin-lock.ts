@@ -24,13 +24,18 @@
  * lock word between them. Nobody notifies it (a release costs one store, as always), so an
  * async waiter may see the lock come free up to one slice late.
  *
+ * Mixed waiters: nobody is handed the lock; whoever looks first after a release takes it, so an
+ * async waiter whose event loop is busy holds up nobody. Dead threads: a waiter holds nothing (no
+ * count, no place); recover() releases a lock whose holder word names the dead thread.
+ *
  * Lock word (STATE, see lock-base.ts): 0 = free, 1 = held.
  */
 import { openExisting, type ExistingRegion, type Region } from './region.js';
 import { deadlineNs, nowNs } from './clock.js';
 import { onCpuNs, threadWaits } from './wait-account.js';
 import type { ParkLoop } from './park.js';
-import { BASE_BYTES, CasLock, LockBase, STATE, type LockHandle } from './lock-base.js';
+import { BASE_BYTES, CasLock, HOLDER, LockBase, STATE, type LockHandle } from './lock-base.js';
+import { CURRENT_THREAD_ID, NO_HOLDER } from './thread-id.js';
 
 const MAGIC_SPIN = 0x5350494e; // "SPIN"
 /** Longest backoff, in reads of the lock word. */
@@ -73,7 +78,10 @@ export class SpinLock extends CasLock {
     let lastLook = start;
     for (;;) {
       if (Atomics.load(i32, STATE) === 0) {
-        if (Atomics.compareExchange(i32, STATE, 0, 1) === 0) break;
+        if (Atomics.compareExchange(i32, STATE, 0, 1) === 0) {
+          i32[HOLDER] = CURRENT_THREAD_ID;
+          break;
+        }
         for (let i = 0; i < backoff; i++) Atomics.load(i32, STATE);
         spins += backoff;
         sinceClock += backoff;
@@ -96,12 +104,12 @@ export class SpinLock extends CasLock {
     }
     const end = nowNs();
     threadWaits.spinNs += onCpuNs(end - lastLook);
-    this.acquiredContended(spins, 0, end - start);
+    this.countContended(spins, 0, end - start);
     return true;
   }
 
   /** lockAsync()'s waiting loop: timed sleeps with a doubling slice; see the top of this file. */
-  protected *parkLoop(start: number, polls: number, timeoutMs: number): ParkLoop {
+  protected *asyncLoop(start: number, polls: number, timeoutMs: number): ParkLoop {
     const deadline = deadlineNs(start, timeoutMs);
     let sleeps = 0;
     let sliceMs = ASYNC_BACKOFF_MIN_MS;
@@ -113,7 +121,7 @@ export class SpinLock extends CasLock {
       yield { index: STATE, value: 1, timeoutMs: waitMs < sliceMs ? waitMs : sliceMs };
       sliceMs = Math.min(ASYNC_BACKOFF_MAX_MS, sliceMs * 2);
     }
-    this.acquiredContended(polls, sleeps, nowNs() - start);
+    this.countContended(polls, sleeps, nowNs() - start);
     return true;
   }
 
@@ -121,7 +129,17 @@ export class SpinLock extends CasLock {
     // Spinners look at the poison word every CLOCK_EVERY reads; nobody parks.
   }
 
+  /** A spin lock's waiters hold nothing (no count, no place): a dead one leaves nothing to undo. */
+  protected recoverWaits(): number {
+    return 0;
+  }
+
+  protected nudge(): void {
+    // Nobody is notified: spinners look at the lock word, async waiters sleep in short slices.
+  }
+
   protected release(): void {
+    this.i32[HOLDER] = NO_HOLDER;
     Atomics.store(this.i32, STATE, 0);
   }
 }

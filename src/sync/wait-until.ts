@@ -11,7 +11,7 @@
  */
 import type { Doorbell } from './doorbell.js';
 import type { PollWindow } from './poll-window.js';
-import { pollBriefly } from './park.js';
+import { holdEventLoop, pollBriefly, type AsyncWaitOptions } from './park.js';
 import { deadlineNs, msUntil, nowNs } from './clock.js';
 
 /**
@@ -39,15 +39,29 @@ export function waitUntil(ready: () => boolean, bell: Doorbell, window: PollWind
 /**
  * waitUntil without blocking the thread: polls `ready` for a few microseconds at most
  * (park.ts), then parks on `bell` with Atomics.waitAsync until `ready()` is true or
- * `timeoutMs` passes. Resolves to whether it is ready.
+ * `timeoutMs` passes. Resolves to whether it is ready. It keeps the process alive from its first
+ * park until it settles, unless `options.keepAlive` is false (see park.ts for why).
  */
-export async function waitUntilAsync(ready: () => boolean, bell: Doorbell, timeoutMs: number): Promise<boolean> {
+export async function waitUntilAsync(
+  ready: () => boolean,
+  bell: Doorbell,
+  timeoutMs: number,
+  options?: AsyncWaitOptions,
+): Promise<boolean> {
   if (pollBriefly(ready)) return true;
   const deadline = deadlineNs(nowNs(), timeoutMs);
-  for (;;) {
-    const waitMs = msUntil(deadline);
-    if (waitMs <= 0) return ready();
-    await bell.parkAsync(ready, waitMs);
-    if (ready()) return true;
+  const letGo = holdEventLoop(options);
+  try {
+    for (;;) {
+      const waitMs = msUntil(deadline);
+      if (waitMs <= 0) return ready();
+      await bell.parkAsync(ready, waitMs, NO_KEEP_ALIVE);
+      if (ready()) return true;
+    }
+  } finally {
+    letGo();
   }
 }
+
+/** The parks of a wait that holds the event loop itself. */
+const NO_KEEP_ALIVE: AsyncWaitOptions = { keepAlive: false };

@@ -67,6 +67,10 @@ export interface WorkerOptions {
 export interface RunningWorker<R> {
   /** Node's `threadId` of the worker: what `lock.holder()` reports while it holds a lock. */
   readonly threadId: number;
+  /** The Worker itself, e.g. for `recoverOnExit(worker, locks)`. */
+  readonly worker: Worker;
+  /** Resolves with the exit code once the worker has exited, however it ended (never rejects). */
+  readonly exited: Promise<number>;
   /** The worker's result: the last message it posted, once it has exited normally. */
   readonly result: Promise<R>;
   /** Stops the worker now (its result rejects if it had not finished). */
@@ -88,6 +92,7 @@ export function startWorker<R>(
   const { threadId } = worker;
   const what = `${source.name} (thread ${threadId})`;
   const messages: unknown[] = [];
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   const result = new Promise<R>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new Error(`${what} did not finish within ${timeoutMs} ms; terminated`));
@@ -113,6 +118,8 @@ export function startWorker<R>(
   result.catch(() => {});
   return {
     threadId,
+    worker,
+    exited,
     result,
     terminate: async () => {
       await worker.terminate();

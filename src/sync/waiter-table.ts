@@ -1,0 +1,80 @@
+/**
+ * WaiterTable: who waits for a lock, and what each wait holds, in the lock's own shared memory,
+ * so that the waits of a thread that died can be undone (Lock.recover; see robust.ts).
+ *
+ * A table of `entries` entries of ENTRY_WORDS Int32 words, the first of which is OWNER (thread id
+ * + 1 of the waiter, thread-id.ts; 0 = free); the other three are the lock kind's own (a ticket,
+ * which sleeper counts the wait holds; the queue locks' nodes are entries of this table too).
+ * A waiter claims a free entry with a compare-and-swap on OWNER, scanning from a place that
+ * depends on its thread id (so that threads start on different cache lines: four entries to a
+ * line), and frees it when its wait ends. Only waits that may park claim one: the uncontended
+ * path never touches the table.
+ *
+ * Why this is enough to undo a dead thread's waits: a thread terminated by Worker.terminate()
+ * stops at a function call or a loop's back edge (V8 handles the termination at its stack checks),
+ * and none of its `finally` blocks run. So every lock kind changes a count or takes a ticket and
+ * records that in its entry in one straight run of code without a call, and the record always
+ * tells what the dead thread held.
+ */
+import { CURRENT_THREAD_ID } from './thread-id.js';
+
+/** Int32 words of an entry. */
+export const ENTRY_WORDS = 4;
+/** Word 0 of an entry: thread id + 1 of its waiter, 0 when free. */
+export const OWNER = 0;
+/** Entries on one cache line. */
+const PER_LINE = 4;
+
+/** A table of waiter entries over words of a lock's Int32Array; see the top of this file. */
+export class WaiterTable {
+  /**
+   * @param i32 the lock's words
+   * @param base the index in `i32` of the table's first word
+   * @param entries how many entries
+   */
+  constructor(
+    private readonly i32: Int32Array,
+    private readonly base: number,
+    readonly entries: number,
+  ) {}
+
+  /** Bytes of a table of `entries` entries. */
+  static bytes(entries: number): number {
+    return entries * ENTRY_WORDS * 4;
+  }
+
+  /** The index in the lock's Int32Array of word `word` of entry `e`. */
+  at(e: number, word = OWNER): number {
+    return this.base + e * ENTRY_WORDS + word;
+  }
+
+  /** Claims a free entry for the calling thread; -1 when every entry is taken. */
+  claim(): number {
+    const i32 = this.i32;
+    const first = (CURRENT_THREAD_ID * PER_LINE) % this.entries;
+    for (let k = 0; k < this.entries; k++) {
+      const e = (first + k) % this.entries;
+      const owner = this.at(e);
+      if (Atomics.load(i32, owner) === 0 && Atomics.compareExchange(i32, owner, 0, CURRENT_THREAD_ID) === 0) return e;
+    }
+    return -1;
+  }
+
+  /** Frees entry `e`, with its kind words set to `fill` (0 unless the kind says otherwise). */
+  free(e: number, fill = 0): void {
+    for (let w = 1; w < ENTRY_WORDS; w++) Atomics.store(this.i32, this.at(e, w), fill);
+    Atomics.store(this.i32, this.at(e), 0);
+  }
+
+  /** The entries claimed by Node thread `threadId` (as `worker.threadId` numbers it). */
+  ownedBy(threadId: number): number[] {
+    const owned: number[] = [];
+    for (let e = 0; e < this.entries; e++) if (Atomics.load(this.i32, this.at(e)) === threadId + 1) owned.push(e);
+    return owned;
+  }
+
+  /** The Node thread id of entry `e`'s waiter, or -1 when the entry is free. */
+  ownerOf(e: number): number {
+    return Atomics.load(this.i32, this.at(e)) - 1;
+  }
+}
