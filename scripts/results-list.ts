@@ -8,14 +8,18 @@
  */
 import path from 'node:path';
 import { cachedPackagePath, nodeBinaryPath, tildePath } from './cached-install.js';
+import type { MicroVsSpec } from './micro-vs.js';
 
 export interface ResultCommand {
   name: string;
   /**
-   * `bench`, `micro` (bench:micro), `ab` (two variants of a sweep in one interleaved sitting), or
+   * `bench`, `micro` (bench:micro), `ab` (two variants of a sweep in one interleaved sitting),
+   * `micro-vs` (bench:micro of an earlier commit against this tree's, scripts/micro-vs.ts), or
    * `compare`, which reads result files made before it.
    */
-  script: 'bench' | 'micro' | 'ab' | 'compare';
+  script: 'bench' | 'micro' | 'ab' | 'micro-vs' | 'compare';
+  /** For `micro-vs`: the earlier commit, the rounds and the filters (its `args` stay empty). */
+  microVs?: MicroVsSpec;
   args: string[];
   /** Why this result is kept, for --list. */
   about: string;
@@ -231,6 +235,15 @@ export const RESULTS: readonly ResultCommand[] = [
     fioJson: 'fio-sample',
   },
   {
+    name: 'micro-before-after',
+    script: 'micro-vs',
+    args: [],
+    microVs: { before: 'a41c4ae', rounds: 6, filters: ['uncontended', 'push-pop'] },
+    about:
+      'bench:micro before the lock kinds and the robust locks (a41c4ae) and now, interleaved: the uncontended ' +
+      "locks and the ring's one-item push-pop",
+  },
+  {
     name: 'micro',
     script: 'micro',
     args: ['--ringbuf', RINGBUF],
@@ -240,6 +253,8 @@ export const RESULTS: readonly ResultCommand[] = [
 
 /** The command line as a user types it, for the top of the .txt file. */
 export function commandLine(entry: ResultCommand): string {
+  // It is made by this script alone (scripts/micro-vs.ts says how), so this is its command.
+  if (entry.script === 'micro-vs') return `npm run results -- --only ${entry.name}`;
   const command = entry.script === 'micro' ? 'bench:micro' : entry.script;
   const args = entry.args.map((arg) =>
     arg === RINGBUF ? tildePath(cachedPackagePath('ringbuf.js', RINGBUF_VERSION)) : arg,

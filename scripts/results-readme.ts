@@ -23,6 +23,7 @@ import { formatCount, formatRatio } from '../src/report/format.js';
 import { SPREAD_THRESHOLD, iopsOf, rangeOf, ratioRange, runsOf, widelySpread } from '../src/report/spread.js';
 import { commandLine, madeFiles, type ResultCommand } from './results-list.js';
 import { geometricMean, type AbPoint } from '../src/report/ab.js';
+import type { MicroVsFile } from './micro-vs.js';
 
 /** One entry of `npm run results` and what docs/results/ holds of it. */
 export interface ResultSource {
@@ -79,6 +80,23 @@ interface AbJson {
   b: { args: string[] };
   order: string[];
   points: AbPoint[];
+}
+
+function isMicroVs(json: unknown): json is MicroVsFile {
+  return isRecord(json) && typeof json['before'] === 'string' && Array.isArray(json['cases']);
+}
+
+function renderMicroVsFile(file: MicroVsFile): string[] {
+  const rows = file.cases.map((c) => [
+    `\`${c.name}\``,
+    c.before.length === 0 ? '-' : formatCount(median(c.before)),
+    c.after.length === 0 ? '-' : formatCount(median(c.after)),
+  ]);
+  return [
+    `Before: \`${file.before}\`; ${plural(file.rounds, 'round')}, before and after alternating; medians ` +
+      'in operations per second (every round is in the .txt).',
+    table(['case', 'before', 'after'], rows, [false, true, true]),
+  ];
 }
 
 function isAb(json: unknown): json is AbJson {
@@ -351,6 +369,7 @@ function renderSource(source: ResultSource): string {
     if (isBench(json)) parts.push(...renderBench(json));
     else if (isMicro(json)) parts.push(...renderMicro(json));
     else if (isAb(json)) parts.push(...renderAbFile(json));
+    else if (isMicroVs(json)) parts.push(...renderMicroVsFile(json));
   }
   return parts.join('\n\n');
 }

@@ -44,6 +44,7 @@ import {
 } from './results-list.js';
 import { loadResultSources, renderResultsReadme } from './results-readme.js';
 import { publish, removeMade, type DirtyMark } from './results-files.js';
+import { runMicroVs } from './micro-vs.js';
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const OUT = path.join(ROOT, 'docs', 'results');
@@ -86,6 +87,12 @@ function run(entry: ResultCommand, work: string): boolean {
   const started = performance.now();
   removeMade(work, entry);
   process.stderr.write(`results: ${entry.name}: ${commandLine(entry)}\n`);
+  if (entry.microVs !== undefined) {
+    const text = runMicroVs(ROOT, entry.microVs, path.join(work, `${entry.name}.json`));
+    fs.writeFileSync(path.join(work, `${entry.name}.txt`), `$ ${commandLine(entry)}\n${text}`);
+    process.stderr.write(`results: ${entry.name} done in ${Math.round((performance.now() - started) / 1000)} s\n`);
+    return true;
+  }
   const node = entry.node === undefined ? process.execPath : nodeBinary(entry.node);
   const PATH = `${path.dirname(node)}${path.delimiter}${process.env['PATH'] ?? ''}`;
   const args = entry.args.map((arg) => (arg === RINGBUF ? cachedPackage('ringbuf.js', RINGBUF_VERSION) : arg));

@@ -1,0 +1,142 @@
+/**
+ * A `micro-vs` entry of `npm run results`: bench:micro of an earlier commit against this tree's,
+ * interleaved, so that a change's cost on the building blocks is measured before and after in
+ * one sitting (issue 21: the uncontended lock and the ring's push-pop).
+ *
+ * The earlier commit is exported with `git archive` into a scratch folder outside the repository,
+ * given this tree's node_modules (a link) and built with its own tsconfig. Then each round runs,
+ * for the earlier build and then this one, `node dist/bench/micro.js --filter F --json FILE` for
+ * every filter F, and keeps each case's operations per second. The text names every command; a
+ * case's figure is the median over the rounds, and its rounds are all listed, since the
+ * cross-thread cases swing widely from run to run with where the OS puts the two threads.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { renderAligned } from '../src/report/table.js';
+import { formatCount, formatRatio } from '../src/report/format.js';
+import { writeJsonFile } from '../src/report/result-file.js';
+
+/** What a micro-vs entry compares. */
+export interface MicroVsSpec {
+  /** The earlier commit (anything git archive takes). */
+  before: string;
+  rounds: number;
+  /** bench:micro --filter values, each run in its own process per build and round. */
+  filters: string[];
+}
+
+/** What the entry writes as NAME.json. */
+export interface MicroVsFile {
+  machine: unknown;
+  before: string;
+  rounds: number;
+  filters: string[];
+  /** Each case, its ops/s per round with each build (absent where that build has no such case). */
+  cases: { name: string; before: number[]; after: number[] }[];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** Runs a command; throws with its output when it fails. */
+function check(command: string, args: string[], cwd: string): void {
+  const r = spawnSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.stderr || r.stdout || r.error}`);
+}
+
+/** Exports `commit` of the repository at `root` into a new folder and builds it there. */
+function buildCommit(root: string, commit: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vblk-mq-before-'));
+  const archive = spawnSync('git', ['-C', root, 'archive', commit], { maxBuffer: 256 * 1024 * 1024 });
+  if (archive.status !== 0) throw new Error(`git archive ${commit} failed: ${archive.stderr.toString()}`);
+  const tar = spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
+  if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr.toString()}`);
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  check(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], dir);
+  return dir;
+}
+
+/** One bench:micro run of `build` with `filter`: each case's ops/s, and the machine it records. */
+function runMicro(build: string, filter: string, json: string): { results: Map<string, number>; machine: unknown } {
+  check(process.execPath, [path.join(build, 'dist', 'bench', 'micro.js'), '--filter', filter, '--json', json], build);
+  const file = JSON.parse(fs.readFileSync(json, 'utf8')) as {
+    machine: unknown;
+    results: { name: string; opsPerSec: number }[];
+  };
+  return { results: new Map(file.results.map((r) => [r.name, r.opsPerSec])), machine: file.machine };
+}
+
+/** The text of NAME.txt after its command line: how it was made, then the table. */
+function render(file: MicroVsFile): string {
+  const rounds = Array.from({ length: file.rounds }, (_, i) => `run ${i + 1}`);
+  const rows = file.cases.flatMap((c) =>
+    (['before', 'after'] as const).flatMap((build) =>
+      c[build].length === 0 ? [] : [[c.name, build, ...c[build].map(formatCount), formatCount(median(c[build]))]],
+    ),
+  );
+  const table = renderAligned(
+    ['case', 'build', ...rounds, 'median'],
+    rows,
+    ['left', 'left', ...rounds.map(() => 'right' as const), 'right'],
+  );
+  const ratio = (name: string, build: 'before' | 'after'): string => {
+    const a = file.cases.find((c) => c.name === 'lock.uncontended.adaptive')?.[build] ?? [];
+    const bare = file.cases.find((c) => c.name === name)?.[build] ?? [];
+    return a.length === 0 || bare.length === 0 ? '-' : formatRatio(median(a) / median(bare));
+  };
+  return (
+    `before: ${file.before}, built from git archive in a scratch folder; after: this tree's commit.\n` +
+    `${file.rounds} rounds; in each, the before build, then the after build, each running ` +
+    `node dist/bench/micro.js --filter F for F in ${file.filters.join(', ')}.\n` +
+    'Figures are operations per second; the last column is the median of the rounds.\n\n' +
+    table +
+    `\nuncontended adaptive / bare: before ${ratio('lock.uncontended.bare', 'before')}, ` +
+    `after ${ratio('lock.uncontended.bare', 'after')}\n`
+  );
+}
+
+/**
+ * Runs the comparison for `spec` from the repository at `root` (already built), writing `json`.
+ * @returns the text for NAME.txt after its command line
+ */
+export function runMicroVs(root: string, spec: MicroVsSpec, json: string): string {
+  const before = buildCommit(root, spec.before);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vblk-mq-micro-'));
+  const cases = new Map<string, { before: number[]; after: number[] }>();
+  let machine: unknown = null;
+  try {
+    for (let round = 0; round < spec.rounds; round++) {
+      for (const [build, dir] of [
+        ['before', before],
+        ['after', root],
+      ] as const) {
+        for (const filter of spec.filters) {
+          process.stderr.write(`results: micro-vs round ${round + 1}: ${build}, --filter ${filter}\n`);
+          const run = runMicro(dir, filter, path.join(scratch, 'micro.json'));
+          if (build === 'after') machine = run.machine;
+          for (const [name, ops] of run.results) {
+            const entry = cases.get(name) ?? { before: [], after: [] };
+            entry[build].push(ops);
+            cases.set(name, entry);
+          }
+        }
+      }
+    }
+  } finally {
+    fs.rmSync(before, { recursive: true, force: true });
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  const file: MicroVsFile = {
+    machine,
+    before: spec.before,
+    rounds: spec.rounds,
+    filters: spec.filters,
+    cases: [...cases].sort((a, b) => a[0].localeCompare(b[0])).map(([name, runs]) => ({ name, ...runs })),
+  };
+  writeJsonFile(json, file);
+  return render(file);
+}
