@@ -77,6 +77,13 @@ function iothread(task: IothreadTask): IothreadResult {
     deviceBell.ring();
   }
 
+  /**
+   * A stamp read in this pass and not used for a ring's drain yet: the first drain of a pass
+   * takes the reading its completions were stamped with, so a pass reads the clock once when it
+   * drains one ring.
+   */
+  let unusedStamp: number | null = null;
+
   /** Posts every completion the device handed back to its vCPU's used ring; returns how many. */
   function postCompletions(): number {
     if (completionQueue === null) return 0;
@@ -88,17 +95,20 @@ function iothread(task: IothreadTask): IothreadResult {
       if (v < 0) throw new Error(`IO thread ${index} got a completion of vcpu ${reaped[o + VCPU]}, not one of its own`);
       usedRings.add(v, reaped, o);
     }
-    return usedRings.flush(stamp === null ? null : stamp());
+    unusedStamp = stamp === null ? null : stamp();
+    return usedRings.flush(unusedStamp);
   }
 
   function pass(): number {
     const before = moved;
+    unusedStamp = null;
     const posted = postCompletions();
     for (let r = 0; r < rings.length; r++) {
       const ring = rings[r]!;
       if (ring.isEmpty()) continue;
       // T_POP: when this pass began to drain the ring (its handler ran), one clock read per drain.
-      const popped = stamp === null ? 0 : stamp();
+      const popped = stamp === null ? 0 : (unusedStamp ?? stamp());
+      unusedStamp = null;
       while (!ring.isEmpty()) {
         const got = ring.popBatch(batch, Math.min(popBatch, SUBMIT_MAX - gathered), gathered);
         pops++;

@@ -18,8 +18,8 @@
  * that a destination with many completions is notified once. With
  * --memory-backed the device writes a pattern into the request's buffer
  * before completing it. With --breakdown on it stamps T_DEV when it takes a
- * request and T_DONE when it completes it (and T_POST when it posts to a
- * vCPU itself). Between passes it waits as serve-loop.ts says.
+ * request and T_DONE when it completes it (the same reading without a delay),
+ * and T_POST when it posts to a vCPU itself. Between passes it waits as serve-loop.ts says.
  */
 import { anyHasData, Ring } from '../src/ring/ring.js';
 import { RunControl } from '../src/protocol/run-control.js';
@@ -120,13 +120,12 @@ function nullblk(task: NullblkTask): NullblkResult {
     for (let q = 0; q < hwqs.length; q++) {
       const got = hwqs[q]!.popBatch(batch, maxBatch);
       if (got === 0) continue;
-      if (stamp !== null) {
-        const taken = stamp();
-        for (let k = 0; k < got; k++) batch[k * DESC_WORDS + T_DEV] = taken;
-      }
+      // One clock read per queue drained: T_DEV, and T_DONE too without a delay, since null_blk
+      // completes a request as it takes it (irqmode 0 and 1): the device stage is then 0.
+      const taken = stamp === null ? null : stamp();
+      if (taken !== null) for (let k = 0; k < got; k++) batch[k * DESC_WORDS + T_DEV] = taken;
       if (delayMs === 0) {
-        const doneStamp = stamp === null ? null : stamp();
-        for (let k = 0; k < got; k++) complete(batch, k * DESC_WORDS, doneStamp);
+        for (let k = 0; k < got; k++) complete(batch, k * DESC_WORDS, taken);
       } else {
         const due = performance.now() + delayMs;
         for (let k = 0; k < got; k++) {

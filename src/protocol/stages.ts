@@ -12,15 +12,19 @@
  *   T_DEV     taken by the device  device thread   dispatch  IOThread to device: the rest of the
  *                                                            IOThread's pass, io_submit, the
  *                                                            device's wake-up
- *   T_DONE    completed            device thread   device    null_blk's service (btt's D2C)
+ *   T_DONE    completed            device thread   device    null_blk's service (btt's D2C): 0
+ *                                                            without --completion-ns, since
+ *                                                            null_blk completes a request as
+ *                                                            it takes it
  *   T_POST    in the used ring     IO thread or    complete  the host completion back to the
  *                                  device                    IOThread (its eventfd) and
  *                                                            virtqueue_push; with
  *                                                            --completion-path direct only the
  *                                                            device's own batching
  *   seen      seen by the vCPU     vCPU            irq       the interrupt (irqfd) and the
- *                                                            guest's wake-up, or the time the
- *                                                            completion waited for a busy vCPU
+ *             (its wait ended;                               guest's wake-up, or the time the
+ *             without a wait, as                             completion waited for a busy vCPU
+ *             it reaped)
  *   reaped    reaped               vCPU            reap      the guest's completion handling
  *                                                            (virtblk_done, fio's reap),
  *                                                            including the reaping pass's lock
@@ -38,7 +42,7 @@ export const STAGE_MEANINGS: Readonly<Record<StageName, string>> = {
   submit: 'guest submission, driver work and the ring lock (slat)',
   kick: 'in the ring until its IO thread pops it: kick and IOThread wake-up',
   dispatch: 'IOThread to device: the rest of its pass, io_submit, device wake-up',
-  device: 'null_blk service (D2C)',
+  device: 'null_blk service (D2C): 0 without --completion-ns, as null_blk completes at once',
   complete: 'device completion back through the IOThread to the used ring',
   irq: 'in the used ring until the vCPU sees it: interrupt and guest wake-up',
   reap: 'guest completion handling (virtblk_done, fio reap)',

@@ -14,7 +14,8 @@ import type { WaitFigures } from '../sync/wait-account.js';
 
 /**
  * The stages of a vCPU's measured requests (stages.ts): each stage's exact sum, in integer ns
- * (so that the stage sums add up to the latency sum), and its distribution.
+ * (so that the stage sums add up to the latency sum), and its distribution: fio's bins with their
+ * count and sum (a stage's min, max and sum of squares are not kept).
  */
 export interface StageRecord {
   requests: number;

@@ -19,7 +19,8 @@
  *   parks      Atomics.wait and Atomics.waitAsync calls
  *   wakeups    parks that ended because another thread notified them ('ok'), not by a timeout
  *              or because the word had already changed
- *   parkedNs   wall time spent in blocking parks (off a CPU: not part of the thread's CPU time)
+ * (A park's own duration is not timed: it is off a CPU, and two clock reads per park would cost
+ * more than the count is worth on a machine where every handoff parks.)
  *
  * Busy-wait times are wall-clock times between two looks at the clock. A thread that is
  * preempted while it spins is off its CPU, and that time must not count as spinning: a gap
@@ -30,8 +31,8 @@
  * The account is plain module state: each worker thread loads its own copy of this module, so
  * each thread has its own account and nothing is shared or locked. Read it with
  * threadWaitFigures(). setThreadWaitAccounting(false) stops the clock reads that only the
- * account needs (around each notify and park), to measure what the account costs; the spin and
- * poll loops read the clock for their own limits anyway.
+ * account needs (around each notify) and the counting of parks, to measure what the account
+ * costs; the spin and poll loops read the clock for their own limits anyway.
  */
 import { nowNs } from './clock.js';
 
@@ -52,7 +53,6 @@ export interface WaitFigures {
   notifies: number;
   parks: number;
   wakeups: number;
-  parkedNs: number;
 }
 
 /** The calling thread's account. Primitives add to it directly; others read threadWaitFigures(). */
@@ -65,7 +65,6 @@ export const threadWaits: WaitFigures = {
   notifies: 0,
   parks: 0,
   wakeups: 0,
-  parkedNs: 0,
 };
 
 /** Whether notifies and parks are timed and counted in the calling thread (on by default). */
@@ -115,7 +114,7 @@ export function notifyCounted(i32: Int32Array, index: number, count?: number): n
 
 /**
  * Atomics.wait(i32, index, value, timeoutMs), counted as a park of the calling thread (and as a
- * wake-up when another thread's notify ended it), with the time it slept.
+ * wake-up when another thread's notify ended it).
  */
 export function waitCounted(
   i32: Int32Array,
@@ -123,11 +122,9 @@ export function waitCounted(
   value: number,
   timeoutMs: number,
 ): ReturnType<typeof Atomics.wait> {
-  if (!accounting) return Atomics.wait(i32, index, value, timeoutMs);
-  const start = nowNs();
   const outcome = Atomics.wait(i32, index, value, timeoutMs);
+  if (!accounting) return outcome;
   threadWaits.parks++;
-  threadWaits.parkedNs += nowNs() - start;
   if (outcome === 'ok') threadWaits.wakeups++;
   return outcome;
 }
