@@ -23,6 +23,7 @@ import {
   type Mode,
 } from '../src/protocol/options.js';
 import { DEFAULT_POLL_MAX_NS } from '../src/sync/poll-window.js';
+import { SPIN_THRESHOLD } from '../src/sync/pv-lock.js';
 
 /** Measured time and warm-up of every soak run: short, so that many configurations are tried. */
 export const SOAK_RUNTIME_MS = 300;
@@ -102,6 +103,7 @@ export class SoakPlan {
       pollMaxNs: this.oneIn(4) ? 0 : DEFAULT_POLL_MAX_NS,
       completionPath: this.pick(COMPLETION_PATHS),
       lockSides: this.pick(LOCK_SIDES),
+      spinThreshold: this.oneIn(4) ? 0 : SPIN_THRESHOLD,
       breakdown: !this.oneIn(4),
       repeat: 1,
       explain: false,

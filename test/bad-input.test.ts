@@ -54,6 +54,12 @@ const BENCH_CASES: [string, string[], string[]][] = [
   ['unknown --completion-path', ['--completion-path', 'irq'], ['--completion-path', '"irq"', 'iothread, direct']],
   ['unknown --lock-sides', ['--lock-sides', 'both'], ['--lock-sides', '"both"', 'submit+pop, submit+reap']],
   ['--breakdown neither on nor off', ['--breakdown', 'yes'], ['--breakdown', '"yes"', 'on, off']],
+  [
+    '--lock-sides submit+reap without a lock',
+    ['--lock', 'none', '--lock-sides', 'submit+reap'],
+    ['submit+reap', 'none'],
+  ],
+  ['--spin-threshold negative', ['--spin-threshold=-1'], ['--spin-threshold', '"-1"']],
   ['--explain with several job counts', ['--explain', '--jobs', '1..8'], ['--jobs', '"1..8"', '--explain', 'one']],
   ['--explain with --lock none', ['--explain', '--jobs', '8', '--lock', 'spin,none'], ['--explain', 'lock-free']],
   ['--explain with --mode', ['--explain', '--jobs', '8', '--mode', 'sq'], ['--mode', '--explain']],

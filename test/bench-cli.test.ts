@@ -244,7 +244,7 @@ describe('npm run bench', () => {
       expect(file.order).toHaveLength(8);
       expect(file.order.slice(0, 4).every((run: string) => run.endsWith('repeat 1'))).toBe(true);
       const steps: { step: string; ratio: number; min: number; max: number }[] = file.explain;
-      expect(steps.map((s) => s.step)).toEqual(['the lock', 'queue per vCPU', 'more IO threads', 'mq/sq']);
+      expect(steps.map((s) => s.step)).toEqual(['the lock', 'queue+lock per vCPU', 'more IO threads', 'mq/sq']);
       const product = steps[0]!.ratio * steps[1]!.ratio * steps[2]!.ratio;
       expect(Math.abs(product / steps[3]!.ratio - 1)).toBeLessThan(0.01);
       for (const s of steps) expect(s.min).toBeLessThanOrEqual(s.ratio + 1e-12);

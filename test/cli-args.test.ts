@@ -172,6 +172,7 @@ describe('parseBenchArgs', () => {
         pollMaxNs: 32768,
         completionPath: 'iothread',
         lockSides: 'submit+pop',
+        spinThreshold: 32768,
         breakdown: true,
         repeat: 1,
         explain: false,

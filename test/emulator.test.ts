@@ -36,6 +36,7 @@ const BASE: Omit<PointSpec, 'mode' | 'lock' | 'jobs' | 'iodepth' | 'iothreads'> 
   pollMaxNs: 32_768,
   completionPath: 'iothread',
   lockSides: 'submit+pop',
+  spinThreshold: 32_768,
   breakdown: true,
   rampMs: 50,
   runtimeMs: 200,
@@ -309,10 +310,9 @@ describe('batching and device threads', () => {
       moved: 1,
       pops: 1,
       completions: 1,
-      interrupts: 0,
       window: null,
     }));
-    const device = { completions: 0, interrupts: 0, window: null };
+    const device = { completions: 0, window: null };
     const right = [0, 1].map((index) => ({ index, hwqs: [index], completed: 1, ...device }));
     expect(() => checkConservation(topology, vcpus, iothreads, right)).not.toThrow();
     const wrong = [

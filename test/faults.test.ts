@@ -404,6 +404,7 @@ describe('runPoint', () => {
     pollMaxNs: 32_768,
     completionPath: 'iothread',
     lockSides: 'submit+pop',
+    spinThreshold: 32_768,
     breakdown: true,
     rampMs: 50,
     runtimeMs: 200,

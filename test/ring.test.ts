@@ -680,6 +680,25 @@ describe("a 'multi' ring across workers, lock-free", () => {
     },
     WORKER_TEST_MS,
   );
+
+  it(
+    'lets poison() end the wait of a producer stuck behind one that never publishes',
+    async () => {
+      const STALL = fixtureWorker('ring-stall-producer.mjs');
+      const ring = new Ring({ capacity: 8, slotWords: 4, producers: 'multi' });
+      const control = new Int32Array(new SharedArrayBuffer(64 * 4));
+      const common = { ring: ring.handle, control, stallMs: 0, count: 1 };
+      const stalled = startWorker<{ pushed: number }>(STALL, { ...common, role: 'stalled', producer: 0 });
+      const behind = startWorker<{ pushed: number }>(STALL, { ...common, role: 'behind', producer: 1 });
+      await eventually(() => Atomics.load(control, STALL_PARKING) !== 0, 'a producer parked behind the stalled one');
+      ring.poison();
+      // The producer behind gives up its push (its parks are bounded slices), the stalled one is untouched.
+      await expect(behind.result).rejects.toThrow(/poisoned/);
+      Atomics.store(control, STALL_RELEASE, 1);
+      expect((await stalled.result).pushed).toBe(1);
+    },
+    WORKER_TEST_MS,
+  );
 });
 
 describe.each(LOCK_KINDS)('a %s guard that only producers take (guardPops false), across workers', (guard) => {

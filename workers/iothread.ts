@@ -36,7 +36,7 @@ import type { IothreadResult, IothreadTask } from '../src/protocol/tasks.js';
 import { burnCpu } from './support/burn.js';
 import { leavesOnAbort } from './support/leave-on-abort.js';
 import { serveUntilDone } from './support/serve-loop.js';
-import { Outbox } from './support/outbox.js';
+import { localIndex, Outbox, ringFullError } from './support/outbox.js';
 import { SUBMIT_MAX } from '../src/protocol/options.js';
 
 // Leaving an aborted run (a poisoned lock, a failpoint) is not a failure of its own.
@@ -58,31 +58,20 @@ function iothread(task: IothreadTask): IothreadResult {
   // The completion side (iothread path): the queue back from the device, and the vCPUs' used rings.
   const completionQueue = task.completionQueue === null ? null : Ring.from(task.completionQueue);
   const reaped = new Int32Array((completionQueue?.capacity ?? 0) * DESC_WORDS);
-  const localVcpu = new Int32Array(Math.max(0, ...task.vcpus) + 1).fill(-1);
-  task.vcpus.forEach((v, i) => (localVcpu[v] = i));
+  const localVcpu = localIndex(task.vcpus);
   const usedRings = new Outbox(
-    task.completions.map((h) => Ring.from(h)),
+    task.usedRings.map((h) => Ring.from(h)),
     reaped.length / DESC_WORDS,
     (d) => `completion ring of vcpu ${task.vcpus[d]}`,
   );
 
   /** Hands the gathered requests to the device: one push, one doorbell. */
   function submit(): void {
-    if (hwq.pushBatch(batch, gathered) !== gathered) {
-      const why = 'it is sized for every request in flight, so requests were duplicated';
-      throw new Error(`hardware queue ${index} is full: ${why}`);
-    }
+    if (hwq.pushBatch(batch, gathered) !== gathered) throw ringFullError(`hardware queue ${index}`);
     moved += gathered;
     gathered = 0;
     deviceBell.ring();
   }
-
-  /**
-   * A stamp read in this pass and not used for a ring's drain yet: the first drain of a pass
-   * takes the reading its completions were stamped with, so a pass reads the clock once when it
-   * drains one ring.
-   */
-  let unusedStamp: number | null = null;
 
   /** Posts every completion the device handed back to its vCPU's used ring; returns how many. */
   function postCompletions(): number {
@@ -95,20 +84,18 @@ function iothread(task: IothreadTask): IothreadResult {
       if (v < 0) throw new Error(`IO thread ${index} got a completion of vcpu ${reaped[o + VCPU]}, not one of its own`);
       usedRings.add(v, reaped, o);
     }
-    unusedStamp = stamp === null ? null : stamp();
-    return usedRings.flush(unusedStamp);
+    return usedRings.flush(stamp === null ? null : stamp());
   }
 
   function pass(): number {
     const before = moved;
-    unusedStamp = null;
     const posted = postCompletions();
     for (let r = 0; r < rings.length; r++) {
       const ring = rings[r]!;
       if (ring.isEmpty()) continue;
-      // T_POP: when this pass began to drain the ring (its handler ran), one clock read per drain.
-      const popped = stamp === null ? 0 : (unusedStamp ?? stamp());
-      unusedStamp = null;
+      // T_POP: when this pass began to drain the ring (its handler ran), read again after each
+      // hand-over to the device: one clock read per SUBMIT_MAX requests at most.
+      let popped = stamp === null ? 0 : stamp();
       while (!ring.isEmpty()) {
         const got = ring.popBatch(batch, Math.min(popBatch, SUBMIT_MAX - gathered), gathered);
         pops++;
@@ -118,7 +105,10 @@ function iothread(task: IothreadTask): IothreadResult {
           burnCpu(iothreadNs);
         }
         gathered += got;
-        if (gathered === SUBMIT_MAX) submit();
+        if (gathered === SUBMIT_MAX) {
+          submit();
+          if (stamp !== null) popped = stamp();
+        }
       }
     }
     if (gathered > 0) submit();
@@ -138,5 +128,5 @@ function iothread(task: IothreadTask): IothreadResult {
     requests: () => moved,
     signals: () => usedRings.wakeups(),
   });
-  return { index, moved, pops, completions: usedRings.pushed, interrupts: usedRings.wakeups(), window };
+  return { index, moved, pops, completions: usedRings.pushed, window };
 }

@@ -40,7 +40,7 @@ import type { NullblkResult, NullblkTask } from '../src/protocol/tasks.js';
 import { fillPattern } from './support/pattern.js';
 import { leavesOnAbort } from './support/leave-on-abort.js';
 import { serveUntilDone } from './support/serve-loop.js';
-import { Outbox } from './support/outbox.js';
+import { localIndex, Outbox } from './support/outbox.js';
 
 // Leaving an aborted run (a poisoned lock, a failpoint) is not a failure of its own.
 export default leavesOnAbort(nullblk);
@@ -61,7 +61,7 @@ function nullblk(task: NullblkTask): NullblkResult {
   const localHwq = localIndex(task.hwqIndexes);
   const outbox = direct
     ? new Outbox(
-        task.completions.map((h) => Ring.from(h)),
+        task.usedRings.map((h) => Ring.from(h)),
         iodepth,
         (d) => `completion ring of vcpu ${task.vcpus[d]}`,
       )
@@ -164,14 +164,6 @@ function nullblk(task: NullblkTask): NullblkResult {
     hwqs: task.hwqIndexes,
     completed,
     completions: direct ? completed : 0,
-    interrupts: direct ? outbox.wakeups() : 0,
     window,
   };
-}
-
-/** A map from run index to position in `indexes` (-1 for those not in it), as an Int32Array. */
-function localIndex(indexes: readonly number[]): Int32Array {
-  const local = new Int32Array(Math.max(0, ...indexes) + 1).fill(-1);
-  indexes.forEach((run, i) => (local[run] = i));
-  return local;
 }

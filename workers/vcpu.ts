@@ -193,6 +193,13 @@ function vcpu(task: VcpuTask): VcpuResult {
    * already on it, and consecutive stamps are subtracted, so that the stages add up to
    * done - started exactly. `seenStamp` and `doneStamp` are stamp words already (Int32: small
    * integers that V8 passes without boxing, as it would have to box the ns themselves).
+   *
+   * A stamp can read earlier than the one before it: the IO thread stamps a ring once per drain
+   * (and again after each hand-over to the device), so a request pushed while its ring was being
+   * drained carries a drain stamp older than its own entry; a completion reaped in a batch can
+   * have been posted after the wait that saw the batch ended; and two threads' clocks agree only
+   * to within tens of nanoseconds. Such a stamp is moved up to the one before it (and never past
+   * `done`): the stages stay in order, none is negative, and they still add up exactly.
    */
   function recordStages(totalNs: Float64Array, o: number, tag: number, seenStamp: number, doneStamp: number): void {
     stamps[0] = startedNs[tag]! + stampOffset;
@@ -203,13 +210,16 @@ function vcpu(task: VcpuTask): VcpuResult {
     stamps[5] = reaped[o + T_POST]!;
     stamps[6] = seenStamp;
     stamps[7] = doneStamp;
+    for (let k = 1; k < STAGES.length; k++) {
+      if (stampDelta(stamps[k]!, stamps[k - 1]!) < 0) stamps[k] = stamps[k - 1]!;
+      if (stampDelta(doneStamp, stamps[k]!) < 0) stamps[k] = doneStamp;
+    }
     stagedRequests++;
     for (let k = 0; k < STAGES.length; k++) {
       const ns = stampDelta(stamps[k + 1]!, stamps[k]!);
       totalNs[k] = totalNs[k]! + ns;
-      // A cross-thread stage can come out a few ns below 0 (stage-clock.ts); its sum keeps the sign.
       // Only the bins are kept (for p50 and p99): the sums are stageTotals, exact.
-      stageBins[k]![platIndex(ns > 0 ? ns : 0)]!++;
+      stageBins[k]![platIndex(ns)]!++;
     }
   }
 

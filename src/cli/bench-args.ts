@@ -18,6 +18,7 @@ import {
 } from '../protocol/options.js';
 import { DEFAULT_POLL_MAX_NS } from '../sync/poll-window.js';
 import { LOCK_KINDS } from '../sync/lock-base.js';
+import { SPIN_THRESHOLD } from '../sync/pv-lock.js';
 import {
   formatSize,
   parseDuration,
@@ -68,6 +69,8 @@ interface OptionSpec {
 }
 
 const SEED_MAX = 2 ** 32 - 1;
+/** The largest --spin-threshold: the locks' own limit on a spin option (spin-budget.ts). */
+const SPIN_THRESHOLD_MAX = 1 << 24;
 const NS_MAX = LIMITS.maxNs;
 
 /** Every option of `npm run bench`, in `--help` order. */
@@ -185,6 +188,13 @@ const SPECS = {
       "which sides take a submission ring's lock: submit+pop (each vCPU push and each IO thread pop, the paper's " +
       'shared queue) or submit+reap (each vCPU push, and each vCPU once per reaping pass as Linux virtblk_done ' +
       'does; the IO thread pops without it, as QEMU virtqueue_pop)',
+  },
+  'spin-threshold': {
+    value: 'N',
+    default: String(SPIN_THRESHOLD),
+    help:
+      "the pv lock's SPIN_THRESHOLD: iterations a queued waiter spins before it parks (Linux's 1 << 15); " +
+      `applies to --lock pv; 0..${SPIN_THRESHOLD_MAX}`,
   },
   breakdown: {
     value: 'on|off',
@@ -309,6 +319,10 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
   const modes = parseNameList(text('mode'), MODES, flag('mode'), { both: MODES });
   const locks = parseNameList(text('lock'), LOCK_CHOICES, flag('lock'));
 
+  const lockSides = parseOneOf(text('lock-sides'), LOCK_SIDES, flag('lock-sides'));
+  if (lockSides === 'submit+reap' && locks.every((lock) => lock === 'none')) {
+    throw new UsageError('--lock-sides submit+reap needs a lock to take: give --lock a lock kind, not only none');
+  }
   const explain = values['explain'] === true;
   if (explain) checkExplain(values, text('jobs'), locks);
 
@@ -399,7 +413,8 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
     memoryBacked: values['memory-backed'] === true,
     pollMaxNs: integer('poll-max-ns', { min: 0, max: NS_MAX }),
     completionPath: parseOneOf(text('completion-path'), COMPLETION_PATHS, flag('completion-path')),
-    lockSides: parseOneOf(text('lock-sides'), LOCK_SIDES, flag('lock-sides')),
+    lockSides,
+    spinThreshold: integer('spin-threshold', { min: 0, max: SPIN_THRESHOLD_MAX }),
     breakdown: parseOneOf(text('breakdown'), ['on', 'off'] as const, flag('breakdown')) === 'on',
     repeat: integer('repeat', { min: 1, max: LIMITS.maxRepeat }),
     explain,

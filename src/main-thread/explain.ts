@@ -6,7 +6,10 @@
  *   sq none          the same ring without its lock: the lock-free multi-producer ring
  *                    (ring/multi-producer.ts, DPDK rte_ring's MP enqueue); one for every L
  *   mq L, 1 thread   a ring per vCPU, each under its own lock L, drained by one IO thread:
- *                    QEMU's default since 5.2 (num-queues = vCPUs, one IOThread)
+ *                    QEMU since 5.2 gives a virtio-blk-pci device one queue per vCPU by default
+ *                    (num-queues: virtio_blk_pci_realize in hw/virtio/virtio-blk-pci.c calls
+ *                    virtio_pci_optimal_num_queues), and a device given an iothread= property
+ *                    serves all of them from that one IOThread
  *   mq L             the same with the IO threads mq has (--iothreads, default one per vCPU
  *                    up to the cores)
  * The steps from one to the next (src/report/explain.ts) multiply to mq/sq. Every design runs at

@@ -31,6 +31,8 @@ export interface PointSpec {
   completionPath: CompletionPath;
   /** Which sides take a submission ring's lock (--lock-sides). */
   lockSides: LockSides;
+  /** The pv lock's SPIN_THRESHOLD (--spin-threshold). */
+  spinThreshold: number;
   /** Stage stamps and per-thread accounting (--breakdown). */
   breakdown: boolean;
   rampMs: number;

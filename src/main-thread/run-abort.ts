@@ -1,23 +1,24 @@
 /**
  * The first failure of a run, and what follows from it at once: the phase
  * goes to ABORT (every worker leaves its loop at its next bounded wait), every
- * ring lock is poisoned (a worker spinning or parked on a lock that a dead or
- * stuck worker holds gives up with LockPoisonedError), and the main thread's
- * own waits are cut short. Later failures are consequences and are dropped,
+ * submission ring is poisoned (a worker spinning or parked on a lock that a
+ * dead or stuck worker holds, or waiting to publish behind a producer that
+ * died between reserve and publish, gives up with LockPoisonedError), and the
+ * main thread's own waits are cut short. Later failures are consequences and are dropped,
  * so the message names the worker that failed first.
  */
 import type { RunControl } from '../protocol/run-control.js';
-import type { Lock } from '../sync/lock-base.js';
+import type { Ring } from '../ring/ring.js';
 
 export class RunAbort {
   /** The first failure, or null while the run is healthy. */
   failure: Error | null = null;
   private readonly controller = new AbortController();
 
-  /** @param guards the run's ring locks (null for an unguarded ring) */
+  /** @param rings the run's submission rings */
   constructor(
     private readonly control: RunControl,
-    private readonly guards: readonly (Lock | null)[],
+    private readonly rings: readonly Ring[],
   ) {}
 
   /** Aborted on the first failure: pass it to the main thread's waits. */
@@ -36,7 +37,7 @@ export class RunAbort {
     // ABORT before the poison: a worker that sees the poison then sees ABORT
     // too, and leaves quietly (workers/support/leave-on-abort.ts).
     this.control.abort();
-    for (const guard of this.guards) guard?.poison();
+    for (const ring of this.rings) ring.poison();
     this.controller.abort(error);
   }
 

@@ -162,6 +162,7 @@ export function runSettings(spec: PointSpec): RunSettings {
     memoryBacked: spec.memoryBacked,
     completionPath: spec.completionPath,
     lockSides: spec.lockSides,
+    spinThreshold: spec.spinThreshold,
     breakdown: spec.breakdown,
     pin: describePin(spec.pin),
   };

@@ -7,7 +7,7 @@
  * --memory-backed each vCPU's data buffers. Workers get handles to these in
  * their tasks.
  */
-import { Ring, type RingShape } from '../ring/ring.js';
+import { Ring, type RingOptions } from '../ring/ring.js';
 import type { Lock } from '../sync/lock-base.js';
 import { DESC_WORDS } from '../protocol/descriptor.js';
 import { RunControl } from '../protocol/run-control.js';
@@ -32,9 +32,9 @@ export interface RunMemory {
 
 export function allocateRunMemory(spec: PointSpec, topology: Topology): RunMemory {
   const initialIndex = spec.initialIndex ?? 0;
-  const make = (capacity: number, shape: Omit<RingShape, 'capacity' | 'slotWords'>): Ring =>
+  const make = (capacity: number, shape: Omit<RingOptions, 'capacity' | 'slotWords'>): Ring =>
     new Ring({ capacity, slotWords: DESC_WORDS, initialIndex, ...shape });
-  const submission = submissionRingShape(spec.mode, spec.lock, spec.lockSides);
+  const submission = submissionRingShape(spec.mode, spec.lock, spec.lockSides, spec.spinThreshold);
   const rings = topology.ringIothread.map(() => make(topology.ringCapacity, submission));
   return {
     control: RunControl.create(topology.workers),

@@ -104,9 +104,9 @@ export function startWorkers(
   }
 
   /** The vCPUs a thread posts completions to, with their completion rings. */
-  const postsOf = (vcpus: number[]): { vcpus: number[]; completions: RingHandle[] } => ({
+  const postsOf = (vcpus: number[]): { vcpus: number[]; usedRings: RingHandle[] } => ({
     vcpus,
-    completions: vcpus.map((v) => memory.completions[v]!.handle),
+    usedRings: vcpus.map((v) => memory.completions[v]!.handle),
   });
 
   const blocks = Math.floor(spec.sizeBytes / spec.bs);
@@ -154,7 +154,7 @@ export function startWorkers(
       hwqIndexes: hwqs,
       vcpus,
       completionPath: topology.completionPath,
-      completions: topology.completionPath === 'direct' ? postsOf(vcpus).completions : [],
+      usedRings: topology.completionPath === 'direct' ? postsOf(vcpus).usedRings : [],
       completionQueues: hwqs.flatMap((k) => memory.completionQueues[k]?.handle ?? []),
       completionIothreads: hwqs,
       completionNs: spec.completionNs,

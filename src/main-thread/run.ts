@@ -97,7 +97,7 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
   const topology = topologyOf(spec);
   const memory = allocateRunMemory(spec, topology);
   const { control, guards } = memory;
-  const abort = new RunAbort(control, guards);
+  const abort = new RunAbort(control, memory.rings);
   const workers = startWorkers(pool, spec, topology, memory, abort);
 
   const { stop } = options;

@@ -73,6 +73,7 @@ function pointSpec(
           pollMaxNs: options.pollMaxNs,
           completionPath: options.completionPath,
           lockSides: options.lockSides,
+          spinThreshold: options.spinThreshold,
           breakdown: options.breakdown,
           rampMs: options.rampMs,
           runtimeMs: options.runtimeMs,

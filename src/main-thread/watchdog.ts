@@ -25,8 +25,10 @@
  *      device thread, then an IO thread), since everyone upstream waits for it:
  *      `nullblk 0 stopped making progress: 12 requests in flight`;
  *   3. else the stuck vCPU itself.
- * Counters are read without synchronisation, which is fine for a hang: a
- * stuck pipeline's counters do not move.
+ * Each worker's counters are read whole (run-control.ts: a seqlock), but
+ * the workers' blocks are read one after another, not at one instant: a
+ * backlog can be off by the requests moved meanwhile, which is fine for a
+ * hang: a stuck pipeline's counters do not move.
  */
 import { ringName, type Topology } from '../protocol/topology.js';
 import { STOP, type RunControl, type WorkerProgress } from '../protocol/run-control.js';

@@ -14,8 +14,9 @@
  *   [5] OP      OP_READ (the bench is fio rw=randread)
  *   [6] STATUS  STATUS_OK, set by the device
  *   [7] HWQ     hardware queue it went through, set by the IO thread
- *   [8] T_POP   when its IO thread began the pass over its submission ring that
- *               popped it (the handler ran: one clock read per ring drained)
+ *   [8] T_POP   when its IO thread began the drain of its submission ring that
+ *               popped it (the handler ran), or its last hand-over to the device
+ *               in that drain: one clock read per SUBMIT_MAX requests at most
  *   [9] T_DEV   when a device thread took it from the hardware queue
  *  [10] T_DONE  when the device completed it
  *  [11] T_POST  when it was pushed into its vCPU's used (completion) ring, by

@@ -191,6 +191,11 @@ export interface BenchOptions {
   /** Which sides take a submission ring's lock (`--lock-sides`). */
   lockSides: LockSides;
   /**
+   * The pv lock's SPIN_THRESHOLD (`--spin-threshold`): iterations a queued waiter spins before it
+   * parks; Linux's is 1 << 15 (arch/x86/include/asm/spinlock.h).
+   */
+  spinThreshold: number;
+  /**
    * Stage stamps and per-thread accounting (`--breakdown on|off`): off leaves them out, to
    * measure what they cost.
    */

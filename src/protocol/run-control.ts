@@ -29,15 +29,17 @@
  * watchdog, the measured window's edges) while the worker runs. float64 words written with
  * plain stores could be read torn, so each block is a seqlock: the writer makes the sequence
  * odd (Atomics.add), writes, and makes it even again; a reader reads the sequence, the words,
- * and the sequence again, and retries when the two differ or are odd. Every Atomics operation
- * is sequentially consistent, so a read that saw the same even sequence on both sides saw no
- * write in between. A worker publishes after each batch it moves: two Atomics.add and two
+ * and the sequence again, and retries when the two differ or are odd (src/sync/seqlock.ts: a
+ * preempted writer is waited for, never read half-written). Every Atomics operation is
+ * sequentially consistent, so a read that saw the same even sequence on both sides saw no write
+ * in between. A worker publishes after each batch it moves: two Atomics.add and two
  * stores. (What each worker did over the measured window, CPU time and wait account included,
  * it measures itself and returns with its result: workers/support/thread-window.ts.)
  */
 import { threadId } from 'node:worker_threads';
 import { CACHE_LINE } from '../sync/region.js';
 import { Doorbell } from '../sync/doorbell.js';
+import { readConsistent } from '../sync/seqlock.js';
 import { currentLinuxTid } from './linux-thread.js';
 import { roster, rosterSize, rosterSlot, workerName, type RoleCounts, type WorkerRole } from './roster.js';
 
@@ -59,8 +61,6 @@ const SUBMITTED = 1;
 const COMPLETED = 2;
 const THREAD_ID = 3;
 const TID = 4;
-/** Reads of a block that may retry before one is taken as it is (a writer cannot stall in between). */
-const MAX_READ_TRIES = 10_000;
 
 /** Structured-cloneable: what a worker needs to open the block. */
 export interface RunControlHandle {
@@ -105,17 +105,17 @@ export class WorkerProgress {
   read(): ProgressReading {
     const f = this.f64;
     const at = this.at;
-    for (let tries = 1; ; tries++) {
-      const before = Atomics.load(this.i32, this.seqIndex);
-      const reading: ProgressReading = {
+    return readConsistent(
+      this.i32,
+      this.seqIndex,
+      (): ProgressReading => ({
         submitted: f[at + SUBMITTED]!,
         completed: f[at + COMPLETED]!,
         threadId: f[at + THREAD_ID]!,
         tid: f[at + TID]!,
-      };
-      const after = Atomics.load(this.i32, this.seqIndex);
-      if ((before === after && (before & 1) === 0) || tries >= MAX_READ_TRIES) return reading;
-    }
+      }),
+      "a worker's progress block",
+    );
   }
 
   /** Writes one field under the seqlock (the setters: the start barrier, and tests). */

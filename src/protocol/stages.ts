@@ -30,7 +30,10 @@
  *                                                            including the reaping pass's lock
  *                                                            with --lock-sides submit+reap
  * The stages run end to end, so a request's stage times add up to its latency (fio's lat)
- * exactly, and over a run each stage's mean adds up to lat's mean.
+ * exactly, and over a run each stage's mean adds up to lat's mean. A stamp that reads earlier
+ * than the one before it (a request pushed while its ring was being drained carries the drain's
+ * older stamp; clocks of two threads agree to within tens of nanoseconds) is moved up to it
+ * (workers/vcpu.ts recordStages): no stage is negative, and the sum is unchanged.
  */
 
 /** The stages in the order a request goes through them. */

@@ -110,12 +110,12 @@ export interface IothreadTask extends CommonTask {
   hwq: RingHandle;
   /**
    * --completion-path iothread: the completion queue its device thread hands completions back
-   * through, and the vCPUs (run indices) of its rings with their completion rings. null/empty
-   * with --completion-path direct.
+   * through, and the vCPUs (run indices) of its rings with their used (completion) rings.
+   * null/empty with --completion-path direct.
    */
   completionQueue: RingHandle | null;
   vcpus: number[];
-  completions: RingHandle[];
+  usedRings: RingHandle[];
   /** Device thread that serves its hardware queue: whose doorbell it rings. */
   device: number;
   /** Requests popped per lock acquisition (--iothread-batch). */
@@ -131,8 +131,6 @@ export interface IothreadResult {
   pops: number;
   /** Completions it posted to vCPUs' used rings (--completion-path iothread). */
   completions: number;
-  /** Posts that interrupted a parked vCPU. */
-  interrupts: number;
   /** Its thread over the measured window; null when the run never measured or /proc is hidden. */
   window: ThreadWindow | null;
 }
@@ -146,12 +144,12 @@ export interface NullblkTask extends CommonTask {
   /** The vCPUs whose requests come through those queues. */
   vcpus: number[];
   /**
-   * Where its completions go: the completion ring of each of `vcpus` (--completion-path direct),
-   * or the completion queue of each of its hardware queues, in `hwqs` order (iothread), with the
-   * IO thread whose doorbell to ring for each.
+   * Where its completions go: the used (completion) ring of each of `vcpus` (--completion-path
+   * direct), or the completion queue of each of its hardware queues, in `hwqs` order (iothread),
+   * with the IO thread whose doorbell to ring for each.
    */
   completionPath: CompletionPath;
-  completions: RingHandle[];
+  usedRings: RingHandle[];
   completionQueues: RingHandle[];
   completionIothreads: number[];
   completionNs: number;
@@ -168,8 +166,6 @@ export interface NullblkResult {
   completed: number;
   /** Completions it posted to vCPUs' used rings itself (--completion-path direct). */
   completions: number;
-  /** Posts that interrupted a parked vCPU. */
-  interrupts: number;
   /** Its thread over the measured window; null when the run never measured or /proc is hidden. */
   window: ThreadWindow | null;
 }

@@ -135,8 +135,13 @@ export function submissionRingShape(
   mode: Mode,
   lock: LockKind,
   lockSides: LockSides,
-): { guard: LockKindName | null; guardPops?: boolean; producers?: 'multi' } {
+  spinThreshold: number,
+): { guard: LockKindName | null; guardPops?: boolean; producers?: 'multi'; guardOptions?: { spin: number } } {
   const guard = ringGuard(lock);
-  if (guard !== null) return lockSides === 'submit+reap' ? { guard, guardPops: false } : { guard };
+  // The pv lock's spin count before it parks (Linux's SPIN_THRESHOLD); no other kind takes one here.
+  const options = guard === 'pv' ? { guardOptions: { spin: spinThreshold } } : {};
+  if (guard !== null) {
+    return lockSides === 'submit+reap' ? { guard, guardPops: false, ...options } : { guard, ...options };
+  }
   return mode === 'sq' ? { guard, producers: 'multi' } : { guard };
 }

@@ -3,7 +3,7 @@
  * vCPU with several IO threads changes IOPS, for each lock kind, from the designs that
  * src/main-thread/explain.ts runs:
  *   the lock          sq L -> sq none                 one queue, with and without its lock
- *   queue per vCPU    sq none -> mq L, 1 IO thread    a ring (and lock) per vCPU, one IO thread
+ *   queue+lock per vCPU  sq none -> mq L, 1 IO thread  a ring, and its lock L, per vCPU; one IO thread
  *   more IO threads   mq L, 1 -> mq L, N              the IO threads mq has
  * The three ratios (of median IOPS) multiply to the fourth line, mq/sq, exactly. Each ratio's
  * range runs from its worst pairing of the two designs' runs to its best, as the mq/sq tables'.
@@ -55,7 +55,7 @@ export function explainSteps(runs: readonly RunResult[]): ExplainStep[] {
       if (sq === undefined || one === undefined || many === undefined) return [];
       return [
         step('the lock', sq, lockFree),
-        step('queue per vCPU', lockFree, one),
+        step('queue+lock per vCPU', lockFree, one),
         step('more IO threads', one, many),
         step('mq/sq', sq, many),
       ];

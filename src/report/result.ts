@@ -37,6 +37,8 @@ export interface RunSettings {
   completionPath: CompletionPath;
   /** --lock-sides: which sides take a submission ring's lock. */
   lockSides: LockSides;
+  /** --spin-threshold: the pv lock's spin count before it parks. */
+  spinThreshold: number;
   /** --breakdown: whether stage stamps and per-thread accounting were on. */
   breakdown: boolean;
   /** --pin as given: none, split, or the CPU sets. */
@@ -211,7 +213,7 @@ export interface ExplainStep {
   cpus: number;
   jobs: number;
   iodepth: number;
-  /** What the step changes: `the lock`, `queue per vCPU`, `more IO threads`, or `mq/sq` (all three). */
+  /** What the step changes: `the lock`, `queue+lock per vCPU`, `more IO threads`, or `mq/sq` (all three). */
   step: string;
   /** The designs it goes from and to, as `sq spin`, `sq none`, `mq spin iothreads=1`. */
   from: string;

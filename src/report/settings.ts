@@ -4,6 +4,7 @@
  */
 import type { RunResult, RunSettings } from './result.js';
 import { formatSize } from './format.js';
+import { SPIN_THRESHOLD } from '../sync/pv-lock.js';
 
 /** Each setting as the option that sets it, and its value as typed. */
 function settingItems(s: RunSettings): [option: string, value: string][] {
@@ -22,6 +23,7 @@ function settingItems(s: RunSettings): [option: string, value: string][] {
     // Files from before these options ran with the paths they stand for today's defaults of.
     ['--completion-path', s.completionPath ?? 'direct'],
     ['--lock-sides', s.lockSides ?? 'submit+pop'],
+    ['--spin-threshold', String(s.spinThreshold ?? SPIN_THRESHOLD)],
     ['--breakdown', (s.breakdown ?? false) ? 'on' : 'off'],
   ];
 }

@@ -18,7 +18,8 @@
  * between a producer's read of PROD_HEAD and its CAS.
  *
  * Memory: six cache lines after the ring's header (byte offsets from the ring's byteOffset):
- *   320  PROD_HEAD   next index to reserve; producers CAS it
+ *   320  PROD_HEAD   next index to reserve; producers CAS it; POISONED (word 1 of the line),
+ *        set by poison(): producers waiting to publish give up with LockPoisonedError
  *   384  publication spin budget (spin-budget.ts words SPIN_BUDGET and SPIN_MAX of this line),
  *        shared by the producers of the ring and adapted by their waits
  *   448  16 publication doorbells (doorbell.ts: SEQ, SLEEPERS, PENDING each), three lines
@@ -73,6 +74,7 @@ import { Doorbell, DOORBELL_BYTES } from '../sync/doorbell.js';
 import type { LockStats } from '../sync/lock-stats.js';
 import { nowNs } from '../sync/clock.js';
 import { AtomicStatsBlock } from '../sync/atomic-stats.js';
+import { LockPoisonedError } from '../sync/lock-base.js';
 import { adaptSpinBudget, configureSpin, currentSpinBudget, spinUntil } from '../sync/spin-budget.js';
 
 /** Bytes of the block after a multi-producer ring's header. */
@@ -81,7 +83,10 @@ const WORDS_PER_LINE = CACHE_LINE / 4;
 /** Word offsets inside the block. */
 const PROD_HEAD = 0;
 const SPIN_LINE = WORDS_PER_LINE;
+const POISONED = 1;
 const BELLS = 2 * WORDS_PER_LINE;
+/** Longest single park of a producer waiting to publish, ms: a poison() is noticed this late at most. */
+const POISON_SLICE_MS = 100;
 const BELL_SLOTS = 16;
 const BELL_WORDS = DOORBELL_BYTES / 4;
 const STATS_LINE = 5;
@@ -112,6 +117,8 @@ export function setMultiProducerTestHooks(hooks: MultiProducerTestHooks | null):
 export class MultiProducer {
   /** Index of PROD_HEAD in the ring's header view. */
   readonly prodHead: number;
+  /** Index of POISONED in the ring's header view. */
+  private readonly poisoned: number;
   /** Where the last successful reserve() starts. */
   start = 0;
   private readonly i32: Int32Array;
@@ -135,6 +142,7 @@ export class MultiProducer {
     this.head = head;
     this.tail = tail;
     this.prodHead = blockWord + PROD_HEAD;
+    this.poisoned = blockWord + PROD_HEAD + POISONED;
     this.spin = i32.subarray(blockWord + SPIN_LINE, blockWord + SPIN_LINE + WORDS_PER_LINE);
     this.bells = Array.from({ length: BELL_SLOTS }, (_, k) => new Doorbell(i32, blockWord + BELLS + BELL_WORDS * k));
     this.statsBlock = new AtomicStatsBlock(i32.buffer as SharedArrayBuffer, blockByte + STATS_LINE * CACHE_LINE);
@@ -208,9 +216,26 @@ export class MultiProducer {
     const bell = this.bells[start & (BELL_SLOTS - 1)]!;
     let parks = 0;
     while (Atomics.load(i32, this.tail) !== start) {
-      if (bell.park(this.turnCame, Infinity) !== 'ready') parks++;
+      // Parks in slices, so that a poison() (an earlier producer died between reserve and publish:
+      // its slots will never be published) ends the wait even if its notify came before the park.
+      if (Atomics.load(i32, this.poisoned) !== 0) {
+        throw new LockPoisonedError(
+          'the ring was poisoned while this producer waited for an earlier one to publish; giving up the push',
+        );
+      }
+      if (bell.park(this.turnCame, POISON_SLICE_MS) !== 'ready') parks++;
     }
     this.statsBlock.countContended(spins, parks, nowNs() - startNs);
+  }
+
+  /**
+   * Marks the ring abandoned, e.g. because a producer died between reserve and publish: every
+   * producer waiting to publish, now or later, stops with LockPoisonedError. Pushes that need no
+   * wait still go through.
+   */
+  poison(): void {
+    Atomics.store(this.i32, this.poisoned, 1);
+    for (const bell of this.bells) bell.ring();
   }
 }
 

@@ -83,7 +83,13 @@ import {
   type ExistingRegion,
   type Region,
 } from '../sync/region.js';
-import { createLock, lockBytes, lockFromHandle, lockHandleKind } from '../sync/create-lock.js';
+import {
+  createLock,
+  lockBytes,
+  lockFromHandle,
+  lockHandleKind,
+  type LockOptions,
+} from '../sync/create-lock.js';
 import { LOCK_KINDS, type Lock, type LockKindName } from '../sync/lock-base.js';
 import type { LockStats } from '../sync/lock-stats.js';
 import { Doorbell } from '../sync/doorbell.js';
@@ -141,6 +147,8 @@ export interface RingShape {
 export interface RingOptions extends RingShape, Partial<Region> {
   /** Value HEAD and TAIL start from (tests use 2^32 - small to cross the wrap). Default 0. */
   initialIndex?: number;
+  /** The guard lock's spin options (createLock's LockOptions: e.g. `{ spin }`, PvLock's SPIN_THRESHOLD). */
+  guardOptions?: Pick<LockOptions, 'spin' | 'spinMax'>;
   /** Ceiling of this view's adaptive polling window in waitForData/waitForSpace, ns; 0 parks at once. */
   pollMaxNs?: number;
 }
@@ -276,7 +284,8 @@ export class Ring {
       this.i32[GUARD] = GUARDS.indexOf(guardKind);
       this.i32[PRODUCERS] = RING_PRODUCERS.indexOf(producers);
       this.i32[POP_GUARD] = guardPops ? 1 : 0;
-      this.guard = guardKind === null ? null : createLock(guardKind, guardRegion);
+      const guardOptions = (options as RingOptions).guardOptions ?? {};
+      this.guard = guardKind === null ? null : createLock(guardKind, { ...guardOptions, ...guardRegion });
     } else {
       this.guard = guardKind === null ? null : lockFromHandle({ kind: lockHandleKind(guardKind), ...guardRegion });
     }
@@ -511,6 +520,17 @@ export class Ring {
    */
   resetPublishStats(): LockStats | null {
     return this.multi === null ? null : this.multi.resetStats();
+  }
+
+  /**
+   * Marks the ring abandoned, e.g. because a thread that used it died: its guard is poisoned
+   * (Lock.poison), and on a 'multi' ring every producer waiting for an earlier one to publish
+   * stops waiting; both throw LockPoisonedError from then on. A push or pop that needs no wait
+   * still goes through.
+   */
+  poison(): void {
+    this.guard?.poison();
+    this.multi?.poison();
   }
 
   /** The `count` of a wait for data: an integer from 1 to the capacity. */

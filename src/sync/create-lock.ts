@@ -13,7 +13,7 @@ import { LOCK_KINDS, type Lock, type LockHandle, type LockKindName } from './loc
 /** What each lock class offers besides the {@link Lock} interface. */
 interface LockClass {
   readonly BYTES: number;
-  new (region?: Partial<Region>): Lock;
+  new (options?: LockOptions): Lock;
   from(handle: LockHandle): Lock;
 }
 
@@ -33,12 +33,22 @@ export function lockBytes(kind: LockKindName): number {
 }
 
 /** Creates a lock of `kind` in `region` (or a buffer of its own). */
-export function createLock(kind: LockKindName, region?: Partial<Region>): Lock {
+export function createLock(kind: LockKindName, options?: LockOptions): Lock {
   const Class = LOCK_CLASSES[kind];
   if (Class === undefined) {
     throw new TypeError(`createLock: kind must be one of ${LOCK_KINDS.join(', ')}, got ${String(kind)}`);
   }
-  return new Class(region);
+  return new Class(options);
+}
+
+/**
+ * Where a lock made by name lives, and its spin options, whose meaning is its kind's own: `spin`
+ * is PvLock's SPIN_THRESHOLD, and a fixed spin budget for TicketLock, McsLock and AdaptiveLock;
+ * `spinMax` the ceiling of an adaptive budget. A kind ignores what it has no use for.
+ */
+export interface LockOptions extends Partial<Region> {
+  spin?: number;
+  spinMax?: number;
 }
 
 /** The handle kind of each lock kind: `spin` -> `spin-lock`. */

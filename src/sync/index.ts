@@ -8,7 +8,7 @@ export { McsLock, type McsLockOptions } from './mcs-lock.js';
 export { PvLock, SPIN_THRESHOLD, type PvLockOptions } from './pv-lock.js';
 export { MutexLock, type MutexLockOptions } from './mutex-lock.js';
 export { AdaptiveLock, type AdaptiveLockOptions } from './adaptive-lock.js';
-export { createLock, lockFromHandle, lockBytes, LOCK_CLASSES } from './create-lock.js';
+export { createLock, lockFromHandle, lockBytes, LOCK_CLASSES, type LockOptions } from './create-lock.js';
 export {
   LOCK_KINDS,
   LockOwnershipError,

@@ -31,6 +31,8 @@
  * lock, so they live in an Int32 control word updated with `Atomics.add` (see lock-base.ts).
  */
 
+import { readConsistent } from './seqlock.js';
+
 /** A snapshot of one lock's statistics. Times are in nanoseconds. */
 export interface LockStats {
   /** Times the lock was acquired, by any way in (lock, lockAsync, tryLock, with..., hold...). */
@@ -62,11 +64,6 @@ const WAIT_NS_TOTAL = 9;
 const WAIT_NS_MAX = 11;
 const FIGURE_WORDS = 13;
 const TWO_32 = 2 ** 32;
-/**
- * Tries of a reader that keeps finding SEQ odd or moved: far more than a live holder ever costs
- * (it writes a handful of words); past them (a holder died mid-write) read() returns what it read.
- */
-const READ_TRIES = 10_000;
 
 /** Writer and reader of a lock's statistics block; see the file comment for the layout. */
 export class LockStatsBlock {
@@ -112,11 +109,10 @@ export class LockStatsBlock {
 
   /** Reads the figures, each one whole: exact once the threads using the lock are quiet, a snapshot while they run. */
   read(timeouts: number): LockStats {
-    const i32 = this.i32;
-    for (let tries = 1; ; tries++) {
-      const before = Atomics.load(i32, SEQ);
-      if ((before & 1) !== 0 && tries < READ_TRIES) continue;
-      const stats: LockStats = {
+    return readConsistent(
+      this.i32,
+      SEQ,
+      (): LockStats => ({
         acquisitions: this.get(ACQUISITIONS),
         contentions: this.get(CONTENTIONS),
         spins: this.get(SPINS),
@@ -124,9 +120,9 @@ export class LockStatsBlock {
         waitNsTotal: this.get(WAIT_NS_TOTAL),
         waitNsMax: this.get(WAIT_NS_MAX),
         timeouts,
-      };
-      if (Atomics.load(i32, SEQ) === before || tries >= READ_TRIES) return stats;
-    }
+      }),
+      "a lock's statistics",
+    );
   }
 
   /** The figure whose low word is at `at`, as another thread reads it. */

@@ -57,6 +57,7 @@ export function settings(overrides: Partial<RunSettings> = {}): RunSettings {
     pin: 'none',
     completionPath: 'iothread',
     lockSides: 'submit+pop',
+    spinThreshold: 32768,
     breakdown: true,
     ...overrides,
   };

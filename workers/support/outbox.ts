@@ -59,10 +59,7 @@ export class Outbox {
       if (n === 0) continue;
       const batch = this.batches[d]!;
       if (postStamp !== null) for (let k = 0; k < n; k++) batch[k * DESC_WORDS + T_POST] = postStamp;
-      if (this.rings[d]!.pushBatch(batch, n) !== n) {
-        const why = 'it is sized for every request in flight, so requests were duplicated';
-        throw new Error(`${this.name(d)} is full: ${why}`);
-      }
+      if (this.rings[d]!.pushBatch(batch, n) !== n) throw ringFullError(this.name(d));
       this.counts[d] = 0;
       total += n;
       pushed?.(d);
@@ -75,4 +72,22 @@ export class Outbox {
   wakeups(): number {
     return this.rings.reduce((sum, ring) => sum + ring.consumerWakeups, 0);
   }
+}
+
+/**
+ * The error of a push that found its ring full. Every ring of a run is sized for every request
+ * that can be in flight through it (topology.ts), so a full one means requests were duplicated.
+ */
+export function ringFullError(name: string): Error {
+  return new Error(`${name} is full: it is sized for every request in flight, so requests were duplicated`);
+}
+
+/**
+ * A map from a run index (a vCPU, a hardware queue) to its position in `indexes`, -1 for those
+ * not in it: how a worker finds its own list entry for a descriptor, which names run indices.
+ */
+export function localIndex(indexes: readonly number[]): Int32Array {
+  const local = new Int32Array(Math.max(0, ...indexes) + 1).fill(-1);
+  indexes.forEach((run, i) => (local[run] = i));
+  return local;
 }
