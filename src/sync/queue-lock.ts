@@ -16,8 +16,8 @@
  *   bits 2..   TAIL      index + 1 of the last queued node, 0 = nobody queued
  * QUEUE_HEAD (a control word) holds index + 1 of the head node, for the releaser to wake it.
  *
- * Nodes: QUEUE_NODES entries of a waiter table (waiter-table.ts) after the statistics line
- * (lines 2..17), each of four Int32 words:
+ * Nodes: QUEUE_NODES (MAX_QUEUED_WAITERS, 128) entries of a waiter table (waiter-table.ts) after
+ * the statistics line (lines 2..33; QUEUE_LOCK_BYTES = 2176), each of four Int32 words:
  *   [0] OWNER  thread id + 1 of the waiter that claimed the node, 0 = free
  *   [1] WAIT   NOT_QUEUED (claimed, not in the queue yet), QUEUED (waiting for the node before it),
  *              HEAD (head of the queue: watches the lock word), TOOK (took the lock, passing the
@@ -74,14 +74,14 @@ import { notifyCounted } from './wait-account.js';
 import { CURRENT_THREAD_ID, NO_HOLDER } from './thread-id.js';
 import { BASE_BYTES, HOLDER, LockBase, QUEUE_HEAD, SLEEPERS, STATE, TIMED_SEQ, type LockHandle } from './lock-base.js';
 import { parkAsync, parkBlocking, pollBriefly, type AsyncWaitOptions, type Park, type ParkLoop } from './park.js';
-import { WaiterTable } from './waiter-table.js';
+import { MAX_QUEUED_WAITERS, WaiterTable } from './waiter-table.js';
 
 const LOCKED = 1;
 const SLEEPING = 2;
 const TAIL_SHIFT = 2;
 
-/** Nodes of a queue lock: more than the waiters of any lock in the emulator (64 vCPUs at most). */
-export const QUEUE_NODES = 64;
+/** Nodes of a queue lock: more than the waiters of any lock in the emulator (see MAX_QUEUED_WAITERS). */
+export const QUEUE_NODES = MAX_QUEUED_WAITERS;
 const NODE_BASE = BASE_BYTES / 4;
 const WAIT = 1;
 const NEXT = 2;
@@ -116,6 +116,8 @@ export type SpinPhase = (ready: () => boolean, prev: number) => number;
 
 /** A queued spinlock with MCS nodes (see the top of this file); subclasses choose the spin. */
 export abstract class QueueLock extends LockBase {
+  /** Untimed waiters that keep their FIFO place at once: the nodes (waiter-table.ts MAX_QUEUED_WAITERS). */
+  static readonly MAX_QUEUED_WAITERS = MAX_QUEUED_WAITERS;
   private readonly nodes: WaiterTable;
 
   protected constructor(

@@ -17,14 +17,6 @@
  * 2019): the releaser wakes only the slot of the next ticket, and only when a
  * thread sleeps there, instead of waking every waiter.
  *
- * Memory (Int32 words; lines 0-1 as in lock-base.ts):
- *   STATE    NEXT: the next ticket to hand out
- *   SERVING  the ticket that holds, or may take, the lock
- *   SLEEPERS threads parked in a timed lock() (see below)
- *   line 2   SEQ[16]: per-slot wake sequence, bumped by the releaser
- *   line 3   SLEEP[16]: per-slot count of parked waiters
- * Tickets are 32-bit and wrap; only equality is ever tested.
- *
  * lock(timeoutMs) cannot take a ticket, because a ticket cannot be given back: a timed waiter
  * instead retries take() (which succeeds only when nobody holds or queues) and parks on
  * TIMED_SEQ, which each release bumps while timed waiters sleep (LockBase.retryLoop). Timed
@@ -46,9 +38,10 @@
  * it takes a ticket and records the ticket there in the same straight run of code; recover()
  * marks a dead thread's tickets DEAD (counted in SLEEPERS' high bits), and whoever serves a DEAD ticket
  * (the releaser, or recover() when it is being served already) skips it: it frees the entry and
- * serves the next ticket. A waiter that gives up (poison) leaves its ticket the same way. A
- * waiter that finds every entry taken waits as a timed waiter, without a ticket, so that no ticket
- * is ever unrecorded.
+ * serves the next ticket. A waiter that gives up (poison) leaves its ticket the same way. The table
+ * has MAX_QUEUED_WAITERS (128) entries, more than the waiters of any lock in the emulator; a
+ * waiter that finds every entry taken waits as a timed waiter, without a ticket (and so without
+ * its FIFO turn), so that no ticket is ever unrecorded.
  *
  * Memory (Int32 words; lines 0-1 as in lock-base.ts):
  *   STATE        NEXT: the next ticket to hand out
@@ -57,8 +50,10 @@
  *                marked DEAD and not skipped yet: a release reads both in one load
  *   line 2       SEQ[16]: per-slot wake sequence, bumped by the releaser
  *   line 3       SLEEP[16]: per-slot count of parked waiters
- *   lines 4..11  the waiter table: per entry OWNER, INFO (HAS_TICKET, IN_SLOT, RETRYING, DEAD), TICKET
- * Tickets are 32-bit and wrap; only equality and the sign of a difference are ever tested.
+ *   lines 4..35  the waiter table, MAX_QUEUED_WAITERS entries of 16 bytes: per entry OWNER, INFO
+ *                (HAS_TICKET, IN_SLOT, RETRYING, DEAD), TICKET
+ * TicketLock.BYTES = 2304 (36 cache lines). Tickets are 32-bit and wrap; only equality and the sign
+ * of a difference are ever tested.
  */
 import { checkTimeout, openExisting, CACHE_LINE, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './clock.js';
@@ -83,7 +78,7 @@ import {
   spinUntil,
   type SpinOptions,
 } from './spin-budget.js';
-import { WaiterTable } from './waiter-table.js';
+import { MAX_QUEUED_WAITERS, WaiterTable } from './waiter-table.js';
 
 const MAGIC_TICKET = 0x54434b54; // "TCKT"
 const SLOTS = 16;
@@ -91,7 +86,7 @@ const SEQ_BASE = BASE_BYTES / 4;
 const SLEEP_BASE = SEQ_BASE + CACHE_LINE / 4;
 const TABLE_BASE = SLEEP_BASE + CACHE_LINE / 4;
 /** Entries of the waiter table: waiters that hold a ticket (or sleep in a timed wait) at once. */
-const TICKET_WAITERS = 32;
+const TICKET_WAITERS = MAX_QUEUED_WAITERS;
 /** Words 1 and 2 of an entry. */
 const INFO = 1;
 const TICKET = 2;
@@ -113,6 +108,8 @@ export interface TicketLockOptions extends Partial<Region>, SpinOptions {}
 export class TicketLock extends LockBase {
   /** Bytes a TicketLock needs in a SharedArrayBuffer. */
   static readonly BYTES = BASE_BYTES + 2 * CACHE_LINE + WaiterTable.bytes(TICKET_WAITERS);
+  /** Untimed waiters that keep their FIFO place at once (waiter-table.ts MAX_QUEUED_WAITERS). */
+  static readonly MAX_QUEUED_WAITERS = MAX_QUEUED_WAITERS;
   readonly kind = 'ticket' as const;
   private readonly waiters: WaiterTable;
 
