@@ -297,9 +297,20 @@ const STOP_CASES: Record<'ticket' | 'mcs' | 'pv', readonly StopCase[]> = {
     { point: 'ticket-taken', behind: true, unlockFirst: true },
     { point: 'retry-counted', timed: true },
   ],
-  mcs: [],
+  mcs: [
+    { point: 'node-claimed' },
+    { point: 'node-queued' },
+    { point: 'node-queued', unlockFirst: true },
+    { point: 'node-queued', async: true, unlockFirst: true },
+    { point: 'node-queued', behind: true },
+    { point: 'node-queued', behind: true, unlockFirst: true },
+    { point: 'node-linked', unlockFirst: true },
+    { point: 'node-linked', behind: true, unlockFirst: true },
+    { point: 'retry-counted', timed: true },
+  ],
   pv: [],
 };
+STOP_CASES.pv = STOP_CASES.mcs;
 
 /** What a case is called in the test list. */
 function stopCaseName(c: StopCase): string {
@@ -318,7 +329,7 @@ function expectUncontendedPath(lock: Lock): void {
   expect(threadWaitFigures().notifies).toBe(notifies);
 }
 
-describe.each(['ticket'] as const)('%s lock: a waiter terminated between two steps of its wait', (kind) => {
+describe.each(FIFO_KINDS)('%s lock: a waiter terminated between two steps of its wait', (kind) => {
   it.each(STOP_CASES[kind as 'ticket' | 'mcs' | 'pv'].map((c) => [stopCaseName(c), c] as const))(
     '%s: recover() leaves the lock usable',
     async (_name, c) => {
@@ -365,7 +376,7 @@ describe.each(['ticket'] as const)('%s lock: a waiter terminated between two ste
   );
 });
 
-describe.each(['ticket'] as const)('%s lock: waiters that find every place taken', (kind) => {
+describe.each(FIFO_KINDS)('%s lock: waiters that find every place taken', (kind) => {
   it(
     'wait without a count, and get the lock; one that dies leaves nothing behind to recover',
     async () => {
