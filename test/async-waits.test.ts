@@ -3,7 +3,8 @@
  * waitForDataAsync/waitForSpaceAsync, Doorbell.parkAsync; and scoped locking (withLock,
  * withLockAsync, hold). They resolve on notify, on timeout and on poison; async and blocking
  * waiters mix on one primitive; counts stay exact; and the main thread's timers keep firing
- * while a wait is pending.
+ * while a wait is pending; async parks are counted in the thread's wait account only while its
+ * accounting is on.
  *
  * Tests the compiled output: run `npx tsc -p tsconfig.json` first. No test asserts on speed.
  */
@@ -20,6 +21,12 @@ import {
   Ring,
   type LockKindName,
 } from '../dist/src/index.js';
+import { waitAsync } from '../dist/src/sync/park.js';
+import {
+  isThreadWaitAccountingOn,
+  setThreadWaitAccounting,
+  threadWaitFigures,
+} from '../dist/src/sync/wait-account.js';
 import { eventually, fixtureWorker, inlineWorker, startWorker, terminateAllWorkers } from './helpers/workers.js';
 
 const KINDS: readonly LockKindName[] = LOCK_KINDS;
@@ -380,5 +387,34 @@ describe('Doorbell: parkAsync', () => {
     await expect(bell.parkAsync(() => true, 10_000)).resolves.toBe('ready');
     await expect(bell.parkAsync(() => false, 10)).resolves.toBe('timed-out');
     expect(bell.hasSleepers()).toBe(false);
+  });
+});
+
+describe('the wait account of async parks', () => {
+  it('counts Atomics.waitAsync parks and wake-ups only while the thread’s wait accounting is on', async () => {
+    const words = new Int32Array(new SharedArrayBuffer(16));
+    /** One park that a notify ends ('ok'), one on a word that has changed, and one that times out. */
+    const threeParks = async (): Promise<void> => {
+      const notified = waitAsync('test', words, 0, 0, 10_000);
+      expect(Atomics.notify(words, 0)).toBe(1);
+      await expect(notified).resolves.toBe('ok');
+      await expect(waitAsync('test', words, 1, 7, 10_000)).resolves.toBe('not-equal');
+      await expect(waitAsync('test', words, 2, 0, 1)).resolves.toBe('timed-out');
+    };
+    expect(isThreadWaitAccountingOn()).toBe(true);
+    try {
+      setThreadWaitAccounting(false);
+      expect(isThreadWaitAccountingOn()).toBe(false);
+      const before = threadWaitFigures();
+      await threeParks();
+      expect(threadWaitFigures()).toEqual(before);
+    } finally {
+      setThreadWaitAccounting(true);
+    }
+    const before = threadWaitFigures();
+    await threeParks();
+    const after = threadWaitFigures();
+    expect(after.parks - before.parks).toBe(3);
+    expect(after.wakeups - before.wakeups).toBe(1);
   });
 });

@@ -3,7 +3,7 @@
  * node from a temporary folder in which node_modules/vblk-mq links to this repository (so that
  * `vblk-mq/sync` resolves through the package's exports to dist/, as for an installed package);
  * each must exit 0 and print something (it asserts its own results with node:assert). And the
- * table lists every kind of LOCK_KINDS.
+ * tables list every kind of LOCK_KINDS, with the bytes it takes.
  *
  * Tests the compiled output: run `npx tsc -p tsconfig.json` first (`npm test` does).
  */
@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { LOCK_KINDS } from '../dist/src/index.js';
+import { LOCK_CLASSES, LOCK_KINDS } from '../dist/src/index.js';
 import { makeTempDir, REPO_ROOT, runCommand, type TempDir } from './helpers/commands.js';
 
 const DOC = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'locks.md'), 'utf8');
@@ -31,6 +31,11 @@ describe('docs/locks.md', () => {
 
   it('has a row for every lock kind', () => {
     for (const kind of LOCK_KINDS) expect(DOC).toContain(`| \`${kind}\` (`);
+  });
+
+  it('states the bytes of every lock kind, as LOCK_CLASSES has them', () => {
+    const memory = DOC.slice(DOC.indexOf('## Memory'));
+    for (const kind of LOCK_KINDS) expect(memory).toContain(`| \`${kind}\` | ${LOCK_CLASSES[kind].BYTES} |`);
   });
 
   it('has a runnable example', () => {

@@ -15,8 +15,10 @@ import {
   LOCK_CLASSES,
   LOCK_KINDS,
   LockOwnershipError,
+  MAX_QUEUED_WAITERS,
   type LockKindName,
 } from '../dist/src/index.js';
+import { LIMITS } from '../dist/src/protocol/options.js';
 import {
   eventually,
   fixtureWorker,
@@ -412,4 +414,38 @@ parentPort.postMessage(length);
     },
     WORKER_TEST_MS,
   );
+
+  it('has a place for more waiters than the emulator’s busiest lock has: its vCPUs, IO thread and main thread', () => {
+    expect(MAX_QUEUED_WAITERS).toBeGreaterThanOrEqual(LIMITS.maxJobs + 2);
+    const Class = LOCK_CLASSES[kind] as { MAX_QUEUED_WAITERS?: number };
+    expect(Class.MAX_QUEUED_WAITERS).toBe(MAX_QUEUED_WAITERS);
+  });
+
+  it('serves LIMITS.maxJobs + 2 untimed async waiters in the order they arrived, and a later one last', async () => {
+    // Each pending lockAsync() holds a place, as a blocked thread does: one thread can queue them all.
+    const waiters = LIMITS.maxJobs + 2;
+    const lock = createLock(kind);
+    const order: (number | 'late')[] = [];
+    lock.lock();
+    let late: Promise<void> | undefined;
+    const waits = Array.from({ length: waiters }, (_, index) =>
+      lock.lockAsync().then(() => {
+        // Arrives once the first waiter holds the lock: it must queue behind every waiter before it.
+        if (index === 0) {
+          late = lock.lockAsync().then(() => {
+            order.push('late');
+            lock.unlock();
+          });
+        }
+        order.push(index);
+        lock.unlock();
+      }),
+    );
+    lock.unlock();
+    await Promise.all(waits);
+    await late;
+    expect(order).toEqual([...Array.from({ length: waiters }, (_, i) => i), 'late']);
+    expect(lock.stats()).toMatchObject({ acquisitions: waiters + 2, timeouts: 0 });
+    expect(lock.holder()).toBe(-1);
+  });
 });

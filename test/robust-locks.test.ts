@@ -15,14 +15,18 @@ import {
   createLock,
   LOCK_KINDS,
   LockPoisonedError,
+  MAX_QUEUED_WAITERS,
   recoverOnExit,
+  threadWaitFigures,
+  type Lock,
   type LockKindName,
   type RecoverReport,
 } from '../dist/src/index.js';
+import type { LockTestPoint } from '../dist/src/sync/waiter-table.js';
 import { buildTopology } from '../dist/src/protocol/topology.js';
 import { RAMP, RunControl } from '../dist/src/protocol/run-control.js';
 import { Watchdog } from '../dist/src/main-thread/watchdog.js';
-import { eventually, inlineWorker, startWorker, terminateAllWorkers } from './helpers/workers.js';
+import { eventually, fixtureWorker, inlineWorker, startWorker, terminateAllWorkers } from './helpers/workers.js';
 
 /** vitest timeout of every test that starts workers (the helper terminates them sooner). */
 const WORKER_TEST_MS = 30_000;
@@ -161,16 +165,16 @@ describe('a blocking waiter gets a free lock while an async waiter’s event loo
   );
 });
 
-describe.each(LOCK_KINDS)('%s lock: a dead holder or waiter does not wedge it', (kind) => {
-  /** A timed lock() on this thread: it must acquire well within its 2 s timeout. */
-  function expectTimedLockAcquires(lock: ReturnType<typeof createLock>): void {
-    const start = performance.now();
-    expect(lock.lock(2_000)).toBe(true);
-    expect(performance.now() - start).toBeLessThan(RECOVERED_BOUND_MS);
-    lock.unlock();
-    expect(lock.holder()).toBe(-1);
-  }
+/** A timed lock() on this thread: it must acquire well within its 2 s timeout. */
+function expectTimedLockAcquires(lock: Lock): void {
+  const start = performance.now();
+  expect(lock.lock(2_000)).toBe(true);
+  expect(performance.now() - start).toBeLessThan(RECOVERED_BOUND_MS);
+  lock.unlock();
+  expect(lock.holder()).toBe(-1);
+}
 
+describe.each(LOCK_KINDS)('%s lock: a dead holder or waiter does not wedge it', (kind) => {
   it(
     'a waiter terminated while it waits: recoverOnExit takes its wait out, and a timed lock() acquires',
     async () => {
@@ -259,6 +263,146 @@ describe.each(FIFO_KINDS)('%s lock: handed to a waiter that died', (kind) => {
       expect(lock.holder()).toBe(-1);
       expect(lock.lock(2_000)).toBe(true);
       lock.unlock();
+    },
+    WORKER_TEST_MS,
+  );
+});
+
+/** A waiter that stops at a LockTestPoint of its wait until terminated (test/fixtures/lock-stop-at.mjs). */
+const STOP_AT = fixtureWorker('lock-stop-at.mjs');
+/** Its words that say it has stopped, and that it has started. */
+const STOPPED = 0;
+const STOP_ARRIVING = 16;
+
+/** One place to stop a waiter at, and what the test does around it. */
+interface StopCase {
+  point: LockTestPoint;
+  /** A timed lock() (60 s), which waits without a place: a retry waiter. */
+  timed?: boolean;
+  /** lockAsync() rather than lock(). */
+  async?: boolean;
+  /** A live waiter queues first, before the one that dies. */
+  behind?: boolean;
+  /** This thread releases the lock before it calls recover(): the lock is then wedged until it does. */
+  unlockFirst?: boolean;
+}
+
+/** Where a waiter of each FIFO kind may stop with its wait half recorded, and what recovering from it involves. */
+const STOP_CASES: Record<'ticket' | 'mcs' | 'pv', readonly StopCase[]> = {
+  ticket: [
+    { point: 'ticket-claimed' },
+    { point: 'ticket-taken' },
+    { point: 'ticket-taken', unlockFirst: true },
+    { point: 'ticket-taken', async: true, unlockFirst: true },
+    { point: 'ticket-taken', behind: true, unlockFirst: true },
+    { point: 'retry-counted', timed: true },
+  ],
+  mcs: [
+    { point: 'node-claimed' },
+    { point: 'node-queued' },
+    { point: 'node-queued', unlockFirst: true },
+    { point: 'node-queued', async: true, unlockFirst: true },
+    { point: 'node-queued', behind: true },
+    { point: 'node-queued', behind: true, unlockFirst: true },
+    { point: 'node-linked', unlockFirst: true },
+    { point: 'node-linked', behind: true, unlockFirst: true },
+    { point: 'retry-counted', timed: true },
+  ],
+  pv: [],
+};
+STOP_CASES.pv = STOP_CASES.mcs;
+
+/** What a case is called in the test list. */
+function stopCaseName(c: StopCase): string {
+  const how = [c.timed ? 'timed' : 'untimed', c.async ? 'lockAsync()' : 'lock()'].join(' ');
+  const around = [c.behind ? 'behind a live waiter' : '', c.unlockFirst ? 'released before recover()' : ''];
+  return [`${how} stopped at ${c.point}`, ...around.filter((a) => a !== '')].join(', ');
+}
+
+/** An uncontended lock() and unlock() on this thread: no contention counted, nobody notified. */
+function expectUncontendedPath(lock: Lock): void {
+  const contentions = lock.stats().contentions;
+  const notifies = threadWaitFigures().notifies;
+  expect(lock.lock()).toBe(true);
+  lock.unlock();
+  expect(lock.stats().contentions).toBe(contentions);
+  expect(threadWaitFigures().notifies).toBe(notifies);
+}
+
+describe.each(FIFO_KINDS)('%s lock: a waiter terminated between two steps of its wait', (kind) => {
+  it.each(STOP_CASES[kind as 'ticket' | 'mcs' | 'pv'].map((c) => [stopCaseName(c), c] as const))(
+    '%s: recover() leaves the lock usable',
+    async (_name, c) => {
+      const lock = createLock(kind);
+      lock.lock();
+      const live = c.behind === true ? await blockedWaiter(kind, lock.handle) : undefined;
+      const words = new Int32Array(new SharedArrayBuffer(64 * 4));
+      const dying = startWorker<{ got: boolean }>(STOP_AT, {
+        handle: lock.handle,
+        point: c.point,
+        timeoutMs: c.timed === true ? 60_000 : undefined,
+        async: c.async === true,
+        words,
+      });
+      await eventually(() => Atomics.load(words, STOPPED) === 1, `the waiter to stop at ${c.point}`);
+      await dying.terminate();
+      await dying.exited;
+      let report: RecoverReport;
+      if (c.unlockFirst === true) {
+        // The lock, or its queue, goes on to the dead waiter in its turn, after the live one's.
+        lock.unlock();
+        await live?.result;
+        expect(lock.lock(50)).toBe(false);
+        report = lock.recover(dying.threadId);
+      } else {
+        report = lock.recover(dying.threadId);
+        lock.unlock();
+        await live?.result;
+      }
+      expect(report).toEqual({ held: false, waits: 1 });
+      expectTimedLockAcquires(lock);
+      // Nothing of the dead waiter is left: no count that makes a release notify, no SLEEPING bit
+      // that sends every lock() down the slow path.
+      expectUncontendedPath(lock);
+      expect(lock.recover(dying.threadId)).toEqual({ held: false, waits: 0 });
+      // And the lock still queues and hands over: a waiter behind this thread gets it.
+      lock.lock();
+      const next = await blockedWaiter(kind, lock.handle);
+      lock.unlock();
+      await next.result;
+      expectTimedLockAcquires(lock);
+    },
+    WORKER_TEST_MS,
+  );
+});
+
+describe.each(FIFO_KINDS)('%s lock: waiters that find every place taken', (kind) => {
+  it(
+    'wait without a count, and get the lock; one that dies leaves nothing behind to recover',
+    async () => {
+      const lock = createLock(kind);
+      lock.lock();
+      // This thread's pending lockAsync() calls take every place the lock has.
+      const queued = Array.from({ length: MAX_QUEUED_WAITERS }, () => lock.lockAsync().then(() => lock.unlock()));
+      const start = (timeoutMs: number | undefined) => {
+        const words = new Int32Array(new SharedArrayBuffer(64 * 4));
+        return { words, worker: startWorker<{ got: boolean }>(STOP_AT, { handle: lock.handle, timeoutMs, words }) };
+      };
+      const dying = start(60_000);
+      const living = start(undefined);
+      await eventually(
+        () => Atomics.load(dying.words, STOP_ARRIVING) === 1 && Atomics.load(living.words, STOP_ARRIVING) === 1,
+        'both waiters to start',
+      );
+      await sleep(20); // both poll: nobody counts them, so nobody notifies them
+      await dying.worker.terminate();
+      await dying.worker.exited;
+      expect(lock.recover(dying.worker.threadId)).toEqual({ held: false, waits: 0 });
+      lock.unlock();
+      await Promise.all(queued);
+      await expect(living.worker.result).resolves.toEqual({ got: true });
+      expectTimedLockAcquires(lock);
+      expectUncontendedPath(lock);
     },
     WORKER_TEST_MS,
   );

@@ -28,8 +28,9 @@
  * and get a value that is at worst a moment old, which is all diagnostics need.
  * Every kind writes it in the same straight run of code (no call, no loop back edge) as the
  * atomic operation that wins the lock, and clears it in the same run as the one that releases
- * it: a thread that Worker.terminate() stops (V8 stops it only at a call or a loop back edge)
- * holds the lock exactly when the holder word names it, which is what recover() relies on.
+ * it: a thread that Worker.terminate() stops (V8 stops it only at a call or a loop back edge: see
+ * waiter-table.ts for the sources) holds the lock exactly when the holder word names it, which is
+ * what recover() relies on.
  */
 import {
   claimRegion,
@@ -60,6 +61,12 @@ export const QUEUE_HEAD = 10;
 export const ASYNC_SEQ = 11;
 export const ASYNC_SLEEPERS = 12;
 export const DEAD_HOLDER = 13;
+
+/**
+ * Longest park of a retry waiter that no sleeper count records (enterRetryWait found the waiter
+ * table full), ms: a release wakes only counted sleepers, so it looks again this often.
+ */
+const UNCOUNTED_POLL_MS = 1;
 
 /** Bytes of the control and statistics lines every lock has. */
 export const BASE_BYTES = CACHE_LINE + STATS_BYTES;
@@ -443,9 +450,11 @@ export abstract class LockBase implements Lock {
 
   /**
    * The wait of a waiter that keeps no place in a queue (TicketLock's and the queue locks' timed
-   * waiters, and the queue locks' waiters without a node): retries take(), and parks on TIMED_SEQ
-   * in between, which a release bumps and notifies while such waiters sleep (they are counted
-   * between enterRetryWait and leaveRetryWait). For lock() and lockAsync() alike.
+   * waiters, and their untimed waiters that find no place free): retries take(), and parks on
+   * TIMED_SEQ in between, which a release bumps and notifies while such waiters sleep (they are
+   * counted between enterRetryWait and leaveRetryWait). A waiter that enterRetryWait could not
+   * record is not counted either, so that its death leaves no count behind: it parks at most
+   * UNCOUNTED_POLL_MS at a time. For lock() and lockAsync() alike.
    */
   protected *retryLoop(start: number, polls: number, timeoutMs: number): ParkLoop {
     const i32 = this.i32;
@@ -459,7 +468,8 @@ export abstract class LockBase implements Lock {
         const waitMs = this.beforeTimedPark(deadline);
         if (waitMs <= 0) return false;
         parks++;
-        yield { index: TIMED_SEQ, value: seq, timeoutMs: waitMs };
+        const parkMs = entry < 0 && waitMs > UNCOUNTED_POLL_MS ? UNCOUNTED_POLL_MS : waitMs;
+        yield { index: TIMED_SEQ, value: seq, timeoutMs: parkMs };
       }
     } finally {
       this.leaveRetryWait(entry);
@@ -469,12 +479,14 @@ export abstract class LockBase implements Lock {
   }
 
   /**
-   * Counts a waiter of retryLoop, so that releases wake it; returns the waiter-table entry that
-   * records the count (-1 when none), for leaveRetryWait.
+   * Counts a waiter of retryLoop, so that releases wake it, and records the count in a waiter-table
+   * entry in the same straight run of code (see waiter-table.ts), so that recover() can give it
+   * back; returns the entry, for leaveRetryWait, or -1 when no entry is free: the waiter is then
+   * counted nowhere (retryLoop polls).
    */
   protected abstract enterRetryWait(): number;
 
-  /** Uncounts a waiter of retryLoop (the entry enterRetryWait returned). */
+  /** Uncounts a waiter of retryLoop (the entry enterRetryWait returned; -1: nothing to undo). */
   protected abstract leaveRetryWait(entry: number): void;
 
   /**

@@ -30,7 +30,7 @@
  */
 
 import { pollFor } from './poll-window.js';
-import { threadWaits, waitCounted } from './wait-account.js';
+import { isThreadWaitAccountingOn, threadWaits, waitCounted } from './wait-account.js';
 
 /** One park a loop asks for: wait while word `index` holds `value`, for at most `timeoutMs`. */
 export interface Park {
@@ -92,6 +92,8 @@ export function waitAsync(
     throw new TypeError(`${what}: this JavaScript engine has no Atomics.waitAsync; use the blocking wait in a worker`);
   }
   const result = waitAsyncFn(i32, index, value, timeoutMs === Infinity ? undefined : timeoutMs);
+  // Counted as the park began, wake-up included, so that a switch in between never counts one without the other.
+  if (!isThreadWaitAccountingOn()) return result.async ? result.value : Promise.resolve(result.value);
   threadWaits.parks++;
   if (!result.async) return Promise.resolve(result.value);
   return result.value.then((outcome) => {

@@ -16,8 +16,8 @@
  *   bits 2..   TAIL      index + 1 of the last queued node, 0 = nobody queued
  * QUEUE_HEAD (a control word) holds index + 1 of the head node, for the releaser to wake it.
  *
- * Nodes: QUEUE_NODES entries of a waiter table (waiter-table.ts) after the statistics line
- * (lines 2..17), each of four Int32 words:
+ * Nodes: QUEUE_NODES (MAX_QUEUED_WAITERS, 128) entries of a waiter table (waiter-table.ts) after
+ * the statistics line (lines 2..33), each of four Int32 words:
  *   [0] OWNER  thread id + 1 of the waiter that claimed the node, 0 = free
  *   [1] WAIT   NOT_QUEUED (claimed, not in the queue yet), QUEUED (waiting for the node before it),
  *              HEAD (head of the queue: watches the lock word), TOOK (took the lock, passing the
@@ -26,6 +26,9 @@
  *   [2] NEXT   index + 1 of the node queued behind, 0 = none yet, PASSED (see below)
  *   [3] STATE  RUNNING, HALTED (parked or about to park on this word), GONE (will never take the
  *              lock: its waiter gave up or died)
+ * and after them (lines 34..41) PREV[QUEUE_NODES]: index + 1 of the node that was the tail when the
+ * node's waiter last tried to swap it in as the tail (0 = none), written before the swap. So
+ * QUEUE_LOCK_BYTES = 2688 (42 cache lines).
  *
  * Claiming a node: linux has four nodes per CPU (one per nesting context); a thread here needs one
  * node per wait in progress (a thread has one blocking wait at most, but any number of async
@@ -34,14 +37,14 @@
  * gives the node back when it takes the lock, or leaves it to the node behind it (PASSED).
  * When all QUEUE_NODES nodes are taken, a waiter waits without a node, as qspinlock.c falls back to a
  * trylock loop when its nodes run out (the lock_no_node event); here that loop parks: it retries
- * the lock while nobody queues and parks on TIMED_SEQ in between, which every release that leaves
- * the lock free with SLEEPING set bumps and notifies.
+ * the lock while nobody queues and parks on TIMED_SEQ in between, for 1 ms at a time, since it
+ * has no node to record a sleeper count in (lock-base.ts retryLoop).
  *
  * Timed waits (lock(timeoutMs), lockAsync(timeoutMs)) take no place in the queue either: a queued
  * waiter cannot leave the middle of an MCS queue cheaply, so a timed waiter retries and parks like
  * a waiter without a node, as TicketLock's timed waiters do (it claims a node only to record its
  * count, WAIT = RETRYING). They get the lock only when nobody queues, and every release that
- * leaves it so wakes them all, blocking and async alike.
+ * leaves it so with SLEEPING set wakes them all, blocking and async alike.
  *
  * Mixed waiters: untimed waits, lockAsync() included, queue in FIFO order. The lock goes to the
  * head in its turn even while the head's event loop is busy (its promise cannot run): nobody else
@@ -49,11 +52,17 @@
  * waiters behind it wait, as FIFO promises.
  *
  * Dead threads: a node records its waiter's place (WAIT) in the same straight run of code as the
- * compare-and-swap that made it so, and the holder word is written in the run that takes the
- * lock. recover() (after releasing a lock the dead thread held) takes each of its nodes out: one
- * not queued yet is freed; a queued one is marked GONE, and the head that would hand it the
- * headship passes it on to the node behind instead; a head is made to pass its headship on; a
- * retrying waiter's count is given back. A waiter that gives up (poison) leaves the same way.
+ * compare-and-swap that made it so (every index it writes computed before: waiter-table.ts), and
+ * the holder word is written in the run that takes the lock. A waiter writes PREV before it swaps
+ * itself in as the tail, then, straight on, marks itself QUEUED, links itself behind the node
+ * before it (or makes itself the head: nobody was queued, or the node before left first and
+ * PASSED, and then frees that node). recover() (after releasing a lock the dead thread held) takes
+ * each of its nodes out: one not queued yet is freed; a queued one is marked GONE, and the head
+ * that would hand it the headship passes it on to the node behind instead; a QUEUED node that is
+ * not linked yet (which only a stop between the steps shows: see waiter-table.ts) is linked behind
+ * its PREV, or, when PREV is none or PASSED, made the head, which passes it on; a head is made to
+ * pass its headship on; a retrying waiter's count is given back (its count, WAIT = RETRYING and
+ * SLEEPING are set in one straight run). A waiter that gives up (poison) leaves the same way.
  *
  * Passing the headship on: the head that took the lock (or that gives up its place) reads its
  * NEXT; when the node behind has not linked itself yet (it has swapped itself in as tail but not
@@ -74,15 +83,17 @@ import { notifyCounted } from './wait-account.js';
 import { CURRENT_THREAD_ID, NO_HOLDER } from './thread-id.js';
 import { BASE_BYTES, HOLDER, LockBase, QUEUE_HEAD, SLEEPERS, STATE, TIMED_SEQ, type LockHandle } from './lock-base.js';
 import { parkAsync, parkBlocking, pollBriefly, type AsyncWaitOptions, type Park, type ParkLoop } from './park.js';
-import { WaiterTable } from './waiter-table.js';
+import { ENTRY_WORDS, lockTestHook, MAX_QUEUED_WAITERS, OWNER, WaiterTable } from './waiter-table.js';
 
 const LOCKED = 1;
 const SLEEPING = 2;
 const TAIL_SHIFT = 2;
 
-/** Nodes of a queue lock: more than the waiters of any lock in the emulator (64 vCPUs at most). */
-export const QUEUE_NODES = 64;
+/** Nodes of a queue lock: more than the waiters of any lock in the emulator (see MAX_QUEUED_WAITERS). */
+export const QUEUE_NODES = MAX_QUEUED_WAITERS;
 const NODE_BASE = BASE_BYTES / 4;
+/** PREV[n] (see the top of this file), after the nodes. */
+const PREV_BASE = NODE_BASE + QUEUE_NODES * ENTRY_WORDS;
 const WAIT = 1;
 const NEXT = 2;
 const NODE_STATE = 3;
@@ -104,8 +115,8 @@ export const RUNNING = 0;
 export const HALTED = 1;
 const GONE = 2;
 
-/** Bytes of a queue lock: the control and statistics lines, then the nodes. */
-export const QUEUE_LOCK_BYTES = BASE_BYTES + WaiterTable.bytes(QUEUE_NODES);
+/** Bytes of a queue lock: the control and statistics lines, the nodes, then PREV. */
+export const QUEUE_LOCK_BYTES = BASE_BYTES + WaiterTable.bytes(QUEUE_NODES) + QUEUE_NODES * 4;
 
 /**
  * One spin phase of a queued waiter: reads `ready` until it holds or the phase ends; returns
@@ -116,6 +127,8 @@ export type SpinPhase = (ready: () => boolean, prev: number) => number;
 
 /** A queued spinlock with MCS nodes (see the top of this file); subclasses choose the spin. */
 export abstract class QueueLock extends LockBase {
+  /** Untimed waiters that keep their FIFO place at once: the nodes (waiter-table.ts MAX_QUEUED_WAITERS). */
+  static readonly MAX_QUEUED_WAITERS = MAX_QUEUED_WAITERS;
   private readonly nodes: WaiterTable;
 
   protected constructor(
@@ -238,10 +251,16 @@ export abstract class QueueLock extends LockBase {
 
   /**
    * Puts node `n` at the tail. Returns the node queued before it (-1 when `n` is the head at
-   * once), or -2 when the lock was free with nobody queued and this call took it.
+   * once), or -2 when the lock was free with nobody queued and this call took it. From the swap
+   * that makes `n` the tail to its link (or headship) the code runs straight, every index computed
+   * before the swap (see the top of this file).
    */
   private enqueue(n: number): number {
     const i32 = this.i32;
+    const nodes = this.nodes;
+    const wait = nodes.at(n, WAIT);
+    const prevOfN = PREV_BASE + n;
+    if (lockTestHook !== null) lockTestHook('node-claimed');
     for (;;) {
       const v = Atomics.load(i32, STATE);
       if ((v & ~SLEEPING) === 0) {
@@ -251,22 +270,30 @@ export abstract class QueueLock extends LockBase {
         }
         continue;
       }
+      const prev = (v >> TAIL_SHIFT) - 1;
+      const prevOwner = prev < 0 ? -1 : nodes.at(prev);
+      Atomics.store(i32, prevOfN, prev + 1); // the would-be node before, for recover()
       const tail = ((n + 1) << TAIL_SHIFT) | (v & (LOCKED | SLEEPING));
       if (Atomics.compareExchange(i32, STATE, v, tail) !== v) continue;
-      // Straight on, with no call in between: a thread is terminated only at a call or a loop.
-      Atomics.store(i32, this.nodes.at(n, WAIT), QUEUED);
-      const prev = (v >> TAIL_SHIFT) - 1;
-      if (prev < 0) {
-        this.makeHead(n);
-        return -1;
+      Atomics.store(i32, wait, QUEUED);
+      if (lockTestHook !== null) lockTestHook('node-queued');
+      if (prev >= 0 && Atomics.compareExchange(i32, prevOwner + NEXT, 0, n + 1) === 0) {
+        if (lockTestHook !== null) lockTestHook('node-linked');
+        return prev;
       }
-      if (Atomics.compareExchange(i32, this.nodes.at(prev, NEXT), 0, n + 1) !== 0) {
-        // PASSED: the node before left before this one linked: this one is the head, and frees it.
-        this.makeHead(n);
-        this.nodes.free(prev);
-        return -1;
+      // Nobody queued before `n`, or the node before left before `n` linked itself (its NEXT is
+      // PASSED): `n` is the head, and frees that node (as WaiterTable.free does: OWNER last). Its
+      // own waiter is running, so nobody needs waking (makeHead's kick).
+      Atomics.store(i32, QUEUE_HEAD, n + 1);
+      Atomics.store(i32, wait, HEAD);
+      if (prev >= 0) {
+        Atomics.store(i32, prevOwner + WAIT, NOT_QUEUED);
+        Atomics.store(i32, prevOwner + NEXT, 0);
+        Atomics.store(i32, prevOwner + NODE_STATE, RUNNING);
+        Atomics.store(i32, prevOwner + OWNER, 0);
       }
-      return prev;
+      if (lockTestHook !== null) lockTestHook('node-linked');
+      return -1;
     }
   }
 
@@ -360,32 +387,39 @@ export abstract class QueueLock extends LockBase {
   }
 
   /**
-   * A waiter without a place (retryLoop) records itself in a node (when one is free), counts
-   * itself and sets SLEEPING in the lock word, so that releases wake it.
+   * A waiter without a place (retryLoop) records itself in a node, counts itself and sets SLEEPING
+   * in the lock word, so that releases wake it, in one straight run of code; without a free node
+   * it counts itself nowhere (retryLoop polls), so that its death leaves SLEEPING set for nobody.
    */
   protected enterRetryWait(): number {
     const i32 = this.i32;
     const n = this.nodes.claim();
+    if (n < 0) return -1;
+    const wait = this.nodes.at(n, WAIT);
     Atomics.add(i32, SLEEPERS, 1);
-    if (n >= 0) Atomics.store(i32, this.nodes.at(n, WAIT), RETRYING);
+    Atomics.store(i32, wait, RETRYING);
     Atomics.or(i32, STATE, SLEEPING);
+    if (lockTestHook !== null) lockTestHook('retry-counted');
     return n;
   }
 
   protected leaveRetryWait(n: number): void {
+    if (n < 0) return;
     this.uncountRetrying(n);
-    if (n >= 0) this.nodes.free(n);
+    this.nodes.free(n);
   }
 
   /**
-   * A waiter without a place stops sleeping: the last one clears SLEEPING. A waiter that counted
-   * itself meanwhile sets it again, and wakes the others if the lock came free in between (a
-   * release then saw no SLEEPING and woke nobody).
+   * Node `n`'s waiter without a place stops sleeping: the last one clears SLEEPING. A waiter that
+   * counted itself meanwhile sets it again, and wakes the others if the lock came free in between
+   * (a release then saw no SLEEPING and woke nobody). The count and the node's record of it go
+   * in one straight run.
    */
   private uncountRetrying(n: number): void {
     const i32 = this.i32;
+    const wait = this.nodes.at(n, WAIT);
     const last = Atomics.sub(i32, SLEEPERS, 1) === 1;
-    if (n >= 0) Atomics.store(i32, this.nodes.at(n, WAIT), NOT_QUEUED);
+    Atomics.store(i32, wait, NOT_QUEUED);
     if (!last) return;
     Atomics.and(i32, STATE, ~SLEEPING);
     if (Atomics.load(i32, SLEEPERS) === 0) return;
@@ -420,9 +454,38 @@ export abstract class QueueLock extends LockBase {
       if (wait === RETRYING) this.leaveRetryWait(n);
       else if (wait === TOOK_LAST) this.finishLast(n);
       else if (wait === TOOK || wait === LEFT) this.passOn(n);
+      else if (wait === QUEUED) this.leaveQueued(n, threadId);
       else this.leave(n);
     }
     return undone;
+  }
+
+  /**
+   * recover() for node `n` of dead thread `threadId`, QUEUED: its waiter swapped it in as the tail
+   * and may have stopped before it linked it behind the node before it (PREV) or made it the head.
+   * Marks it GONE, then does what is left: links it (the node before hands it the headship in its
+   * turn, and GONE passes that on), or, when no node was queued before it or that node left first
+   * (PASSED), makes it the head (which passes it on at once) and frees that node.
+   */
+  private leaveQueued(n: number, threadId: number): void {
+    const i32 = this.i32;
+    const wait = this.nodes.at(n, WAIT);
+    Atomics.store(i32, this.nodes.at(n, NODE_STATE), GONE);
+    const prev = Atomics.load(i32, PREV_BASE + n) - 1;
+    if (prev >= 0) {
+      const prevNext = this.nodes.at(prev, NEXT);
+      let link = Atomics.load(i32, prevNext);
+      // The node before frees itself only once it has made `n` the head; so while `n` is still QUEUED
+      // and still this thread's (not freed and claimed again), `prev` is the node before it.
+      if (Atomics.load(i32, wait) !== QUEUED || this.nodes.ownerOf(n) !== threadId) {
+        if (this.nodes.ownerOf(n) === threadId) this.leave(n); // made the head meanwhile: pass it on
+        return;
+      }
+      if (link === 0) link = Atomics.compareExchange(i32, prevNext, 0, n + 1);
+      if (link !== PASSED) return; // linked, by its waiter or just now
+    }
+    this.makeHead(n);
+    if (prev >= 0) this.nodes.free(prev);
   }
 
   protected nudge(): void {

@@ -17,14 +17,6 @@
  * 2019): the releaser wakes only the slot of the next ticket, and only when a
  * thread sleeps there, instead of waking every waiter.
  *
- * Memory (Int32 words; lines 0-1 as in lock-base.ts):
- *   STATE    NEXT: the next ticket to hand out
- *   SERVING  the ticket that holds, or may take, the lock
- *   SLEEPERS threads parked in a timed lock() (see below)
- *   line 2   SEQ[16]: per-slot wake sequence, bumped by the releaser
- *   line 3   SLEEP[16]: per-slot count of parked waiters
- * Tickets are 32-bit and wrap; only equality is ever tested.
- *
  * lock(timeoutMs) cannot take a ticket, because a ticket cannot be given back: a timed waiter
  * instead retries take() (which succeeds only when nobody holds or queues) and parks on
  * TIMED_SEQ, which each release bumps while timed waiters sleep (LockBase.retryLoop). Timed
@@ -43,12 +35,16 @@
  *
  * Dead threads: a ticket taken is a promise to take the lock in turn, which a dead waiter cannot
  * keep. Each untimed waiter therefore claims an entry of the waiter table (waiter-table.ts) before
- * it takes a ticket and records the ticket there in the same straight run of code; recover()
- * marks a dead thread's tickets DEAD (counted in SLEEPERS' high bits), and whoever serves a DEAD ticket
- * (the releaser, or recover() when it is being served already) skips it: it frees the entry and
- * serves the next ticket. A waiter that gives up (poison) leaves its ticket the same way. A
- * waiter that finds every entry taken waits as a timed waiter, without a ticket, so that no ticket
- * is ever unrecorded.
+ * it takes a ticket and records the ticket there in the same straight run of code (the entry's
+ * indices computed before the fetch-and-add); recover() marks a dead thread's tickets DEAD
+ * (counted in SLEEPERS' high bits), and whoever serves a DEAD ticket (the releaser, or recover()
+ * when it is being served already) skips it: it frees the entry and serves the next ticket, again
+ * in one straight run. A waiter that gives up (poison) leaves its ticket the same way. A timed
+ * waiter records its count in SLEEPERS in its entry (RETRYING), and recover() gives it back. The
+ * table has MAX_QUEUED_WAITERS (128) entries, more than the waiters of any lock in the emulator; a
+ * waiter that finds every entry taken waits as a timed waiter, without a ticket (and so without
+ * its FIFO turn) and without a count (it polls: lock-base.ts retryLoop), so that no ticket and no
+ * count is ever unrecorded.
  *
  * Memory (Int32 words; lines 0-1 as in lock-base.ts):
  *   STATE        NEXT: the next ticket to hand out
@@ -57,8 +53,10 @@
  *                marked DEAD and not skipped yet: a release reads both in one load
  *   line 2       SEQ[16]: per-slot wake sequence, bumped by the releaser
  *   line 3       SLEEP[16]: per-slot count of parked waiters
- *   lines 4..11  the waiter table: per entry OWNER, INFO (HAS_TICKET, IN_SLOT, RETRYING, DEAD), TICKET
- * Tickets are 32-bit and wrap; only equality and the sign of a difference are ever tested.
+ *   lines 4..35  the waiter table, MAX_QUEUED_WAITERS entries of 16 bytes: per entry OWNER, INFO
+ *                (HAS_TICKET, IN_SLOT, RETRYING, DEAD), TICKET
+ * TicketLock.BYTES = 2304 (36 cache lines). Tickets are 32-bit and wrap; only equality and the sign
+ * of a difference are ever tested.
  */
 import { checkTimeout, openExisting, CACHE_LINE, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './clock.js';
@@ -83,7 +81,7 @@ import {
   spinUntil,
   type SpinOptions,
 } from './spin-budget.js';
-import { WaiterTable } from './waiter-table.js';
+import { lockTestHook, MAX_QUEUED_WAITERS, WaiterTable } from './waiter-table.js';
 
 const MAGIC_TICKET = 0x54434b54; // "TCKT"
 const SLOTS = 16;
@@ -91,7 +89,7 @@ const SEQ_BASE = BASE_BYTES / 4;
 const SLEEP_BASE = SEQ_BASE + CACHE_LINE / 4;
 const TABLE_BASE = SLEEP_BASE + CACHE_LINE / 4;
 /** Entries of the waiter table: waiters that hold a ticket (or sleep in a timed wait) at once. */
-const TICKET_WAITERS = 32;
+const TICKET_WAITERS = MAX_QUEUED_WAITERS;
 /** Words 1 and 2 of an entry. */
 const INFO = 1;
 const TICKET = 2;
@@ -113,6 +111,8 @@ export interface TicketLockOptions extends Partial<Region>, SpinOptions {}
 export class TicketLock extends LockBase {
   /** Bytes a TicketLock needs in a SharedArrayBuffer. */
   static readonly BYTES = BASE_BYTES + 2 * CACHE_LINE + WaiterTable.bytes(TICKET_WAITERS);
+  /** Untimed waiters that keep their FIFO place at once (waiter-table.ts MAX_QUEUED_WAITERS). */
+  static readonly MAX_QUEUED_WAITERS = MAX_QUEUED_WAITERS;
   readonly kind = 'ticket' as const;
   private readonly waiters: WaiterTable;
 
@@ -184,12 +184,20 @@ export class TicketLock extends LockBase {
     return true;
   };
 
-  /** Takes a ticket and records it in waiter-table entry `entry`, in one straight run of code. */
+  /**
+   * Takes a ticket and records it in waiter-table entry `entry`, in one straight run of code: the
+   * indices are computed first, so that no call (where a terminated thread may stop) comes between
+   * the ticket and its record (waiter-table.ts).
+   */
   private takeTicket(entry: number): number {
     const i32 = this.i32;
+    const ticketAt = this.waiters.at(entry, TICKET);
+    const infoAt = this.waiters.at(entry, INFO);
+    if (lockTestHook !== null) lockTestHook('ticket-claimed');
     const ticket = Atomics.add(i32, NEXT, 1);
-    Atomics.store(i32, this.waiters.at(entry, TICKET), ticket);
-    Atomics.store(i32, this.waiters.at(entry, INFO), HAS_TICKET);
+    Atomics.store(i32, ticketAt, ticket);
+    Atomics.store(i32, infoAt, HAS_TICKET);
+    if (lockTestHook !== null) lockTestHook('ticket-taken');
     return ticket;
   }
 
@@ -237,8 +245,9 @@ export class TicketLock extends LockBase {
    */
   private abandonTicket(entry: number): void {
     const i32 = this.i32;
+    const infoAt = this.waiters.at(entry, INFO);
     const ticket = Atomics.load(i32, this.waiters.at(entry, TICKET));
-    Atomics.store(i32, this.waiters.at(entry, INFO), GIVEN_UP);
+    Atomics.store(i32, infoAt, GIVEN_UP);
     Atomics.add(i32, SLEEPERS, DEAD_TICKET);
     if (Atomics.load(i32, SERVING) === ticket) this.skipServed(ticket);
   }
@@ -246,14 +255,20 @@ export class TicketLock extends LockBase {
   /**
    * Ticket `ticket` is served: while its entry is DEAD, frees the entry and serves the next
    * ticket. The compare-and-swap on the entry's INFO lets exactly one of the threads that may get
-   * here at once (a releaser, recover(), a waiter giving up) skip each ticket.
+   * here at once (a releaser, recover(), a waiter giving up) skip each ticket; the one that wins
+   * frees the entry, uncounts the ticket and serves the next in one straight run of code, so that
+   * its death (a releaser's) never leaves a ticket half skipped.
    */
   private skipServed(ticket: number): void {
     const i32 = this.i32;
     for (let t = ticket; Atomics.load(i32, SERVING) === t; t = (t + 1) | 0) {
       const entry = this.entryOf(t, ~0, GIVEN_UP);
-      if (entry < 0 || Atomics.compareExchange(i32, this.waiters.at(entry, INFO), GIVEN_UP, 0) !== GIVEN_UP) return;
-      this.waiters.free(entry);
+      if (entry < 0) return;
+      const ownerAt = this.waiters.at(entry);
+      const ticketAt = this.waiters.at(entry, TICKET);
+      if (Atomics.compareExchange(i32, this.waiters.at(entry, INFO), GIVEN_UP, 0) !== GIVEN_UP) return;
+      Atomics.store(i32, ticketAt, 0);
+      Atomics.store(i32, ownerAt, 0); // the entry is free (as WaiterTable.free leaves it)
       Atomics.sub(i32, SLEEPERS, DEAD_TICKET);
       Atomics.store(i32, SERVING, (t + 1) | 0);
       this.wakeServed((t + 1) | 0);
@@ -295,18 +310,20 @@ export class TicketLock extends LockBase {
   }
 
   protected enterRetryWait(): number {
-    const i32 = this.i32;
     const entry = this.waiters.claim();
-    Atomics.add(i32, SLEEPERS, 1);
-    if (entry >= 0) Atomics.store(i32, this.waiters.at(entry, INFO), RETRYING);
+    if (entry < 0) return -1;
+    const infoAt = this.waiters.at(entry, INFO);
+    Atomics.add(this.i32, SLEEPERS, 1);
+    Atomics.store(this.i32, infoAt, RETRYING);
+    if (lockTestHook !== null) lockTestHook('retry-counted');
     return entry;
   }
 
   protected leaveRetryWait(entry: number): void {
-    const i32 = this.i32;
-    Atomics.sub(i32, SLEEPERS, 1);
     if (entry < 0) return;
-    Atomics.store(i32, this.waiters.at(entry, INFO), 0);
+    const infoAt = this.waiters.at(entry, INFO);
+    Atomics.sub(this.i32, SLEEPERS, 1);
+    Atomics.store(this.i32, infoAt, 0);
     this.waiters.free(entry);
   }
 

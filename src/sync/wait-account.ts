@@ -78,6 +78,11 @@ export function setThreadWaitAccounting(on: boolean): void {
   accounting = on;
 }
 
+/** Whether the calling thread's notifies and parks are timed and counted (setThreadWaitAccounting). */
+export function isThreadWaitAccountingOn(): boolean {
+  return accounting;
+}
+
 /** A copy of the calling thread's account since it started (or since resetThreadWaitFigures()). */
 export function threadWaitFigures(): WaitFigures {
   return { ...threadWaits };
