@@ -272,7 +272,10 @@ export function outputArgs(entry: ResultCommand): string[] {
   if (entry.script === 'compare') return [];
   const json = ['--json', `${entry.name}.json`];
   const fio = entry.fioJson === undefined ? [] : ['--fio-json', entry.fioJson];
-  return entry.script === 'bench' ? [...json, '--svg', `${entry.name}.svg`, ...fio] : json;
+  if (entry.script !== 'bench') return json;
+  // --explain's designs run at one job count: there is no chart against jobs to draw.
+  const svg = entry.args.includes('--explain') ? [] : ['--svg', `${entry.name}.svg`];
+  return [...json, ...svg, ...fio];
 }
 
 /**

@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { countsAsDirty, summariseDirt } from '../dist/scripts/git-tree.js';
-import { RESULTS, madeFiles } from '../dist/scripts/results-list.js';
+import { RESULTS, commandArgs, madeFiles } from '../dist/scripts/results-list.js';
+import { parseBenchArgs } from '../dist/src/cli/bench-args.js';
 import {
   DIRTY_NOTE,
   isDirtyDescribe,
@@ -231,4 +232,17 @@ describe("an entry's files, from the scratch folder into docs/results/", () => {
     expect(loaded).toMatchObject({ dirtyText: true, madeBy: 'npm run bench -- --json x.json' });
     expect(renderResultsReadme([loaded!])).toContain('not made from a commit: x.');
   });
+});
+
+describe('the entries of npm run results', () => {
+  // A bench entry the bench would refuse stops `npm run results` halfway: check each command line
+  // here, on a machine with room for every --cpus and --pin of the list.
+  const env = { cores: 16, canPin: true, allowedCpus: Array.from({ length: 16 }, (_, cpu) => cpu), cwd: REPO_ROOT };
+  it.each(RESULTS.filter((entry) => entry.script === 'bench').map((entry) => [entry.name, entry] as const))(
+    '%s: its command line is one the bench accepts',
+    (_name, entry) => {
+      // Output files go to the repository's folder here (they must be in an existing folder); nothing is written.
+      expect(() => parseBenchArgs(commandArgs(entry), env)).not.toThrow();
+    },
+  );
 });
