@@ -60,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
   const options: BenchOptions = failpoints.length > 0 ? { ...parsed.options, failpoints } : parsed.options;
   const stop = new SignalStop({
     repeat: 'exit',
-    announce: 'stopping: the run in progress drains and is dropped (again to quit at once)',
+    announce:
+      'stopping: the run in progress drains (within the --watchdog time) and is dropped (again to quit at once)',
   });
   const startedAt = new Date();
   const allowed = readAllowedCpus('/proc/self/status');
@@ -76,11 +77,8 @@ async function main(argv: string[]): Promise<number> {
     stop.dispose();
   }
   report(options, outcome, { ...machineInfo(), wakeup }, startedAt);
-  if (outcome.error !== undefined) {
-    process.stderr.write(`vblk-mq: ${outcome.error}\n`);
-    return 1;
-  }
-  if (outcome.interrupted !== true) return 0;
+  if (outcome.error !== undefined) process.stderr.write(`vblk-mq: ${outcome.error}\n`);
+  if (outcome.interrupted !== true) return outcome.error === undefined ? 0 : 1;
   const by = stop.received === undefined ? '' : ` by ${stop.received}`;
   const done = outcome.runs.length;
   process.stderr.write(`vblk-mq: interrupted${by}; ${done} ${done === 1 ? 'point' : 'points'} done\n`);

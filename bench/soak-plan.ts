@@ -2,10 +2,14 @@
  * What `npm run soak` runs: a stream of small, mixed sweeps drawn from a
  * seeded PRNG, so that a failure can be reproduced with the same --seed.
  *
- * Every sweep differs in what stresses the data plane: both modes (taking
- * turns, sometimes both in one sweep), every lock kind (taking turns, plus a
- * random second), iodepth 1 or 32 (now and then 4), 1 to 3 job counts up to
- * 8, short runs; and now and then --memory-backed buffers, ring indices that
+ * Every sweep differs in what stresses the data plane. Its lock kind (none
+ * included), --lock-sides and --completion-path walk through every combination
+ * in turn (COVERAGE: 28 sweeps), and each sweep has one job count from 2 to 8
+ * that shifts by one each time the walk comes round, so that every combination
+ * meets every count from 2 to 8 within 7 walks; beside those, both modes
+ * (taking turns, sometimes both in one sweep), now and then a random second
+ * lock kind, iodepth 1 or 32 (now and then 4), up to 2 more job counts from 1
+ * to 8, short runs; and now and then --memory-backed buffers, ring indices that
  * start just below 2^32 (so that they wrap within the run), a completion
  * delay, no polling, a few IO threads, one device thread, other block sizes,
  * batched submissions, reaps and pops.
@@ -19,7 +23,9 @@ import {
   MODES,
   type Batching,
   type BenchOptions,
+  type CompletionPath,
   type LockKind,
+  type LockSides,
   type Mode,
 } from '../src/protocol/options.js';
 import { DEFAULT_POLL_MAX_NS } from '../src/sync/poll-window.js';
@@ -30,6 +36,15 @@ export const SOAK_RUNTIME_MS = 300;
 export const SOAK_RAMP_MS = 50;
 /** Largest job count a soak sweep uses. */
 export const SOAK_MAX_JOBS = 8;
+
+/** Every lock kind, --lock-sides and --completion-path combination, which the sweeps walk through in turn. */
+export const COVERAGE: readonly { lock: LockKind; lockSides: LockSides; completionPath: CompletionPath }[] =
+  LOCK_CHOICES.flatMap((lock) =>
+    LOCK_SIDES.flatMap((lockSides) => COMPLETION_PATHS.map((completionPath) => ({ lock, lockSides, completionPath }))),
+  );
+
+/** The job counts every combination meets in turn: 2 to SOAK_MAX_JOBS. */
+const COVERED_JOBS = SOAK_MAX_JOBS - 1;
 
 /** Draws the soak's sweeps, one after another. */
 export class SoakPlan {
@@ -75,10 +90,11 @@ export class SoakPlan {
   next(): BenchOptions {
     const k = this.sweeps++;
     const modes: Mode[] = this.oneIn(4) ? [...MODES] : [MODES[k % MODES.length]!];
-    const usable = LOCK_CHOICES;
-    const locks = new Set<LockKind>([usable[k % usable.length]!]);
-    if (this.oneIn(3)) locks.add(this.pick(usable));
-    const jobs = new Set<number>();
+    const covered = COVERAGE[k % COVERAGE.length]!;
+    const locks = new Set<LockKind>([covered.lock]);
+    if (this.oneIn(3)) locks.add(this.pick(LOCK_CHOICES));
+    const walk = Math.floor(k / COVERAGE.length);
+    const jobs = new Set<number>([2 + ((walk + k) % COVERED_JOBS)]);
     const jobCounts = 1 + this.below(3);
     while (jobs.size < jobCounts) jobs.add(1 + this.below(SOAK_MAX_JOBS));
     const bs = this.oneIn(4) ? this.pick([512, 65536]) : 4096;
@@ -101,8 +117,8 @@ export class SoakPlan {
       completionNs: this.oneIn(5) ? 50_000 : 0,
       memoryBacked: this.oneIn(4),
       pollMaxNs: this.oneIn(4) ? 0 : DEFAULT_POLL_MAX_NS,
-      completionPath: this.pick(COMPLETION_PATHS),
-      lockSides: this.pick(LOCK_SIDES),
+      completionPath: covered.completionPath,
+      lockSides: covered.lockSides,
       spinThreshold: this.oneIn(4) ? 0 : SPIN_THRESHOLD,
       breakdown: !this.oneIn(4),
       repeat: 1,

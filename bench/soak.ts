@@ -22,8 +22,9 @@ import type { RunResult } from '../src/report/result.js';
 
 const HELP = `usage: npm run soak -- [--minutes N] [--seed N] [--watchdog S]
 
-Runs mixed sweeps of the emulator for N minutes: both modes, every lock kind,
-iodepth 1 and 32, 1 to 8 jobs, 300 ms runs, some memory-backed, some with ring
+Runs mixed sweeps of the emulator for N minutes: both modes, every lock kind
+(none too) with both --lock-sides and both --completion-path values, each at
+2 to 8 jobs in turn, iodepth 1 and 32, 1 to 8 jobs, 300 ms runs, some memory-backed, some with ring
 indices starting just below 2^32. Prints a line per run and a summary; fails
 on the first lost or duplicated request, corrupt buffer, hang or error.
 
@@ -117,6 +118,9 @@ async function main(argv: string[]): Promise<number> {
   let sweeps = 0;
   let requests = 0;
   let failure: string | undefined;
+  // Memory: the resident set after the first sweep (the pool and the code warmed up) and at the
+  // end, so that a leak shows as growth between them; the peak is the process's whole-life maximum.
+  let rssFirstSweep: number | undefined;
   process.stdout.write(`soak: ${args.minutes} minutes on ${cpus} cores, seed ${args.seed}\n`);
 
   while (performance.now() < endMs && !stop.signal.aborted && failure === undefined) {
@@ -143,6 +147,7 @@ async function main(argv: string[]): Promise<number> {
     } else if (outcome.error !== undefined) {
       failure = `sweep ${sweeps} (seed ${args.seed}; options ${JSON.stringify(options)}): ${outcome.error}`;
     }
+    rssFirstSweep ??= process.memoryUsage().rss;
   }
   stop.dispose();
 
@@ -153,6 +158,11 @@ async function main(argv: string[]): Promise<number> {
     `soak ${status}: ${runs} runs in ${sweeps} sweeps, ${requests} requests checked (${formatCount(requests)}), ` +
       `${minutes.toFixed(1)} minutes, seed ${args.seed}\n`,
   );
+  const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+  const first = rssFirstSweep === undefined ? '-' : mib(rssFirstSweep);
+  const peak = mib(process.resourceUsage().maxRSS * 1024);
+  const last = mib(process.memoryUsage().rss);
+  process.stdout.write(`soak memory: rss ${first} after the first sweep, ${last} at the end, peak ${peak}\n`);
   if (failure !== undefined) {
     process.stderr.write(`vblk-mq: soak: ${failure}\n`);
     // A hung sweep still has workers: leave without waiting for them.

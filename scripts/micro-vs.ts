@@ -17,6 +17,8 @@ import path from 'node:path';
 import { renderAligned } from '../src/report/table.js';
 import { formatCount, formatRatio } from '../src/report/format.js';
 import { writeJsonFile } from '../src/report/result-file.js';
+import { runChild } from '../src/cli/child-run.js';
+import type { SignalStop } from '../src/cli/stop-signals.js';
 
 /** What a micro-vs entry compares. */
 export interface MicroVsSpec {
@@ -42,27 +44,34 @@ function median(values: readonly number[]): number {
   return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
-/** Runs a command; throws with its output when it fails. */
-function check(command: string, args: string[], cwd: string): void {
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.stderr || r.stdout || r.error}`);
+/** Runs a command, which a stop request reaches (child-run.ts); throws with its output when it fails. */
+async function check(command: string, args: string[], cwd: string, stop: SignalStop): Promise<void> {
+  const r = await runChild(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }, stop);
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
 }
 
 /** Exports `commit` of the repository at `root` into a new folder and builds it there. */
-function buildCommit(root: string, commit: string): string {
+async function buildCommit(root: string, commit: string, stop: SignalStop): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vblk-mq-before-'));
   const archive = spawnSync('git', ['-C', root, 'archive', commit], { maxBuffer: 256 * 1024 * 1024 });
   if (archive.status !== 0) throw new Error(`git archive ${commit} failed: ${archive.stderr.toString()}`);
   const tar = spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
   if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr.toString()}`);
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
-  check(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], dir);
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  await check(process.execPath, [tsc, '-p', 'tsconfig.json'], dir, stop);
   return dir;
 }
 
 /** One bench:micro run of `build` with `filter`: each case's ops/s, and the machine it records. */
-function runMicro(build: string, filter: string, json: string): { results: Map<string, number>; machine: unknown } {
-  check(process.execPath, [path.join(build, 'dist', 'bench', 'micro.js'), '--filter', filter, '--json', json], build);
+async function runMicro(
+  build: string,
+  filter: string,
+  json: string,
+  stop: SignalStop,
+): Promise<{ results: Map<string, number>; machine: unknown }> {
+  const micro = path.join(build, 'dist', 'bench', 'micro.js');
+  await check(process.execPath, [micro, '--filter', filter, '--json', json], build, stop);
   const file = JSON.parse(fs.readFileSync(json, 'utf8')) as {
     machine: unknown;
     results: { name: string; opsPerSec: number }[];
@@ -100,11 +109,12 @@ function render(file: MicroVsFile): string {
 }
 
 /**
- * Runs the comparison for `spec` from the repository at `root` (already built), writing `json`.
+ * Runs the comparison for `spec` from the repository at `root` (already built), writing `json`;
+ * `stop` reaches the child in progress and ends the comparison with an error.
  * @returns the text for NAME.txt after its command line
  */
-export function runMicroVs(root: string, spec: MicroVsSpec, json: string): string {
-  const before = buildCommit(root, spec.before);
+export async function runMicroVs(root: string, spec: MicroVsSpec, json: string, stop: SignalStop): Promise<string> {
+  const before = await buildCommit(root, spec.before, stop);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vblk-mq-micro-'));
   const cases = new Map<string, { before: number[]; after: number[] }>();
   let machine: unknown = null;
@@ -116,7 +126,8 @@ export function runMicroVs(root: string, spec: MicroVsSpec, json: string): strin
       ] as const) {
         for (const filter of spec.filters) {
           process.stderr.write(`results: micro-vs round ${round + 1}: ${build}, --filter ${filter}\n`);
-          const run = runMicro(dir, filter, path.join(scratch, 'micro.json'));
+          if (stop.signal.aborted) throw new Error(`micro-vs: stopped by ${stop.received}`);
+          const run = await runMicro(dir, filter, path.join(scratch, 'micro.json'), stop);
           if (build === 'after') machine = run.machine;
           for (const [name, ops] of run.results) {
             const entry = cases.get(name) ?? { before: [], after: [] };

@@ -21,7 +21,8 @@
  * The scratch folder starts with a copy of docs/results/, for the `compare` entries that read
  * files an earlier entry made. The machine should be otherwise idle while it runs.
  */
-import { spawnSync } from 'node:child_process';
+import { runChild } from '../src/cli/child-run.js';
+import { SignalStop } from '../src/cli/stop-signals.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,13 +83,20 @@ function renderList(): string {
 }
 
 /** Runs one entry in the scratch folder `work`; false when it failed. */
-function run(entry: ResultCommand, work: string): boolean {
+async function run(entry: ResultCommand, work: string, stop: SignalStop): Promise<boolean> {
   const script = path.join(ROOT, 'dist', 'bench', `${entry.script}.js`);
   const started = performance.now();
   removeMade(work, entry);
   process.stderr.write(`results: ${entry.name}: ${commandLine(entry)}\n`);
   if (entry.microVs !== undefined) {
-    const text = runMicroVs(ROOT, entry.microVs, path.join(work, `${entry.name}.json`));
+    let text: string;
+    try {
+      text = await runMicroVs(ROOT, entry.microVs, path.join(work, `${entry.name}.json`), stop);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`results: ${entry.name} failed: ${message}\n`);
+      return false;
+    }
     fs.writeFileSync(path.join(work, `${entry.name}.txt`), `$ ${commandLine(entry)}\n${text}`);
     process.stderr.write(`results: ${entry.name} done in ${Math.round((performance.now() - started) / 1000)} s\n`);
     return true;
@@ -96,15 +104,15 @@ function run(entry: ResultCommand, work: string): boolean {
   const node = entry.node === undefined ? process.execPath : nodeBinary(entry.node);
   const PATH = `${path.dirname(node)}${path.delimiter}${process.env['PATH'] ?? ''}`;
   const args = entry.args.map((arg) => (arg === RINGBUF ? cachedPackage('ringbuf.js', RINGBUF_VERSION) : arg));
-  const r = spawnSync(node, [script, ...commandArgs(entry, args)], {
-    cwd: work,
-    env: { ...process.env, INIT_CWD: work, PATH },
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  // Asynchronous, so that a stop request reaches the bench in progress (child-run.ts).
+  const r = await runChild(
+    node,
+    [script, ...commandArgs(entry, args)],
+    { cwd: work, env: { ...process.env, INIT_CWD: work, PATH }, stdio: ['ignore', 'pipe', 'inherit'] },
+    stop,
+  );
   if (r.status !== 0) {
-    process.stderr.write(`results: ${entry.name} failed with status ${r.status ?? r.signal}\n`);
+    process.stderr.write(`results: ${entry.name} failed with status ${r.status}\n`);
     return false;
   }
   fs.writeFileSync(path.join(work, `${entry.name}.txt`), `$ ${commandLine(entry)}\n${r.stdout}`);
@@ -167,19 +175,22 @@ async function main(argv: string[]): Promise<number> {
   const chosen = RESULTS.filter((entry) => only === undefined || only.includes(entry.name));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vblk-mq-results-'));
   const done: ResultCommand[] = [];
+  // A stop request goes on to the bench in progress; what finished before it is kept.
+  const stop = new SignalStop({ repeat: 'exit', announce: 'stopping the entry in progress' });
   try {
     if (fs.existsSync(OUT)) fs.cpSync(OUT, work, { recursive: true });
     for (const entry of chosen) {
-      if (!run(entry, work)) break;
+      if (stop.signal.aborted || !(await run(entry, work, stop))) break;
       done.push(entry);
     }
   } finally {
+    stop.dispose();
     // What finished is kept even when a later entry failed or a signal stopped the runs.
     for (const entry of done) publish(work, OUT, entry, mark);
     if (done.length > 0) writeReadme();
     fs.rmSync(work, { recursive: true, force: true });
   }
-  return done.length === chosen.length ? 0 : 1;
+  return stop.exitStatus() ?? (done.length === chosen.length ? 0 : 1);
 }
 
 await runCli(main);

@@ -457,5 +457,6 @@ describe('npm run soak', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^\[\s+1 0:\d\d\] (sq|mq) lock=\w+ jobs=\d iodepth=\d+.*: .* IOPS, .* requests checked$/m);
     expect(r.stdout).toMatch(/^soak passed: [1-9]\d* runs in \d+ sweeps, [1-9]\d* requests checked/m);
+    expect(r.stdout).toMatch(/^soak memory: rss \d+ MiB after the first sweep, \d+ MiB at the end, peak \d+ MiB$/m);
   });
 });

@@ -225,7 +225,9 @@ const SPECS = {
   watchdog: {
     value: 'TIME',
     default: '10',
-    help: 'seconds without progress before a run fails, above zero; a TIME such as 5s also works',
+    help:
+      'seconds without progress before a run fails, above zero; a TIME such as 5s also works. It also bounds ' +
+      'each run: ramp + runtime + this until STOP, and this for the drain after it',
   },
   json: { value: 'FILE', unset: 'none', help: 'write the results as JSON to FILE; its folder must exist' },
   svg: {

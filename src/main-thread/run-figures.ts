@@ -12,6 +12,7 @@
  * (workers/support/thread-window.ts).
  */
 import type { Lock } from '../sync/lock-base.js';
+import { statsSince, type LockStats } from '../sync/lock-stats.js';
 import type { Ring } from '../ring/ring.js';
 import type { RunControl } from '../protocol/run-control.js';
 import { ringName, type Topology } from '../protocol/topology.js';
@@ -43,8 +44,6 @@ export interface MeasuredWindow {
   after: Snapshot;
   /** The submission locks' statistics over the window. */
   locks: LockFigures[];
-  /** Acquisitions of the submission locks before the window (ramp), cleared by the reset. */
-  acquisitionsBefore: number;
 }
 
 /** What the workers returned. */
@@ -77,9 +76,16 @@ export function takeSnapshot(control: RunControl, topology: Topology): Snapshot 
  * (a producer that reserved its slots waits for the earlier ones to publish: multi-producer.ts);
  * none for mq's lock-free rings.
  */
-export function lockFigures(topology: Topology, rings: readonly Ring[]): LockFigures[] {
+export function lockFigures(
+  topology: Topology,
+  rings: readonly Ring[],
+  before: readonly (LockStats | null)[],
+): LockFigures[] {
   return rings.flatMap((ring, r) => {
-    const stats = ring.guard?.stats() ?? ring.publishStats();
+    const since = before[r] ?? null;
+    const guardStats = ring.guard?.stats() ?? null;
+    const stats =
+      guardStats !== null && since !== null ? statsSince(since, guardStats) : (guardStats ?? ring.publishStats());
     if (stats === null) return [];
     const { timeouts: _unused, ...figures } = stats;
     const name = ring.guard === null ? `${ringName(topology, r)} (publication order)` : ringName(topology, r);
@@ -231,7 +237,7 @@ export function runResult(
     involuntaryContextSwitches: u1.involuntaryContextSwitches - u0.involuntaryContextSwitches,
     ringCalls: lockCallsBySide.submit + lockCallsBySide.pop + lockCallsBySide.reap,
     lockCallsBySide,
-    lockAcquisitionsWholeRun: window.acquisitionsBefore + sum(guards.map((guard) => guard?.stats().acquisitions ?? 0)),
+    lockAcquisitionsWholeRun: sum(guards.map((guard) => guard?.stats().acquisitions ?? 0)),
     repeats: 1,
   };
 }

@@ -16,7 +16,6 @@
  * ends the run early but cleanly: it drains, is checked, and is dropped.
  */
 import type { Piscina } from 'piscina';
-import type { Lock } from '../sync/lock-base.js';
 import { isAborted, type Aborted } from '../protocol/tasks.js';
 import { RAMP, MEASURE, STOP, type RunControl } from '../protocol/run-control.js';
 import { rosterSize } from '../protocol/roster.js';
@@ -47,8 +46,6 @@ const DEFAULT_WATCHDOG_MS = 10_000;
 const LIVE_MS = 500;
 /** How long the workers may take to return after an abort (they notice it within their longest park). */
 const ABORT_GRACE_MS = 3_000;
-/** Longest the main thread blocks on a ring lock at a time when it resets its statistics. */
-const RESET_SLICE_MS = 1;
 
 /** `results` without {@link Aborted}: a worker only returns that once the run has failed. */
 function unlessAborted<T>(results: readonly (T | Aborted)[], abort: RunAbort): T[] {
@@ -63,29 +60,6 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
     if (performance.now() > deadline) throw new RunFailure(what);
     await pause(2);
   }
-}
-
-/**
- * Zeroes the statistics of every ring lock; returns the acquisitions they had
- * counted, less the reset's own. Takes each lock in short slices with the
- * event loop running in between, so that a holder that never lets go leaves
- * the watchdog free to fail the run (which poisons the lock and ends this).
- */
-async function resetLockStats(guards: readonly (Lock | null)[], abort: RunAbort): Promise<number> {
-  let acquisitions = 0;
-  for (const guard of guards) {
-    if (guard === null) continue;
-    for (;;) {
-      const cleared = guard.tryResetStats(RESET_SLICE_MS);
-      if (cleared !== null) {
-        acquisitions += cleared.acquisitions - 1;
-        break;
-      }
-      abort.throwIfFailed();
-      await pause(1);
-    }
-  }
-  return acquisitions;
 }
 
 /**
@@ -114,9 +88,26 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
     await until(started, BARRIER_MS, `workers did not start within ${BARRIER_MS} ms`);
     abort.throwIfFailed();
     control.setPhase(RAMP);
-    watchdog.start(performance.now());
+    const rampAtMs = performance.now();
+    watchdog.start(rampAtMs);
+    // The run's bounds (watchdog.ts): RAMP to STOP within ramp + runtime + the watchdog time,
+    // and the drain after STOP within the watchdog time, however slowly it progresses.
+    const windowBoundMs = spec.rampMs + spec.runtimeMs + watchdogMs;
+    let stopAtMs: number | null = null;
+    const overrun = (now: number): string | null => {
+      if (stopAtMs === null && now - rampAtMs > windowBoundMs) {
+        const bound = `ramp + runtime + watchdog = ${seconds(windowBoundMs)}`;
+        return `the run outlived its bound (${bound}) without reaching STOP: ${watchdog.laggard(now)}`;
+      }
+      if (stopAtMs !== null && now - stopAtMs > watchdogMs) {
+        const limit = `the watchdog time (${seconds(watchdogMs)})`;
+        return `the drain after STOP did not end within ${limit}: ${watchdog.laggard(now)}`;
+      }
+      return null;
+    };
     watching = setInterval(() => {
-      const stuck = watchdog.check(performance.now());
+      const now = performance.now();
+      const stuck = watchdog.check(now) ?? overrun(now);
       if (stuck !== null) abort.fail(new RunFailure(stuck));
     }, watchdogPollMs(watchdogMs));
     if (options.live !== undefined) reporting = liveIops(control, topology.jobs, options.live);
@@ -125,8 +116,10 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
 
     let window: MeasuredWindow | null = null;
     if (!stopped()) {
-      const acquisitionsBefore = await resetLockStats(guards, abort);
-      // A multi-producer ring's publication waits (sq --lock none) count like a lock's; no lock to take.
+      // The ring locks' window starts without taking them: the main thread never queues behind
+      // the vCPUs for a lock (lock-stats.ts startWindow). A multi-producer ring's publication
+      // waits (sq --lock none) count like a lock's; no lock there either.
+      const locksBefore = guards.map((guard) => guard?.startStatsWindow() ?? null);
       for (const ring of memory.rings) ring.resetPublishStats();
       const before = takeSnapshot(control, topology);
       control.setPhase(MEASURE);
@@ -135,10 +128,11 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
       // A window cut short by a stop request has no figures worth keeping.
       if (!stopped()) {
         const after = takeSnapshot(control, topology);
-        window = { before, after, locks: lockFigures(topology, memory.rings), acquisitionsBefore };
+        window = { before, after, locks: lockFigures(topology, memory.rings, locksBefore) };
       }
     }
     control.setPhase(STOP);
+    stopAtMs = performance.now();
 
     const settled = await abort.race(workers.settled);
     const vcpus = unlessAborted(settled.vcpus, abort);
@@ -163,6 +157,11 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
     clearInterval(watching);
     clearInterval(reporting);
   }
+}
+
+/** `ms` as seconds for a message: `10 s`, `1.35 s`. */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(2))} s`;
 }
 
 /** Calls `report` every LIVE_MS with the IOPS the vCPUs reaped since the last call. */

@@ -20,7 +20,10 @@ export interface SweepOutcome {
   order: string[];
   /** Why the sweep ended early, if it did. */
   error?: string;
-  /** A stop was requested (SIGINT/SIGTERM) before the sweep finished. */
+  /**
+   * A stop was requested (SIGINT/SIGTERM) before the sweep finished; with `error` too when the
+   * run in progress could not drain within its bound.
+   */
   interrupted?: boolean;
 }
 
@@ -139,6 +142,11 @@ function withoutBins(run: RunResult): RunResult {
   return { ...run, slatNs: strip(run.slatNs), clatNs: strip(run.clatNs), latNs: strip(run.latNs) };
 }
 
+/** Whether `stop` was aborted; a call, so that TypeScript does not narrow it across an await. */
+function stopRequested(stop: AbortSignal | undefined): boolean {
+  return stop?.aborted === true;
+}
+
 /**
  * Runs the sweep in the order runSchedule gives. A failed run ends it with `error` set; so does
  * `stop` (SIGINT/SIGTERM), with `interrupted` set: the run in progress leaves its measured
@@ -173,6 +181,9 @@ export async function runSweep(
         if (error instanceof RunInterrupted) return outcome({ interrupted: true });
         const what = `${spec.mode} lock=${spec.lock} jobs=${spec.jobs} iodepth=${spec.iodepth}`;
         const message = error instanceof Error ? error.message : String(error);
+        // A stop request whose drain could not finish (run.ts bounds it) is still a stop: the
+        // caller exits as the signal says, and the reason the drain failed goes with it.
+        if (stopRequested(stop)) return outcome({ interrupted: true, error: `run ${what} failed: ${message}` });
         return outcome({ error: `run ${what} failed: ${message}` });
       }
       samples[point]!.push(run);

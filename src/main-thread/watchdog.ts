@@ -25,6 +25,14 @@
  *      device thread, then an IO thread), since everyone upstream waits for it:
  *      `nullblk 0 stopped making progress: 12 requests in flight`;
  *   3. else the stuck vCPU itself.
+ *
+ * A trickle of progress keeps every worker off that list, however long the run takes, so the
+ * run also has bounds on its length (run.ts): its window, from RAMP to STOP, may last ramp +
+ * runtime + the limit, and its drain after STOP the limit. A run past either is failed with
+ * laggard(): the worker whose counters moved longest ago (or, when all of them move, the vCPU
+ * that completed fewest requests since RAMP), and what it waits for: a ring lock another thread
+ * holds, a lock it holds itself, its completions, or the requests in its queues.
+ *
  * Each worker's counters are read whole (run-control.ts: a seqlock), but
  * the workers' blocks are read one after another, not at one instant: a
  * backlog can be off by the requests moved meanwhile, which is fine for a
@@ -43,6 +51,8 @@ interface Tracked extends WorkerId {
   /** Counters seen at the last check. */
   submitted: number;
   completed: number;
+  /** Its completed counter at start(): how far it got since is how far behind it is. */
+  startCompleted: number;
   /** When the counters last moved, or the worker last had no work, ms. */
   since: number;
 }
@@ -90,6 +100,7 @@ export class Watchdog {
       progress: control.progress(w.role, w.index),
       submitted: 0,
       completed: 0,
+      startCompleted: 0,
       since: 0,
     }));
     this.holding = guards.map(() => null);
@@ -100,8 +111,44 @@ export class Watchdog {
     for (const w of this.workers) {
       w.submitted = w.progress.submitted;
       w.completed = w.progress.completed;
+      w.startCompleted = w.completed;
       w.since = nowMs;
     }
+  }
+
+  /**
+   * The worker furthest behind and what it waits for (see the top of this file), for a run that
+   * outlived a bound: `vcpu 3 waits for the shared ring lock, held by vcpu 5 (32 requests in flight)`.
+   */
+  laggard(nowMs: number): string {
+    const backlog = this.backlog();
+    const busy = this.workers.filter((w) => this.hasWork(w, backlog));
+    if (busy.length === 0) return 'no worker has work left, yet the run has not ended';
+    const stalest = busy.reduce((a, b) => (b.since < a.since ? b : a));
+    // Counters that all moved within the last two checks: the vCPU that got least far is the laggard.
+    const recent = nowMs - stalest.since < 2 * watchdogPollMs(this.limitMs);
+    const vcpus = busy.filter((w) => w.role === 'vcpu');
+    const behind =
+      recent && vcpus.length > 0
+        ? vcpus.reduce((a, b) => (b.completed - b.startCompleted < a.completed - a.startCompleted ? b : a))
+        : stalest;
+    const still = Math.round(nowMs - behind.since);
+    const moved = still >= watchdogPollMs(this.limitMs) ? `, no progress for ${still} ms` : '';
+    return `${workerName(behind)} ${this.waitsFor(behind, backlog)}${moved}`;
+  }
+
+  /** What worker `w` waits for, as far as the counters and the ring locks tell. */
+  private waitsFor(w: Tracked, backlog: Backlog): string {
+    if (w.role !== 'vcpu') return `is behind: ${this.describeWork(w, backlog)}`;
+    const inFlight = `${count(w.progress.submitted - w.progress.completed, 'request')} in flight`;
+    const r = this.topology.vcpuRing[w.index]!;
+    const guard = this.guards[r] ?? null;
+    const holder = guard === null ? -1 : guard.holder();
+    if (holder === -1) return `waits for its completions (${inFlight})`;
+    const who = this.control.workerByThreadId(holder) ?? `thread ${holder}`;
+    const ring = ringName(this.topology, r);
+    if (who === workerName(w)) return `holds the ${ring} lock (${inFlight})`;
+    return `waits for the ${ring} lock, held by ${who} (${inFlight})`;
   }
 
   /** Looks at the counters; returns why the run is stuck, or null while it is not. */

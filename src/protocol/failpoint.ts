@@ -13,12 +13,22 @@
  *   slow-lock        (vcpu only) from then on holds its ring's lock for SLOW_LOCK_MS once per
  *                    loop turn, and goes on working: lock contention on demand
  *   stall            stops working without a word
- * After hold-lock or stall the worker sits in bounded parks until the run is
+ *   stall-in-drain   stalls once its time has come and the run is past STOP: a drain that
+ *                    cannot finish (for the tests of the run's bounds and of a stop signal)
+ * After hold-lock, stall or stall-in-drain the worker sits in bounded parks until the run is
  * aborted.
  */
 import type { WorkerRole } from './roster.js';
 
-export const FAIL_ACTIONS = ['throw', 'exit', 'hold-lock', 'exit-holding-lock', 'slow-lock', 'stall'] as const;
+export const FAIL_ACTIONS = [
+  'throw',
+  'exit',
+  'hold-lock',
+  'exit-holding-lock',
+  'slow-lock',
+  'stall',
+  'stall-in-drain',
+] as const;
 /** What a failpoint makes its worker do. */
 export type FailAction = (typeof FAIL_ACTIONS)[number];
 

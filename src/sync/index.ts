@@ -21,7 +21,7 @@ export {
 } from './lock-base.js';
 export { recoverOnExit, type EndingThread, type RecoverOnExitOptions } from './robust.js';
 export { MAX_QUEUED_WAITERS } from './waiter-table.js';
-export type { LockStats } from './lock-stats.js';
+export { statsSince, type LockStats } from './lock-stats.js';
 export { Doorbell, DOORBELL_BYTES, type ParkResult } from './doorbell.js';
 export { PollWindow, DEFAULT_POLL_MAX_NS } from './poll-window.js';
 export { waitUntil, waitUntilAsync } from './wait-until.js';

@@ -168,6 +168,14 @@ export interface Lock {
    */
   resetStats(): LockStats;
   /**
+   * Starts a window of the statistics without taking the lock, so it never waits: returns the
+   * figures so far, which `statsSince(before, lock.stats())` (lock-stats.ts) subtracts from a
+   * later read, and makes the next contended acquisition restart waitNsMax. For a watcher that
+   * must not queue for the lock it watches (a timed wait of a FIFO kind gets the lock only when
+   * nobody queues). Never blocks.
+   */
+  startStatsWindow(): LockStats;
+  /**
    * resetStats() that waits at most `timeoutMs` for the lock: returns null
    * when it could not take the lock in time. For a caller that must not
    * block for long (the main thread, which also watches for stuck holders).
@@ -417,6 +425,11 @@ export abstract class LockBase implements Lock {
   /** @inheritDoc */
   stats(): LockStats {
     return this.statsBlock.read(Atomics.load(this.i32, TIMEOUTS));
+  }
+
+  /** @inheritDoc */
+  startStatsWindow(): LockStats {
+    return this.statsBlock.startWindow(Atomics.load(this.i32, TIMEOUTS));
   }
 
   /** @inheritDoc */

@@ -12,7 +12,9 @@
  *   [7, 8]   parks         Atomics.wait calls of those waits
  *   [9, 10]  waitNsTotal   time from the first failed attempt to the acquisition
  *   [11, 12] waitNsMax     the longest such wait
- *   [13..15]               reserved
+ *   [13]     MAX_RESTART   1 while a window has started (startWindow) and no contended
+ *                          acquisition has restarted waitNsMax yet; any thread sets it
+ *   [14..15]               reserved
  *
  * Only the thread that holds the lock writes them, right after acquiring it and before releasing
  * it; the lock's own acquire and release (Atomics operations, sequentially consistent) order the
@@ -26,6 +28,14 @@
  * of the acquisitions' low word, not bracketed by SEQ: a reader sees it either before or after,
  * both true values. Only when that word wraps (every 2^32 acquisitions) does the carry into the
  * high word go through SEQ.
+ *
+ * A window of the figures needs no reset, so no thread has to take the lock to start one (a
+ * timed waiter of a FIFO lock that is never free of queued waiters would wait for ever: see
+ * docs/locks.md): startWindow() reads the figures, to be subtracted from a later read
+ * (statsSince), and sets MAX_RESTART; the next contended acquisition then writes its own wait as
+ * waitNsMax instead of the larger of the two, and clears the flag, and a read while the flag is
+ * still set reports waitNsMax 0 (nothing contended since). An acquisition in flight at the moment
+ * the window starts lands on one side or the other, as at any edge.
  *
  * `timeouts` (attempts given up by `lock(timeoutMs)`) are counted by threads that do not hold the
  * lock, so they live in an Int32 control word updated with `Atomics.add` (see lock-base.ts).
@@ -63,6 +73,7 @@ const PARKS = 7;
 const WAIT_NS_TOTAL = 9;
 const WAIT_NS_MAX = 11;
 const FIGURE_WORDS = 13;
+const MAX_RESTART = 13;
 const TWO_32 = 2 ** 32;
 
 /** Writer and reader of a lock's statistics block; see the file comment for the layout. */
@@ -95,7 +106,12 @@ export class LockStatsBlock {
     this.add(SPINS, spins);
     this.add(PARKS, parks);
     this.add(WAIT_NS_TOTAL, waitNs);
-    if (waitNs > this.own(WAIT_NS_MAX)) this.set(WAIT_NS_MAX, waitNs);
+    if (Atomics.load(i32, MAX_RESTART) !== 0) {
+      Atomics.store(i32, MAX_RESTART, 0);
+      this.set(WAIT_NS_MAX, waitNs);
+    } else if (waitNs > this.own(WAIT_NS_MAX)) {
+      this.set(WAIT_NS_MAX, waitNs);
+    }
     Atomics.add(i32, SEQ, 1);
   }
 
@@ -104,7 +120,17 @@ export class LockStatsBlock {
     const i32 = this.i32;
     Atomics.add(i32, SEQ, 1);
     for (let w = ACQUISITIONS; w < FIGURE_WORDS; w++) Atomics.store(i32, w, 0);
+    Atomics.store(i32, MAX_RESTART, 0);
     Atomics.add(i32, SEQ, 1);
+  }
+
+  /**
+   * Any thread, no lock taken: starts a window (see the file comment) and returns the figures
+   * before it, for statsSince().
+   */
+  startWindow(timeouts: number): LockStats {
+    Atomics.store(this.i32, MAX_RESTART, 1);
+    return this.read(timeouts);
   }
 
   /** Reads the figures, each one whole: exact once the threads using the lock are quiet, a snapshot while they run. */
@@ -118,7 +144,7 @@ export class LockStatsBlock {
         spins: this.get(SPINS),
         parks: this.get(PARKS),
         waitNsTotal: this.get(WAIT_NS_TOTAL),
-        waitNsMax: this.get(WAIT_NS_MAX),
+        waitNsMax: Atomics.load(this.i32, MAX_RESTART) !== 0 ? 0 : this.get(WAIT_NS_MAX),
         timeouts,
       }),
       "a lock's statistics",
@@ -148,4 +174,20 @@ export class LockStatsBlock {
     if (lo < TWO_32) Atomics.store(this.i32, at, lo | 0);
     else this.set(at, this.own(at) + n);
   }
+}
+
+/**
+ * The figures of a window: `after` less `before` (startWindow's), except waitNsMax, which the
+ * window restarted and so is `after`'s own.
+ */
+export function statsSince(before: LockStats, after: LockStats): LockStats {
+  return {
+    acquisitions: after.acquisitions - before.acquisitions,
+    contentions: after.contentions - before.contentions,
+    spins: after.spins - before.spins,
+    parks: after.parks - before.parks,
+    waitNsTotal: after.waitNsTotal - before.waitNsTotal,
+    waitNsMax: after.waitNsMax,
+    timeouts: after.timeouts - before.timeouts,
+  };
 }

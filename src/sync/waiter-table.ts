@@ -66,8 +66,8 @@ export function setLockTestHook(hook: ((point: LockTestPoint) => void) | null): 
  * waiters can hold a place in the queue at once (each async wait in progress holds one, as each
  * blocked thread does). A waiter that finds all taken waits without a place, as a timed waiter
  * does: it loses its FIFO turn, and a stream of queued waiters can starve it. 128 covers the
- * emulator's busiest lock (the shared ring lock of --queues sq: 64 vCPUs, LIMITS.maxJobs in
- * src/protocol/options.ts, plus its IO thread and the main thread that resets the statistics),
+ * emulator's busiest lock (the shared ring lock of --mode sq: 64 vCPUs, LIMITS.maxJobs in
+ * src/protocol/options.ts, plus its IO thread),
  * which a test checks, since this layer may not import the emulator's. 16 bytes an entry: 2 KiB a lock.
  */
 export const MAX_QUEUED_WAITERS = 128;

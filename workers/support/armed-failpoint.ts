@@ -8,7 +8,7 @@
  */
 import { RunAborted } from './leave-on-abort.js';
 import { describeFailpoint, SLOW_LOCK_MS, type Failpoint } from '../../src/protocol/failpoint.js';
-import { ABORT, type RunControl } from '../../src/protocol/run-control.js';
+import { ABORT, STOP, type RunControl } from '../../src/protocol/run-control.js';
 import type { Lock } from '../../src/sync/lock-base.js';
 import { busyWaitNs } from '../../src/sync/clock.js';
 
@@ -31,7 +31,9 @@ export class ArmedFailpoint {
 
   /** Fires the failpoint once it is due; returns at once before that. */
   check(): void {
-    if (performance.now() >= this.dueMs) this.fire();
+    if (performance.now() < this.dueMs) return;
+    if (this.failpoint.action === 'stall-in-drain' && this.control.phase() < STOP) return;
+    this.fire();
   }
 
   /** slow-lock: takes the ring's lock and keeps it SLOW_LOCK_MS, as a slow holder would. */
@@ -63,6 +65,7 @@ export class ArmedFailpoint {
       case 'slow-lock':
         return this.holdBriefly();
       case 'stall':
+      case 'stall-in-drain':
         return this.waitForAbort();
     }
   }
