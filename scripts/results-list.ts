@@ -15,9 +15,9 @@ export interface ResultCommand {
   /**
    * `bench`, `micro` (bench:micro), `ab` (two variants of a sweep in one interleaved sitting),
    * `micro-vs` (bench:micro of an earlier commit against this tree's, scripts/micro-vs.ts), or
-   * `compare`, which reads result files made before it.
+   * `compare`, which reads result files made before it, or `soak` (npm run soak: its summary).
    */
-  script: 'bench' | 'micro' | 'ab' | 'micro-vs' | 'compare';
+  script: 'bench' | 'micro' | 'ab' | 'micro-vs' | 'compare' | 'soak';
   /** For `micro-vs`: the earlier commit, the rounds and the filters (its `args` stay empty). */
   microVs?: MicroVsSpec;
   args: string[];
@@ -228,6 +228,45 @@ export const RESULTS: readonly ResultCommand[] = [
     about: 'npm run compare across two Node versions on one machine',
   },
   {
+    name: '2cpu-queue-locks-submit-reap',
+    script: 'bench',
+    args: [
+      '--jobs',
+      '2,4,6,8',
+      '--mode',
+      'both',
+      '--iodepth',
+      '32',
+      '--lock',
+      'ticket,mcs,pv,mutex,adaptive',
+      '--lock-sides',
+      'submit+reap',
+      '--runtime',
+      '1s',
+      '--ramp',
+      '200ms',
+      '--repeat',
+      '3',
+    ],
+    about:
+      'the FIFO locks (ticket, mcs, pv) against the sleeping ones with the vCPUs taking the lock to reap too: ' +
+      'what the convoy through preempted waiters costs on 2 cores (docs/locks.md)',
+  },
+  ...[1, 2, 3].map(
+    (seed): ResultCommand => ({
+      name: `soak-10min-seed${seed}`,
+      script: 'soak',
+      args: ['--minutes', '10', '--seed', String(seed)],
+      about: `npm run soak for 10 minutes, seed ${seed}: every lock kind, lock side and completion path at 2 to 8 jobs`,
+    }),
+  ),
+  {
+    name: 'soak-3min-seed1',
+    script: 'soak',
+    args: ['--minutes', '3', '--seed', '1'],
+    about: 'the soak that found the queue-lock hang of issue 26 (3 minutes, seed 1)',
+  },
+  {
     name: 'fio-sample',
     script: 'bench',
     args: ['--jobs', '8', '--mode', 'both', '--iodepth', '32', '--runtime', '2s'],
@@ -269,7 +308,7 @@ export function commandLine(entry: ResultCommand): string {
 
 /** The arguments that name the output files of `entry`, relative to docs/results/. */
 export function outputArgs(entry: ResultCommand): string[] {
-  if (entry.script === 'compare') return [];
+  if (entry.script === 'compare' || entry.script === 'soak') return [];
   const json = ['--json', `${entry.name}.json`];
   const fio = entry.fioJson === undefined ? [] : ['--fio-json', entry.fioJson];
   if (entry.script !== 'bench') return json;
