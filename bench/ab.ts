@@ -5,8 +5,9 @@
  * Each round runs the sweep once with variant a's extra arguments and once with b's, in a
  * child process each (`npm run bench` with `--repeat 1`), in the order a b, then b a, then a b,
  * ... (ABBA), so that load that drifts over the sitting weighs on both alike. Every point's
- * figures are then the median over the rounds, each variant's own, with b/a from its worst
- * pairing of rounds to its best (src/report/ab.ts). For example, the completion path:
+ * figures are then the median over the rounds, each variant's own, with b/a from the rounds
+ * paired (round i of a with round i of b): its geometric mean, its confidence interval
+ * (`--confidence`, default 0.95) and a verdict (src/report/ab.ts). For example, the completion path:
  *   npm run ab -- --a "--completion-path iothread" --b "--completion-path direct" -- --jobs 1..8 --iodepth 32
  * or what the stage stamps and accounting cost (b/a CPU time per request):
  *   npm run ab -- --a "--breakdown on" --b "--breakdown off" -- --jobs 1,8 --iodepth 32
@@ -21,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { runCli } from '../src/cli/run-cli.js';
 import { UsageError } from '../src/cli/usage-error.js';
 import { outputFile, translateParseError } from '../src/cli/common-args.js';
-import { parseInteger } from '../src/cli/units.js';
+import { parseInteger, quote } from '../src/cli/units.js';
 import { parseBenchArgs } from '../src/cli/bench-args.js';
 import { SignalStop } from '../src/cli/stop-signals.js';
 import { medianRun } from '../src/main-thread/sweep.js';
@@ -29,21 +30,28 @@ import { describeMachine } from '../src/report/machine.js';
 import { readResultFile, writeJsonFile } from '../src/report/result-file.js';
 import { groupBy, runKey } from '../src/report/table.js';
 import { abPoints, renderAb } from '../src/report/ab.js';
+import { parseConfidence } from '../src/report/compare.js';
+import { DEFAULT_CONFIDENCE } from '../src/report/confidence.js';
 import type { ResultFile, RunResult } from '../src/report/result.js';
 
-const HELP = `usage: npm run ab -- --a "ARGS" --b "ARGS" [--rounds N] [--json FILE] -- BENCH ARGS
+const HELP = `usage: npm run ab -- --a "ARGS" --b "ARGS" [--rounds N] [--confidence LEVEL] [--json FILE] -- BENCH ARGS
 
 Measures two variants of one bench sweep in one sitting: each round runs the sweep (BENCH ARGS,
 as npm run bench takes them) once with a's extra arguments and once with b's, alternating
 which goes first (a b, b a, a b, ...). Prints every point's median IOPS of each variant over
-the rounds, b/a with its worst..best range, and each variant's worker CPU time per request.
+the rounds, b/a with its confidence interval and a verdict ("1.12x [0.95x..1.31x] ~"), and
+each variant's worker CPU time per request. b/a pairs round i of a with round i of b: the
+geometric mean of the rounds' ratios, with a t-interval on their logs; the verdict is faster
+or slower when the whole interval lies on one side of 1x, ~ (no clear difference) when it
+holds 1x. An interval needs 2 rounds or more.
 
 options:
-  --a ARGS       bench arguments of variant a, in one word: --a "--completion-path iothread"
-  --b ARGS       bench arguments of variant b
-  --rounds N     rounds, each running a and b once, 1..20 (default 3)
-  --json FILE    also write both variants' runs and the side-by-side figures as JSON
-  -h, --help     show this help and exit
+  --a ARGS            bench arguments of variant a, in one word: --a "--completion-path iothread"
+  --b ARGS            bench arguments of variant b
+  --rounds N          rounds, each running a and b once, 1..20 (default 3)
+  --confidence LEVEL  the intervals' confidence level, between 0 and 1 (default ${DEFAULT_CONFIDENCE})
+  --json FILE         also write both variants' runs and the side-by-side figures as JSON
+  -h, --help          show this help and exit
 
 BENCH ARGS may not hold --repeat (the rounds are the repeats), --json, --svg or --fio-json.
 example:
@@ -59,6 +67,7 @@ interface AbArgs {
   a: string[];
   b: string[];
   rounds: number;
+  level: number;
   bench: string[];
   json: { path: string; given: string } | undefined;
 }
@@ -89,7 +98,7 @@ function joinVariantValues(argv: readonly string[]): string[] {
 /** Parses argv and checks each variant's full bench command line as bench would. */
 function parseAbArgs(argv: string[]): AbArgs | null {
   let parsed;
-  const names = ['a', 'b', 'rounds', 'json', 'help'];
+  const names = ['a', 'b', 'rounds', 'confidence', 'json', 'help'];
   try {
     parsed = parseArgs({
       args: joinVariantValues(argv),
@@ -99,6 +108,7 @@ function parseAbArgs(argv: string[]): AbArgs | null {
         a: { type: 'string' },
         b: { type: 'string' },
         rounds: { type: 'string' },
+        confidence: { type: 'string' },
         json: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -117,6 +127,11 @@ function parseAbArgs(argv: string[]): AbArgs | null {
   if (own !== undefined) {
     const why = 'ab sets it itself (the rounds are the repeats; it writes its own files)';
     throw new UsageError(`ab: ${own} does not go in the bench arguments: ${why}`);
+  }
+  const level = values.confidence === undefined ? DEFAULT_CONFIDENCE : parseConfidence(values.confidence);
+  if (level === undefined) {
+    const got = quote(values.confidence ?? '');
+    throw new UsageError(`ab: --confidence must be a level between 0 and 1, such as 0.95, got ${got}`);
   }
   const a = words(values.a);
   const b = words(values.b);
@@ -139,6 +154,7 @@ function parseAbArgs(argv: string[]): AbArgs | null {
     bench,
     rounds:
       values.rounds === undefined ? 3 : parseInteger(values.rounds, '--rounds', { min: 1, max: MAX_ROUNDS }),
+    level,
     json: values.json === undefined ? undefined : outputFile(values.json, '--json', cwd),
   };
 }
@@ -212,7 +228,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const a = pointsOf(runs.a);
   const b = pointsOf(runs.b);
-  const points = abPoints(a, b);
+  const points = abPoints(a, b, args.level);
   const rounds = Math.min(runs.a.length, runs.b.length);
   if (machine !== undefined) process.stdout.write(`machine: ${describeMachine(machine)}\n`);
   process.stdout.write(`a: ${args.a.join(' ')}\nb: ${args.b.join(' ')}\n`);

@@ -23,13 +23,16 @@ import { createOutputFolder } from '../src/cli/common-args.js';
 import { SignalStop } from '../src/cli/stop-signals.js';
 import { FAILPOINTS_ENV, parseFailpoints } from '../src/cli/failpoints-env.js';
 import { runSweep, sweepPoints, type SweepOutcome } from '../src/main-thread/sweep.js';
-import type { BenchOptions } from '../src/protocol/options.js';
+import { AUTO_ROUNDS, type BenchOptions } from '../src/protocol/options.js';
 import { describeMachine, describeWakeups, machineInfo } from '../src/report/machine.js';
 import { calibrateWakeups } from '../src/main-thread/calibrate.js';
 import { formatCpuList, readAllowedCpus } from '../src/protocol/cpu-list.js';
 import { RESULT_SCHEMA, type MachineInfo, type ResultFile, type RunResult } from '../src/report/result.js';
 import { readResultFile, writeJsonFile, writeResultFile } from '../src/report/result-file.js';
-import { renderModeRatios, renderRunTable } from '../src/report/table.js';
+import { renderPointTable, renderRunTable } from '../src/report/table.js';
+import { describeRatioPoint, modeRatios, narrowEnough, renderModeRatios } from '../src/report/ratios.js';
+import { DEFAULT_CONFIDENCE } from '../src/report/confidence.js';
+import { OUTPUT_WIDTH, wrapText } from '../src/report/format.js';
 import { renderSpreadNote } from '../src/report/spread.js';
 import { fioJsonOf, fioJsonPath } from '../src/report/fio-json.js';
 import { SweepProgress } from '../src/cli/progress.js';
@@ -38,7 +41,7 @@ import { renderTerminalChart } from '../src/report/chart.js';
 import { renderSvg } from '../src/report/svg.js';
 import { renderStageTable } from '../src/report/stage-table.js';
 import { renderAccountingTable } from '../src/report/accounting.js';
-import { explainSteps, renderExplain } from '../src/report/explain.js';
+import { explainSteps, explainWhy, renderExplain } from '../src/report/explain.js';
 
 /** Set in a child run by --cpus: the options to use, as JSON, and where to write the result. */
 const CHILD_OPTIONS = 'VBLK_CHILD_OPTIONS';
@@ -89,15 +92,24 @@ async function main(argv: string[]): Promise<number> {
 /** Runs the sweep in this process, with progress on stderr (see progress.ts); `stop` ends it early. */
 async function sweepHere(options: BenchOptions, stop: AbortSignal): Promise<SweepOutcome> {
   const cpus = os.availableParallelism();
-  const total = sweepPoints(options, cpus).length * options.repeat;
+  const points = sweepPoints(options, cpus).length;
+  // --repeat auto: at least options.repeat rounds, at most maxRounds; progress counts to the most.
+  const maxRounds = options.repeatAuto === true ? (options.maxRounds ?? AUTO_ROUNDS.defaultMax) : options.repeat;
+  const total = points * maxRounds;
   const runMs = options.rampMs + options.runtimeMs;
   const style = options.quiet ? 'quiet' : process.stderr.isTTY === true ? 'tty' : 'lines';
   if (style !== 'quiet') {
     const runs = `${total} run${total === 1 ? '' : 's'}`;
     const cores = `${cpus} core${cpus === 1 ? '' : 's'}`;
-    process.stderr.write(`vblk-mq: ${runs} on ${cores}, about ${Math.ceil((total * runMs) / 1000)} s\n`);
+    const least = points * options.repeat;
+    const estimate =
+      options.repeatAuto === true
+        ? `${least}..${runs} (--repeat auto: ${options.repeat} to ${maxRounds} rounds) on ${cores}, ` +
+          `about ${Math.ceil((least * runMs) / 1000)}..${Math.ceil((total * runMs) / 1000)} s`
+        : `${runs} on ${cores}, about ${Math.ceil((total * runMs) / 1000)} s`;
+    process.stderr.write(`${wrapText(`vblk-mq: ${estimate}`, OUTPUT_WIDTH, '  ')}\n`);
   }
-  const progress = new SweepProgress(process.stderr, style, total, runMs, options.repeat);
+  const progress = new SweepProgress(process.stderr, style, total, runMs, maxRounds);
   try {
     return await runSweep(
       options,
@@ -188,23 +200,62 @@ async function runChild(options: BenchOptions): Promise<number> {
   }
 }
 
+/** The level of every interval this sweep prints. */
+function levelOf(options: BenchOptions): number {
+  return options.confidence ?? DEFAULT_CONFIDENCE;
+}
+
+/** The rounds a sweep ran, and with --repeat auto the mq/sq ratios whose interval stayed wide. */
+function roundsOf(options: BenchOptions, runs: readonly RunResult[]): NonNullable<ResultFile['rounds']> {
+  const ran = Math.max(0, ...runs.map((run) => run.repeats));
+  const auto = options.repeatAuto === true;
+  const severalCpus = new Set(runs.map((run) => run.cpus)).size > 1;
+  const wide = auto
+    ? modeRatios(runs, levelOf(options))
+        .filter((r) => !narrowEnough(r, AUTO_ROUNDS.tolerance))
+        .map((r) => describeRatioPoint(r, severalCpus))
+    : [];
+  return { ran, auto, wide };
+}
+
 function resultFile(options: BenchOptions, outcome: SweepOutcome, machine: MachineInfo): ResultFile {
   // The output paths as typed: a relative one stays relative, so result files name no machine's paths.
   const paths = { json: options.json?.given, svg: options.svg?.given, fioJson: options.fioJson?.given };
+  const level = levelOf(options);
   return {
     schema: RESULT_SCHEMA,
     machine,
     options: { ...options, ...paths },
     runs: outcome.runs,
     order: outcome.order,
-    ...(options.explain ? { explain: explainSteps(outcome.runs) } : {}),
+    ratios: modeRatios(outcome.runs, level),
+    rounds: roundsOf(options, outcome.runs),
+    ...(options.explain
+      ? { explain: explainSteps(outcome.runs, level), explainWhy: explainWhy(outcome.runs) }
+      : {}),
     ...(outcome.interrupted === true ? { interrupted: true } : {}),
     ...(outcome.error !== undefined ? { error: outcome.error } : {}),
   };
 }
 
+/** `--repeat auto`'s word on how many rounds it took, and which ratios stayed wide; '' otherwise. */
+function renderRoundsNote(rounds: NonNullable<ResultFile['rounds']>, options: BenchOptions): string {
+  if (!rounds.auto) return '';
+  const tolerance = `±${AUTO_ROUNDS.tolerance * 100}%`;
+  const max = options.maxRounds ?? AUTO_ROUNDS.defaultMax;
+  const text =
+    rounds.wide.length === 0
+      ? `--repeat auto: ${rounds.ran} rounds; every mq/sq interval lies within ${tolerance} of its ratio`
+      : `--repeat auto: ${rounds.ran} rounds (at most ${max}); ` +
+        `still wider than ${tolerance}: ${rounds.wide.join(', ')}`;
+  return `${wrapText(text, OUTPUT_WIDTH, '  ')}\n`;
+}
+
 function report(options: BenchOptions, outcome: SweepOutcome, machine: MachineInfo, startedAt: Date): void {
   const { runs } = outcome;
+  const wide = options.output === 'wide';
+  const level = levelOf(options);
+  const out = (text: string): boolean => process.stdout.write(text);
   if (runs.length > 0) {
     const partial =
       outcome.error !== undefined
@@ -212,21 +263,29 @@ function report(options: BenchOptions, outcome: SweepOutcome, machine: MachineIn
         : outcome.interrupted === true
           ? ' (partial: the sweep was interrupted; these are the runs done before it)'
           : '';
-    process.stdout.write(`\nmachine: ${describeMachine(machine)}\n${renderSettings(runs)}${renderRunTable(runs)}`);
-    process.stdout.write(`${renderSpreadNote(runs)}\n`);
-    const stages = renderStageTable(runs);
-    if (stages !== '') process.stdout.write(`\n${stages}`);
-    const accounting = renderAccountingTable(runs);
-    if (accounting !== '') process.stdout.write(`\n${accounting}`);
+    if (wide) {
+      out(`\nmachine: ${describeMachine(machine)}\n${renderSettings(runs)}${renderRunTable(runs)}`);
+      out(`${renderSpreadNote(runs)}\n`);
+      const stages = renderStageTable(runs);
+      if (stages !== '') out(`\n${stages}`);
+      const accounting = renderAccountingTable(runs);
+      if (accounting !== '') out(`\n${accounting}`);
+    } else {
+      // The default: every line within OUTPUT_WIDTH columns (the JSON keeps every figure).
+      const fit = (text: string): string => `${wrapText(text, OUTPUT_WIDTH, '  ')}\n`;
+      out(`\n${fit(`machine: ${describeMachine(machine)}`)}${fit(renderSettings(runs).trimEnd())}`);
+      out(renderPointTable(runs));
+    }
+    out(renderRoundsNote(roundsOf(options, runs), options));
     if (options.explain) {
       // Its designs run at one job count: the steps take the place of the mq/sq tables and the chart.
-      const explained = renderExplain(runs);
-      process.stdout.write(`\n${explained === '' ? 'explain: not every design ran; no steps to show\n' : explained}`);
-      process.stdout.write(`${partial}\n`);
+      const explained = renderExplain(runs, level, wide);
+      out(`\n${explained === '' ? 'explain: not every design ran; no steps to show\n' : explained}`);
+      out(`${partial}\n`);
     } else {
-      const ratios = renderModeRatios(runs);
-      if (ratios !== '') process.stdout.write(`\n${ratios}\n`);
-      process.stdout.write(`\n${renderTerminalChart(runs)}\n${partial}\n`);
+      const ratios = renderModeRatios(runs, level, wide);
+      if (ratios !== '') out(`\n${ratios}\n`);
+      out(`\n${renderTerminalChart(runs)}\n${partial}\n`);
     }
   }
   const file = resultFile(options, outcome, machine);

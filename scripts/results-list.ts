@@ -213,7 +213,7 @@ export const RESULTS: readonly ResultCommand[] = [
       '--repeat',
       '3',
     ],
-    about: 'the most mq does here: batched, pinned',
+    about: 'mq at 8 jobs, batched and pinned (split); the unpinned batched sweep did more',
   },
   {
     name: 'compare-cpus-1-2',

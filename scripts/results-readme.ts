@@ -15,6 +15,8 @@
  *    time per request, then their geometric means over the points;
  *  - compare: the files it reads (its table is in NAME.txt).
  */
+import { pairedStep } from '../src/report/ratios.js';
+import { DEFAULT_CONFIDENCE, formatRatio as formatInterval } from '../src/report/confidence.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExplainStep, MachineInfo, RunResult } from '../src/report/result.js';
@@ -185,12 +187,14 @@ function renderRatios(runs: readonly RunResult[]): string {
     const { mq, sq: s } = pairs.reduce((a, b) => (b.mq.jobs > a.mq.jobs ? b : a));
     const { min, max } = ratioRange(s, mq);
     const spread = runsOf(s).length < 2 && runsOf(mq).length < 2 ? '-' : `${formatRatio(min)}..${formatRatio(max)}`;
-    return [[mq.lock, String(mq.cpus), String(mq.iodepth), String(mq.jobs), formatRatio(mq.iops / s.iops), spread]];
+    const interval = formatInterval(pairedStep(s, mq, DEFAULT_CONFIDENCE));
+    return [[mq.lock, String(mq.cpus), String(mq.iodepth), String(mq.jobs), interval, spread]];
   });
   if (rows.length === 0) return '';
-  const headers = ['lock', 'cpus', 'iodepth', 'jobs', 'mq/sq', 'worst..best'];
+  const headers = ['lock', 'cpus', 'iodepth', 'jobs', 'mq/sq [95% interval]', 'worst..best'];
   const intro =
-    'mq/sq at the highest job count both modes ran (worst..best: slowest mq run over fastest sq run, and back):';
+    'mq/sq at the highest job count both modes ran, with its 95% interval over the paired rounds and its verdict ' +
+    '(docs/bench.md, "Intervals and verdicts"); worst..best: slowest mq run over fastest sq run, and back:';
   return `${intro}\n\n${table(headers, rows, [false, true, true, true, true, true])}`;
 }
 
@@ -221,10 +225,11 @@ function renderExplain(steps: readonly ExplainStep[]): string {
     s.step,
     s.from,
     s.to,
-    formatRatio(s.ratio),
+    // Files made before the intervals have none: their ratio alone.
+    s.level === undefined ? formatRatio(s.ratio) : formatInterval(s),
     `${formatRatio(s.min)}..${formatRatio(s.max)}`,
   ]);
-  const headers = ['lock', 'jobs', 'step', 'from', 'to', 'ratio', 'worst..best'];
+  const headers = ['lock', 'jobs', 'step', 'from', 'to', 'ratio [95% interval]', 'worst..best'];
   return `--explain's steps:\n\n${table(headers, rows, [false, true, false, false, false, true, true])}`;
 }
 

@@ -100,6 +100,11 @@ const BENCH_CASES: [string, string[], string[]][] = [
   ['--fio-json a file', ['--fio-json', 'kept.json'], ['--fio-json', '"kept.json"', 'is not a folder']],
   ['--quiet with a value', ['--quiet=yes'], ['--quiet takes no value']],
   ['an unknown option', ['--frobnicate', '3'], ['unknown option --frobnicate']],
+  ['an unknown --output', ['--output', 'tall'], ['--output', '"tall"', 'default, wide']],
+  ['--confidence 1.5', ['--confidence', '1.5'], ['--confidence', '"1.5"', 'between 0 and 1']],
+  ['--max-rounds 0', ['--repeat', 'auto', '--max-rounds', '0'], ['--max-rounds', '"0"']],
+  ['--repeat auto with --repeat 5', ['--repeat', 'auto', '--repeat', '5'], ['--repeat', 'more than once']],
+  ['--max-rounds without --repeat auto', ['--max-rounds', '5'], ['--max-rounds', '--repeat auto']],
 ];
 
 describe('npm run bench: bad input', () => {

@@ -7,6 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { roleAccounting } from '../dist/src/report/accounting.js';
+import { tasksetAvailable } from '../dist/src/protocol/cpu-list.js';
+import { formatNs, formatPercent } from '../dist/src/report/format.js';
+import type { ExplainStep, ExplainWhy, RunResult } from '../dist/src/report/result.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vblk-bench-'));
@@ -53,7 +57,7 @@ describe('npm run bench', () => {
       ]);
       expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
       expect(r.status).toBe(0);
-      expect(r.stdout).toMatch(/mode\s+lock\s+cpus\s+jobs/);
+      expect(r.stdout).toMatch(/^mode\s+lock\s+jobs\s+IOPS/m);
       expect(r.stdout).toMatch(/mq\/sq/);
       expect(r.stdout).toMatch(/fio jobs/);
 
@@ -138,7 +142,9 @@ describe('npm run bench', () => {
       expect(fs.readFileSync(svg, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
       expect(fs.readFileSync(svg, 'utf8').match(/<g class="panel">/g)).toHaveLength(3);
       expect(r.stdout).toMatch(/IOPS\s+min\.\.max/);
-      expect(r.stdout).toMatch(/mq\/sq\s+worst\.\.best/);
+      expect(r.stdout).toMatch(/^mq\/sq, lock spin, \d+ cpus, iodepth 1, 2 paired rounds$/m);
+      expect(file.ratios).toHaveLength(2);
+      for (const ratio of file.ratios) expect(['faster', 'slower', '~']).toContain(ratio.verdict);
 
       // One fio-format file per point, where fio-plot looks, with fio's fields.
       for (const point of file.runs) {
@@ -229,7 +235,7 @@ describe('npm run bench', () => {
       const r = run(
         'bench.js',
         ['--explain', '--jobs', '3', '--iodepth', '4', '--runtime', '150ms', '--ramp', '50ms'].concat(
-          ['--repeat', '2', '--lock', 'spin', '--iothreads', '2', '--json', out],
+          ['--repeat', '2', '--lock', 'spin', '--iothreads', '2', '--json', out, '--output', 'wide'],
         ),
         90_000,
       );
@@ -243,12 +249,115 @@ describe('npm run bench', () => {
       expect(file.runs).toHaveLength(4);
       expect(file.order).toHaveLength(8);
       expect(file.order.slice(0, 4).every((run: string) => run.endsWith('repeat 1'))).toBe(true);
-      const steps: { step: string; ratio: number; min: number; max: number }[] = file.explain;
-      expect(steps.map((s) => s.step)).toEqual(['the lock', 'queue+lock per vCPU', 'more IO threads', 'mq/sq']);
-      const product = steps[0]!.ratio * steps[1]!.ratio * steps[2]!.ratio;
-      expect(Math.abs(product / steps[3]!.ratio - 1)).toBeLessThan(0.01);
-      for (const s of steps) expect(s.min).toBeLessThanOrEqual(s.ratio + 1e-12);
-      for (const s of steps) expect(s.max).toBeGreaterThanOrEqual(s.ratio - 1e-12);
+      const steps: ExplainStep[] = file.explain;
+      expect(steps.map((s) => s.step)).toEqual([
+        'a queue per vCPU',
+        'more IO threads',
+        'mq/sq',
+        'one queue without its lock',
+      ]);
+      // The chain's two steps multiply to mq/sq; the counterfactual stands beside it.
+      expect(Math.abs((steps[0]!.ratio * steps[1]!.ratio) / steps[2]!.ratio - 1)).toBeLessThan(0.01);
+      expect(steps.map((s) => s.counterfactual === true)).toEqual([false, false, false, true]);
+      for (const s of steps) {
+        expect(s.min).toBeLessThanOrEqual(s.ratio + 1e-12);
+        expect(s.max).toBeGreaterThanOrEqual(s.ratio - 1e-12);
+        expect(s.rounds).toBe(2);
+        expect(s.level).toBe(0.95);
+        expect(s.ciLow).toBeLessThanOrEqual(s.ratio);
+        expect(s.ciHigh).toBeGreaterThanOrEqual(s.ratio);
+        expect(['faster', 'slower', '~']).toContain(s.verdict);
+      }
+      expect(r.stdout).toContain('(one queue without its lock)');
+      // The why lines: printed, kept in the JSON, and every number in them is one of its figures,
+      // each of which the runs' own fields give again.
+      const why: ExplainWhy = file.explainWhy[0];
+      expect(why.lines.length).toBeGreaterThan(0);
+      expect(why.lines.length).toBeLessThanOrEqual(4);
+      expect(r.stdout).toMatch(/^why:$/m);
+      const shown = new Set(
+        Object.values(why.figures).flatMap((v) => [formatNs(v), formatPercent(v, 0), v.toFixed(2), String(v)]),
+      );
+      for (const line of why.lines) {
+        for (const token of line.match(/\d+(\.\d+)?(ns|us|ms|s|%)?/g) ?? []) {
+          expect([...shown].some((f) => f === token || f.startsWith(token)), `${token} in "${line}"`).toBe(true);
+        }
+      }
+      const runs: RunResult[] = file.runs;
+      const sq = runs.find((run) => run.mode === 'sq' && run.lock === 'spin')!;
+      const mq = runs.find((run) => run.mode === 'mq' && run.iothreads === 2)!;
+      const io = (run: RunResult): number => roleAccounting(run)!.find((x) => x.role === 'iothread')!.cpuNs;
+      expect(why.figures['sqIothreadCpuNs']).toBeCloseTo(io(sq), 6);
+      expect(why.figures['mqIothreadCpuNs']).toBeCloseTo(io(mq), 6);
+      if (why.figures['sqVcpuSpinNs'] !== undefined) {
+        const vcpu = roleAccounting(sq)!.find((x) => x.role === 'vcpu')!;
+        expect(why.figures['sqVcpuSpinNs']).toBeCloseTo(vcpu.spinNs, 6);
+        expect(why.figures['sqVcpuCpuNs']).toBeCloseTo(vcpu.cpuNs, 6);
+      }
     },
   );
+});
+
+describe('the default output and --repeat auto', () => {
+  /** Every line of a command's output, stdout and stderr, longer than `width` columns. */
+  const tooWide = (text: string, width: number): string[] => text.split('\n').filter((line) => line.length > width);
+
+  it('fits in 100 columns with every lock kind, both modes and several --cpus', { timeout: 120_000 }, () => {
+    const cpus = tasksetAvailable() && os.availableParallelism() >= 2 ? ['--cpus', '1,2'] : [];
+    const r = run(
+      'bench.js',
+      ['--jobs', '2', '--mode', 'both', '--lock', 'spin,ticket,mcs,pv,mutex,adaptive,none'].concat(
+        ['--repeat', '2', '--runtime', '60ms', '--ramp', '20ms', ...cpus],
+      ),
+      110_000,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(tooWide(r.stdout, 100)).toEqual([]);
+    expect(tooWide(r.stderr, 100)).toEqual([]);
+    // The compact table, the mq/sq tables with their intervals, then the chart.
+    const header = /^mode\s+lock\s+jobs\s+IOPS\s+min\.\.max\s+lat p50\/p99\s+contention\s+max wait\s+busiest$/m;
+    expect(r.stdout).toMatch(header);
+    expect(r.stdout).toMatch(/^jobs\s+sq IOPS\s+mq IOPS\s+mq\/sq \[95% interval\]$/m);
+    expect(r.stdout).toMatch(/fio jobs/);
+    expect(r.stdout).not.toMatch(/^stages of lat/m);
+  });
+
+  it('--output wide still prints every column of the run table, the stages and the per-role table', () => {
+    const args = ['--jobs', '1', '--mode', 'both', '--runtime', '60ms', '--ramp', '20ms', '--output', 'wide'];
+    const r = run('bench.js', args);
+    expect(r.status, r.stderr).toBe(0);
+    for (const header of ['BW', 'slat p50', 'clat p99', 'p99.9', 'fairness', 'avg wait', 'spins', 'parks']) {
+      expect(r.stdout).toContain(header);
+    }
+    for (const header of ['cpu/req v/io/dev', 'util v/io/dev', 'runq v/io/dev', 'csw vol', 'csw invol']) {
+      expect(r.stdout).toContain(header);
+    }
+    expect(r.stdout).toMatch(/^stages of lat/m);
+    expect(r.stdout).toMatch(/^where each role's time goes/m);
+  });
+
+  it('--repeat auto runs 3 rounds at least, and stops by its rule', { timeout: 120_000 }, () => {
+    const json = path.join(tmp, 'auto.json');
+    const args = ['--jobs', '2', '--mode', 'both', '--runtime', '60ms', '--ramp', '20ms', '--repeat', 'auto'];
+    const r = run('bench.js', [...args, '--max-rounds', '4', '--json', json], 110_000);
+    expect(r.status, r.stderr).toBe(0);
+    const file = JSON.parse(fs.readFileSync(json, 'utf8'));
+    const { ran, auto, wide } = file.rounds;
+    expect(auto).toBe(true);
+    expect(ran).toBeGreaterThanOrEqual(3);
+    expect(ran).toBeLessThanOrEqual(4);
+    const narrow = (x: { ratio: number; ciLow: number; ciHigh: number }): boolean =>
+      x.ciLow >= x.ratio * 0.9 && x.ciHigh <= x.ratio * 1.1;
+    // It stopped early only when every interval was narrow; at the limit it names those still wide.
+    if (ran < 4) expect(file.ratios.every(narrow)).toBe(true);
+    const stillWide = file.ratios.filter((x: never) => !narrow(x));
+    expect(wide).toEqual(stillWide.map((x: { lock: string; jobs: number }) => `${x.lock} jobs=${x.jobs}`));
+    expect(r.stdout).toMatch(new RegExp(`^--repeat auto: ${ran} rounds`, 'm'));
+    // One mode has no ratio to narrow: the fewest rounds are enough.
+    const one = path.join(tmp, 'auto-one.json');
+    const oneMode = ['--jobs', '1', '--mode', 'sq', '--runtime', '40ms', '--ramp', '20ms', '--repeat', 'auto'];
+    const s = run('bench.js', [...oneMode, '--json', one]);
+    expect(s.status, s.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(one, 'utf8')).rounds.ran).toBe(3);
+  });
 });

@@ -175,6 +175,8 @@ describe('parseBenchArgs', () => {
         spinThreshold: 32768,
         breakdown: true,
         repeat: 1,
+        confidence: 0.95,
+        output: 'default',
         explain: false,
         cpus: undefined,
         watchdogS: 10,

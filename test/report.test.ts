@@ -19,7 +19,8 @@ import {
   formatRatio,
   formatTick,
 } from '../dist/src/report/format.js';
-import { renderModeRatios, renderRunLine, renderRunTable } from '../dist/src/report/table.js';
+import { renderRunLine, renderRunTable } from '../dist/src/report/table.js';
+import { renderModeRatios } from '../dist/src/report/ratios.js';
 import { groupSeries, niceScale, renderTerminalChart } from '../dist/src/report/chart.js';
 import { renderSvg } from '../dist/src/report/svg.js';
 import { compareResults } from '../dist/src/report/compare.js';
@@ -166,12 +167,13 @@ describe('renderModeRatios', () => {
       makeRun({ mode: 'mq', jobs: 2, iops: 999_999, iodepth: 1 }), // another iodepth: no partner
       makeRun({ mode: 'mq', jobs: 2, iops: 999_999, lock: 'ticket' }), // another lock: no partner
     ];
-    const out = lines(renderModeRatios(runs));
-    expect(out[0]).toBe('mq/sq, lock spin, 8 cpus, iodepth 32');
-    expect(cells(out[1]!)).toEqual(['jobs', 'sq IOPS', 'mq IOPS', 'mq/sq']);
+    const out = lines(renderModeRatios(runs, 0.95));
+    expect(out[0]).toBe('mq/sq, lock spin, 8 cpus, iodepth 32, 1 paired round');
+    expect(cells(out[1]!)).toEqual(['jobs', 'sq IOPS', 'mq IOPS', 'mq/sq [95% interval]']);
+    // One round each: the ratio, and no interval yet.
     expect(out.slice(2).map(cells)).toEqual([
-      ['1', '80.0k', '40.0k', '0.50x'],
-      ['2', '100k', '250k', '2.50x'],
+      ['1', '80.0k', '40.0k', '0.50x (need >= 2 rounds)'],
+      ['2', '100k', '250k', '2.50x (need >= 2 rounds)'],
     ]);
   });
 
@@ -182,13 +184,13 @@ describe('renderModeRatios', () => {
         makeRun({ mode: 'mq', lock: l as RunResult['lock'], cpus, iops: 300_000 }),
       ]),
     );
-    const titles = lines(renderModeRatios(runs)).filter((line) => line.startsWith('mq/sq'));
+    const titles = lines(renderModeRatios(runs, 0.95)).filter((line) => line.startsWith('mq/sq'));
     expect(titles).toHaveLength(4);
   });
 
   it('returns an empty string when no sq run has an mq partner', () => {
-    expect(renderModeRatios([makeRun({ mode: 'sq' }), makeRun({ mode: 'mq', jobs: 2 })])).toBe('');
-    expect(renderModeRatios([])).toBe('');
+    expect(renderModeRatios([makeRun({ mode: 'sq' }), makeRun({ mode: 'mq', jobs: 2 })], 0.95)).toBe('');
+    expect(renderModeRatios([], 0.95)).toBe('');
   });
 });
 
@@ -404,12 +406,12 @@ describe('result files and compare', () => {
     const rows = lines(table!).map(cells);
     expect(rows[0]).toEqual(['mode', 'lock', 'iodepth', 'jobs', '#1 intel.json 8cpu', '#2 amd.json 16cpu', '#2/#1']);
     expect(rows.slice(1)).toEqual([
-      ['sq', 'spin', '32', '1', '100k', '150k', '1.50x'],
-      ['sq', 'spin', '32', '2', '100k', '150k', '1.50x'],
+      ['sq', 'spin', '32', '1', '100k', '150k', '1.50x (need >= 2 rounds)'],
+      ['sq', 'spin', '32', '2', '100k', '150k', '1.50x (need >= 2 rounds)'],
       ['sq', 'spin', '32', '4', '100k', '-', '-'],
       ['sq', 'spin', '32', '8', '-', '150k', '-'],
-      ['mq', 'spin', '32', '1', '100k', '200k', '2.00x'],
-      ['mq', 'spin', '32', '2', '200k', '400k', '2.00x'],
+      ['mq', 'spin', '32', '1', '100k', '200k', '2.00x (need >= 2 rounds)'],
+      ['mq', 'spin', '32', '2', '200k', '400k', '2.00x (need >= 2 rounds)'],
       ['mq', 'spin', '32', '4', '400k', '-', '-'],
       ['mq', 'spin', '32', '8', '-', '1.60M', '-'],
     ]);
@@ -420,7 +422,7 @@ describe('result files and compare', () => {
     const rows = lines(compareResults([{ label: 'x.json', file: twoCpus }]).split('\n\n')[1]!).map(cells);
     expect(rows).toEqual([
       ['mode', 'lock', 'iodepth', 'jobs', '#1 x.json 2cpu', '#2 x.json 4cpu', '#2/#1'],
-      ['sq', 'spin', '32', '1', '50.0k', '100k', '2.00x'],
+      ['sq', 'spin', '32', '1', '50.0k', '100k', '2.00x (need >= 2 rounds)'],
     ]);
   });
 
@@ -458,7 +460,7 @@ describe('result files and compare', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('#2 amd.json 16cpu');
-    expect(result.stdout).toMatch(/^mq\s+spin\s+32\s+2\s+200k\s+400k\s+2\.00x$/m);
+    expect(result.stdout).toMatch(/^mq\s+spin\s+32\s+2\s+200k\s+400k\s+2\.00x \(need >= 2 rounds\)$/m);
     expect(readFileSync(path.join(dir, 'intel.json'), 'utf8')).toContain('"schema": 3');
     expect(result.stdout).toContain('settings: --bs 4k --iodepth-batch 1 ');
   });

@@ -58,6 +58,10 @@ describe('a queue lock under submit+reap', () => {
       expect(run.lockAcquisitionsWholeRun).toBe(run.ringCalls);
       expect(run.locks).toHaveLength(1);
       expect(run.locks[0]!.acquisitions).toBeGreaterThan(0);
+      // fio's iops log: 100 ms slices over the 300 ms window (the last one what is left of it).
+      expect(run.iopsLog!.msec).toBe(100);
+      expect(run.iopsLog!.iops.length).toBeGreaterThanOrEqual(2);
+      for (const iops of run.iopsLog!.iops) expect(iops).toBeGreaterThanOrEqual(0);
       // A correctness bound, not a speed one: ramp + runtime + the default watchdog.
       expect(performance.now() - started).toBeLessThan(CONVOY.rampMs + CONVOY.runtimeMs + 10_000);
     });

@@ -12,6 +12,8 @@ import {
   LOCK_CHOICES,
   LOCK_SIDES,
   MODES,
+  OUTPUT_STYLES,
+  AUTO_ROUNDS,
   SUBMIT_MAX,
   type Batching,
   type BenchOptions,
@@ -201,7 +203,31 @@ const SPECS = {
     default: 'on',
     help: 'stage latencies and per-thread accounting; off leaves them out, to measure what they cost',
   },
-  repeat: { value: 'N', default: '1', help: `runs per point; the median is reported, 1..${LIMITS.maxRepeat}` },
+  repeat: {
+    value: 'N|auto',
+    default: '1',
+    help:
+      `runs per point, in interleaved rounds; the median is reported, 1..${LIMITS.maxRepeat}; auto runs ` +
+      `${AUTO_ROUNDS.min} rounds, then adds rounds until every mq/sq interval lies within ` +
+      `±${AUTO_ROUNDS.tolerance * 100}% of its ratio, or --max-rounds ran`,
+  },
+  'max-rounds': {
+    value: 'N',
+    default: String(AUTO_ROUNDS.defaultMax),
+    help: `the most rounds --repeat auto runs, ${AUTO_ROUNDS.min}..${LIMITS.maxRepeat}`,
+  },
+  confidence: {
+    value: 'LEVEL',
+    default: '0.95',
+    help: 'the level of every ratio\'s confidence interval, between 0 and 1 (as 0.9 or 0.99)',
+  },
+  output: {
+    value: 'STYLE',
+    default: 'default',
+    help:
+      'default (one compact table per point, the mq/sq table with intervals and verdicts, and the chart, in ' +
+      'at most 100 columns) or wide (every column, the stage and per-role tables too)',
+  },
   explain: {
     unset: 'off',
     help:
@@ -418,7 +444,9 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
     lockSides,
     spinThreshold: integer('spin-threshold', { min: 0, max: SPIN_THRESHOLD_MAX }),
     breakdown: parseOneOf(text('breakdown'), ['on', 'off'] as const, flag('breakdown')) === 'on',
-    repeat: integer('repeat', { min: 1, max: LIMITS.maxRepeat }),
+    ...parseRepeat(argv, text('repeat'), given('max-rounds'), values['max-rounds'] !== undefined),
+    confidence: parseConfidence(text('confidence'), flag('confidence')),
+    output: parseOneOf(text('output'), OUTPUT_STYLES, flag('output')),
     explain,
     cpus,
     watchdogS: positiveDuration(text('watchdog'), flag('watchdog')) / 1000,
@@ -433,6 +461,37 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
     quiet: values['quiet'] === true,
   };
   return { help: false, options };
+}
+
+/**
+ * `--repeat N` or `--repeat auto` (with `--max-rounds`): the rounds a sweep runs. `--repeat`
+ * given twice is refused rather than the last one silently winning, as `--repeat auto --repeat 5`
+ * asks for two things.
+ */
+function parseRepeat(
+  argv: readonly string[],
+  repeatText: string,
+  maxRoundsText: string | undefined,
+  maxRoundsGiven: boolean,
+): { repeat: number; repeatAuto?: true; maxRounds?: number } {
+  const repeats = argv.filter((arg) => arg === '--repeat' || arg.startsWith('--repeat=')).length;
+  if (repeats > 1) throw new UsageError('--repeat is given more than once; give it once: a count, or auto');
+  const maxRounds =
+    maxRoundsText === undefined
+      ? AUTO_ROUNDS.defaultMax
+      : parseInteger(maxRoundsText, '--max-rounds', { min: AUTO_ROUNDS.min, max: LIMITS.maxRepeat });
+  if (repeatText.trim() === 'auto') return { repeat: AUTO_ROUNDS.min, repeatAuto: true, maxRounds };
+  if (maxRoundsGiven) throw new UsageError('--max-rounds goes with --repeat auto; leave it out, or give --repeat auto');
+  return { repeat: parseInteger(repeatText, '--repeat', { min: 1, max: LIMITS.maxRepeat }) };
+}
+
+/** `--confidence`: a level strictly between 0 and 1. */
+function parseConfidence(text: string, name: string): number {
+  const level = /^\s*(0?\.\d+)\s*$/.test(text) ? Number(text) : NaN;
+  if (!(level > 0 && level < 1)) {
+    throw new UsageError(`${name} must be a level between 0 and 1, such as 0.95, got ${quote(text)}`);
+  }
+  return level;
 }
 
 /**

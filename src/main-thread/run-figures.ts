@@ -44,6 +44,8 @@ export interface MeasuredWindow {
   after: Snapshot;
   /** The submission locks' statistics over the window. */
   locks: LockFigures[];
+  /** IOPS per slice of the window (run.ts IopsLog). */
+  iopsLog: { msec: number; iops: number[] };
 }
 
 /** What the workers returned. */
@@ -239,5 +241,6 @@ export function runResult(
     lockCallsBySide,
     lockAcquisitionsWholeRun: sum(guards.map((guard) => guard?.stats().acquisitions ?? 0)),
     repeats: 1,
+    iopsLog: window.iopsLog,
   };
 }

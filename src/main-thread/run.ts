@@ -42,6 +42,8 @@ export interface RunOptions {
 }
 
 const DEFAULT_WATCHDOG_MS = 10_000;
+/** fio's log_avg_msec for the run's iops log (RunResult.iopsLog), ms. */
+const IOPS_LOG_MS = 100;
 /** How often a run reports its live IOPS (RunOptions.live). */
 const LIVE_MS = 500;
 /** How long the workers may take to return after an abort (they notice it within their longest park). */
@@ -123,12 +125,19 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
       for (const ring of memory.rings) ring.resetPublishStats();
       const before = takeSnapshot(control, topology);
       control.setPhase(MEASURE);
-      await pause(spec.runtimeMs, abort.signal, stop);
+      const iopsLog = new IopsLog(() => reapedSoFar(control, topology.jobs), IOPS_LOG_MS);
+      let iops: number[];
+      try {
+        await pause(spec.runtimeMs, abort.signal, stop);
+      } finally {
+        iops = iopsLog.stop();
+      }
       abort.throwIfFailed();
       // A window cut short by a stop request has no figures worth keeping.
       if (!stopped()) {
         const after = takeSnapshot(control, topology);
-        window = { before, after, locks: lockFigures(topology, memory.rings, locksBefore) };
+        const locks = lockFigures(topology, memory.rings, locksBefore);
+        window = { before, after, locks, iopsLog: { msec: IOPS_LOG_MS, iops } };
       }
     }
     control.setPhase(STOP);
@@ -164,13 +173,52 @@ function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(2))} s`;
 }
 
+/** Requests the vCPUs reaped so far, all of them together. */
+function reapedSoFar(control: RunControl, jobs: number): number {
+  let total = 0;
+  for (let v = 0; v < jobs; v++) total += control.progress('vcpu', v).completed;
+  return total;
+}
+
+/**
+ * The measured window's IOPS in slices, as fio's iops log (log_avg_msec): a timer of the main
+ * thread reads the vCPUs' reaped counters every `msec` ms, and each slice's IOPS is its requests
+ * over its own length as measured (timers run late on a busy machine: the length, not `msec`, is
+ * what the requests are divided by).
+ */
+class IopsLog {
+  private readonly iops: number[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private lastCount: number;
+  private lastMs = performance.now();
+
+  constructor(
+    private readonly reaped: () => number,
+    msec: number,
+  ) {
+    this.lastCount = reaped();
+    this.timer = setInterval(() => this.slice(), msec);
+  }
+
+  /** Ends the log with the slice in progress; returns every slice's IOPS. */
+  stop(): number[] {
+    clearInterval(this.timer);
+    this.slice();
+    return this.iops;
+  }
+
+  private slice(): void {
+    const count = this.reaped();
+    const nowMs = performance.now();
+    if (nowMs > this.lastMs) this.iops.push(((count - this.lastCount) * 1000) / (nowMs - this.lastMs));
+    this.lastCount = count;
+    this.lastMs = nowMs;
+  }
+}
+
 /** Calls `report` every LIVE_MS with the IOPS the vCPUs reaped since the last call. */
 function liveIops(control: RunControl, jobs: number, report: (iops: number) => void): NodeJS.Timeout {
-  const reaped = (): number => {
-    let total = 0;
-    for (let v = 0; v < jobs; v++) total += control.progress('vcpu', v).completed;
-    return total;
-  };
+  const reaped = (): number => reapedSoFar(control, jobs);
   let lastCount = reaped();
   let lastMs = performance.now();
   return setInterval(() => {

@@ -9,7 +9,9 @@ import { runPoint } from './run.js';
 import { RunInterrupted } from './run-failure.js';
 import { threadsFor, type PointSpec } from './point-spec.js';
 import { defaultIothreads } from '../protocol/topology.js';
-import type { BenchOptions, LockKind, Mode } from '../protocol/options.js';
+import { AUTO_ROUNDS, type BenchOptions, type LockKind, type Mode } from '../protocol/options.js';
+import { modeRatios, narrowEnough } from '../report/ratios.js';
+import { DEFAULT_CONFIDENCE } from '../report/confidence.js';
 import { explainDesigns } from './explain.js';
 import type { LatencyFigures, RunResult } from '../report/result.js';
 
@@ -142,6 +144,15 @@ function withoutBins(run: RunResult): RunResult {
   return { ...run, slatNs: strip(run.slatNs), clatNs: strip(run.clatNs), latNs: strip(run.latNs) };
 }
 
+/**
+ * --repeat auto's rule, at the end of a round: every mq/sq ratio's interval lies within
+ * ±AUTO_ROUNDS.tolerance of its ratio (a sweep of one mode has none, and needs no more rounds).
+ */
+function narrowEnoughNow(runs: readonly RunResult[], options: BenchOptions): boolean {
+  const level = options.confidence ?? DEFAULT_CONFIDENCE;
+  return modeRatios(runs, level).every((r) => narrowEnough(r, AUTO_ROUNDS.tolerance));
+}
+
 /** Whether `stop` was aborted; a call, so that TypeScript does not narrow it across an await. */
 function stopRequested(stop: AbortSignal | undefined): boolean {
   return stop?.aborted === true;
@@ -160,7 +171,9 @@ export async function runSweep(
   stop?: AbortSignal,
 ): Promise<SweepOutcome> {
   const points = sweepPoints(options, cpus);
-  const schedule = runSchedule(points, options.repeat);
+  // --repeat auto: schedule the most rounds, and stop at the end of a round once enough ran.
+  const auto = options.repeatAuto === true;
+  const schedule = runSchedule(points, auto ? (options.maxRounds ?? AUTO_ROUNDS.defaultMax) : options.repeat);
   const pool = createWorkerPool(Math.max(...points.map(threadsFor)));
   const samples: RunResult[][] = points.map(() => []);
   const order: string[] = [];
@@ -189,6 +202,10 @@ export async function runSweep(
       samples[point]!.push(run);
       order.push(describeRun(spec, repeat, options.explain));
       hooks.onRun?.(run, repeat, done + 1, schedule.length);
+      const endOfRound = schedule[done + 1]?.repeat !== repeat;
+      if (auto && endOfRound && repeat + 1 >= options.repeat && narrowEnoughNow(outcome().runs, options)) {
+        return outcome();
+      }
     }
     return outcome();
   } finally {

@@ -51,6 +51,13 @@ export const LOCK_SIDES = ['submit+pop', 'submit+reap'] as const;
 export type LockSides = (typeof LOCK_SIDES)[number];
 
 /** Limits stated in `--help` and enforced by the parser. */
+/** What the bench prints: `default` fits in 100 columns; `wide` is every table and column. */
+export const OUTPUT_STYLES = ['default', 'wide'] as const;
+export type OutputStyle = (typeof OUTPUT_STYLES)[number];
+
+/** `--repeat auto`: the fewest rounds, the default most, and how narrow an interval must be (±10%). */
+export const AUTO_ROUNDS = { min: 3, defaultMax: 10, tolerance: 0.1 } as const;
+
 export const LIMITS = {
   maxJobs: 64,
   maxIodepth: 1024, // virtio's largest queue size
@@ -200,8 +207,19 @@ export interface BenchOptions {
    * measure what they cost.
    */
   breakdown: boolean;
-  /** Runs per point; the median is reported (`--repeat`). */
+  /** Runs per point; the median is reported (`--repeat`). With `--repeat auto`, the fewest rounds (3). */
   repeat: number;
+  /**
+   * `--repeat auto`: after `repeat` rounds, add rounds until every mq/sq interval lies within
+   * ±10% of its ratio, or `maxRounds` rounds ran (src/main-thread/sweep.ts).
+   */
+  repeatAuto?: boolean;
+  /** `--max-rounds`: the most rounds `--repeat auto` runs (default 10). */
+  maxRounds?: number;
+  /** `--confidence`: the level of every interval the report prints (default 0.95). */
+  confidence?: number;
+  /** `--output`: `default` (fits 100 columns) or `wide` (every table and column). */
+  output?: OutputStyle;
   /**
    * `--explain`: run the designs of src/main-thread/explain.ts at the one job count given, and
    * report each step's share of mq/sq.

@@ -1,9 +1,19 @@
 /**
- * Side-by-side IOPS of several result files, the body of `npm run compare`.
+ * Side-by-side IOPS of several result files, the body of `npm run compare`: every column after
+ * the first gets, per point, its ratio to the first with a confidence interval and a verdict,
+ * from the rounds (`--repeat`) of that point in each file (Welch's unpaired t-interval on the
+ * log IOPS, src/report/confidence.ts).
  */
-import type { ResultFile, RunResult } from './result.js';
+import type { MachineInfo, ResultFile, RunResult } from './result.js';
 import { LOCK_CHOICES, MODES } from '../protocol/options.js';
 import { MISSING, formatCount, formatRatio, safeDivide } from './format.js';
+import {
+  DEFAULT_CONFIDENCE,
+  formatRatio as formatInterval,
+  unpairedRatio,
+  type RatioInterval,
+} from './confidence.js';
+import { runsOf } from './spread.js';
 import { firstByKey, renderAligned, runKey, type Align, type RunKeyField } from './table.js';
 import { renderSettings, settingsDifferences } from './settings.js';
 import { describeMachine } from './machine.js';
@@ -74,22 +84,167 @@ function renderHeader(columns: readonly CompareColumn[]): string {
   );
 }
 
-/** The IOPS cells of a row, then each column's ratio to the first. */
-function renderRowCells(run: RunResult, columns: readonly CompareColumn[]): string[] {
-  const key = runKey(run, MATCH_FIELDS);
-  const iops = columns.map((column) => column.runsByKey.get(key)?.iops);
-  const first = iops[0];
-  const ratios = iops
-    .slice(1)
-    .map((value) => (value === undefined || first === undefined ? MISSING : formatRatio(safeDivide(value, first))));
+/** The IOPS of each round of a point (`run.samples ?? [run]`), in the order they ran. */
+export function roundIops(run: RunResult): number[] {
+  return runsOf(run).map((sample) => sample.iops);
+}
+
+/** Whether every value is a finite number > 0, as a log ratio needs. */
+function allPositive(values: readonly number[]): boolean {
+  return values.every((value) => Number.isFinite(value) && value > 0);
+}
+
+/**
+ * The plain ratio of two points' IOPS (NaN when a's is 0), with no interval and no `need`: for
+ * rounds whose IOPS a log cannot take (a round that did nothing, IOPS 0).
+ */
+export function plainPointRatio(a: RunResult, b: RunResult, level: number, rounds: number): RatioInterval {
+  return { ratio: safeDivide(b.iops, a.iops), ciLow: null, ciHigh: null, level, rounds, verdict: null };
+}
+
+/** b/a of IOPS from the two points' rounds, unpaired (different files: their rounds did not run side by side). */
+function unpairedPointRatio(a: RunResult, b: RunResult, level: number): RatioInterval {
+  const aRounds = roundIops(a);
+  const bRounds = roundIops(b);
+  if (!allPositive(aRounds) || !allPositive(bRounds)) {
+    return plainPointRatio(a, b, level, Math.min(aRounds.length, bRounds.length));
+  }
+  return unpairedRatio(aRounds, bRounds, level);
+}
+
+/**
+ * A ratio cell: `1.12x [0.95x..1.31x] ~`, `1.20x (need >= 2 rounds)`, or, for rounds that
+ * take no interval ({@link plainPointRatio}), the plain ratio (`0.00x`, or `-`).
+ */
+export function ratioCell(r: RatioInterval): string {
+  if (r.verdict === null && r.need === undefined) return formatRatio(r.ratio);
+  return formatInterval(r);
+}
+
+/** A confidence level as a percentage: 0.95 → `95%`, 0.999 → `99.9%`. */
+export function formatLevel(level: number): string {
+  return `${Number((level * 100).toFixed(4))}%`;
+}
+
+/**
+ * The level `--confidence` gives: a number strictly between 0 and 1 (`0.95`, `0.9`), or
+ * undefined when `text` is not one (the command line then says so).
+ */
+export function parseConfidence(text: string): number | undefined {
+  if (text.trim() === '') return undefined;
+  const level = Number(text);
+  return Number.isFinite(level) && level > 0 && level < 1 ? level : undefined;
+}
+
+/** One point of a column after the first, against the first column: the rows of `compare --json`. */
+export interface ComparePoint extends Omit<RatioInterval, 'ratio'> {
+  mode: string;
+  lock: string;
+  iodepth: number;
+  jobs: number;
+  /** b's cpus (the point's core count in the column compared); {@link aCpus} is a's. */
+  cpus: number;
+  aCpus: number;
+  /** The files' labels (as given on the command line). */
+  a: string;
+  b: string;
+  /** Each side's IOPS (the point's median run). */
+  aIops: number;
+  bIops: number;
+  /** b/a with its interval: exp(mean ln b - mean ln a) over the rounds; null when it is not a number. */
+  ratio: number | null;
+}
+
+/** Every column's run of `row`'s point (undefined where the column has none). */
+function runsOfRow(row: RunResult, columns: readonly CompareColumn[]): (RunResult | undefined)[] {
+  const key = runKey(row, MATCH_FIELDS);
+  return columns.map((column) => column.runsByKey.get(key));
+}
+
+/** The IOPS cells of a row, then each column's ratio to the first, with its interval and verdict. */
+function renderRowCells(row: RunResult, columns: readonly CompareColumn[], level: number): string[] {
+  const runs = runsOfRow(row, columns);
+  const first = runs[0];
+  const ratioTo = (run: RunResult | undefined): string =>
+    run === undefined || first === undefined ? MISSING : ratioCell(unpairedPointRatio(first, run, level));
+  const ratios = runs.slice(1).map(ratioTo);
   return [
-    run.mode,
-    run.lock,
-    String(run.iodepth),
-    String(run.jobs),
-    ...iops.map((v) => (v === undefined ? MISSING : formatCount(v))),
+    row.mode,
+    row.lock,
+    String(row.iodepth),
+    String(row.jobs),
+    ...runs.map((run) => (run === undefined ? MISSING : formatCount(run.iops))),
     ...ratios,
   ];
+}
+
+/**
+ * Every point that the first column and a later one both have, against the first: one entry
+ * per (row, later column), in row order then column order, with b/a, its interval and verdict.
+ */
+export function comparePoints(
+  files: readonly LabelledResultFile[],
+  level: number = DEFAULT_CONFIDENCE,
+): ComparePoint[] {
+  const columns = buildColumns(files);
+  const [firstColumn, ...others] = columns;
+  if (firstColumn === undefined) return [];
+  return rowRuns(columns).flatMap((row) => {
+    const key = runKey(row, MATCH_FIELDS);
+    const a = firstColumn.runsByKey.get(key);
+    if (a === undefined) return [];
+    return others.flatMap((column) => {
+      const b = column.runsByKey.get(key);
+      if (b === undefined) return [];
+      const { ratio, ...interval } = unpairedPointRatio(a, b, level);
+      const point: ComparePoint = {
+        mode: row.mode,
+        lock: row.lock,
+        iodepth: row.iodepth,
+        jobs: row.jobs,
+        cpus: b.cpus,
+        aCpus: a.cpus,
+        a: firstColumn.source.label,
+        b: column.source.label,
+        aIops: a.iops,
+        bIops: b.iops,
+        ratio: Number.isFinite(ratio) ? ratio : null,
+        ...interval,
+      };
+      return [point];
+    });
+  });
+}
+
+/** What `compare --json` writes: the level, each file's machine, and {@link comparePoints}. */
+export interface CompareJson {
+  level: number;
+  method: string;
+  files: { label: string; machine: MachineInfo }[];
+  points: ComparePoint[];
+}
+
+/** The JSON of `compare --json`. */
+export function compareJson(files: readonly LabelledResultFile[], level: number = DEFAULT_CONFIDENCE): CompareJson {
+  return {
+    level,
+    method: "Welch's unpaired t-interval on the log IOPS of each point's rounds, mapped back with exp",
+    files: files.map(({ label, file }) => ({ label, machine: file.machine })),
+    points: comparePoints(files, level),
+  };
+}
+
+/** How to read the ratio columns, after the table. */
+function renderLegend(columns: readonly CompareColumn[], level: number): string {
+  if (columns.length < 2) return '';
+  const first = columns[0]!.id;
+  return (
+    `#n/${first}: the geometric mean of a point's rounds over ${first}'s (the IOPS columns are medians),\n` +
+    `with its ${formatLevel(level)} confidence interval (Welch's t-interval on the log IOPS of each file's ` +
+    'rounds)\nand a verdict: faster or slower when the interval lies wholly above or below 1x, ~ (no clear ' +
+    'difference)\nwhen it holds 1x; a point that a file ran once has no interval (need >= 2 rounds: bench ' +
+    '--repeat N)\n'
+  );
 }
 
 /** The first run of any file whose settings differ from the first run's, and how; null when all agree. */
@@ -135,14 +290,17 @@ function renderSettingsLines(files: readonly LabelledResultFile[]): string {
  * The runs of several result files side by side, matched on (mode, lock, jobs, iodepth).
  *
  * Each (file, cpus value) is one IOPS column, headed `#1 <label> <cpus>cpu`, `#2 ...`;
- * a ratio column `#n/#1` follows for every column after the first.
+ * a ratio column `#n/#1` follows for every column after the first: b/a with its confidence
+ * interval at `level` and a verdict (`1.12x [0.95x..1.31x] ~`), from each point's rounds
+ * (`run.samples ?? [run]`), unpaired; `1.20x (need >= 2 rounds)` when a file ran it once.
+ * A legend after the table says how to read them.
  * A header lists each column's file and machine (cpus, CPU model, Node version), then the
  * runs' settings (each file's, when they differ: the caller decides whether to allow that, see
  * {@link mixedSettings}).
  * Cells without a matching run show `-`. When a file holds several runs with the same
  * key and cpus (e.g. different iothreads), the first one counts.
  */
-export function compareResults(files: readonly LabelledResultFile[]): string {
+export function compareResults(files: readonly LabelledResultFile[], level: number = DEFAULT_CONFIDENCE): string {
   const columns = buildColumns(files);
   if (columns.length === 0) return 'no runs to compare\n';
   const headers = [
@@ -154,7 +312,8 @@ export function compareResults(files: readonly LabelledResultFile[]): string {
     ...columns.slice(1).map((column) => `${column.id}/${columns[0]!.id}`),
   ];
   const aligns: Align[] = headers.map((_, i) => (i < 2 ? 'left' : 'right'));
-  const rows = rowRuns(columns).map((run) => renderRowCells(run, columns));
+  const rows = rowRuns(columns).map((run) => renderRowCells(run, columns, level));
   const header = `${renderHeader(columns)}${machineNotes(files)}${renderSettingsLines(files)}`;
-  return `${header}\n${renderAligned(headers, rows, aligns)}`;
+  const legend = renderLegend(columns, level);
+  return `${header}\n${renderAligned(headers, rows, aligns)}${legend === '' ? '' : `\n${legend}`}`;
 }

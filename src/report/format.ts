@@ -136,3 +136,27 @@ export function formatDecimal(value: number, decimals: number): string {
 export function safeDivide(numerator: number, denominator: number): number {
   return denominator === 0 ? Number.NaN : numerator / denominator;
 }
+
+/**
+ * `text` folded at spaces into lines of at most `width` columns, every line after the first
+ * indented by `indent`; a word longer than a line stands alone. For the default output, which
+ * fits in 100 columns.
+ */
+export function wrapText(text: string, width: number, indent = ''): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const next = line === '' ? word : `${line} ${word}`;
+    if (next.length > width && line !== '') {
+      lines.push(line);
+      line = `${indent}${word}`;
+    } else {
+      line = next;
+    }
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
+/** Columns the default output of the bench keeps within. */
+export const OUTPUT_WIDTH = 100;

@@ -2,6 +2,7 @@
  * The result file written by `npm run bench -- --json FILE` and read by `npm run compare`.
  * `schema` changes whenever a field changes meaning.
  */
+import type { RatioInterval } from './confidence.js';
 import type { Batching, CompletionPath, LockKind, LockSides, Mode, RoleWork } from '../protocol/options.js';
 import type { WorkerRole } from '../protocol/roster.js';
 import type { LockStats } from '../sync/lock-stats.js';
@@ -179,6 +180,13 @@ export interface RunResult {
   lockCallsBySide: { submit: number; pop: number; reap: number };
   /** With --repeat N: how many runs this median stands for. */
   repeats: number;
+  /**
+   * IOPS over the measured window in slices of `msec` ms, as fio's iops log (write_iops_log
+   * with log_avg_msec, 100 ms here): each slice's requests reaped by the vCPUs over its own
+   * length as the main thread's timer saw it; the last slice may be shorter. Absent in files
+   * made before it.
+   */
+  iopsLog?: { msec: number; iops: number[] };
   /** With --repeat N > 1: every run of the point, in the order they ran (the median is one of them). */
   samples?: RunResult[];
 }
@@ -208,20 +216,50 @@ export interface MachineInfo {
 }
 
 /** One step of --explain (src/report/explain.ts), as the result file's `explain` keeps it. */
-export interface ExplainStep {
+export interface ExplainStep extends RatioInterval {
   lock: string;
   cpus: number;
   jobs: number;
   iodepth: number;
-  /** What the step changes: `the lock`, `queue+lock per vCPU`, `more IO threads`, or `mq/sq` (all three). */
+  /**
+   * What the step changes: `a queue per vCPU`, `more IO threads`, `mq/sq` (both), or, beside the
+   * chain, `one queue without its lock` (`counterfactual`).
+   */
   step: string;
   /** The designs it goes from and to, as `sq spin`, `sq none`, `mq spin iothreads=1`. */
   from: string;
   to: string;
-  /** Median IOPS of `to` over median IOPS of `from`, and its range over every pairing of their runs. */
-  ratio: number;
+  /** The ratio's range over every pairing of the two designs' runs, worst to best. */
   min: number;
   max: number;
+  /** True for `sq none`: what removing the lock alone does to one queue; not a factor of mq/sq. */
+  counterfactual?: true;
+}
+
+/** One mq/sq ratio, as the JSON's `ratios` holds it. */
+export interface ModeRatio extends RatioInterval {
+  lock: string;
+  cpus: number;
+  jobs: number;
+  iodepth: number;
+  /** Median IOPS of each mode's runs. */
+  sqIops: number;
+  mqIops: number;
+  /** The ratio's range from its worst pairing of runs (slowest mq, fastest sq) to its best. */
+  min: number;
+  max: number;
+}
+
+/** The "why" under --explain's steps, generated from the run's own accounting (src/report/explain.ts). */
+export interface ExplainWhy {
+  lock: string;
+  cpus: number;
+  jobs: number;
+  iodepth: number;
+  /** At most four sentences, each printed only when its figures support it. */
+  lines: string[];
+  /** Every number the lines print, unformatted, by name (each derived from the runs' own fields). */
+  figures: Record<string, number>;
 }
 
 export interface ResultFile {
@@ -240,6 +278,15 @@ export interface ResultFile {
    * threads, and their product mq/sq), with their ratio ranges (src/report/explain.ts).
    */
   explain?: ExplainStep[];
+  /** With --explain: why, in at most four lines per lock kind, from the runs' accounting. */
+  explainWhy?: ExplainWhy[];
+  /**
+   * Every mq/sq ratio, one per lock, cpus, jobs and iodepth that ran in both modes, with its
+   * confidence interval and verdict (src/report/ratios.ts); absent in files made before it.
+   */
+  ratios?: ModeRatio[];
+  /** With --repeat auto: the rounds it ran, and the ratios whose interval stayed wider than ±10%. */
+  rounds?: { ran: number; auto: boolean; wide: string[] };
   /** Present and true when a signal stopped the sweep early. */
   interrupted?: boolean;
   /** Present when a run failed: the sweep stopped there and `runs` holds the points before it. */

@@ -7,7 +7,7 @@
 import type { LockFigures, RunResult } from './result.js';
 import { cpuPerRequest, describeBusiest, perRole, wholePercent } from './threads.js';
 import { latencyAt } from './latency.js';
-import { iopsOf, p99Of, rangeOf, ratioRange } from './spread.js';
+import { iopsOf, p99Of, rangeOf } from './spread.js';
 import {
   MISSING,
   formatBytesPerSec,
@@ -15,7 +15,6 @@ import {
   formatDecimal,
   formatNs,
   formatPercent,
-  formatRatio,
   safeDivide,
 } from './format.js';
 
@@ -188,14 +187,7 @@ function rangeCell(run: RunResult, figure: (sample: RunResult) => number, format
 /** The run columns with the range of IOPS and of p99 over each point's runs after them. */
 function withSpreadColumns(columns: readonly Column<RunRow>[]): Column<RunRow>[] {
   return columns.flatMap((column): Column<RunRow>[] => {
-    if (column.header === 'IOPS') {
-      const range: Column<RunRow> = {
-        header: 'min..max',
-        align: 'right',
-        cell: ({ run }) => rangeCell(run, iopsOf, formatCount),
-      };
-      return [column, range];
-    }
+    if (column.header === 'IOPS') return [column, IOPS_RANGE];
     if (column.header === 'lat p99') {
       const range: Column<RunRow> = {
         header: 'min..max',
@@ -208,73 +200,51 @@ function withSpreadColumns(columns: readonly Column<RunRow>[]): Column<RunRow>[]
   });
 }
 
-/** A one-line summary of a run, for progress output (no trailing newline). */
+/**
+ * The default output's table: one row per point in at most 100 columns (mode, lock, jobs, IOPS
+ * with its range over the point's runs, lat p50 and p99, lock contention, the longest lock wait,
+ * and the busiest thread), one table per core count. `--output wide` prints renderRunTable's every column instead.
+ */
+export function renderPointTable(runs: readonly RunResult[]): string {
+  const keep = ['mode', 'lock', 'jobs', 'IOPS', 'contention', 'max wait', 'busiest'];
+  const repeated = runs.some((run) => run.samples !== undefined);
+  const columns = RUN_COLUMNS.filter((column) => keep.includes(column.header)).flatMap((column) =>
+    column.header === 'IOPS' ? [column, ...(repeated ? [IOPS_RANGE] : []), LAT_P50_P99] : [column],
+  );
+  // One table per core count (--cpus), under its own line, rather than a column: 100 columns are few.
+  const byCpus = groupBy(runs, (run) => String(run.cpus));
+  return [...byCpus.entries()]
+    .map(([cpus, group]) => {
+      const table = renderColumns(
+        columns,
+        group.map((run) => ({ run, locks: sumLockFigures(run.locks) })),
+      );
+      return byCpus.size === 1 ? table : `${cpus} cpus:\n${table}`;
+    })
+    .join('\n');
+}
+
+/** lat p50 and p99 in one cell: `27.8us/3.2ms`. */
+const LAT_P50_P99: Column<RunRow> = {
+  header: 'lat p50/p99',
+  align: 'right',
+  cell: ({ run }) => `${formatNs(latencyAt(run.latNs, 50))}/${formatNs(latencyAt(run.latNs, 99))}`,
+};
+
+/** A point's IOPS from its slowest run to its fastest. */
+const IOPS_RANGE: Column<RunRow> = {
+  header: 'min..max',
+  align: 'right',
+  cell: ({ run }) => rangeCell(run, iopsOf, formatCount),
+};
+
+/** A one-line summary of a run, for progress output, within 100 columns (no trailing newline). */
 export function renderRunLine(run: RunResult): string {
   const totals = sumLockFigures(run.locks);
   const contention = totals.locks === 0 ? '' : `  contention ${formatPercent(contentionRatio(totals))}`;
   return (
     `${run.mode} lock=${run.lock} cpus=${run.cpus} jobs=${run.jobs} iodepth=${run.iodepth}: ` +
-    `${formatCount(run.iops)} IOPS  ${formatBytesPerSec(run.bwBytesPerSec)}  ` +
+    `${formatCount(run.iops)} IOPS  ` +
     `p99 ${formatNs(latencyAt(run.latNs, 99))}  fairness ${formatDecimal(run.fairness, 3)}${contention}`
   );
-}
-
-/** An sq run and an mq run at the same lock, cpus, jobs and iodepth. */
-interface ModePair {
-  sq: RunResult;
-  mq: RunResult;
-}
-
-/** Fields an sq run and an mq run must share to be compared. */
-const PAIR_FIELDS: readonly RunKeyField[] = ['lock', 'cpus', 'jobs', 'iodepth'];
-/** Fields of one ratio table: every pair in a table differs only in jobs. */
-const PAIR_GROUP_FIELDS: readonly RunKeyField[] = ['lock', 'cpus', 'iodepth'];
-
-/** Pairs sq and mq runs on {@link PAIR_FIELDS}, in the order the sq runs come; the first run of each mode wins. */
-function pairModes(runs: readonly RunResult[]): ModePair[] {
-  const ofMode = (mode: RunResult['mode']) =>
-    firstByKey(
-      runs.filter((run) => run.mode === mode),
-      PAIR_FIELDS,
-    );
-  const mqByKey = ofMode('mq');
-  return [...ofMode('sq')].flatMap(([key, sq]) => {
-    const mq = mqByKey.get(key);
-    return mq === undefined ? [] : [{ sq, mq }];
-  });
-}
-
-const RATIO_COLUMNS: readonly Column<ModePair>[] = [
-  { header: 'jobs', align: 'right', cell: ({ sq }) => String(sq.jobs) },
-  { header: 'sq IOPS', align: 'right', cell: ({ sq }) => formatCount(sq.iops) },
-  { header: 'mq IOPS', align: 'right', cell: ({ mq }) => formatCount(mq.iops) },
-  { header: 'mq/sq', align: 'right', cell: ({ sq, mq }) => formatRatio(safeDivide(mq.iops, sq.iops)) },
-];
-
-/** With repeats: the ratio's range over every pairing of the two points' runs. */
-const RATIO_RANGE: Column<ModePair> = {
-  header: 'worst..best',
-  align: 'right',
-  cell: ({ sq, mq }) => {
-    const { min, max } = ratioRange(sq, mq);
-    return `${formatRatio(min)}..${formatRatio(max)}`;
-  },
-};
-
-/**
- * mq IOPS against sq IOPS for every (lock, cpus, jobs, iodepth) that has both modes:
- * one small `jobs | sq IOPS | mq IOPS | mq/sq` table per (lock, cpus, iodepth), under a
- * title line naming them, sorted by jobs. Returns `''` when no run has a partner.
- */
-export function renderModeRatios(runs: readonly RunResult[]): string {
-  const groups = groupBy(pairModes(runs), ({ sq }) => runKey(sq, PAIR_GROUP_FIELDS));
-  return [...groups.values()]
-    .map((pairs) => {
-      const { lock, cpus, iodepth } = pairs[0]!.sq;
-      const sorted = [...pairs].sort((a, b) => a.sq.jobs - b.sq.jobs);
-      const repeated = pairs.some(({ sq, mq }) => sq.samples !== undefined || mq.samples !== undefined);
-      const columns = repeated ? [...RATIO_COLUMNS, RATIO_RANGE] : RATIO_COLUMNS;
-      return `mq/sq, lock ${lock}, ${cpus} cpus, iodepth ${iodepth}\n${renderColumns(columns, sorted)}`;
-    })
-    .join('\n');
 }
