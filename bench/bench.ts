@@ -33,7 +33,7 @@ import { renderPointTable, renderRunTable } from '../src/report/table.js';
 import { describeRatioPoint, modeRatios, narrowEnough, renderModeRatios } from '../src/report/ratios.js';
 import { DEFAULT_CONFIDENCE } from '../src/report/confidence.js';
 import { OUTPUT_WIDTH, wrapText } from '../src/report/format.js';
-import { renderSpreadNote } from '../src/report/spread.js';
+import { pointSpreads, renderSpreadNote } from '../src/report/spread.js';
 import { fioJsonOf, fioJsonPath } from '../src/report/fio-json.js';
 import { SweepProgress } from '../src/cli/progress.js';
 import { renderSettings } from '../src/report/settings.js';
@@ -229,6 +229,7 @@ function resultFile(options: BenchOptions, outcome: SweepOutcome, machine: Machi
     runs: outcome.runs,
     order: outcome.order,
     ratios: modeRatios(outcome.runs, level),
+    spread: pointSpreads(outcome.runs),
     rounds: roundsOf(options, outcome.runs),
     ...(options.explain
       ? { explain: explainSteps(outcome.runs, level), explainWhy: explainWhy(outcome.runs) }

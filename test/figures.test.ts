@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 import { renderRunTable } from '../dist/src/report/table.js';
 import { renderModeRatios } from '../dist/src/report/ratios.js';
-import { renderSpreadNote, ratioRange } from '../dist/src/report/spread.js';
+import { pointSpreads, renderSpreadNote, ratioRange } from '../dist/src/report/spread.js';
 import { fioJsonOf, fioJsonPath } from '../dist/src/report/fio-json.js';
 import { latencyDistribution } from '../dist/src/report/latency.js';
 import { renderSvg } from '../dist/src/report/svg.js';
@@ -46,6 +46,22 @@ describe('spread of repeated runs', () => {
     // The wide table keeps the range after the interval (ratios.ts: the ratio is the rounds' geometric mean).
     const wide = renderModeRatios([sq, mq], 0.95, true);
     expect(wide).toMatch(/^\s+8\s+100k\s+400k\s+3\.\d\dx \[.*\]\s+\S+\s+2\.73x\.\.5\.00x$/m);
+  });
+
+  it('tells spread between runs from spread within them, from the iops log', () => {
+    // Runs of 90k, 100k, 110k: standard deviation 10k over mean 100k. Each run's slices [a, b, c]
+    // and a last, short one left out: CV of [95k, 105k] is 7.07%, of [100k, 100k] 0.
+    const logged = repeated('sq', 8, [90_000, 100_000, 110_000]);
+    const slices = [[95_000, 105_000, 1], [100_000, 100_000, 1], [100_000, 100_000, 1]];
+    const samples = logged.samples!.map((run, i) => ({ ...run, iopsLog: { msec: 100, iops: slices[i]! } }));
+    const [spread] = pointSpreads([{ ...logged, samples }]);
+    expect(spread!.runs).toBe(3);
+    expect(spread!.betweenRunsCv).toBeCloseTo(0.1, 12);
+    expect(spread!.withinRunCv).toBeCloseTo(Math.SQRT2 * 5_000 / 100_000 / 3, 12);
+    // One run, and no log: nothing to measure.
+    const [single] = pointSpreads([makeRun()]);
+    expect(single!.betweenRunsCv).toBeNaN();
+    expect(single!.withinRunCv).toBeNaN();
   });
 
   it('says so in one line when a point spreads more than ±10% around its median', () => {

@@ -250,6 +250,25 @@ export interface ModeRatio extends RatioInterval {
   max: number;
 }
 
+/**
+ * Where a point's spread comes from (issue 27): between its runs, as the coefficient of
+ * variation (standard deviation over mean) of their IOPS, and within them, as the mean over its
+ * runs of the coefficient of variation of each run's iops log slices (fio's log_avg_msec; the
+ * last slice, cut short by the end of the window, left out). A point whose runs each hold steady
+ * but settle at different levels spreads between runs; one whose IOPS swing from slice to slice
+ * spreads within them. NaN where there is nothing to measure (one run; runs without a log).
+ */
+export interface PointSpread {
+  mode: string;
+  lock: string;
+  cpus: number;
+  jobs: number;
+  iodepth: number;
+  runs: number;
+  betweenRunsCv: number;
+  withinRunCv: number;
+}
+
 /** The "why" under --explain's steps, generated from the run's own accounting (src/report/explain.ts). */
 export interface ExplainWhy {
   lock: string;
@@ -285,6 +304,8 @@ export interface ResultFile {
    * confidence interval and verdict (src/report/ratios.ts); absent in files made before it.
    */
   ratios?: ModeRatio[];
+  /** Each point's spread between its runs and within them (src/report/spread.ts pointSpreads). */
+  spread?: PointSpread[];
   /** With --repeat auto: the rounds it ran, and the ratios whose interval stayed wider than ±10%. */
   rounds?: { ran: number; auto: boolean; wide: string[] };
   /** Present and true when a signal stopped the sweep early. */

@@ -3,7 +3,9 @@
  * and of p99 latency, the range of an mq/sq ratio over every pairing of their runs, and the
  * one-line note a report prints when some points spread too far to trust their median.
  */
-import type { RunResult } from './result.js';
+import type { PointSpread, RunResult } from './result.js';
+
+export type { PointSpread } from './result.js';
 import { latencyAt } from './latency.js';
 import { formatCount, formatPercent } from './format.js';
 
@@ -66,4 +68,35 @@ export function renderSpreadNote(runs: readonly RunResult[]): string {
 function relativeSpread(run: RunResult): number {
   const { min, max } = rangeOf(run, iopsOf);
   return (max - min) / run.iops;
+}
+
+/** Where a point's spread comes from: see PointSpread in result.ts. */
+
+/** Standard deviation over mean (sample standard deviation); NaN for fewer than two values. */
+function coefficientOfVariation(values: readonly number[]): number {
+  if (values.length < 2) return NaN;
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1);
+  return mean === 0 ? NaN : Math.sqrt(variance) / mean;
+}
+
+/** Each point's spread between its runs and within them. */
+export function pointSpreads(runs: readonly RunResult[]): PointSpread[] {
+  return runs.map((run) => {
+    const samples = runsOf(run);
+    const within = samples
+      .map((s) => s.iopsLog?.iops ?? [])
+      .filter((slices) => slices.length > 2)
+      .map((slices) => coefficientOfVariation(slices.slice(0, -1)));
+    return {
+      mode: run.mode,
+      lock: run.lock,
+      cpus: run.cpus,
+      jobs: run.jobs,
+      iodepth: run.iodepth,
+      runs: samples.length,
+      betweenRunsCv: coefficientOfVariation(samples.map(iopsOf)),
+      withinRunCv: within.length === 0 ? NaN : within.reduce((a, b) => a + b, 0) / within.length,
+    };
+  });
 }
