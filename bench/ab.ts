@@ -30,7 +30,7 @@ import { describeMachine } from '../src/report/machine.js';
 import { readResultFile, writeJsonFile } from '../src/report/result-file.js';
 import { groupBy, runKey } from '../src/report/table.js';
 import { abPoints, renderAb } from '../src/report/ab.js';
-import { parseConfidence } from '../src/report/compare.js';
+import { parseConfidence } from '../src/report/confidence.js';
 import { DEFAULT_CONFIDENCE } from '../src/report/confidence.js';
 import type { ResultFile, RunResult } from '../src/report/result.js';
 

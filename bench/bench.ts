@@ -63,8 +63,7 @@ async function main(argv: string[]): Promise<number> {
   const options: BenchOptions = failpoints.length > 0 ? { ...parsed.options, failpoints } : parsed.options;
   const stop = new SignalStop({
     repeat: 'exit',
-    announce:
-      'stopping: the run in progress drains (within the --watchdog time) and is dropped (again to quit at once)',
+    announce: 'stopping: the run in progress drains (bounded) and is dropped (again to quit at once)',
   });
   const startedAt = new Date();
   const allowed = readAllowedCpus('/proc/self/status');
@@ -80,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
     stop.dispose();
   }
   report(options, outcome, { ...machineInfo(), wakeup }, startedAt);
+  // A failure is one line, whatever its length, so that it can be grepped and read by tools.
   if (outcome.error !== undefined) process.stderr.write(`vblk-mq: ${outcome.error}\n`);
   if (outcome.interrupted !== true) return outcome.error === undefined ? 0 : 1;
   const by = stop.received === undefined ? '' : ` by ${stop.received}`;
@@ -179,8 +179,11 @@ async function sweepPerCoreCount(
     fs.rmSync(resultPath, { force: true });
     runs.push(...file.runs);
     order.push(...(file.order ?? []).map((run) => `${run} cpus=${n}`));
+    // A stop whose drain failed is still a stop: keep both, so that the exit status is the signal's.
+    if (file.interrupted === true) {
+      return { runs, order, interrupted: true, ...(file.error === undefined ? {} : { error: file.error }) };
+    }
     if (file.error !== undefined) return { runs, order, error: file.error };
-    if (file.interrupted === true) return { runs, order, interrupted: true };
   }
   return { runs, order };
 }

@@ -14,7 +14,8 @@ import { loadResultFileArg } from '../src/cli/result-file-arg.js';
 import { dieBySignal, SignalStop } from '../src/cli/stop-signals.js';
 import type { OutputPath } from '../src/protocol/options.js';
 import { DEFAULT_CONFIDENCE } from '../src/report/confidence.js';
-import { compareJson, compareResults, mixedSettings, parseConfidence } from '../src/report/compare.js';
+import { compareJson, compareResults, mixedSettings } from '../src/report/compare.js';
+import { parseConfidence } from '../src/report/confidence.js';
 import { writeJsonFile } from '../src/report/result-file.js';
 
 const HELP = `usage: npm run compare -- FILE.json [FILE.json ...] [--confidence LEVEL] [--json FILE]

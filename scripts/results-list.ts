@@ -38,7 +38,7 @@ export const RESULTS: readonly ResultCommand[] = [
   {
     name: '2cpu-spin-iodepth32',
     script: 'bench',
-    args: ['--jobs', '1..8', '--mode', 'both', '--iodepth', '32', '--repeat', '3'],
+    args: ['--jobs', '1..8', '--mode', 'both', '--iodepth', '32', '--repeat', 'auto', '--max-rounds', '4'],
     about: "the paper's experiment: sq against mq, jobs 1 to 8, iodepth 32, every other option at its default",
   },
   {
@@ -135,8 +135,8 @@ export const RESULTS: readonly ResultCommand[] = [
       '3',
     ],
     about:
-      'what makes one queue lose or hold, at 8 jobs: the lock, the queue per vCPU and the second IO thread ' +
-      'apart, for every lock kind (--explain)',
+      'what makes one queue lose or hold, at 8 jobs: the queue per vCPU and the second IO thread apart, and ' +
+      'one queue without its lock beside them, for every lock kind, with why (--explain)',
   },
   {
     name: '2cpu-lockfree-iodepth32',

@@ -322,6 +322,16 @@ describe('the default output and --repeat auto', () => {
     expect(r.stdout).not.toMatch(/^stages of lat/m);
   });
 
+  it('--explain fits in 100 columns too, and names its designs', { timeout: 60_000 }, () => {
+    const args = ['--explain', '--jobs', '2', '--repeat', '2', '--runtime', '60ms', '--ramp', '20ms'];
+    const r = run('bench.js', args);
+    expect(r.status, r.stderr).toBe(0);
+    expect(tooWide(r.stdout, 100)).toEqual([]);
+    expect(tooWide(r.stderr, 100)).toEqual([]);
+    expect(r.stdout).toMatch(/^sq spin -> mq spin iothreads=1 -> mq spin iothreads=\d+: the two steps multiply/m);
+    expect(r.stdout).toContain('(one queue without its lock)');
+  });
+
   it('--output wide still prints every column of the run table, the stages and the per-role table', () => {
     const args = ['--jobs', '1', '--mode', 'both', '--runtime', '60ms', '--ramp', '20ms', '--output', 'wide'];
     const r = run('bench.js', args);

@@ -306,6 +306,7 @@ function vcpu(task: VcpuTask): VcpuResult {
 
   // Drain: reap everything still in flight (bounded waits; ABORT ends it).
   while (free < iodepth && control.phase() !== ABORT) {
+    if (failpoint !== null) failpoint.check(); // stall-in-drain fires here
     if (reap(NOT_WAITED) === 0) completion.waitForData(parkMs);
   }
   control.vcpuDone();

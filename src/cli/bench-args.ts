@@ -34,6 +34,7 @@ import {
   type IntBounds,
 } from './units.js';
 import { UsageError } from './usage-error.js';
+import { parseConfidence } from '../report/confidence.js';
 import { outputFile, outputFolder, translateParseError } from './common-args.js';
 import { parsePin } from './pin-arg.js';
 import { readAllowedCpus, tasksetAvailable } from '../protocol/cpu-list.js';
@@ -231,9 +232,10 @@ const SPECS = {
   explain: {
     unset: 'off',
     help:
-      'at the one --jobs value given, run for each --lock kind: sq with the lock, sq lock-free (a multi-producer ' +
-      'ring), mq with one IO thread, and mq, interleaved with --repeat; print how much each step changes IOPS ' +
-      '(the lock, the queue per vCPU, more IO threads), with its range, and where each thread\'s time goes',
+      'at the one --jobs value given, run for each --lock kind: sq with the lock, mq with one IO thread, mq, ' +
+      'and sq lock-free (a multi-producer ring), interleaved with --repeat; print the two steps from sq to mq ' +
+      '(a queue per vCPU, more IO threads) and one queue without its lock beside them, each with its interval ' +
+      'and verdict, and why, from the runs\' accounting',
   },
   pin: {
     value: 'POLICY',
@@ -445,7 +447,7 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
     spinThreshold: integer('spin-threshold', { min: 0, max: SPIN_THRESHOLD_MAX }),
     breakdown: parseOneOf(text('breakdown'), ['on', 'off'] as const, flag('breakdown')) === 'on',
     ...parseRepeat(argv, text('repeat'), given('max-rounds'), values['max-rounds'] !== undefined),
-    confidence: parseConfidence(text('confidence'), flag('confidence')),
+    confidence: checkedConfidence(text('confidence'), flag('confidence')),
     output: parseOneOf(text('output'), OUTPUT_STYLES, flag('output')),
     explain,
     cpus,
@@ -485,10 +487,10 @@ function parseRepeat(
   return { repeat: parseInteger(repeatText, '--repeat', { min: 1, max: LIMITS.maxRepeat }) };
 }
 
-/** `--confidence`: a level strictly between 0 and 1. */
-function parseConfidence(text: string, name: string): number {
-  const level = /^\s*(0?\.\d+)\s*$/.test(text) ? Number(text) : NaN;
-  if (!(level > 0 && level < 1)) {
+/** `--confidence`: a level strictly between 0 and 1 (confidence.ts parseConfidence). */
+function checkedConfidence(text: string, name: string): number {
+  const level = parseConfidence(text);
+  if (level === undefined) {
     throw new UsageError(`${name} must be a level between 0 and 1, such as 0.95, got ${quote(text)}`);
   }
   return level;

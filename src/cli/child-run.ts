@@ -28,7 +28,9 @@ export function runChild(
   stop: SignalStop,
 ): Promise<ChildOutcome> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, options);
+    // Its own process group: a Ctrl-C at the terminal reaches this process alone, which forwards
+    // it once; the child would otherwise get it twice and take the second as "quit at once".
+    const child = spawn(command, args, { ...options, detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));

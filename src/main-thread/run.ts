@@ -3,8 +3,9 @@
  * count and iodepth.
  *
  * Sequence: allocate the run's memory (run-memory.ts), start every worker
- * (run-workers.ts), wait for all of them at the start barrier, RAMP, reset
- * the lock statistics, MEASURE between two snapshots, STOP, wait for every
+ * (run-workers.ts), wait for all of them at the start barrier, RAMP, start
+ * the lock statistics' window (no lock taken: lock-stats.ts), MEASURE between
+ * two snapshots, STOP, wait for every
  * worker to drain and return, check conservation (conservation.ts), and put
  * the figures together (run-figures.ts).
  *
@@ -42,6 +43,8 @@ export interface RunOptions {
 }
 
 const DEFAULT_WATCHDOG_MS = 10_000;
+/** The longest a drain's bound grows beyond the watchdog time for a slow run, ms. */
+const DRAIN_EXTRA_MAX_MS = 5 * 60_000;
 /** fio's log_avg_msec for the run's iops log (RunResult.iopsLog), ms. */
 const IOPS_LOG_MS = 100;
 /** How often a run reports its live IOPS (RunOptions.live). */
@@ -96,13 +99,14 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
     // and the drain after STOP within the watchdog time, however slowly it progresses.
     const windowBoundMs = spec.rampMs + spec.runtimeMs + watchdogMs;
     let stopAtMs: number | null = null;
+    let drainBoundMs = watchdogMs;
     const overrun = (now: number): string | null => {
       if (stopAtMs === null && now - rampAtMs > windowBoundMs) {
         const bound = `ramp + runtime + watchdog = ${seconds(windowBoundMs)}`;
         return `the run outlived its bound (${bound}) without reaching STOP: ${watchdog.laggard(now)}`;
       }
-      if (stopAtMs !== null && now - stopAtMs > watchdogMs) {
-        const limit = `the watchdog time (${seconds(watchdogMs)})`;
+      if (stopAtMs !== null && now - stopAtMs > drainBoundMs) {
+        const limit = `its bound (${seconds(drainBoundMs)}${stopped() ? ', the watchdog time' : ''})`;
         return `the drain after STOP did not end within ${limit}: ${watchdog.laggard(now)}`;
       }
       return null;
@@ -142,6 +146,14 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
     }
     control.setPhase(STOP);
     stopAtMs = performance.now();
+    // A stop request drains for the watchdog time at most. Otherwise the drain may also take twice
+    // what the requests in flight need at the rate the run kept (at most DRAIN_EXTRA_MAX_MS more): a
+    // slow but legitimate configuration (a convoy at a few kIOPS, deep queues) is not a hang.
+    if (!stopped()) {
+      const perMs = reapedSoFar(control, topology.jobs) / Math.max(1, stopAtMs - rampAtMs);
+      const needMs = (2 * topology.jobs * spec.iodepth) / Math.max(perMs, 1e-6);
+      drainBoundMs = watchdogMs + Math.min(needMs, DRAIN_EXTRA_MAX_MS);
+    }
 
     const settled = await abort.race(workers.settled);
     const vcpus = unlessAborted(settled.vcpus, abort);

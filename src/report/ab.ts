@@ -12,12 +12,14 @@ import { firstByKey, renderColumns, runKey, type Column, type RunKeyField } from
 import { formatCount, formatNs, formatRatio, MISSING, safeDivide } from './format.js';
 import {
   DEFAULT_CONFIDENCE,
+  formatLevel,
+  formatRatio as formatInterval,
   geometricMean as geometricMeanOf,
   pairedRatio,
   type RatioInterval,
   type Verdict,
 } from './confidence.js';
-import { formatLevel, plainPointRatio, ratioCell, roundIops } from './compare.js';
+import { plainPointRatio, roundIops } from './compare.js';
 
 /** What identifies a point in both variants. */
 const POINT_FIELDS: readonly RunKeyField[] = ['mode', 'lock', 'cpus', 'jobs', 'iodepth', 'iothreads'];
@@ -130,7 +132,7 @@ const AB_COLUMNS: readonly Column<AbPoint>[] = [
   { header: 'iothreads', align: 'right', cell: (p) => String(p.iothreads) },
   { header: 'a IOPS', align: 'right', cell: (p) => formatCount(p.aIops) },
   { header: 'b IOPS', align: 'right', cell: (p) => formatCount(p.bIops) },
-  { header: 'b/a', align: 'right', cell: (p) => ratioCell(p) },
+  { header: 'b/a', align: 'right', cell: (p) => formatInterval(p) },
   { header: 'a cpu/req', align: 'right', cell: (p) => ns(p.aCpuPerRequestNs) },
   { header: 'b cpu/req', align: 'right', cell: (p) => ns(p.bCpuPerRequestNs) },
   { header: 'b/a cpu', align: 'right', cell: (p) => (Number.isFinite(p.cpuRatio) ? formatRatio(p.cpuRatio) : MISSING) },

@@ -6,9 +6,10 @@
  */
 import type { MachineInfo, ResultFile, RunResult } from './result.js';
 import { LOCK_CHOICES, MODES } from '../protocol/options.js';
-import { MISSING, formatCount, formatRatio, safeDivide } from './format.js';
+import { MISSING, formatCount, safeDivide } from './format.js';
 import {
   DEFAULT_CONFIDENCE,
+  formatLevel,
   formatRatio as formatInterval,
   unpairedRatio,
   type RatioInterval,
@@ -112,29 +113,8 @@ function unpairedPointRatio(a: RunResult, b: RunResult, level: number): RatioInt
   return unpairedRatio(aRounds, bRounds, level);
 }
 
-/**
- * A ratio cell: `1.12x [0.95x..1.31x] ~`, `1.20x (need >= 2 rounds)`, or, for rounds that
- * take no interval ({@link plainPointRatio}), the plain ratio (`0.00x`, or `-`).
- */
-export function ratioCell(r: RatioInterval): string {
-  if (r.verdict === null && r.need === undefined) return formatRatio(r.ratio);
-  return formatInterval(r);
-}
 
-/** A confidence level as a percentage: 0.95 → `95%`, 0.999 → `99.9%`. */
-export function formatLevel(level: number): string {
-  return `${Number((level * 100).toFixed(4))}%`;
-}
 
-/**
- * The level `--confidence` gives: a number strictly between 0 and 1 (`0.95`, `0.9`), or
- * undefined when `text` is not one (the command line then says so).
- */
-export function parseConfidence(text: string): number | undefined {
-  if (text.trim() === '') return undefined;
-  const level = Number(text);
-  return Number.isFinite(level) && level > 0 && level < 1 ? level : undefined;
-}
 
 /** One point of a column after the first, against the first column: the rows of `compare --json`. */
 export interface ComparePoint extends Omit<RatioInterval, 'ratio'> {
@@ -166,7 +146,7 @@ function renderRowCells(row: RunResult, columns: readonly CompareColumn[], level
   const runs = runsOfRow(row, columns);
   const first = runs[0];
   const ratioTo = (run: RunResult | undefined): string =>
-    run === undefined || first === undefined ? MISSING : ratioCell(unpairedPointRatio(first, run, level));
+    run === undefined || first === undefined ? MISSING : formatInterval(unpairedPointRatio(first, run, level));
   const ratios = runs.slice(1).map(ratioTo);
   return [
     row.mode,

@@ -151,10 +151,27 @@ export function studentTQuantile(p: number, df: number): number {
  * "1.20x (need >= 2 rounds)".
  */
 export function formatRatio(r: RatioInterval): string {
+  if (!Number.isFinite(r.ratio)) return '-';
   if (r.ciLow === null || r.ciHigh === null || r.verdict === null) {
-    return `${formatTimes(r.ratio)} (need >= ${r.need ?? MIN_ROUNDS} rounds)`;
+    // No interval for want of rounds says how many it needs; for another reason (a round of 0
+    // IOPS, whose logarithm there is none of), the ratio alone.
+    return r.need === undefined ? formatTimes(r.ratio) : `${formatTimes(r.ratio)} (need >= ${r.need} rounds)`;
   }
   return `${formatTimes(r.ratio)} [${formatTimes(r.ciLow)}..${formatTimes(r.ciHigh)}] ${r.verdict}`;
+}
+
+/** A confidence level as a percentage: 0.95 → `95%`, 0.999 → `99.9%`. */
+export function formatLevel(level: number): string {
+  return `${Number((level * 100).toFixed(4))}%`;
+}
+
+/**
+ * The level `--confidence` gives (bench, compare, ab): a decimal strictly between 0 and 1
+ * (`0.95`, `.9`), or undefined when `text` is not one (the command line then says so).
+ */
+export function parseConfidence(text: string): number | undefined {
+  const level = /^\s*(0?\.\d+)\s*$/.test(text) ? Number(text) : NaN;
+  return level > 0 && level < 1 ? level : undefined;
 }
 
 /**

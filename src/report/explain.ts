@@ -25,7 +25,7 @@ import { pairedStep } from './ratios.js';
 import { ratioRange } from './spread.js';
 import { groupBy, renderColumns, runKey, type Column } from './table.js';
 import { formatCount, formatNs, formatPercent, formatRatio as formatTimes, OUTPUT_WIDTH, wrapText } from './format.js';
-import { formatRatio as formatInterval } from './confidence.js';
+import { formatLevel, formatRatio as formatInterval } from './confidence.js';
 import { roleAccounting, type RoleAccounting } from './accounting.js';
 
 export type { ExplainStep, ExplainWhy } from './result.js';
@@ -178,7 +178,6 @@ interface StepRow {
 
 const STEP_COLUMNS: readonly Column<StepRow>[] = [
   { header: 'step', align: 'left', cell: ({ step: s }) => (s.counterfactual === true ? `(${s.step})` : s.step) },
-  { header: 'from -> to', align: 'left', cell: ({ step: s }) => `${s.from} -> ${s.to}` },
   {
     header: 'IOPS',
     align: 'right',
@@ -187,6 +186,13 @@ const STEP_COLUMNS: readonly Column<StepRow>[] = [
   },
   { header: 'ratio [interval] verdict', align: 'left', cell: ({ step: s }) => formatInterval(s) },
 ];
+
+/** With --output wide: the designs each step goes between (the default output names them in a legend). */
+const DESIGNS_COLUMN: Column<StepRow> = {
+  header: 'from -> to',
+  align: 'left',
+  cell: ({ step: s }) => `${s.from} -> ${s.to}`,
+};
 
 /** With --output wide: each step's worst..best range too. */
 const RANGE_COLUMN: Column<StepRow> = {
@@ -204,17 +210,22 @@ export function renderExplain(runs: readonly RunResult[], level: number, wide = 
   const steps = explainSteps(runs, level);
   if (steps.length === 0) return '';
   const whys = explainWhy(runs);
-  const columns = wide ? [...STEP_COLUMNS, RANGE_COLUMN] : STEP_COLUMNS;
+  const columns = wide ? [STEP_COLUMNS[0]!, DESIGNS_COLUMN, ...STEP_COLUMNS.slice(1), RANGE_COLUMN] : STEP_COLUMNS;
   const byGroup = groupBy(steps, (s) => `${s.lock} ${s.cpus} ${s.jobs} ${s.iodepth}`);
   return [...byGroup.values()]
     .map((group) => {
       const { lock, cpus, jobs, iodepth, rounds } = group[0]!;
       const mine = runs.filter((run) => run.cpus === cpus && run.jobs === jobs && run.iodepth === iodepth);
       const named = new Map(mine.map((run) => [designName(run), run]));
+      const many = group.find((s) => s.step === 'mq/sq')?.to ?? `mq ${lock}`;
       const title =
         `explain: lock ${lock}, ${cpus} cpus, ${jobs} jobs, iodepth ${iodepth}, ${rounds} paired ` +
-        `round${rounds === 1 ? '' : 's'}, ${formatPercent(level, 0)} intervals\n` +
-        'the two steps multiply to mq/sq; the step in parentheses is beside the chain, not in it\n';
+        `round${rounds === 1 ? '' : 's'}, ${formatLevel(level)} intervals\n` +
+        `${wrapText(
+          `sq ${lock} -> mq ${lock} iothreads=1 -> ${many}: the two steps multiply to mq/sq; the step in ` +
+            `parentheses (sq ${lock} -> sq none) is beside the chain, not in it`,
+          OUTPUT_WIDTH,
+        )}\n`;
       const why = whys.find((w) => w.lock === lock && w.cpus === cpus && w.jobs === jobs && w.iodepth === iodepth);
       const whyLines = why?.lines.map((l) => `${wrapText(`  ${l}`, OUTPUT_WIDTH, '    ')}\n`) ?? [];
       const whyText = whyLines.length === 0 ? '' : `why:\n${whyLines.join('')}`;

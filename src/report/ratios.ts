@@ -14,9 +14,9 @@ import type { ModeRatio, RunResult } from './result.js';
 
 export type { ModeRatio } from './result.js';
 import { runsOf, iopsOf } from './spread.js';
-import { firstByKey, groupBy, renderColumns, type Column, type RunKeyField } from './table.js';
-import { formatRatio as formatInterval } from './confidence.js';
-import { formatCount, formatPercent, formatRatio } from './format.js';
+import { firstByKey, groupBy, renderColumns, runKey, type Column, type RunKeyField } from './table.js';
+import { formatLevel, formatRatio as formatInterval } from './confidence.js';
+import { formatCount, formatRatio, safeDivide } from './format.js';
 import { pairedRatio, type RatioInterval } from './confidence.js';
 
 
@@ -29,15 +29,23 @@ export interface ModePair {
   mq: RunResult;
 }
 
-/** Pairs sq and mq runs on lock, cpus, jobs and iodepth, in the order the sq runs come; the first of each wins. */
+/**
+ * Pairs sq and mq runs on lock, cpus, jobs and iodepth, in the order the sq runs come: the first
+ * sq run of each, and the mq run with the most IO threads (the mq design itself, where --explain
+ * also ran mq with one IO thread).
+ */
 export function pairModes(runs: readonly RunResult[]): ModePair[] {
-  const ofMode = (mode: RunResult['mode']): Map<string, RunResult> =>
-    firstByKey(
-      runs.filter((run) => run.mode === mode),
-      PAIR_FIELDS,
-    );
-  const mqByKey = ofMode('mq');
-  return [...ofMode('sq')].flatMap(([key, sq]) => {
+  const mqByKey = new Map<string, RunResult>();
+  for (const mq of runs.filter((run) => run.mode === 'mq')) {
+    const key = runKey(mq, PAIR_FIELDS);
+    const known = mqByKey.get(key);
+    if (known === undefined || mq.iothreads > known.iothreads) mqByKey.set(key, mq);
+  }
+  const sqByKey = firstByKey(
+    runs.filter((run) => run.mode === 'sq'),
+    PAIR_FIELDS,
+  );
+  return [...sqByKey].flatMap(([key, sq]) => {
     const mq = mqByKey.get(key);
     return mq === undefined ? [] : [{ sq, mq }];
   });
@@ -52,8 +60,8 @@ export function pairedStep(from: RunResult, to: RunResult, level: number): Ratio
   const b = runsOf(to).map(iopsOf);
   const n = Math.min(a.length, b.length);
   if (a.slice(0, n).some((v) => !(v > 0)) || b.slice(0, n).some((v) => !(v > 0))) {
-    // A run with no IOPS has no ratio to take a logarithm of.
-    return { ratio: NaN, ciLow: null, ciHigh: null, level, rounds: n, verdict: null };
+    // A run with no IOPS has no logarithm to average: the ratio of the medians alone, no interval.
+    return { ratio: safeDivide(to.iops, from.iops), ciLow: null, ciHigh: null, level, rounds: n, verdict: null };
   }
   return pairedRatio(a.slice(0, n), b.slice(0, n), level);
 }
@@ -112,7 +120,7 @@ export function renderModeRatios(runs: readonly RunResult[], level: number, wide
         { header: 'jobs', align: 'right', cell: (r) => String(r.jobs) },
         { header: 'sq IOPS', align: 'right', cell: (r) => formatCount(r.sqIops) },
         { header: 'mq IOPS', align: 'right', cell: (r) => formatCount(r.mqIops) },
-        { header: `mq/sq [${formatPercent(level, 0)} interval]`, align: 'left', cell: (r) => formatInterval(r) },
+        { header: `mq/sq [${formatLevel(level)} interval]`, align: 'left', cell: (r) => formatInterval(r) },
       ];
       if (wide) {
         const range = (r: ModeRatio): string => `${formatRatio(r.min)}..${formatRatio(r.max)}`;
