@@ -12,3 +12,12 @@ export {
   type RingShape,
   type RingViewOptions,
 } from './ring.js';
+export {
+  Channel,
+  ChannelClosedError,
+  type ChannelHandle,
+  type ChannelOptions,
+  type ChannelShape,
+  type RecvResult,
+  type TryRecvResult,
+} from './channel.js';

@@ -26,6 +26,11 @@ export { Doorbell, DOORBELL_BYTES, type ParkResult } from './doorbell.js';
 export { PollWindow, DEFAULT_POLL_MAX_NS } from './poll-window.js';
 export { waitUntil, waitUntilAsync } from './wait-until.js';
 export { LockHold } from './lock-hold.js';
+export { Condition, type ConditionHandle } from './condition.js';
+export { Semaphore, type SemaphoreHandle, type SemaphoreOptions } from './semaphore.js';
+export { Latch, type LatchHandle } from './latch.js';
+export { Barrier, type BarrierHandle, type BarrierPass } from './barrier.js';
+export type { AbortableWaitOptions, AbortSignalLike } from './async-abort.js';
 export { ASYNC_POLL_NS, hasWaitAsync, type AsyncWaitOptions } from './park.js';
 export { CURRENT_THREAD_ID } from './thread-id.js';
 export {

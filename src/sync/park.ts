@@ -103,7 +103,7 @@ export function waitAsync(
 }
 
 /** Drives `loop` with Atomics.wait: blocks the calling thread through every park. */
-export function parkBlocking(i32: Int32Array, loop: ParkLoop): boolean {
+export function parkBlocking<T = boolean>(i32: Int32Array, loop: Generator<Park, T, void>): T {
   for (let step = loop.next(); ; step = loop.next()) {
     if (step.done === true) return step.value;
     const park = step.value;

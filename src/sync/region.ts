@@ -104,3 +104,40 @@ function describe(value: unknown): string {
   if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
+
+/** What {@link claimView} returns: the primitive's handle and its words. */
+export interface ClaimedView<K extends string> {
+  handle: { kind: K; buffer: SharedArrayBuffer; byteOffset: number };
+  i32: Int32Array;
+  /** True when this view created (and initialised) the primitive; false when it opened one. */
+  created: boolean;
+}
+
+/**
+ * The constructor of a primitive that is a view over `bytes` of shared memory (Condition,
+ * Semaphore, Latch, Barrier): claims its region, then either initialises it (zeroes its words,
+ * `init(i32)` writes its starting values, and MAGIC goes last, so that an opener never sees a
+ * half-initialised primitive) or, when `options` came from openExisting (the class's `from`),
+ * checks that MAGIC says the region holds one.
+ * @throws TypeError when an opened region holds no initialised primitive of this kind.
+ */
+export function claimView<K extends string>(
+  what: string,
+  kind: K,
+  options: Partial<Region> | ExistingRegion | undefined,
+  layout: { bytes: number; align: number; magicIndex: number; magic: number },
+  init: (i32: Int32Array) => void,
+): ClaimedView<K> {
+  const existing = existingRegion(options);
+  const creating = options as Partial<Region> | undefined;
+  const { buffer, byteOffset } = claimRegion(what, existing ?? creating, layout.bytes, layout.align);
+  const i32 = new Int32Array(buffer, byteOffset, layout.bytes / 4);
+  if (existing === undefined) {
+    i32.fill(0);
+    init(i32);
+    Atomics.store(i32, layout.magicIndex, layout.magic);
+  } else if (Atomics.load(i32, layout.magicIndex) !== layout.magic) {
+    throw new TypeError(`${what}.from: the region at byteOffset ${byteOffset} does not hold an initialised ${what}`);
+  }
+  return { handle: { kind, buffer, byteOffset }, i32, created: existing === undefined };
+}
