@@ -441,3 +441,49 @@ describe('Semaphore', () => {
     WORKER_TEST_MS,
   );
 });
+
+describe('an async waiter whose event loop is busy', () => {
+  /**
+   * Blocks on a Semaphore(0) until a permit comes, then sets words[0] = 1 and wakes it.
+   * workerData: sem, words. Posts { got }.
+   */
+  const BLOCKING_ACQUIRER = inlineWorker(
+    `${IMPORTS}
+const sem = Semaphore.from(workerData.sem);
+const words = workerData.words;
+Atomics.store(words, 1, 1); // about to wait
+const got = sem.acquire(1, 10_000);
+Atomics.store(words, 0, got ? 1 : 2);
+Atomics.notify(words, 0);
+parentPort.postMessage({ got });
+`,
+    'blocking acquirer',
+  );
+
+  it(
+    'takes no wake-up from a blocking waiter: release(1) reaches the worker while the main thread blocks',
+    { timeout: WORKER_TEST_MS },
+    async () => {
+      const sem = new Semaphore(0);
+      const words = new Int32Array(new SharedArrayBuffer(8));
+      // The main thread's async waiter parks first: first on the word's list of waiters.
+      const controller = new AbortController();
+      const mine = sem.acquireAsync(1, { signal: controller.signal });
+      mine.catch(() => {});
+      const data = { sem: sem.handle, words };
+      const worker = startWorker<{ got: boolean }>(BLOCKING_ACQUIRER, data, { timeoutMs: WORKER_MS });
+      await eventually(() => Atomics.load(words, 1) === 1 && sem.waiters() === 2, 'both waiters counted');
+      await sleep(50); // let the worker park behind it
+      // One permit, then the main thread blocks (its event loop cannot run the async waiter): the
+      // notify must reach the blocking worker, else both wait until the 5 s below.
+      sem.release(1);
+      const outcome = Atomics.wait(words, 0, 0, 5_000);
+      expect(outcome).not.toBe('timed-out');
+      expect(Atomics.load(words, 0)).toBe(1);
+      expect(await worker.result).toEqual({ got: true });
+      controller.abort(new Error('done'));
+      await expect(mine).rejects.toThrow('done');
+      expect(sem.waiters()).toBe(0);
+    },
+  );
+});

@@ -407,8 +407,10 @@ export class Channel {
   /** Wakes one waiter of `side` (and every ghost ahead of it), if any is counted. */
   private wakeOne(side: number): void {
     const i32 = this.i32;
+    // SLEEPERS before GHOSTS: an abort raises GHOSTS before it lowers SLEEPERS (async-abort.ts).
+    const sleepers = Atomics.load(i32, side + SLEEPERS);
     const ghosts = Atomics.load(i32, side + GHOSTS);
-    if (Atomics.load(i32, side + SLEEPERS) + ghosts === 0) return;
+    if (sleepers + ghosts === 0) return;
     Atomics.add(i32, side + SEQ, 1);
     notifyCounted(i32, side + SEQ, 1 + ghosts);
   }

@@ -8,13 +8,18 @@
  * Atomics.notify(i32, index, 1) may pick the ghost and wake nobody who cares, and the real waiter
  * behind it sleeps on (a lost wake-up).
  *
- * The cure, shared by Condition and Semaphore: a word of the primitive (GHOSTS) counts the abandoned
- * waits whose waitAsync is still pending. The abort raises it, then gives back the waiter's sleeper
- * count; the pending promise lowers it when it finally settles (woken, or its timeout). A notifier
- * that means to wake k sleepers reads the sleeper count, then GHOSTS, and wakes k + GHOSTS: however
- * many ghosts stand ahead of the real waiters on the list, at most GHOSTS of the woken are ghosts.
- * All Atomics are sequentially consistent and the abort raises GHOSTS before it lowers the sleeper
- * count, so a notifier that reads them in the other order never misses the waiter in both.
+ * The same holds for a live async waiter whose event loop is busy (in a blocking call of its own,
+ * maybe waiting on the very thread a notify meant to wake): woken, it cannot act until its loop
+ * runs, and a notify of 1 spent on it is lost to the blocking waiters behind it.
+ *
+ * The cure, shared by every primitive with async waits: a word of the primitive (GHOSTS) counts the
+ * parks of Atomics.waitAsync that are pending, from before each parks until it settles, whether its
+ * wait was aborted (a ghost proper: the abort gives back the waiter's sleeper count, its park stays
+ * counted here) or not. A notifier that means to wake k sleepers reads the sleeper count, then
+ * GHOSTS, and wakes k + GHOSTS: however many async parks stand ahead of the blocking waiters on the
+ * list, at most GHOSTS of the woken are they, so k waiters who can act are woken whenever k exist.
+ * All Atomics are sequentially consistent and a park is counted in GHOSTS before its abort lowers
+ * the sleeper count, so a notifier that reads them in the other order never misses it in both.
  *
  * One race is left: a notify can wake the wait (take it off the list) a moment before the abort,
  * while the resolution is still queued on the waiter's event loop; the abort then sees a pending
@@ -78,10 +83,10 @@ export function checkSignal(what: string, signal: unknown): AbortSignalLike | un
 /**
  * Atomics.waitAsync(i32, index, value, timeoutMs) (park.ts waitAsync: counted in the thread's wait
  * account) that `signal` can abandon. Resolves to the wait's outcome, or to 'aborted' when the
- * signal aborts first (or had aborted already: then it does not park). On abort it counts a ghost
- * in word `ghosts.index`, then calls `giveBack()` (the caller's sleeper count goes), both in the
- * abort event itself, in that order (see the top of this file); the ghost is uncounted when the
- * pending wait settles, and passes its wake-up on if it was notified.
+ * signal aborts first (or had aborted already: then it does not park). Every park is counted in
+ * word `ghosts.index` from before it parks until it settles; on abort `giveBack()` (the caller's
+ * sleeper count goes) runs in the abort event, the park staying counted there as a ghost until it
+ * settles, when it passes its wake-up on if it was notified.
  */
 export function waitAsyncAbortable(
   what: string,
@@ -93,25 +98,39 @@ export function waitAsyncAbortable(
   ghosts: GhostWord,
   giveBack: () => void,
 ): Promise<AbortableOutcome> {
-  if (signal === undefined) return waitAsync(what, i32, index, value, timeoutMs);
-  if (signal.aborted) {
+  if (signal?.aborted === true) {
     giveBack();
     return Promise.resolve('aborted');
   }
+  // Counted in GHOSTS from before it parks until it settles, aborted or not (see the top of this
+  // file: an async waiter may not be able to act on a wake-up at once, its event loop busy).
+  Atomics.add(i32, ghosts.index, 1);
   const pending = waitAsync(what, i32, index, value, timeoutMs);
+  const uncount = (): void => void Atomics.sub(i32, ghosts.index, 1);
+  if (signal === undefined) {
+    return pending.then(
+      (outcome) => {
+        uncount();
+        return outcome;
+      },
+      (error: unknown) => {
+        uncount();
+        throw error;
+      },
+    );
+  }
   return new Promise<AbortableOutcome>((resolve, reject) => {
     let settled = false;
     const onAbort = (): void => {
       if (settled) return;
       settled = true;
-      Atomics.add(i32, ghosts.index, 1);
-      giveBack();
+      giveBack(); // its park stays counted in GHOSTS until it settles: a ghost
       pending.then(
         (outcome) => {
-          Atomics.sub(i32, ghosts.index, 1);
+          uncount();
           if (outcome === 'ok') ghosts.passOn();
         },
-        () => Atomics.sub(i32, ghosts.index, 1),
+        uncount,
       );
       resolve('aborted');
     };
@@ -120,12 +139,14 @@ export function waitAsyncAbortable(
       (outcome) => {
         if (settled) return;
         settled = true;
+        uncount();
         signal.removeEventListener('abort', onAbort);
         resolve(outcome);
       },
       (error: unknown) => {
         if (settled) return;
         settled = true;
+        uncount();
         signal.removeEventListener('abort', onAbort);
         reject(error);
       },

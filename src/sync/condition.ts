@@ -216,7 +216,7 @@ export class Condition {
     return Atomics.load(this.i32, SLEEPERS);
   }
 
-  /** Aborted async waits whose Atomics.waitAsync is still pending (the GHOSTS word; see async-abort.ts). */
+  /** Async parks still pending (the GHOSTS word, async-abort.ts): live async waiters and aborted ones. */
   abandonedWaits(): number {
     return Atomics.load(this.i32, GHOSTS);
   }

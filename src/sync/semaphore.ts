@@ -207,7 +207,7 @@ export class Semaphore {
     return Atomics.load(this.i32, SLEEPERS);
   }
 
-  /** Aborted async waits whose Atomics.waitAsync is still pending (the GHOSTS word; see async-abort.ts). */
+  /** Async parks still pending (the GHOSTS word, async-abort.ts): live async waiters and aborted ones. */
   abandonedWaits(): number {
     return Atomics.load(this.i32, GHOSTS);
   }
