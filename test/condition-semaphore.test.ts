@@ -379,6 +379,7 @@ describe('Semaphore', () => {
     expect(() => new Semaphore(-1)).toThrow(RangeError);
     expect(() => new Semaphore(1.5)).toThrow(/permits must be an integer/);
     expect(() => new Semaphore(2 ** 31)).toThrow(RangeError);
+    expect(() => new Semaphore(0, { bounded: true })).toThrow(/a bounded semaphore needs at least one permit/);
     const sem = new Semaphore(2, { bounded: true });
     expect(() => sem.acquire(-1)).toThrow(RangeError);
     expect(() => sem.tryAcquire(0.5)).toThrow(RangeError);

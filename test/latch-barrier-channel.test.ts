@@ -72,6 +72,16 @@ describe('Latch', () => {
     expect(latch.wait()).toBe(true);
   });
 
+  it('an abort that comes after the count reached zero is too late: the wait resolves true', async () => {
+    const latch = new Latch(1);
+    const controller = new AbortController();
+    const waiting = latch.waitAsync({ signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 20)); // parked
+    latch.countDown(); // notifies; the resolution is still queued on this thread
+    controller.abort(new Error('too late'));
+    await expect(waiting).resolves.toBe(true);
+  });
+
   it('lives where it is placed, and opens through its handle', () => {
     const buffer = new SharedArrayBuffer(8 + 2 * Latch.BYTES);
     const a = new Latch(5, { buffer, byteOffset: 8 });

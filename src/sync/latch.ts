@@ -174,7 +174,8 @@ export class Latch {
         const waitMs = msUntil(deadline);
         if (waitMs <= 0) return false;
         yield { index: COUNT, value: count, timeoutMs: waitMs };
-        if (signal?.aborted === true) throw signal.reason;
+        // An abort after the count reached zero comes too late: the wait is over, as Barrier's is.
+        if (signal?.aborted === true && Atomics.load(i32, COUNT) !== 0) throw signal.reason;
       }
     } finally {
       Atomics.sub(i32, SLEEPERS, 1);

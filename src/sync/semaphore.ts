@@ -91,7 +91,12 @@ export class Semaphore {
    */
   constructor(permits: number, options?: SemaphoreOptions | ExistingRegion) {
     const creating = options as SemaphoreOptions | undefined;
-    if (existingRegion(options) === undefined) checkCount('Semaphore', 'permits', permits);
+    if (existingRegion(options) === undefined) {
+      checkCount('Semaphore', 'permits', permits);
+      if (creating?.bounded === true && permits === 0) {
+        throw new RangeError('Semaphore: a bounded semaphore needs at least one permit (it could never be released)');
+      }
+    }
     const layout = { bytes: SEMAPHORE_BYTES, align: SEMAPHORE_ALIGN, magicIndex: MAGIC, magic: MAGIC_SEMAPHORE };
     ({ handle: this.handle, i32: this.i32 } = claimView('Semaphore', 'semaphore', options, layout, (i32) => {
       Atomics.store(i32, COUNT, permits);
