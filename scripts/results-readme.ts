@@ -13,10 +13,12 @@
  *  - bench:micro (NAME.json with `results`): its targets and the ringbuf.js comparison;
  *  - ab (NAME.json with `points`): each point's b/a of median IOPS with its range, and of CPU
  *    time per request, then their geometric means over the points;
+ *  - bench:native (NAME.json with `versions`): per Node version, each case's ratio ours/native
+ *    with its paired interval and its target, met or missed;
  *  - compare: the files it reads (its table is in NAME.txt).
  */
 import { pairedStep } from '../src/report/ratios.js';
-import { DEFAULT_CONFIDENCE, formatRatio as formatInterval } from '../src/report/confidence.js';
+import { DEFAULT_CONFIDENCE, formatRatio as formatInterval, type RatioInterval } from '../src/report/confidence.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExplainStep, MachineInfo, RunResult } from '../src/report/result.js';
@@ -291,6 +293,38 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** A bench:native result file (bench/native.ts), as far as the headlines read it. */
+interface NativeJson {
+  machine: MachineInfo;
+  options?: { rounds?: number };
+  versions: {
+    node: string;
+    version?: string;
+    skipped?: string;
+    cases: { name: string; ratio: RatioInterval; target: number; met: boolean }[];
+  }[];
+}
+
+function isNative(json: unknown): json is NativeJson {
+  return isRecord(json) && isRecord(json['machine']) && Array.isArray(json['versions']);
+}
+
+function renderNative(file: NativeJson): string[] {
+  const rounds = file.options?.rounds;
+  return file.versions.map((v) => {
+    if (v.skipped !== undefined) return `Node ${v.node}: skipped (${v.skipped}).`;
+    const rows = v.cases.map((c) => [
+      `\`${c.name}\``,
+      formatInterval(c.ratio),
+      `>= ${c.target}x`,
+      c.met ? 'met' : 'missed',
+    ]);
+    const headers = ['case', 'ours/native (95% paired interval)', 'target', ''];
+    const head = `Node ${v.version ?? v.node}, ${rounds ?? '?'} ABBA rounds:`;
+    return `${head}\n\n${table(headers, rows, [false, false, true, false])}`;
+  });
+}
+
 function renderMicro(file: MicroJson): string[] {
   const time = file.options?.timeMs;
   const each = time === undefined ? '' : `, ${duration(time)} each`;
@@ -375,6 +409,7 @@ function renderSource(source: ResultSource): string {
     else if (isMicro(json)) parts.push(...renderMicro(json));
     else if (isAb(json)) parts.push(...renderAbFile(json));
     else if (isMicroVs(json)) parts.push(...renderMicroVsFile(json));
+    else if (isNative(json)) parts.push(...renderNative(json));
   }
   return parts.join('\n\n');
 }

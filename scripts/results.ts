@@ -102,6 +102,7 @@ async function run(entry: ResultCommand, work: string, stop: SignalStop): Promis
     return true;
   }
   const node = entry.node === undefined ? process.execPath : nodeBinary(entry.node);
+  for (const major of entry.installNodes ?? []) nodeBinary(major);
   const PATH = `${path.dirname(node)}${path.delimiter}${process.env['PATH'] ?? ''}`;
   const args = entry.args.map((arg) => (arg === RINGBUF ? cachedPackage('ringbuf.js', RINGBUF_VERSION) : arg));
   // Asynchronous, so that a stop request reaches the bench in progress (child-run.ts).

@@ -1,0 +1,88 @@
+/**
+ * The text `npm run bench:native` prints for one Node version: each case's rates on both sides,
+ * the ratio ours/native with its paired interval, and each target as MET or MISSED with its
+ * figures. A missed target is printed like a met one, never left out.
+ */
+import { formatRatio as formatInterval, pairedRatio, type RatioInterval } from '../src/report/confidence.js';
+import { formatCount } from '../src/report/format.js';
+import { renderAligned } from '../src/report/table.js';
+import type { NativeCaseName, Side } from './native-protocol.js';
+
+/** What ours/native should reach, per case (issue 30, item 5). */
+export const TARGETS: Readonly<Record<NativeCaseName, number>> = {
+  'lock.uncontended': 1.5,
+  'lock.contended.t2': 1.2,
+  'lock.contended.t4': 1.2,
+  'condition.ping-pong': 1,
+};
+
+/** One case's rounds on one Node version. */
+export interface CaseRounds {
+  name: NativeCaseName;
+  /** What a rate counts: lock/unlock pairs, or ping-pong round trips, per second. */
+  unit: string;
+  /** Rates per round, round i of ours paired with round i of native. */
+  ours: number[];
+  native: number[];
+  /** The side that ran first in each round (ABBA: ours, native, native, ours, ...). */
+  first: Side[];
+}
+
+/** A case's ratio ours/native and its target. */
+export interface CaseOutcome extends CaseRounds {
+  ratio: RatioInterval;
+  target: number;
+  /** The point ratio reaches the target. */
+  met: boolean;
+  /** The whole interval lies at or above the target (false without an interval). */
+  clear: boolean;
+}
+
+/** The ratio ours/native (native as a, ours as b) and the verdict on its target. */
+export function outcomeOf(rounds: CaseRounds): CaseOutcome {
+  const ratio = pairedRatio(rounds.native, rounds.ours);
+  const target = TARGETS[rounds.name];
+  return { ...rounds, ratio, target, met: ratio.ratio >= target, clear: ratio.ciLow !== null && ratio.ciLow >= target };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The table of one version: medians of each side, and the paired ratio with its interval. */
+export function renderOutcomes(outcomes: readonly CaseOutcome[], level: string): string {
+  return renderAligned(
+    ['case', 'unit', 'ours (median)', 'native (median)', `ours/native (${level} paired interval)`],
+    outcomes.map((o) => [
+      o.name,
+      o.unit,
+      formatCount(median(o.ours)),
+      formatCount(median(o.native)),
+      formatInterval(o.ratio),
+    ]),
+    ['left', 'left', 'right', 'right', 'left'],
+  );
+}
+
+/** Every round's rates, so that a reader can see the spread the interval summarises. */
+export function renderRounds(outcomes: readonly CaseOutcome[]): string {
+  const rounds = outcomes[0]?.ours.map((_, i) => `round ${i + 1}`) ?? [];
+  const rows = outcomes.flatMap((o) =>
+    (['ours', 'native'] as const).map((side) => [o.name, side, ...o[side].map(formatCount)]),
+  );
+  return renderAligned(['case', 'side', ...rounds], rows, ['left', 'left', ...rounds.map(() => 'right' as const)]);
+}
+
+/** One MET/MISSED line per case. */
+export function renderTargets(outcomes: readonly CaseOutcome[]): string {
+  return outcomes
+    .map((o) => {
+      const clears = o.clear ? 'its interval clears it' : 'its interval does not';
+      const where = o.ratio.ciLow === null ? 'no interval' : clears;
+      const figures = `ours/native ${formatInterval(o.ratio)}`;
+      return `  ${o.met ? 'MET   ' : 'MISSED'}  ${o.name}: ${figures}; target >= ${o.target}x (${where})`;
+    })
+    .join('\n');
+}
