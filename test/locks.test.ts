@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import {
   createLock,
+  CURRENT_THREAD_ID,
   lockFromHandle,
   LOCK_CLASSES,
   LOCK_KINDS,
@@ -136,6 +137,16 @@ async function inWorker(handle: unknown, op: LockOp, timeoutMs?: number): Promis
 afterEach(terminateAllWorkers);
 
 describe.each(KINDS)('%s lock', (kind) => {
+  it('names its holder with the id CURRENT_THREAD_ID gives the calling thread', () => {
+    const lock = createLock(kind);
+    expect(CURRENT_THREAD_ID).toBe(threadId);
+    expect(lock.holder()).toBe(-1);
+    lock.lock();
+    expect(lock.holder()).toBe(CURRENT_THREAD_ID);
+    lock.unlock();
+    expect(lock.holder()).toBe(-1);
+  });
+
   it(
     `keeps a plain counter exact with ${COUNTER_WORKERS} workers, and its statistics consistent`,
     async () => {

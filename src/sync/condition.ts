@@ -42,7 +42,7 @@ import { hasWaitAsync, holdEventLoop, type AsyncWaitOptions } from './park.js';
 import { checkSignal, waitAsyncAbortable, type AbortableWaitOptions, type GhostWord } from './async-abort.js';
 import { notifyCounted, waitCounted } from './wait-account.js';
 import { LockOwnershipError, type Lock } from './lock-base.js';
-import { CURRENT_THREAD_ID, holderToThreadId } from './thread-id.js';
+import { HOLDER_ID, holderToThreadId } from './thread-id.js';
 
 const SEQ = 0;
 const SLEEPERS = 1;
@@ -236,7 +236,7 @@ export class Condition {
     if (typeof lock !== 'object' || lock === null || typeof lock.holder !== 'function') {
       throw new TypeError(`${what}: lock must be a vblk-mq Lock, got ${lock === null ? 'null' : typeof lock}`);
     }
-    const me = holderToThreadId(CURRENT_THREAD_ID);
+    const me = holderToThreadId(HOLDER_ID);
     const holder = lock.holder();
     if (holder === me) return;
     throw new LockOwnershipError(

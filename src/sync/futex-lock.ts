@@ -42,7 +42,7 @@
 import { deadlineNs, nowNs } from './clock.js';
 import { notifyCounted } from './wait-account.js';
 import type { ParkLoop } from './park.js';
-import { CURRENT_THREAD_ID, NO_HOLDER } from './thread-id.js';
+import { HOLDER_ID, NO_HOLDER } from './thread-id.js';
 import { ASYNC_SEQ, ASYNC_SLEEPERS, BASE_BYTES, CasLock, HOLDER, SLEEPERS, STATE } from './lock-base.js';
 import { WaiterTable } from './waiter-table.js';
 import type { ExistingRegion, Region } from './region.js';
@@ -97,7 +97,7 @@ export abstract class FutexLock extends CasLock {
       for (;;) {
         const seq = Atomics.load(i32, ASYNC_SEQ);
         if (Atomics.exchange(i32, STATE, 2) === 0) {
-          i32[HOLDER] = CURRENT_THREAD_ID;
+          i32[HOLDER] = HOLDER_ID;
           break;
         }
         const waitMs = this.beforeTimedPark(deadline);

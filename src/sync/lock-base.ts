@@ -43,7 +43,7 @@ import {
 } from './region.js';
 import { LockStatsBlock, STATS_BYTES, type LockStats } from './lock-stats.js';
 import { deadlineNs, msUntil, nowNs } from './clock.js';
-import { CURRENT_THREAD_ID, NO_HOLDER, holderToThreadId } from './thread-id.js';
+import { HOLDER_ID, NO_HOLDER, holderToThreadId } from './thread-id.js';
 import { hasWaitAsync, parkAsync, pollBriefly, type AsyncWaitOptions, type ParkLoop } from './park.js';
 import { LockHold } from './lock-hold.js';
 
@@ -364,8 +364,8 @@ export abstract class LockBase implements Lock {
     // A plain read: the holder reads its own store; any other thread gets a
     // value that is not its own id whichever store it sees, so it is refused.
     const holder = this.i32[HOLDER]!;
-    if (holder !== CURRENT_THREAD_ID) {
-      const caller = `the calling thread ${holderToThreadId(CURRENT_THREAD_ID)}`;
+    if (holder !== HOLDER_ID) {
+      const caller = `the calling thread ${holderToThreadId(HOLDER_ID)}`;
       throw new LockOwnershipError(
         holder === NO_HOLDER
           ? `unlock: the ${this.kind} lock is not held`
@@ -391,7 +391,7 @@ export abstract class LockBase implements Lock {
     if (!Number.isInteger(threadId) || threadId < 0) {
       throw new RangeError(`${this.constructor.name}.recover: threadId must be a thread id (an integer >= 0)`);
     }
-    if (threadId + 1 === CURRENT_THREAD_ID) {
+    if (threadId + 1 === HOLDER_ID) {
       const what = `${this.constructor.name}.recover`;
       throw new RangeError(`${what}: thread ${threadId} is the calling thread, not a dead one`);
     }
@@ -507,7 +507,7 @@ export abstract class LockBase implements Lock {
    * otherwise wait for itself forever: the locks are not re-entrant.
    */
   protected checkNotHolder(): void {
-    if (this.i32[HOLDER] === CURRENT_THREAD_ID) {
+    if (this.i32[HOLDER] === HOLDER_ID) {
       throw new LockOwnershipError(
         `lock: the calling thread already holds this ${this.kind} lock (locks are not re-entrant)`,
       );
@@ -563,7 +563,7 @@ export abstract class CasLock extends LockBase {
   lock(timeoutMs?: number): boolean {
     const timeout = timeoutMs === undefined ? Infinity : checkTimeout(`${this.constructor.name}.lock`, timeoutMs);
     if (Atomics.compareExchange(this.i32, STATE, 0, 1) === 0) {
-      this.i32[HOLDER] = CURRENT_THREAD_ID;
+      this.i32[HOLDER] = HOLDER_ID;
       this.countUncontended();
       return true;
     }
@@ -579,7 +579,7 @@ export abstract class CasLock extends LockBase {
   /** The lock word reads 0 and a compare-and-swap 0 -> 1 wins; the winner writes the holder word. */
   protected readonly take = (): boolean => {
     if (Atomics.load(this.i32, STATE) !== 0 || Atomics.compareExchange(this.i32, STATE, 0, 1) !== 0) return false;
-    this.i32[HOLDER] = CURRENT_THREAD_ID;
+    this.i32[HOLDER] = HOLDER_ID;
     return true;
   };
 

@@ -80,7 +80,7 @@
 import { checkTimeout, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './clock.js';
 import { notifyCounted } from './wait-account.js';
-import { CURRENT_THREAD_ID, NO_HOLDER } from './thread-id.js';
+import { HOLDER_ID, NO_HOLDER } from './thread-id.js';
 import { BASE_BYTES, HOLDER, LockBase, QUEUE_HEAD, SLEEPERS, STATE, TIMED_SEQ, type LockHandle } from './lock-base.js';
 import { parkAsync, parkBlocking, pollBriefly, type AsyncWaitOptions, type Park, type ParkLoop } from './park.js';
 import { ENTRY_WORDS, lockTestHook, MAX_QUEUED_WAITERS, OWNER, WaiterTable } from './waiter-table.js';
@@ -148,7 +148,7 @@ export abstract class QueueLock extends LockBase {
   lock(timeoutMs?: number): boolean {
     const timeout = timeoutMs === undefined ? Infinity : checkTimeout(`${this.constructor.name}.lock`, timeoutMs);
     if (Atomics.compareExchange(this.i32, STATE, 0, LOCKED) === 0) {
-      this.i32[HOLDER] = CURRENT_THREAD_ID;
+      this.i32[HOLDER] = HOLDER_ID;
       this.countUncontended();
       return true;
     }
@@ -173,7 +173,7 @@ export abstract class QueueLock extends LockBase {
   protected readonly take = (): boolean => {
     const v = Atomics.load(this.i32, STATE);
     if ((v & ~SLEEPING) !== 0 || Atomics.compareExchange(this.i32, STATE, v, v | LOCKED) !== v) return false;
-    this.i32[HOLDER] = CURRENT_THREAD_ID;
+    this.i32[HOLDER] = HOLDER_ID;
     return true;
   };
 
@@ -223,14 +223,14 @@ export abstract class QueueLock extends LockBase {
             if (v >> TAIL_SHIFT === n + 1) {
               // The only one queued: take the lock and empty the queue.
               if (Atomics.compareExchange(i32, STATE, v, LOCKED | (v & SLEEPING)) === v) {
-                i32[HOLDER] = CURRENT_THREAD_ID;
+                i32[HOLDER] = HOLDER_ID;
                 Atomics.store(i32, wait, TOOK_LAST);
                 mine = false;
                 this.finishLast(n);
                 break;
               }
             } else if (Atomics.compareExchange(i32, STATE, v, v | LOCKED) === v) {
-              i32[HOLDER] = CURRENT_THREAD_ID;
+              i32[HOLDER] = HOLDER_ID;
               Atomics.store(i32, wait, TOOK);
               mine = false;
               this.passOn(n);
@@ -265,7 +265,7 @@ export abstract class QueueLock extends LockBase {
       const v = Atomics.load(i32, STATE);
       if ((v & ~SLEEPING) === 0) {
         if (Atomics.compareExchange(i32, STATE, v, v | LOCKED) === v) {
-          i32[HOLDER] = CURRENT_THREAD_ID;
+          i32[HOLDER] = HOLDER_ID;
           return -2;
         }
         continue;

@@ -35,7 +35,7 @@ import { deadlineNs, nowNs } from './clock.js';
 import { onCpuNs, threadWaits } from './wait-account.js';
 import type { ParkLoop } from './park.js';
 import { BASE_BYTES, CasLock, HOLDER, LockBase, STATE, type LockHandle } from './lock-base.js';
-import { CURRENT_THREAD_ID, NO_HOLDER } from './thread-id.js';
+import { HOLDER_ID, NO_HOLDER } from './thread-id.js';
 
 const MAGIC_SPIN = 0x5350494e; // "SPIN"
 /** Longest backoff, in reads of the lock word. */
@@ -79,7 +79,7 @@ export class SpinLock extends CasLock {
     for (;;) {
       if (Atomics.load(i32, STATE) === 0) {
         if (Atomics.compareExchange(i32, STATE, 0, 1) === 0) {
-          i32[HOLDER] = CURRENT_THREAD_ID;
+          i32[HOLDER] = HOLDER_ID;
           break;
         }
         for (let i = 0; i < backoff; i++) Atomics.load(i32, STATE);

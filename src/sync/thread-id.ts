@@ -9,8 +9,14 @@
  */
 import { threadId } from 'node:worker_threads';
 
-/** Id stored in a lock's holder word by the calling thread: `threadId + 1`, never 0. */
-export const CURRENT_THREAD_ID: number = threadId + 1;
+/** Id stored in a lock's holder word by the calling thread: `threadId + 1`, never 0. Internal. */
+export const HOLDER_ID: number = threadId + 1;
+
+/**
+ * The calling thread's id as the locks report it: Node's `threadId` (0 for the main thread), so
+ * that `lock.holder() === CURRENT_THREAD_ID` exactly when the calling thread holds `lock`.
+ */
+export const CURRENT_THREAD_ID: number = threadId;
 
 /** Holder word value meaning "not held". */
 export const NO_HOLDER = 0;

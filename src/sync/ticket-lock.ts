@@ -61,7 +61,7 @@
 import { checkTimeout, openExisting, CACHE_LINE, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './clock.js';
 import { notifyCounted } from './wait-account.js';
-import { CURRENT_THREAD_ID, NO_HOLDER } from './thread-id.js';
+import { HOLDER_ID, NO_HOLDER } from './thread-id.js';
 import {
   BASE_BYTES,
   HOLDER,
@@ -139,7 +139,7 @@ export class TicketLock extends LockBase {
     const i32 = this.i32;
     const serving = Atomics.load(i32, SERVING);
     if (Atomics.compareExchange(i32, NEXT, serving, (serving + 1) | 0) === serving) {
-      i32[HOLDER] = CURRENT_THREAD_ID;
+      i32[HOLDER] = HOLDER_ID;
       this.countUncontended();
       return true;
     }
@@ -180,7 +180,7 @@ export class TicketLock extends LockBase {
   protected readonly take = (): boolean => {
     const serving = Atomics.load(this.i32, SERVING);
     if (Atomics.compareExchange(this.i32, NEXT, serving, (serving + 1) | 0) !== serving) return false;
-    this.i32[HOLDER] = CURRENT_THREAD_ID;
+    this.i32[HOLDER] = HOLDER_ID;
     return true;
   };
 
@@ -203,7 +203,7 @@ export class TicketLock extends LockBase {
 
   /** The waiter of `entry`, whose ticket is served, takes the lock: holder word first, then the entry goes. */
   private acquired(entry: number): void {
-    this.i32[HOLDER] = CURRENT_THREAD_ID;
+    this.i32[HOLDER] = HOLDER_ID;
     Atomics.store(this.i32, this.waiters.at(entry, INFO), 0);
     this.waiters.free(entry);
   }

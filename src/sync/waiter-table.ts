@@ -29,7 +29,7 @@
  * ticket and records that in its entry in one straight run of code without a call, and the record
  * always tells what the dead thread held.
  */
-import { CURRENT_THREAD_ID } from './thread-id.js';
+import { HOLDER_ID } from './thread-id.js';
 
 /**
  * The points between the recorded steps of a wait where a test may stop a waiter
@@ -105,11 +105,11 @@ export class WaiterTable {
   /** Claims a free entry for the calling thread; -1 when every entry is taken. */
   claim(): number {
     const i32 = this.i32;
-    const first = (CURRENT_THREAD_ID * PER_LINE) % this.entries;
+    const first = (HOLDER_ID * PER_LINE) % this.entries;
     for (let k = 0; k < this.entries; k++) {
       const e = (first + k) % this.entries;
       const owner = this.at(e);
-      if (Atomics.load(i32, owner) === 0 && Atomics.compareExchange(i32, owner, 0, CURRENT_THREAD_ID) === 0) return e;
+      if (Atomics.load(i32, owner) === 0 && Atomics.compareExchange(i32, owner, 0, HOLDER_ID) === 0) return e;
     }
     return -1;
   }
