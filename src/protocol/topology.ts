@@ -136,10 +136,15 @@ export function submissionRingShape(
   lock: LockKind,
   lockSides: LockSides,
   spinThreshold: number,
-): { guard: LockKindName | null; guardPops?: boolean; producers?: 'multi'; guardOptions?: { spin: number } } {
+): {
+  guard: LockKindName | null;
+  guardPops?: boolean;
+  producers?: 'multi';
+  guardOptions?: { spinThreshold: number };
+} {
   const guard = ringGuard(lock);
   // The pv lock's spin count before it parks (Linux's SPIN_THRESHOLD); no other kind takes one here.
-  const options = guard === 'pv' ? { guardOptions: { spin: spinThreshold } } : {};
+  const options = guard === 'pv' ? { guardOptions: { spinThreshold } } : {};
   if (guard !== null) {
     return lockSides === 'submit+reap' ? { guard, guardPops: false, ...options } : { guard, ...options };
   }

@@ -148,7 +148,7 @@ export interface RingOptions extends RingShape, Partial<Region> {
   /** Value HEAD and TAIL start from (tests use 2^32 - small to cross the wrap). Default 0. */
   initialIndex?: number;
   /** The guard lock's spin options (createLock's LockOptions: e.g. `{ spin }`, PvLock's SPIN_THRESHOLD). */
-  guardOptions?: Pick<LockOptions, 'spin' | 'spinMax'>;
+  guardOptions?: Pick<LockOptions, 'spin' | 'spinMax' | 'spinThreshold'>;
   /** Ceiling of this view's adaptive polling window in waitForData/waitForSpace, ns; 0 parks at once. */
   pollMaxNs?: number;
 }

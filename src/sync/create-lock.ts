@@ -42,13 +42,14 @@ export function createLock(kind: LockKindName, options?: LockOptions): Lock {
 }
 
 /**
- * Where a lock made by name lives, and its spin options, whose meaning is its kind's own: `spin`
- * is PvLock's SPIN_THRESHOLD, and a fixed spin budget for TicketLock, McsLock and AdaptiveLock;
- * `spinMax` the ceiling of an adaptive budget. A kind ignores what it has no use for.
+ * Where a lock made by name lives, and its spin options: `spin` a fixed spin budget and `spinMax`
+ * the ceiling of an adaptive one (TicketLock, McsLock, AdaptiveLock), `spinThreshold` PvLock's
+ * SPIN_THRESHOLD. A kind ignores what it has no use for.
  */
 export interface LockOptions extends Partial<Region> {
   spin?: number;
   spinMax?: number;
+  spinThreshold?: number;
 }
 
 /** The handle kind of each lock kind: `spin` -> `spin-lock`. */

@@ -23,17 +23,20 @@
 import { openExisting, type ExistingRegion, type Region } from './region.js';
 import { LockBase, type LockHandle } from './lock-base.js';
 import { QUEUE_LOCK_BYTES, QueueLock } from './queue-lock.js';
-import { configureSpin, currentSpinBudget, spinUntil } from './spin-budget.js';
+import { checkSpinOption, configureSpin, currentSpinBudget, spinUntil } from './spin-budget.js';
 
 const MAGIC_PV = 0x5056514c; // "PVQL"
 
 /** Linux's SPIN_THRESHOLD: how many times a queued vCPU spins before it halts. */
 export const SPIN_THRESHOLD = 1 << 15;
 
-/** Options of a new PvLock: where it lives, and its spin before parking. */
+/**
+ * Options of a new PvLock: where it lives, and Linux's SPIN_THRESHOLD, its own name for how long a
+ * queued waiter spins (not `spin`, which is a spin budget for the other kinds).
+ */
 export interface PvLockOptions extends Partial<Region> {
   /** Iterations a queued waiter spins before it parks (default SPIN_THRESHOLD = 1 << 15); 0 parks at once. */
-  spin?: number;
+  spinThreshold?: number;
 }
 
 /** Linux's paravirtual queued spinlock: FIFO; waiters spin SPIN_THRESHOLD times, then park until kicked. */
@@ -52,8 +55,9 @@ export class PvLock extends QueueLock {
   constructor(options?: PvLockOptions | ExistingRegion) {
     super('PvLock', 'pv-lock', MAGIC_PV, options);
     if (this.created) {
-      const spin = (options as PvLockOptions | undefined)?.spin;
-      configureSpin('PvLock', this.i32, spin === undefined ? undefined : { spin }, SPIN_THRESHOLD);
+      const threshold = (options as PvLockOptions | undefined)?.spinThreshold;
+      checkSpinOption('PvLock', 'spinThreshold', threshold);
+      configureSpin('PvLock', this.i32, threshold === undefined ? undefined : { spin: threshold }, SPIN_THRESHOLD);
     }
   }
 

@@ -129,7 +129,7 @@ export function spinUntil(ready: () => boolean, budget: number, giveUp?: () => b
 }
 
 /** Validates a spin option. */
-function checkSpinOption(what: string, name: string, value: number | undefined): void {
+export function checkSpinOption(what: string, name: string, value: number | undefined): void {
   if (value === undefined) return;
   if (!Number.isInteger(value) || value < 0 || value > 1 << 24) {
     throw new RangeError(`${what}: ${name} must be an integer from 0 to ${1 << 24}, got ${String(value)}`);
