@@ -12,10 +12,7 @@
  * or what the stage stamps and accounting cost (b/a CPU time per request):
  *   npm run ab -- --a "--breakdown on" --b "--breakdown off" -- --jobs 1,8 --iodepth 32
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -25,14 +22,12 @@ import { outputFile, translateParseError } from '../src/cli/common-args.js';
 import { parseInteger, quote } from '../src/cli/units.js';
 import { parseBenchArgs } from '../src/cli/bench-args.js';
 import { SignalStop } from '../src/cli/stop-signals.js';
-import { medianRun } from '../src/main-thread/sweep.js';
+import { roundPoints, runAbRounds, type AbRounds, type AbVariant } from '../src/cli/ab-rounds.js';
 import { describeMachine } from '../src/report/machine.js';
-import { readResultFile, writeJsonFile } from '../src/report/result-file.js';
-import { groupBy, runKey } from '../src/report/table.js';
+import { writeJsonFile } from '../src/report/result-file.js';
 import { abPoints, renderAb } from '../src/report/ab.js';
-import { parseConfidence } from '../src/report/confidence.js';
-import { DEFAULT_CONFIDENCE } from '../src/report/confidence.js';
-import type { ResultFile, RunResult } from '../src/report/result.js';
+import { DEFAULT_CONFIDENCE, parseConfidence } from '../src/report/confidence.js';
+import { plural } from '../src/report/format.js';
 
 const HELP = `usage: npm run ab -- --a "ARGS" --b "ARGS" [--rounds N] [--confidence LEVEL] [--json FILE] -- BENCH ARGS
 
@@ -159,39 +154,6 @@ function parseAbArgs(argv: string[]): AbArgs | null {
   };
 }
 
-/** Runs the bench once as a child with `args`, its result written to `json`; resolves to its exit status. */
-function runBench(args: string[], json: string, stop: SignalStop): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BENCH, ...args, '--repeat', '1', '--json', json, '--quiet'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    // The child's own notes (its calibration, the file ab reads back) are ab's business; errors pass.
-    child.stderr.setEncoding('utf8');
-    let partial = '';
-    child.stderr.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) if (!/^vblk-mq: (wrote|wake-up) /.test(line)) process.stderr.write(`${line}\n`);
-    });
-    const forward = (): void => void child.kill(stop.received);
-    stop.signal.addEventListener('abort', forward, { once: true });
-    child.on('error', () => resolve(127));
-    // 'close' comes after the child's stderr is read to its end ('exit' may come before).
-    child.on('close', (code, signal) => {
-      if (partial !== '') process.stderr.write(`${partial}\n`);
-      stop.signal.removeEventListener('abort', forward);
-      resolve(code ?? (signal === null ? 1 : 128 + os.constants.signals[signal]));
-    });
-  });
-}
-
-/** Each point's median over the rounds, its rounds as samples. */
-function pointsOf(rounds: readonly RunResult[][]): RunResult[] {
-  const all = rounds.flat();
-  const groups = groupBy(all, (run) => runKey(run, ['mode', 'lock', 'cpus', 'jobs', 'iodepth', 'iothreads']));
-  return [...groups.values()].map(medianRun);
-}
-
 async function main(argv: string[]): Promise<number> {
   const args = parseAbArgs(argv);
   if (args === null) {
@@ -199,44 +161,30 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const stop = new SignalStop({ repeat: 'exit', announce: 'stopping after the bench in progress' });
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vblk-ab-'));
-  const runs: Record<'a' | 'b', RunResult[][]> = { a: [], b: [] };
-  const order: string[] = [];
-  let machine: ResultFile['machine'] | undefined;
+  let measured: AbRounds;
   try {
-    for (let round = 0; round < args.rounds && !stop.signal.aborted; round++) {
-      const variants = round % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
-      for (const variant of variants) {
-        if (stop.signal.aborted) break;
-        const extra = args[variant];
-        process.stderr.write(`ab: round ${round + 1} of ${args.rounds}: ${variant} (${extra.join(' ')})\n`);
-        const json = path.join(tmp, `${variant}-${round}.json`);
-        const status = await runBench([...args.bench, ...extra], json, stop);
-        if (stop.signal.aborted) break;
-        if (status !== 0) {
-          throw new Error(`ab: the bench of variant ${variant}, round ${round + 1}, exited with ${status}`);
-        }
-        const file = readResultFile(json);
-        machine ??= file.machine;
-        runs[variant].push(file.runs);
-        order.push(`${variant} round ${round + 1}`);
-      }
-    }
+    const variant = (name: 'a' | 'b'): AbVariant => ({
+      name,
+      shown: `${name} (${args[name].join(' ')})`,
+      bench: BENCH,
+      argSets: [[...args.bench, ...args[name]]],
+    });
+    measured = await runAbRounds('ab', [variant('a'), variant('b')], args.rounds, stop);
   } finally {
     stop.dispose();
-    fs.rmSync(tmp, { recursive: true, force: true });
   }
-  const a = pointsOf(runs.a);
-  const b = pointsOf(runs.b);
+  const { order } = measured;
+  const machine = measured.machines[0] ?? measured.machines[1];
+  const a = roundPoints(measured.runs[0]);
+  const b = roundPoints(measured.runs[1]);
   const points = abPoints(a, b, args.level);
-  const rounds = Math.min(runs.a.length, runs.b.length);
+  const rounds = Math.min(measured.runs[0].length, measured.runs[1].length);
   if (machine !== undefined) process.stdout.write(`machine: ${describeMachine(machine)}\n`);
   process.stdout.write(`a: ${args.a.join(' ')}\nb: ${args.b.join(' ')}\n`);
-  const roundsRun = `${rounds} round${rounds === 1 ? '' : 's'} (${order.join(', ')})`;
-  process.stdout.write(`bench: ${args.bench.join(' ')}; ${roundsRun}\n`);
+  process.stdout.write(`bench: ${args.bench.join(' ')}; ${plural(rounds, 'round')} (${order.join(', ')})\n`);
   process.stdout.write(renderAb(points));
   if (args.json !== undefined) {
-    const file = { machine, a: { args: args.a, runs: a }, b: { args: args.b, runs: b }, order, points };
+    const file = { kind: 'ab', machine, a: { args: args.a, runs: a }, b: { args: args.b, runs: b }, order, points };
     writeJsonFile(args.json.path, file);
     process.stderr.write(`vblk-mq: wrote ${args.json.given}\n`);
   }

@@ -11,6 +11,7 @@
 import type { MessagePort } from 'node:worker_threads';
 
 import type { LockHandle, LockKindName } from '../src/sync/index.js';
+import type { DoorbellHandle } from '../src/sync/doorbell.js';
 import type { RingHandle } from '../src/ring/index.js';
 
 /** Control words (Int32), each on a 64-byte line of its own so that polling one does not slow another. */
@@ -36,10 +37,16 @@ export type MicroTask =
   | { kind: 'uncontended'; lock: UncontendedLock; timeMs: number }
   /** Increments COUNTER under the lock until STOP; ops = increments. */
   | { kind: 'contended'; lock: LockHandle }
-  /** Pushes descriptors `batch` at a time until STOP; ops = descriptors pushed. */
-  | { kind: 'ring-producer'; ring: RingHandle; batch: number }
-  /** Pops descriptors `batch` at a time until STOP, checking their order; ops = descriptors popped. */
-  | { kind: 'ring-consumer'; ring: RingHandle; batch: number }
+  /**
+   * Pushes descriptors `batch` at a time until STOP, ringing the consumer's bell after each push
+   * and parking on its own (`space`) when full; ops = descriptors pushed.
+   */
+  | { kind: 'ring-producer'; ring: RingHandle<'ring'>; batch: number; data: DoorbellHandle; space: DoorbellHandle }
+  /**
+   * Pops descriptors `batch` at a time until STOP, checking their order, ringing the producer's
+   * bell after each pop and parking on its own (`data`) when empty; ops = descriptors popped.
+   */
+  | { kind: 'ring-consumer'; ring: RingHandle<'ring'>; batch: number; data: DoorbellHandle; space: DoorbellHandle }
   /** Pushes numbered 32-byte items one at a time with push(), retrying at once while full; ops = items pushed. */
   | { kind: 'item-producer'; ring: RingHandle }
   /** Pops them one at a time with pop(), retrying at once while empty, checking their order; ops = items popped. */

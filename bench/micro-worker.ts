@@ -11,7 +11,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Bench } from 'tinybench';
 
 import { createLock, lockFromHandle } from '../src/sync/index.js';
-import { Ring } from '../src/ring/index.js';
+import { openRing, Ring } from '../src/ring/index.js';
+import { DEFAULT_POLL_MAX_NS, Doorbell, PollWindow, waitUntil } from '../src/sync/index.js';
 import { BareLock } from './bare-lock.js';
 import {
   COUNTER,
@@ -89,10 +90,17 @@ function contended(task: Extract<MicroTask, { kind: 'contended' }>): Done {
   return { ops };
 }
 
-/** Pushes numbered descriptors, `batch` at a time, waiting for space when the ring is full. */
+/**
+ * Pushes numbered descriptors, `batch` at a time, waiting for space when the ring is full: the
+ * notification rule (each side parks on its own bell, the other side rings it after its move).
+ */
 function ringProducer(task: Extract<MicroTask, { kind: 'ring-producer' }>): Done {
   const ring = Ring.from(task.ring);
   const { slotWords } = ring;
+  const dataBell = Doorbell.from(task.data);
+  const spaceBell = Doorbell.from(task.space);
+  const window = new PollWindow(DEFAULT_POLL_MAX_NS);
+  const hasSpace = (): boolean => !ring.isFull();
   const src = new Int32Array(task.batch * slotWords);
   readyThenAwaitGo();
   let pushed = 0;
@@ -100,7 +108,8 @@ function ringProducer(task: Extract<MicroTask, { kind: 'ring-producer' }>): Done
     // Descriptors are written afresh each time, as a real producer would; word 0 numbers them.
     for (let k = 0; k < task.batch; k++) src[k * slotWords] = (pushed + k) | 0;
     const n = ring.pushBatch(src, task.batch);
-    if (n === 0) ring.waitForSpace(WAIT_SLICE_MS);
+    if (n === 0) waitUntil(hasSpace, spaceBell, window, WAIT_SLICE_MS);
+    else dataBell.ring();
     pushed += n;
   }
   return { ops: pushed };
@@ -110,15 +119,20 @@ function ringProducer(task: Extract<MicroTask, { kind: 'ring-producer' }>): Done
 function ringConsumer(task: Extract<MicroTask, { kind: 'ring-consumer' }>): Done {
   const ring = Ring.from(task.ring);
   const { slotWords } = ring;
+  const dataBell = Doorbell.from(task.data);
+  const spaceBell = Doorbell.from(task.space);
+  const window = new PollWindow(DEFAULT_POLL_MAX_NS);
+  const hasData = (): boolean => !ring.isEmpty();
   const dst = new Int32Array(task.batch * slotWords);
   readyThenAwaitGo();
   let popped = 0;
   while (!stopped()) {
     const n = ring.popBatch(dst, task.batch);
     if (n === 0) {
-      ring.waitForData(WAIT_SLICE_MS);
+      waitUntil(hasData, dataBell, window, WAIT_SLICE_MS);
       continue;
     }
+    spaceBell.ring();
     for (let k = 0; k < n; k++) {
       if (dst[k * slotWords] !== ((popped + k) | 0)) throw new Error(`ring: descriptor ${popped + k} out of order`);
     }
@@ -133,7 +147,7 @@ function ringConsumer(task: Extract<MicroTask, { kind: 'ring-consumer' }>): Done
  * for ringbuf.js (which has no wait), so that only the rings differ.
  */
 function itemProducer(task: Extract<MicroTask, { kind: 'item-producer' }>): Done {
-  const ring = Ring.from(task.ring);
+  const ring = openRing(task.ring);
   const item = new Int32Array(ring.slotWords);
   readyThenAwaitGo();
   let pushed = 0;
@@ -145,7 +159,7 @@ function itemProducer(task: Extract<MicroTask, { kind: 'item-producer' }>): Done
 }
 
 function itemConsumer(task: Extract<MicroTask, { kind: 'item-consumer' }>): Done {
-  const ring = Ring.from(task.ring);
+  const ring = openRing(task.ring);
   const out = new Int32Array(ring.slotWords);
   readyThenAwaitGo();
   let popped = 0;

@@ -49,8 +49,11 @@ import {
   MISSING,
   safeDivide,
 } from '../src/report/format.js';
+import { median } from '../src/report/stats.js';
 import { renderAligned } from '../src/report/table.js';
-import { Ring } from '../src/ring/index.js';
+import { GuardedRing, Ring } from '../src/ring/index.js';
+import { Doorbell } from '../src/sync/doorbell.js';
+import { CACHE_LINE } from '../src/sync/region.js';
 import { AdaptiveLock, createLock, LOCK_KINDS, type Lock, type LockStats } from '../src/sync/index.js';
 import {
   CONTROL_WORDS,
@@ -225,20 +228,26 @@ const ringCase: BenchCase = {
   name: 'ring.spsc.cross-thread',
   async run(timeMs, stop) {
     const ring = new Ring({ capacity: RING_CAPACITY, slotWords: SLOT_WORDS });
+    // Each side's bell: the consumer parks on `data`, the producer on `space`.
+    // Both bells in one buffer, each on a cache line of its own (as a ring's were).
+    const words = new Int32Array(new SharedArrayBuffer(2 * CACHE_LINE));
+    const data = new Doorbell(words, 0);
+    const space = new Doorbell(words, CACHE_LINE / 4);
+    const bells = { data: data.handle, space: space.handle };
     const tasks: MicroTask[] = [
-      { kind: 'ring-producer', ring: ring.handle, batch: RING_BATCH },
-      { kind: 'ring-consumer', ring: ring.handle, batch: RING_BATCH },
+      { kind: 'ring-producer', ring: ring.handle, batch: RING_BATCH, ...bells },
+      { kind: 'ring-consumer', ring: ring.handle, batch: RING_BATCH, ...bells },
     ];
     const { done, seconds } = await runCrew(tasks, timeMs, stop, () => {
-      ring.wakeProducers();
-      ring.wakeConsumers();
+      space.ring();
+      data.ring();
     });
     return { opsPerSec: done[1]!.ops / seconds };
   },
 };
 
 /** One worker pushing 32-byte items one at a time, another popping them, through `ring`. */
-function itemCase(name: string, make: () => Ring): BenchCase {
+function itemCase(name: string, make: () => Ring | GuardedRing): BenchCase {
   return {
     name,
     async run(timeMs, stop) {
@@ -248,7 +257,7 @@ function itemCase(name: string, make: () => Ring): BenchCase {
         { kind: 'item-consumer', ring: ring.handle },
       ];
       const { done, seconds } = await runCrew(tasks, timeMs, stop);
-      return { opsPerSec: done[1]!.ops / seconds, ...(ring.guard === null ? {} : { lock: ring.guard.stats() }) };
+      return { opsPerSec: done[1]!.ops / seconds, ...(ring instanceof GuardedRing ? { lock: ring.lockStats() } : {}) };
     },
   };
 }
@@ -259,7 +268,7 @@ const spscItemCase = itemCase(
 );
 const guardedItemCase = itemCase(
   'ring.guarded.32b.push-pop',
-  () => new Ring({ capacity: RING_CAPACITY, slotWords: SLOT_WORDS, guard: 'adaptive' }),
+  () => new GuardedRing({ capacity: RING_CAPACITY, slotWords: SLOT_WORDS, guard: 'adaptive' }),
 );
 
 /** The item case over ringbuf.js: the same loop, the same number of 32-byte items of room. */
@@ -540,12 +549,6 @@ async function compareWithRingbuf(
   return { against: theirsCase.name, pairs, ours, theirs, target };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** The comparison's runs, one row per side, and each side's median. */
 function renderComparison(c: Comparison): string {
   const rows = [
@@ -595,7 +598,8 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`\n${renderResults(results)}${compared}${renderTargets(targets)}`);
   if (json !== undefined) {
     const options = { timeMs, filter, ...(ringbuf === undefined ? {} : { ringbuf: ringbuf.version, pairs }) };
-    const file = { schema: 1, machine, options, results, ...(comparison === undefined ? {} : { comparison }), targets };
+    const withComparison = comparison === undefined ? {} : { comparison };
+    const file = { kind: 'micro', schema: 1, machine, options, results, ...withComparison, targets };
     writeJsonFile(json.path, file);
     // As the user typed it: the printout may be kept, and names no machine's paths unless they did.
     process.stdout.write(`\nwrote ${json.given}\n`);

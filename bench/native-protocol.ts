@@ -79,7 +79,7 @@ export interface NativeWorkerData {
 }
 
 /** V8's native mutex and condition: opaque objects of the shared heap. */
-export interface NativeMutex {
+interface NativeMutex {
   readonly __brand: 'Atomics.Mutex';
 }
 export interface NativeCondition {
@@ -87,7 +87,7 @@ export interface NativeCondition {
 }
 
 /** The part of `Atomics` that `--harmony-struct` adds and these cases use (the same on Node 20 to 26). */
-export interface NativeAtomics {
+interface NativeAtomics {
   Mutex: { new (): NativeMutex; lock<T>(mutex: NativeMutex, body: () => T): T };
   Condition: {
     new (): NativeCondition;

@@ -5,6 +5,7 @@
  */
 import { formatRatio as formatInterval, pairedRatio, type RatioInterval } from '../src/report/confidence.js';
 import { formatCount } from '../src/report/format.js';
+import { median } from '../src/report/stats.js';
 import { renderAligned } from '../src/report/table.js';
 import type { NativeCaseName, Side } from './native-protocol.js';
 
@@ -17,7 +18,7 @@ export const TARGETS: Readonly<Record<NativeCaseName, number>> = {
 };
 
 /** One case's rounds on one Node version. */
-export interface CaseRounds {
+interface CaseRounds {
   name: NativeCaseName;
   /** What a rate counts: lock/unlock pairs, or ping-pong round trips, per second. */
   unit: string;
@@ -43,12 +44,6 @@ export function outcomeOf(rounds: CaseRounds): CaseOutcome {
   const ratio = pairedRatio(rounds.native, rounds.ours);
   const target = TARGETS[rounds.name];
   return { ...rounds, ratio, target, met: ratio.ratio >= target, clear: ratio.ciLow !== null && ratio.ciLow >= target };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** The table of one version: medians of each side, and the paired ratio with its interval. */

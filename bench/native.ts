@@ -243,7 +243,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (o.json !== undefined) {
     const options = { nodes: o.nodes, rounds: o.rounds, scale: o.scale, filter: o.filter, method: 'ABBA, paired' };
-    writeJsonFile(o.json.path, { schema: 1, machine, options, versions });
+    writeJsonFile(o.json.path, { kind: 'native', schema: 1, machine, options, versions });
     process.stdout.write(`\nwrote ${o.json.given}\n`);
   }
   return 0;

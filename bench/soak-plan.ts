@@ -16,20 +16,24 @@
  */
 import { mulberry32 } from '../src/protocol/prng.js';
 import {
-  DEFAULT_BATCHING,
   COMPLETION_PATHS,
   LOCK_CHOICES,
   LOCK_SIDES,
   MODES,
-  type Batching,
-  type BenchOptions,
   type CompletionPath,
   type LockKind,
   type LockSides,
   type Mode,
 } from '../src/protocol/options.js';
+import type { BenchOptions } from '../src/protocol/settings-table.js';
 import { DEFAULT_POLL_MAX_NS } from '../src/sync/poll-window.js';
 import { SPIN_THRESHOLD } from '../src/sync/pv-lock.js';
+
+/** The batching options of a sweep. */
+type Batching = Pick<
+  BenchOptions,
+  'iodepthBatch' | 'iodepthBatchCompleteMin' | 'iodepthBatchCompleteMax' | 'iothreadBatch'
+>;
 
 /** Measured time and warm-up of every soak run: short, so that many configurations are tried. */
 export const SOAK_RUNTIME_MS = 300;
@@ -73,16 +77,18 @@ export class SoakPlan {
     return items[this.below(items.length)]!;
   }
 
-  /** fio's batching mostly, and now and then batched submissions, reaps and pops. */
+  /** fio's batching mostly (1 at a time), and now and then batched submissions, reaps and pops. */
   private batching(iodepth: number): Batching {
-    if (!this.oneIn(3)) return DEFAULT_BATCHING;
+    if (!this.oneIn(3)) {
+      return { iodepthBatch: 1, iodepthBatchCompleteMin: 1, iodepthBatchCompleteMax: 1, iothreadBatch: 1 };
+    }
     const upTo = (n: number): number => 1 + this.below(n);
     const completeMin = this.below(iodepth + 1);
     return {
-      submit: upTo(iodepth),
-      completeMin,
-      completeMax: Math.max(1, completeMin, upTo(iodepth)),
-      iothreadPop: this.pick([1, 4, 32]),
+      iodepthBatch: upTo(iodepth),
+      iodepthBatchCompleteMin: completeMin,
+      iodepthBatchCompleteMax: Math.max(1, completeMin, upTo(iodepth)),
+      iothreadBatch: this.pick([1, 4, 32]),
     };
   }
 
@@ -105,9 +111,10 @@ export class SoakPlan {
       locks: [...locks],
       bs,
       iodepth,
-      batching: this.batching(iodepth),
+      ...this.batching(iodepth),
       deviceThreads: this.oneIn(4) ? 1 : undefined,
-      work: { guestNs: 0, iothreadNs: 0 },
+      guestNs: 0,
+      iothreadNs: 0,
       pin: { kind: 'none' },
       iothreads: modes.includes('mq') && this.oneIn(4) ? 1 + this.below(4) : undefined,
       runtimeMs: SOAK_RUNTIME_MS,

@@ -16,7 +16,8 @@ import { SignalStop } from '../src/cli/stop-signals.js';
 import { runSweep, sweepPoints } from '../src/main-thread/sweep.js';
 import { within } from '../src/main-thread/timers.js';
 import { formatCount } from '../src/report/format.js';
-import type { BenchOptions, Mode } from '../src/protocol/options.js';
+import type { Mode } from '../src/protocol/options.js';
+import type { BenchOptions } from '../src/protocol/settings-table.js';
 import { SoakPlan } from './soak-plan.js';
 import type { RunResult } from '../src/report/result.js';
 

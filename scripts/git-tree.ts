@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 /** Where the results live, relative to the repository's top, with a trailing slash. */
-export const RESULTS_FOLDER = 'docs/results/';
+const RESULTS_FOLDER = 'docs/results/';
 
 /** What git says about the tree at `root`. */
 export interface TreeState {

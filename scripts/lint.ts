@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { plural } from '../src/report/format.js';
 
 /** The longest line allowed, in characters. */
 const MAX_WIDTH = 120;
@@ -184,9 +185,7 @@ function main(): number {
   problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
   for (const p of problems) process.stdout.write(`${p.file}:${p.line}: ${p.message}\n`);
   if (problems.length > 0) {
-    process.stdout.write(
-      `lint: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${files.length} files\n`,
-    );
+    process.stdout.write(`lint: ${plural(problems.length, 'problem')} in ${files.length} files\n`);
     return 1;
   }
   process.stdout.write(`lint: ${files.length} files, no problem\n`);

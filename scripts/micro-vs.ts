@@ -3,22 +3,22 @@
  * interleaved, so that a change's cost on the building blocks is measured before and after in
  * one sitting (issue 21: the uncontended lock and the ring's push-pop).
  *
- * The earlier commit is exported with `git archive` into a scratch folder outside the repository,
- * given this tree's node_modules (a link) and built with its own tsconfig. Then each round runs,
- * for the earlier build and then this one, `node dist/bench/micro.js --filter F --json FILE` for
- * every filter F, and keeps each case's operations per second. The text names every command; a
+ * The earlier commit is built from `git archive` in a scratch folder (scripts/build-commit.ts).
+ * Then each round runs, for the earlier build and then this one,
+ * `node dist/bench/micro.js --filter F --json FILE` for every filter F, and keeps each case's
+ * operations per second. The text names every command; a
  * case's figure is the median over the rounds, and its rounds are all listed, since the
  * cross-thread cases swing widely from run to run with where the OS puts the two threads.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { median } from '../src/report/stats.js';
 import { renderAligned } from '../src/report/table.js';
 import { formatCount, formatRatio } from '../src/report/format.js';
 import { writeJsonFile } from '../src/report/result-file.js';
-import { runChild } from '../src/cli/child-run.js';
 import type { SignalStop } from '../src/cli/stop-signals.js';
+import { buildCommit, check } from './build-commit.js';
 
 /** What a micro-vs entry compares. */
 export interface MicroVsSpec {
@@ -31,36 +31,14 @@ export interface MicroVsSpec {
 
 /** What the entry writes as NAME.json. */
 export interface MicroVsFile {
+  /** Absent from files made before result files carried a kind. */
+  kind?: 'micro-vs';
   machine: unknown;
   before: string;
   rounds: number;
   filters: string[];
   /** Each case, its ops/s per round with each build (absent where that build has no such case). */
   cases: { name: string; before: number[]; after: number[] }[];
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)]!;
-}
-
-/** Runs a command, which a stop request reaches (child-run.ts); throws with its output when it fails. */
-async function check(command: string, args: string[], cwd: string, stop: SignalStop): Promise<void> {
-  const r = await runChild(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }, stop);
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
-}
-
-/** Exports `commit` of the repository at `root` into a new folder and builds it there. */
-async function buildCommit(root: string, commit: string, stop: SignalStop): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vblk-mq-before-'));
-  const archive = spawnSync('git', ['-C', root, 'archive', commit], { maxBuffer: 256 * 1024 * 1024 });
-  if (archive.status !== 0) throw new Error(`git archive ${commit} failed: ${archive.stderr.toString()}`);
-  const tar = spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
-  if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr.toString()}`);
-  fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
-  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  await check(process.execPath, [tsc, '-p', 'tsconfig.json'], dir, stop);
-  return dir;
 }
 
 /** One bench:micro run of `build` with `filter`: each case's ops/s, and the machine it records. */
@@ -142,6 +120,7 @@ export async function runMicroVs(root: string, spec: MicroVsSpec, json: string, 
     fs.rmSync(scratch, { recursive: true, force: true });
   }
   const file: MicroVsFile = {
+    kind: 'micro-vs',
     machine,
     before: spec.before,
     rounds: spec.rounds,

@@ -21,7 +21,7 @@ export interface DirtyMark {
 }
 
 /** Marks every machine object of a JSON value (the bench's own, or fio's format's under `vblk-mq`). */
-export function markJson(value: unknown, mark: DirtyMark): unknown {
+function markJson(value: unknown, mark: DirtyMark): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const record = value as Record<string, unknown>;
   const machines = [record['machine'], (record['vblk-mq'] as Record<string, unknown> | undefined)?.['machine']];
@@ -39,7 +39,7 @@ export function markJson(value: unknown, mark: DirtyMark): unknown {
 }
 
 /** Copies `from` to `to`, marking it on the way when `mark` is given. */
-export function copyMarked(from: string, to: string, mark: DirtyMark | undefined): void {
+function copyMarked(from: string, to: string, mark: DirtyMark | undefined): void {
   fs.mkdirSync(path.dirname(to), { recursive: true });
   if (mark === undefined) {
     fs.copyFileSync(from, to);

@@ -8,19 +8,23 @@
  */
 import path from 'node:path';
 import { cachedPackagePath, nodeBinaryPath, tildePath } from './cached-install.js';
+import type { BenchVsSpec } from './bench-vs.js';
 import type { MicroVsSpec } from './micro-vs.js';
 
 export interface ResultCommand {
   name: string;
   /**
    * `bench`, `micro` (bench:micro), `ab` (two variants of a sweep in one interleaved sitting),
-   * `micro-vs` (bench:micro of an earlier commit against this tree's, scripts/micro-vs.ts), or
+   * `micro-vs` (bench:micro of an earlier commit against this tree's, scripts/micro-vs.ts),
+   * `bench-vs` (the bench of an earlier commit against this tree's, scripts/bench-vs.ts), or
    * `compare`, which reads result files made before it, or `soak` (npm run soak: its summary), or
    * `native` (bench:native: the library against V8's Atomics.Mutex and Atomics.Condition).
    */
-  script: 'bench' | 'micro' | 'ab' | 'micro-vs' | 'compare' | 'soak' | 'native';
+  script: 'bench' | 'micro' | 'ab' | 'micro-vs' | 'bench-vs' | 'compare' | 'soak' | 'native';
   /** For `micro-vs`: the earlier commit, the rounds and the filters (its `args` stay empty). */
   microVs?: MicroVsSpec;
+  /** For `bench-vs`: the earlier commit, the rounds, the bench arguments and targets (`args` empty). */
+  benchVs?: BenchVsSpec;
   args: string[];
   /** Why this result is kept, for --list. */
   about: string;
@@ -289,6 +293,24 @@ export const RESULTS: readonly ResultCommand[] = [
       "locks and the ring's one-item push-pop",
   },
   {
+    name: 'vs-58ed574-bench',
+    script: 'bench-vs',
+    args: [],
+    benchVs: {
+      before: '58ed574',
+      rounds: 5,
+      argSets: [
+        ['--jobs', '8', '--mode', 'both', '--iodepth', '32'],
+        ['--jobs', '1', '--mode', 'mq', '--iodepth', '1'],
+      ],
+      iopsAtLeast: 0.97,
+      cpuAtMost: 1.03,
+    },
+    about:
+      'the bench before the rework of issue 28 (58ed574) and now, in one interleaved sitting: no point slower, ' +
+      'new/old IOPS at least 0.97x and CPU time per request at most 1.03x over the points (geometric means)',
+  },
+  {
     name: 'micro',
     script: 'micro',
     args: ['--ringbuf', RINGBUF],
@@ -307,8 +329,8 @@ export const RESULTS: readonly ResultCommand[] = [
 
 /** The command line as a user types it, for the top of the .txt file. */
 export function commandLine(entry: ResultCommand): string {
-  // It is made by this script alone (scripts/micro-vs.ts says how), so this is its command.
-  if (entry.script === 'micro-vs') return `npm run results -- --only ${entry.name}`;
+  // It is made by this script alone (scripts/micro-vs.ts, scripts/bench-vs.ts say how), so this is its command.
+  if (entry.script === 'micro-vs' || entry.script === 'bench-vs') return `npm run results -- --only ${entry.name}`;
   const command = entry.script === 'micro' || entry.script === 'native' ? `bench:${entry.script}` : entry.script;
   const args = entry.args.map((arg) =>
     arg === RINGBUF ? tildePath(cachedPackagePath('ringbuf.js', RINGBUF_VERSION)) : arg,
@@ -322,7 +344,7 @@ export function commandLine(entry: ResultCommand): string {
 }
 
 /** The arguments that name the output files of `entry`, relative to docs/results/. */
-export function outputArgs(entry: ResultCommand): string[] {
+function outputArgs(entry: ResultCommand): string[] {
   if (entry.script === 'compare' || entry.script === 'soak') return [];
   const json = ['--json', `${entry.name}.json`];
   const fio = entry.fioJson === undefined ? [] : ['--fio-json', entry.fioJson];
@@ -360,9 +382,4 @@ export function madeFiles(entry: ResultCommand): string[] {
     return [];
   });
   return [`${entry.name}.txt`, ...named];
-}
-
-/** The entry called `name`, or undefined. */
-export function resultEntry(name: string): ResultCommand | undefined {
-  return RESULTS.find((entry) => entry.name === name);
 }

@@ -5,7 +5,8 @@
  * Nothing in it is typed by hand, so it cannot drift from the files; `npm run results` rewrites
  * it after every run, and `npm run results -- --readme-only` from the files present.
  *
- * Headline figures, per kind of file:
+ * Headline figures, per kind of file (its `kind`; in a file made before files carried one, the
+ * shape named in parentheses):
  *  - a bench sweep (NAME.json with `runs`): each series' median IOPS (and the range over its
  *    repeats) at its lowest and highest job count; mq/sq at the highest job count both modes
  *    ran, with its worst..best range; how many points spread beyond ±10% of their median; the
@@ -15,6 +16,10 @@
  *    time per request, then their geometric means over the points;
  *  - bench:native (NAME.json with `versions`): per Node version, each case's ratio ours/native
  *    with its paired interval and its target, met or missed;
+ *  - micro-vs (`before` and `cases`): each case's median with the earlier build and this one;
+ *  - bench-vs: each point's median IOPS with the earlier build and this one, new/old with its
+ *    paired interval and verdict, and of CPU time per request, then the geometric means against
+ *    the entry's targets, met or missed;
  *  - compare: the files it reads (its table is in NAME.txt).
  */
 import { pairedStep } from '../src/report/ratios.js';
@@ -23,11 +28,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ExplainStep, MachineInfo, RunResult } from '../src/report/result.js';
 import { describeMachine } from '../src/report/machine.js';
-import { formatCount, formatRatio } from '../src/report/format.js';
+import { formatCount, formatDuration, formatRatio, plural } from '../src/report/format.js';
+import { renderMarkdownTable, type Align } from '../src/report/table.js';
 import { SPREAD_THRESHOLD, iopsOf, rangeOf, ratioRange, runsOf, widelySpread } from '../src/report/spread.js';
 import { commandLine, madeFiles, type ResultCommand } from './results-list.js';
-import { geometricMean, type AbPoint } from '../src/report/ab.js';
+import { abVerdictLines, geometricMean, OLD_NEW, type AbPoint } from '../src/report/ab.js';
+import { median } from '../src/report/stats.js';
 import type { MicroVsFile } from './micro-vs.js';
+import type { BenchVsFile } from './bench-vs.js';
+import { resultKind, type ResultKind } from '../src/report/result-file.js';
 
 /** One entry of `npm run results` and what docs/results/ holds of it. */
 export interface ResultSource {
@@ -73,10 +82,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isBench(json: unknown): json is BenchJson {
-  return isRecord(json) && isRecord(json['machine']) && Array.isArray(json['runs']);
-}
-
 /** An `npm run ab` result file, as far as the headlines read it (src/report/ab.ts). */
 interface AbJson {
   machine: MachineInfo;
@@ -84,10 +89,6 @@ interface AbJson {
   b: { args: string[] };
   order: string[];
   points: AbPoint[];
-}
-
-function isMicroVs(json: unknown): json is MicroVsFile {
-  return isRecord(json) && typeof json['before'] === 'string' && Array.isArray(json['cases']);
 }
 
 function renderMicroVsFile(file: MicroVsFile): string[] {
@@ -99,16 +100,8 @@ function renderMicroVsFile(file: MicroVsFile): string[] {
   return [
     `Before: \`${file.before}\`; ${plural(file.rounds, 'round')}, before and after alternating; medians ` +
       'in operations per second (every round is in the .txt).',
-    table(['case', 'before', 'after'], rows, [false, true, true]),
+    renderMarkdownTable(['case', 'before', 'after'], rows, ['left', 'right', 'right']),
   ];
-}
-
-function isAb(json: unknown): json is AbJson {
-  return isRecord(json) && isRecord(json['machine']) && Array.isArray(json['points']);
-}
-
-function isMicro(json: unknown): json is MicroJson {
-  return isRecord(json) && isRecord(json['machine']) && Array.isArray(json['results']);
 }
 
 /** The machine a result file records: its own, or fio's format's under `vblk-mq`. */
@@ -123,23 +116,6 @@ export function recordedMachine(json: unknown): Record<string, unknown> | undefi
 /** Whether a recorded `gitDescribe` (or its absence) says the code was not a commit. */
 export function isDirtyDescribe(describe: unknown): boolean {
   return typeof describe !== 'string' || describe.endsWith('-dirty');
-}
-
-/** `1 point`, `3 points`. */
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
-/** `3 s`, `500 ms`. */
-function duration(ms: number): string {
-  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
-}
-
-/** A Markdown table: a header row, the alignment row, the rows. */
-function table(headers: readonly string[], rows: readonly string[][], right: readonly boolean[]): string {
-  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
-  const align = right.map((r) => (r ? '---:' : '---'));
-  return [line(headers), line(align), ...rows.map(line)].join('\n');
 }
 
 /** The range of a point's IOPS over its runs, `-` when it ran once. */
@@ -174,9 +150,9 @@ function renderSeries(runs: readonly RunResult[], explained: boolean): string {
     ]);
   });
   const headers = ['mode', 'lock', ...(explained ? ['iothreads'] : []), 'cpus', 'iodepth', 'jobs', 'IOPS', 'min..max'];
-  const right = headers.map((h) => !['mode', 'lock'].includes(h));
+  const aligns = headers.map((h): Align => (['mode', 'lock'].includes(h) ? 'left' : 'right'));
   const intro = "Median IOPS at each series' lowest and highest job count (min..max: over its repeats):";
-  return `${intro}\n\n${table(headers, rows, right)}`;
+  return `${intro}\n\n${renderMarkdownTable(headers, rows, aligns)}`;
 }
 
 /** mq/sq at the highest job count that both modes ran, for each lock, core count and iodepth. */
@@ -197,7 +173,7 @@ function renderRatios(runs: readonly RunResult[]): string {
   const intro =
     'mq/sq at the highest job count both modes ran, with its 95% interval over the paired rounds and its verdict ' +
     '(docs/bench.md, "Intervals and verdicts"); worst..best: slowest mq run over fastest sq run, and back:';
-  return `${intro}\n\n${table(headers, rows, [false, true, true, true, true, true])}`;
+  return `${intro}\n\n${renderMarkdownTable(headers, rows, ['left', 'right', 'right', 'right', 'right', 'right'])}`;
 }
 
 /** How far the points spread around their medians. */
@@ -232,7 +208,8 @@ function renderExplain(steps: readonly ExplainStep[]): string {
     `${formatRatio(s.min)}..${formatRatio(s.max)}`,
   ]);
   const headers = ['lock', 'jobs', 'step', 'from', 'to', 'ratio [95% interval]', 'worst..best'];
-  return `--explain's steps:\n\n${table(headers, rows, [false, true, false, false, false, true, true])}`;
+  const aligns: Align[] = ['left', 'right', 'left', 'left', 'left', 'right', 'right'];
+  return `--explain's steps:\n\n${renderMarkdownTable(headers, rows, aligns)}`;
 }
 
 /** How the runs were taken: points, repeats, window. */
@@ -241,8 +218,8 @@ function renderRunShape(file: BenchJson): string {
   const runtime = file.options?.runtimeMs;
   const ramp = file.options?.rampMs;
   const each = repeat === 1 ? 'one run each' : `the median of ${repeat} interleaved runs each`;
-  const after = ramp === undefined ? '' : ` after a ${duration(ramp)} ramp`;
-  const window = runtime === undefined ? '' : `, ${duration(runtime)} measured${after}`;
+  const after = ramp === undefined ? '' : ` after a ${formatDuration(ramp)} ramp`;
+  const window = runtime === undefined ? '' : `, ${formatDuration(runtime)} measured${after}`;
   const stopped =
     file.error !== undefined
       ? ` The sweep failed: ${file.error}`
@@ -260,6 +237,36 @@ function renderBench(file: BenchJson): string[] {
   if (explained) parts.push(renderExplain(file.explain!));
   parts.push(renderSpread(file.runs));
   return parts;
+}
+
+function renderBenchVsFile(file: BenchVsFile): string[] {
+  const argSets = file.argSets.map((args) => `\`${args.join(' ')}\``).join(' and ');
+  const shape =
+    `Old: \`${file.before}\`, built from git archive; new: this tree. ${plural(file.rounds, 'round')}, old and ` +
+    `new alternating (ABBA), each running the bench with ${argSets}.`;
+  const rows = file.points.map((p) => [
+    p.mode,
+    p.lock,
+    String(p.jobs),
+    String(p.iodepth),
+    formatCount(p.aIops),
+    formatCount(p.bIops),
+    formatInterval(p),
+    formatRatio(p.cpuRatio),
+  ]);
+  const headers = [
+    'mode',
+    'lock',
+    'jobs',
+    'iodepth',
+    'old IOPS',
+    'new IOPS',
+    'new/old [95% interval]',
+    'new/old CPU per request',
+  ];
+  const aligns: Align[] = ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'];
+  const verdict = abVerdictLines(file.verdict, OLD_NEW).map((line) => `- ${line}`);
+  return [shape, renderMarkdownTable(headers, rows, aligns), verdict.join('\n')];
 }
 
 function renderAbFile(file: AbJson): string[] {
@@ -284,13 +291,8 @@ function renderAbFile(file: AbJson): string[] {
   const means =
     `Over the ${plural(file.points.length, 'point')} (geometric mean): b/a IOPS ${formatRatio(iops)}, ` +
     `b/a CPU time per request ${cpu(cpuMean)}.`;
-  return [shape, table(headers, rows, [false, false, true, true, true, true, true, true]), means];
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const aligns: Align[] = ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'];
+  return [shape, renderMarkdownTable(headers, rows, aligns), means];
 }
 
 /** A bench:native result file (bench/native.ts), as far as the headlines read it. */
@@ -305,10 +307,6 @@ interface NativeJson {
   }[];
 }
 
-function isNative(json: unknown): json is NativeJson {
-  return isRecord(json) && isRecord(json['machine']) && Array.isArray(json['versions']);
-}
-
 function renderNative(file: NativeJson): string[] {
   const rounds = file.options?.rounds;
   return file.versions.map((v) => {
@@ -321,13 +319,13 @@ function renderNative(file: NativeJson): string[] {
     ]);
     const headers = ['case', 'ours/native (95% paired interval)', 'target', ''];
     const head = `Node ${v.version ?? v.node}, ${rounds ?? '?'} ABBA rounds:`;
-    return `${head}\n\n${table(headers, rows, [false, false, true, false])}`;
+    return `${head}\n\n${renderMarkdownTable(headers, rows, ['left', 'left', 'right', 'left'])}`;
   });
 }
 
 function renderMicro(file: MicroJson): string[] {
   const time = file.options?.timeMs;
-  const each = time === undefined ? '' : `, ${duration(time)} each`;
+  const each = time === undefined ? '' : `, ${formatDuration(time)} each`;
   const parts = [`Cases: ${file.results.length}${each}; every figure is in the .txt.`];
   const targets = file.targets ?? [];
   if (targets.length > 0) {
@@ -339,7 +337,7 @@ function renderMicro(file: MicroJson): string[] {
       t.pass ? 'met' : 'missed',
     ]);
     const headers = ['case', 'against', 'ratio', 'target', ''];
-    parts.push(`Targets:\n\n${table(headers, rows, [false, false, true, true, false])}`);
+    parts.push(`Targets:\n\n${renderMarkdownTable(headers, rows, ['left', 'left', 'right', 'right', 'left'])}`);
   }
   const c = file.comparison;
   if (c !== undefined && c !== null && c.ours.length > 0 && c.theirs.length > 0) {
@@ -351,6 +349,26 @@ function renderMicro(file: MicroJson): string[] {
     );
   }
   return parts;
+}
+
+/** The headline figures of each kind of result file (a compare's table is in its .txt). */
+const HEADLINES: Readonly<Record<ResultKind, (json: never) => string[]>> = {
+  bench: (json: BenchJson) => renderBench(json),
+  micro: (json: MicroJson) => renderMicro(json),
+  native: (json: NativeJson) => renderNative(json),
+  ab: (json: AbJson) => renderAbFile(json),
+  compare: () => [],
+  'micro-vs': (json: MicroVsFile) => renderMicroVsFile(json),
+  'bench-vs': (json: BenchVsFile) => renderBenchVsFile(json),
+};
+
+/**
+ * The headline figures of a result file, by its kind (its `kind`, or for a file made before
+ * files carried one, its shape: src/report/result-file.ts resultKind); none for an unknown kind.
+ */
+function renderHeadlines(json: unknown): string[] {
+  const kind = resultKind(json);
+  return kind === undefined ? [] : HEADLINES[kind](json as never);
 }
 
 /** The lines about the machine and the commit a result file records. */
@@ -405,11 +423,7 @@ function renderSource(source: ResultSource): string {
   if (json instanceof Error) parts.push(`Its JSON cannot be read: ${json.message}.`);
   else if (json !== null) {
     parts.push(renderProvenance(json).join('\n'));
-    if (isBench(json)) parts.push(...renderBench(json));
-    else if (isMicro(json)) parts.push(...renderMicro(json));
-    else if (isAb(json)) parts.push(...renderAbFile(json));
-    else if (isMicroVs(json)) parts.push(...renderMicroVsFile(json));
-    else if (isNative(json)) parts.push(...renderNative(json));
+    parts.push(...renderHeadlines(json));
   }
   return parts.join('\n\n');
 }
@@ -429,10 +443,10 @@ export function renderResultsReadme(sources: readonly ResultSource[]): string {
     const list = [...troubled].map(([problem, names]) => `${problem}: ${names.join(', ')}`).join('; ');
     header.push(`**Not ready to commit**: ${list}. Run \`npm run results\` from a clean tree.`);
   }
-  const index = table(
+  const index = renderMarkdownTable(
     ['result', 'what it is'],
     sources.map((s) => [`[${s.name}](#${anchorOf(s.name)})`, s.about]),
-    [false, false],
+    ['left', 'left'],
   );
   return `${[...header, index, ...sources.map(renderSource)].join('\n\n')}\n`;
 }

@@ -46,6 +46,8 @@ import {
 import { loadResultSources, renderResultsReadme } from './results-readme.js';
 import { publish, removeMade, type DirtyMark } from './results-files.js';
 import { runMicroVs } from './micro-vs.js';
+import { runBenchVs } from './bench-vs.js';
+import { formatDuration } from '../src/report/format.js';
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const OUT = path.join(ROOT, 'docs', 'results');
@@ -82,23 +84,41 @@ function renderList(): string {
   return entries.join('') + readme;
 }
 
+/** `done in 42 s`: the time since `started` (a performance.now()), to the second. */
+function doneIn(started: number): string {
+  return `done in ${formatDuration(1000 * Math.round((performance.now() - started) / 1000))}`;
+}
+
+/**
+ * The comparison an entry made by this script itself runs (scripts/micro-vs.ts,
+ * scripts/bench-vs.ts): it writes `json` and resolves to the text of NAME.txt after its command
+ * line. Undefined for an entry that runs a command.
+ */
+function comparisonOf(entry: ResultCommand): ((json: string, stop: SignalStop) => Promise<string>) | undefined {
+  const { microVs, benchVs } = entry;
+  if (microVs !== undefined) return (json, stop) => runMicroVs(ROOT, microVs, json, stop);
+  if (benchVs !== undefined) return (json, stop) => runBenchVs(ROOT, benchVs, json, stop);
+  return undefined;
+}
+
 /** Runs one entry in the scratch folder `work`; false when it failed. */
 async function run(entry: ResultCommand, work: string, stop: SignalStop): Promise<boolean> {
   const script = path.join(ROOT, 'dist', 'bench', `${entry.script}.js`);
   const started = performance.now();
   removeMade(work, entry);
   process.stderr.write(`results: ${entry.name}: ${commandLine(entry)}\n`);
-  if (entry.microVs !== undefined) {
+  const comparison = comparisonOf(entry);
+  if (comparison !== undefined) {
     let text: string;
     try {
-      text = await runMicroVs(ROOT, entry.microVs, path.join(work, `${entry.name}.json`), stop);
+      text = await comparison(path.join(work, `${entry.name}.json`), stop);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       process.stderr.write(`results: ${entry.name} failed: ${message}\n`);
       return false;
     }
     fs.writeFileSync(path.join(work, `${entry.name}.txt`), `$ ${commandLine(entry)}\n${text}`);
-    process.stderr.write(`results: ${entry.name} done in ${Math.round((performance.now() - started) / 1000)} s\n`);
+    process.stderr.write(`results: ${entry.name} ${doneIn(started)}\n`);
     return true;
   }
   const node = entry.node === undefined ? process.execPath : nodeBinary(entry.node);
@@ -117,7 +137,7 @@ async function run(entry: ResultCommand, work: string, stop: SignalStop): Promis
     return false;
   }
   fs.writeFileSync(path.join(work, `${entry.name}.txt`), `$ ${commandLine(entry)}\n${r.stdout}`);
-  process.stderr.write(`results: ${entry.name} done in ${Math.round((performance.now() - started) / 1000)} s\n`);
+  process.stderr.write(`results: ${entry.name} ${doneIn(started)}\n`);
   return true;
 }
 

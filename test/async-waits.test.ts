@@ -1,6 +1,6 @@
 /**
- * The waits that do not block the event loop: lockAsync on every lock kind, Ring's
- * waitForDataAsync/waitForSpaceAsync, Doorbell.parkAsync; and scoped locking (withLock,
+ * The waits that do not block the event loop: lockAsync on every lock kind, waitUntilAsync on a
+ * Doorbell for a ring's data or space, Doorbell.parkAsync; and scoped locking (withLock,
  * withLockAsync, hold). They resolve on notify, on timeout and on poison; async and blocking
  * waiters mix on one primitive; counts stay exact; and the main thread's timers keep firing
  * while a wait is pending; async parks are counted in the thread's wait account only while its
@@ -19,6 +19,7 @@ import {
   LOCK_KINDS,
   LockPoisonedError,
   Ring,
+  waitUntilAsync,
   type LockKindName,
 } from '../dist/src/index.js';
 import { waitAsync } from '../dist/src/sync/park.js';
@@ -297,85 +298,121 @@ describe.each(KINDS)('%s lock: scoped locking', (kind) => {
   });
 });
 
-/** Pushes `count` numbered items into the ring of `workerData.handle` after `workerData.delayMs`. */
+/**
+ * Pushes `count` numbered items into the ring of `workerData.handle` after `workerData.delayMs`,
+ * ringing the consumer's bell (`workerData.dataBell`) after each push; while the ring is full it
+ * waits on its own bell (`workerData.spaceBell`), which the consumer rings after popping.
+ */
 const LATE_PRODUCER = inlineWorker(
   `
 const ring = vblk.Ring.from(workerData.handle);
+const dataBell = vblk.Doorbell.from(workerData.dataBell);
+const spaceBell = vblk.Doorbell.from(workerData.spaceBell);
+const window = new vblk.PollWindow(vblk.DEFAULT_POLL_MAX_NS);
 Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, workerData.delayMs);
 for (let i = 0; i < workerData.count; i++) {
-  while (!ring.push(Int32Array.of(i, i))) ring.waitForSpace();
+  while (!ring.push(Int32Array.of(i, i))) vblk.waitUntil(() => !ring.isFull(), spaceBell, window, Infinity);
+  dataBell.ring();
 }
 parentPort.postMessage({ pushed: workerData.count });
 `,
   'late producer',
 );
 
-/** Pops `count` items from the ring of `workerData.handle` after `workerData.delayMs`. */
+/**
+ * Pops `count` items from the ring of `workerData.handle` after `workerData.delayMs`, ringing the
+ * producer's bell (`workerData.spaceBell`) after each pop; while the ring is empty it waits on its
+ * own bell (`workerData.dataBell`).
+ */
 const LATE_CONSUMER = inlineWorker(
   `
 const ring = vblk.Ring.from(workerData.handle);
+const dataBell = vblk.Doorbell.from(workerData.dataBell);
+const spaceBell = vblk.Doorbell.from(workerData.spaceBell);
+const window = new vblk.PollWindow(vblk.DEFAULT_POLL_MAX_NS);
 Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, workerData.delayMs);
 const out = new Int32Array(2);
 for (let i = 0; i < workerData.count; i++) {
-  while (!ring.pop(out)) ring.waitForData();
+  while (!ring.pop(out)) vblk.waitUntil(() => !ring.isEmpty(), dataBell, window, Infinity);
+  spaceBell.ring();
 }
 parentPort.postMessage({ popped: workerData.count });
 `,
   'late consumer',
 );
 
-describe('Ring: async waits', () => {
+/** A ring, the bell its consumer owns (producers ring it after pushing) and the one its producer owns. */
+function ringWithBells(capacity: number, slotWords: number) {
+  const ring = new Ring({ capacity, slotWords });
+  const dataBell = new Doorbell();
+  const spaceBell = new Doorbell();
+  const handles = { handle: ring.handle, dataBell: dataBell.handle, spaceBell: spaceBell.handle };
+  return { ring, dataBell, spaceBell, handles };
+}
+
+describe('a ring’s data and space: waitUntilAsync on a Doorbell', () => {
   it(
-    'waitForDataAsync resolves when a worker pushes, while timers keep firing',
+    'resolves when a worker pushes and rings the consumer’s bell, while timers keep firing',
     async () => {
-      const ring = new Ring({ capacity: 8, slotWords: 2 });
-      const producer = startWorker(LATE_PRODUCER, { handle: ring.handle, delayMs: 50, count: 3 });
-      const { value, ticks } = await ticksWhilePending(ring.waitForDataAsync(10_000, 3), 5);
+      const { ring, dataBell, handles } = ringWithBells(8, 2);
+      const producer = startWorker(LATE_PRODUCER, { ...handles, delayMs: 50, count: 3 });
+      const { value, ticks } = await ticksWhilePending(waitUntilAsync(() => ring.size() >= 3, dataBell, 10_000), 5);
       expect(value).toBe(true);
       expect(ticks).toBeGreaterThanOrEqual(5);
       expect(ring.size()).toBe(3);
       await producer.result;
+      expect(dataBell.wakeups()).toBeGreaterThanOrEqual(1); // the main thread slept, and a push woke it
     },
     WORKER_TEST_MS,
   );
 
   it(
-    'waitForSpaceAsync resolves when a worker pops from a full ring',
+    'resolves when a worker pops from a full ring and rings the producer’s bell',
     async () => {
-      const ring = new Ring({ capacity: 2, slotWords: 2 });
+      const { ring, spaceBell, handles } = ringWithBells(2, 2);
       expect(ring.push(Int32Array.of(1, 1)) && ring.push(Int32Array.of(2, 2))).toBe(true);
       expect(ring.isFull()).toBe(true);
-      const consumer = startWorker(LATE_CONSUMER, { handle: ring.handle, delayMs: 50, count: 1 });
-      await expect(ring.waitForSpaceAsync(10_000)).resolves.toBe(true);
+      const consumer = startWorker(LATE_CONSUMER, { ...handles, delayMs: 50, count: 1 });
+      await expect(waitUntilAsync(() => !ring.isFull(), spaceBell, 10_000)).resolves.toBe(true);
       expect(ring.size()).toBe(1);
       await consumer.result;
     },
     WORKER_TEST_MS,
   );
 
-  it('resolves to false on timeout, and to true at once when the condition already holds', async () => {
-    const ring = new Ring({ capacity: 2, slotWords: 1 });
-    await expect(ring.waitForDataAsync(20)).resolves.toBe(false);
-    await expect(ring.waitForSpaceAsync(20)).resolves.toBe(true);
-    ring.push([7]);
-    await expect(ring.waitForDataAsync(0)).resolves.toBe(true);
-    await expect(ring.waitForDataAsync(20, 2)).resolves.toBe(false);
-  });
+  it(
+    'delivers every item both ways with blocking waits in the worker and async ones here',
+    async () => {
+      const count = 2000;
+      const { ring, dataBell, spaceBell, handles } = ringWithBells(4, 2);
+      const producer = startWorker(LATE_PRODUCER, { ...handles, delayMs: 0, count });
+      const out = new Int32Array(2);
+      for (let i = 0; i < count; i++) {
+        while (!ring.pop(out)) expect(await waitUntilAsync(() => !ring.isEmpty(), dataBell, 10_000)).toBe(true);
+        spaceBell.ring();
+        expect([...out]).toEqual([i, i]);
+      }
+      await producer.result;
+      expect(ring.isEmpty()).toBe(true);
+    },
+    WORKER_TEST_MS,
+  );
 
-  it('rejects bad arguments with the blocking waits’ errors', async () => {
-    const ring = new Ring({ capacity: 4, slotWords: 1 });
-    await expect(ring.waitForDataAsync(-1)).rejects.toThrow(RangeError);
-    await expect(ring.waitForDataAsync(10, 5)).rejects.toThrow(
-      'Ring.waitForDataAsync: count must be an integer from 1 to 4, got 5',
-    );
-    await expect(ring.waitForSpaceAsync(-1)).rejects.toThrow(RangeError);
+  it('resolves to false on timeout, and to true at once when the condition already holds', async () => {
+    const { ring, dataBell, spaceBell } = ringWithBells(2, 1);
+    await expect(waitUntilAsync(() => !ring.isEmpty(), dataBell, 20)).resolves.toBe(false);
+    await expect(waitUntilAsync(() => !ring.isFull(), spaceBell, 20)).resolves.toBe(true);
+    ring.push([7]);
+    await expect(waitUntilAsync(() => !ring.isEmpty(), dataBell, 0)).resolves.toBe(true);
+    await expect(waitUntilAsync(() => ring.size() >= 2, dataBell, 20)).resolves.toBe(false);
+    expect(dataBell.hasSleepers()).toBe(false);
+    expect(dataBell.wakeups()).toBe(0); // nobody rang
   });
 });
 
 describe('Doorbell: parkAsync', () => {
   it('counts as a sleeper while pending, so that ring() notifies it; ring() with nobody asleep does not', async () => {
-    const words = new Int32Array(new SharedArrayBuffer(16));
-    const bell = new Doorbell(words, 0);
+    const bell = new Doorbell();
     expect(bell.ring()).toBe(false);
     let work = false;
     const parked = bell.parkAsync(() => work, 10_000);
@@ -387,6 +424,7 @@ describe('Doorbell: parkAsync', () => {
     await expect(bell.parkAsync(() => true, 10_000)).resolves.toBe('ready');
     await expect(bell.parkAsync(() => false, 10)).resolves.toBe('timed-out');
     expect(bell.hasSleepers()).toBe(false);
+    expect(bell.wakeups()).toBe(1);
   });
 });
 
@@ -401,18 +439,18 @@ describe('the wait account of async parks', () => {
       await expect(waitAsync('test', words, 1, 7, 10_000)).resolves.toBe('not-equal');
       await expect(waitAsync('test', words, 2, 0, 1)).resolves.toBe('timed-out');
     };
-    expect(isThreadWaitAccountingOn()).toBe(true);
-    try {
-      setThreadWaitAccounting(false);
-      expect(isThreadWaitAccountingOn()).toBe(false);
-      const before = threadWaitFigures();
-      await threeParks();
-      expect(threadWaitFigures()).toEqual(before);
-    } finally {
-      setThreadWaitAccounting(true);
-    }
-    const before = threadWaitFigures();
+    expect(isThreadWaitAccountingOn()).toBe(false); // off by default
+    const untouched = threadWaitFigures();
     await threeParks();
+    expect(threadWaitFigures()).toEqual(untouched);
+    setThreadWaitAccounting(true);
+    const before = threadWaitFigures();
+    try {
+      expect(isThreadWaitAccountingOn()).toBe(true);
+      await threeParks();
+    } finally {
+      setThreadWaitAccounting(false);
+    }
     const after = threadWaitFigures();
     expect(after.parks - before.parks).toBe(3);
     expect(after.wakeups - before.wakeups).toBe(1);

@@ -9,32 +9,14 @@ import type { Piscina } from 'piscina';
 import { createWorkerPool } from '../dist/src/main-thread/worker-pool.js';
 import { runPoint } from '../dist/src/main-thread/run.js';
 import type { PointSpec } from '../dist/src/main-thread/point-spec.js';
-import { DEFAULT_BATCHING, COMPLETION_PATHS, LOCK_CHOICES, LOCK_SIDES } from '../dist/src/protocol/options.js';
+import { COMPLETION_PATHS, LOCK_CHOICES, LOCK_SIDES } from '../dist/src/protocol/options.js';
+import { point } from './helpers/point.js';
 import { STAGES } from '../dist/src/protocol/stages.js';
 import { roleAccounting } from '../dist/src/report/accounting.js';
 import type { RunResult } from '../dist/src/report/result.js';
 
 /** A short run's settings; each test picks the rest. */
-const BASE: Omit<PointSpec, 'mode' | 'lock' | 'jobs' | 'iothreads'> = {
-  iodepth: 8,
-  batching: DEFAULT_BATCHING,
-  deviceThreads: undefined,
-  work: { guestNs: 0, iothreadNs: 0 },
-  pin: { kind: 'none' },
-  bs: 4096,
-  sizeBytes: 64 * 1024 * 1024,
-  seed: 11,
-  completionNs: 0,
-  memoryBacked: false,
-  pollMaxNs: 32_768,
-  completionPath: 'iothread',
-  lockSides: 'submit+pop',
-  spinThreshold: 32_768,
-  breakdown: true,
-  rampMs: 30,
-  runtimeMs: 150,
-  cpus: 2,
-};
+const BASE = point({ iodepth: 8, seed: 11, rampMs: 30, runtimeMs: 150 });
 
 /**
  * How far a thread's accounted parts may exceed its CPU time, ns. The thread reads its own

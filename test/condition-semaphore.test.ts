@@ -7,9 +7,14 @@
  * Tests the compiled output: run `npx tsc -p tsconfig.json` first. No test asserts on speed.
  */
 import { threadId } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { AdaptiveLock, LockOwnershipError, resetThreadWaitFigures, threadWaitFigures } from '../dist/src/index.js';
+import { AdaptiveLock, LockOwnershipError } from '../dist/src/index.js';
+import {
+  resetThreadWaitFigures,
+  setThreadWaitAccounting,
+  threadWaitFigures,
+} from '../dist/src/sync/wait-account.js';
 import { Condition } from '../dist/src/sync/condition.js';
 import { Semaphore } from '../dist/src/sync/semaphore.js';
 import { eventually, inlineWorker, runWorkers, startWorker, terminateAllWorkers } from './helpers/workers.js';
@@ -20,6 +25,9 @@ const WORKER_TEST_MS = 30_000;
 const WORKER_MS = 15_000;
 
 afterEach(terminateAllWorkers);
+// The tests that count parks read this thread's wait account, which is off unless switched on.
+beforeAll(() => setThreadWaitAccounting(true));
+afterAll(() => setThreadWaitAccounting(false));
 
 /** Imports of the two primitives for inline workers (their prelude imports only the package's index). */
 const IMPORTS = [

@@ -10,7 +10,6 @@ import { createWorkerPool } from '../dist/src/main-thread/worker-pool.js';
 import { runPoint } from '../dist/src/main-thread/run.js';
 import type { PointSpec } from '../dist/src/main-thread/point-spec.js';
 import { buildTopology } from '../dist/src/protocol/topology.js';
-import { DEFAULT_BATCHING, type Batching } from '../dist/src/protocol/options.js';
 import { latencyAt } from '../dist/src/report/latency.js';
 import { LatencyHistogram } from '../dist/src/protocol/latency-histogram.js';
 import { runSchedule, describeRun, medianRun } from '../dist/src/main-thread/sweep.js';
@@ -22,26 +21,9 @@ import { formatCpuList, readAllowedCpus, tasksetAvailable } from '../dist/src/pr
 import type { ThreadFigures } from '../dist/src/report/result.js';
 import type { RunResult } from '../dist/src/report/result.js';
 import { makeRun } from './helpers/fixtures.js';
+import { point as basePoint } from './helpers/point.js';
 
-const BASE: Omit<PointSpec, 'mode' | 'lock' | 'jobs' | 'iodepth' | 'iothreads'> = {
-  batching: DEFAULT_BATCHING,
-  deviceThreads: undefined,
-  work: { guestNs: 0, iothreadNs: 0 },
-  pin: { kind: 'none' },
-  bs: 4096,
-  sizeBytes: 64 * 1024 * 1024,
-  seed: 7,
-  completionNs: 0,
-  memoryBacked: false,
-  pollMaxNs: 32_768,
-  completionPath: 'iothread',
-  lockSides: 'submit+pop',
-  spinThreshold: 32_768,
-  breakdown: true,
-  rampMs: 50,
-  runtimeMs: 200,
-  cpus: 2,
-};
+const BASE = basePoint({ seed: 7 });
 
 let pool: Piscina;
 beforeAll(() => {
@@ -80,8 +62,8 @@ function expectConsistent(run: RunResult, spec: PointSpec): void {
   expect(run.latencyTotals.slatNs + run.latencyTotals.clatNs).toBe(run.latencyTotals.latNs);
   // Every submission took the ring's lock once per push; with iodepth_batch 1, once per request.
   for (let v = 0; v < spec.jobs; v++) {
-    expect(run.jobPushes[v]).toBeGreaterThanOrEqual(Math.ceil(run.jobSubmitted[v]! / spec.batching.submit));
-    if (spec.batching.submit === 1) expect(run.jobPushes[v]).toBe(run.jobSubmitted[v]);
+    expect(run.jobPushes[v]).toBeGreaterThanOrEqual(Math.ceil(run.jobSubmitted[v]! / spec.iodepthBatch));
+    if (spec.iodepthBatch === 1) expect(run.jobPushes[v]).toBe(run.jobSubmitted[v]);
   }
   expect(run.jobSubmitted.reduce((a, b) => a + b, 0)).toBe(run.submitted);
   if (run.threads !== null) {
@@ -231,12 +213,19 @@ describe('buildTopology', () => {
 });
 
 describe('batching and device threads', () => {
-  const batchings: [string, Batching][] = [
-    ["fio's defaults", DEFAULT_BATCHING],
-    ['pushes of 4, reaps of 2..8, pops of 4', { submit: 4, completeMin: 2, completeMax: 8, iothreadPop: 4 }],
+  type Batching = Pick<
+    PointSpec,
+    'iodepthBatch' | 'iodepthBatchCompleteMin' | 'iodepthBatchCompleteMax' | 'iothreadBatch'
+  >;
+  const batchings: [string, Partial<Batching>][] = [
+    ["fio's defaults", {}],
+    [
+      'pushes of 4, reaps of 2..8, pops of 4',
+      { iodepthBatch: 4, iodepthBatchCompleteMin: 2, iodepthBatchCompleteMax: 8, iothreadBatch: 4 },
+    ],
     [
       'pushes of the whole queue, polled reaps, pops of 32',
-      { submit: 8, completeMin: 0, completeMax: 8, iothreadPop: 32 },
+      { iodepthBatch: 8, iodepthBatchCompleteMin: 0, iodepthBatchCompleteMax: 8, iothreadBatch: 32 },
     ],
   ];
   for (const mode of ['sq', 'mq'] as const) {
@@ -251,7 +240,7 @@ describe('batching and device threads', () => {
             jobs: 3,
             iodepth: 8,
             iothreads: 2,
-            batching,
+            ...batching,
             deviceThreads,
             memoryBacked: true,
           };
@@ -349,7 +338,8 @@ describe('batching and device threads', () => {
         jobs: 1,
         iodepth: 1,
         iothreads: 1,
-        work: { guestNs: workNs, iothreadNs: workNs },
+        guestNs: workNs,
+        iothreadNs: workNs,
         runtimeMs: 300,
       };
       const run = await runPoint(pool, spec);

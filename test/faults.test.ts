@@ -18,12 +18,12 @@ import { UsageError } from '../dist/src/cli/usage-error.js';
 import { Watchdog } from '../dist/src/main-thread/watchdog.js';
 import { RunControl, RAMP, STOP } from '../dist/src/protocol/run-control.js';
 import { buildTopology } from '../dist/src/protocol/topology.js';
-import { DEFAULT_BATCHING } from '../dist/src/protocol/options.js';
 import { SpinLock } from '../dist/src/sync/spin-lock.js';
 import { createWorkerPool } from '../dist/src/main-thread/worker-pool.js';
 import { runPoint } from '../dist/src/main-thread/run.js';
 import { RunFailure } from '../dist/src/main-thread/run-failure.js';
 import type { PointSpec } from '../dist/src/main-thread/point-spec.js';
+import { point } from './helpers/point.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vblk-faults-'));
@@ -391,26 +391,7 @@ describe('runPoint', () => {
     await pool.destroy();
   });
 
-  const BASE = {
-    batching: DEFAULT_BATCHING,
-    deviceThreads: undefined,
-    work: { guestNs: 0, iothreadNs: 0 },
-    pin: { kind: 'none' },
-    bs: 4096,
-    sizeBytes: 64 * 1024 * 1024,
-    seed: 3,
-    completionNs: 0,
-    memoryBacked: true,
-    pollMaxNs: 32_768,
-    completionPath: 'iothread',
-    lockSides: 'submit+pop',
-    spinThreshold: 32_768,
-    breakdown: true,
-    rampMs: 50,
-    runtimeMs: 200,
-    cpus: 2,
-    initialIndex: 2 ** 32 - 5,
-  } as const;
+  const BASE = point({ seed: 3, memoryBacked: true, initialIndex: 2 ** 32 - 5 });
 
   it.each([
     ['mq', 'adaptive'],

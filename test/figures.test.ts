@@ -16,7 +16,7 @@ import { fioJsonOf, fioJsonPath } from '../dist/src/report/fio-json.js';
 import { latencyDistribution } from '../dist/src/report/latency.js';
 import { renderSvg } from '../dist/src/report/svg.js';
 import { SweepProgress, formatClock } from '../dist/src/cli/progress.js';
-import type { PointSpec } from '../dist/src/main-thread/point-spec.js';
+import { point } from './helpers/point.js';
 import type { RunResult } from '../dist/src/report/result.js';
 import { latency, lock, machine, makeRun } from './helpers/fixtures.js';
 
@@ -233,7 +233,7 @@ describe('progress', () => {
     const out = { write: (chunk: string) => ((text += chunk), true) } as unknown as NodeJS.WritableStream;
     return { out, text: () => text };
   }
-  const spec = { mode: 'sq', lock: 'spin', jobs: 2, iodepth: 32, cpus: 2 } as PointSpec;
+  const spec = point({ mode: 'sq', lock: 'spin', jobs: 2, iodepth: 32, cpus: 2 });
   const run = makeRun({ mode: 'sq', jobs: 2 });
 
   it('on a terminal, rewrites one line with the point, runs done, time left and live IOPS', () => {

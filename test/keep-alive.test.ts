@@ -1,6 +1,6 @@
 /**
  * Async waits keep the process alive while they are pending (issue 21.3): a main thread that
- * awaits lockAsync(), Ring.waitForDataAsync() or waitUntilAsync() while its only other work is
+ * awaits lockAsync(), or waitUntilAsync() for a ring's data or for a word, while its only other work is
  * an unref()'d worker settles the wait before the process exits; with { keepAlive: false } Node
  * exits first, with code 13 (an unsettled top-level await), as it did before. Each case runs
  * test/fixtures/keep-alive.mjs in a process of its own.
@@ -29,7 +29,7 @@ function run(what: string, options: object): { status: number | null; stdout: st
 describe('an async wait on the main thread, released by an unref()ed worker', () => {
   it.each([
     ['lock', 'lockAsync()'],
-    ['ring', 'Ring.waitForDataAsync()'],
+    ['ring', "waitUntilAsync() for a Ring's data"],
     ['until', 'waitUntilAsync()'],
   ])(
     '%s: %s keeps the process alive until it settles, by default',

@@ -3,7 +3,8 @@
  * outside the repository, and use it there by its name.
  *
  *  - A plain ESM script imports `vblk-mq`, `vblk-mq/sync` and `vblk-mq/ring`, shares an
- *    AdaptiveLock and a Ring with a worker thread through their handles, and checks the result.
+ *    AdaptiveLock, a Ring and two Doorbells with a worker thread through their handles, and
+ *    checks the result.
  *  - The shipped type declarations type-check a consumer file under `strict` with
  *    module/moduleResolution nodenext, node16 and bundler, and no @types/node.
  *
@@ -60,15 +61,17 @@ interface Manifest {
 /**
  * The consumer script: a single file that is both the main thread and the worker.
  * Main and worker increment a plain (non-atomic) shared counter under one AdaptiveLock, and the
- * worker streams numbered items through a lock-free SPSC Ring that the main thread drains.
+ * worker streams numbered items through a lock-free SPSC Ring that the main thread drains, each
+ * side waiting on its own Doorbell, which the other rings (the worker after a push, the main
+ * thread after a pop).
  */
 const CONSUMER_MJS = `
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
 import * as vblk from 'vblk-mq';
-import { AdaptiveLock, LockOwnershipError } from 'vblk-mq/sync';
-import { Ring } from 'vblk-mq/ring';
+import { AdaptiveLock, Doorbell, LockOwnershipError, PollWindow, waitUntil } from 'vblk-mq/sync';
+import { createRing, GuardedRing, MultiProducerRing, openRing, Ring } from 'vblk-mq/ring';
 
 const ROUNDS = 20_000;
 const WAIT_MS = 10_000;
@@ -76,14 +79,24 @@ const WAIT_MS = 10_000;
 if (isMainThread) {
   assert.equal(vblk.AdaptiveLock, AdaptiveLock, 'vblk-mq and vblk-mq/sync share one AdaptiveLock');
   assert.equal(vblk.Ring, Ring, 'vblk-mq and vblk-mq/ring share one Ring');
+  assert.equal(vblk.GuardedRing, GuardedRing, 'vblk-mq and vblk-mq/ring share one GuardedRing');
   await assert.rejects(import('vblk-mq/dist/src/sync/spin-lock.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
+  // The multi-producer ring's test hooks stay out of reach.
+  const hooks = import('vblk-mq/dist/src/ring/multi-producer-ring.js');
+  await assert.rejects(hooks, { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
+  const picked = createRing({ capacity: 4, slotWords: 1, producers: 'multi' });
+  assert.ok(picked instanceof MultiProducerRing && openRing(picked.handle) instanceof MultiProducerRing);
   assert.equal(createRequire(import.meta.url)('vblk-mq/package.json').name, 'vblk-mq');
 
   const lock = new AdaptiveLock();
   const counter = new Int32Array(new SharedArrayBuffer(4));
   const ring = new Ring({ capacity: 64, slotWords: 2 });
+  const dataBell = new Doorbell(); // this thread consumes: the worker rings it after each push
+  const spaceBell = new Doorbell(); // the worker produces: this thread rings it after each pop
+  const window = new PollWindow(32_768);
+  const bells = { dataBell: dataBell.handle, spaceBell: spaceBell.handle };
   const worker = new Worker(new URL(import.meta.url), {
-    workerData: { lock: lock.handle, ring: ring.handle, counter },
+    workerData: { lock: lock.handle, ring: ring.handle, counter, ...bells },
   });
   const exited = new Promise((resolve, reject) => {
     worker.once('error', reject);
@@ -95,7 +108,11 @@ if (isMainThread) {
     lock.lock();
     counter[0] = counter[0] + 1; // not atomic: only the lock keeps it exact
     lock.unlock();
-    while (!ring.pop(item)) assert.ok(ring.waitForData(WAIT_MS), 'no item from the worker for ' + WAIT_MS + ' ms');
+    while (!ring.pop(item)) {
+      const got = waitUntil(() => !ring.isEmpty(), dataBell, window, WAIT_MS);
+      assert.ok(got, 'no item from the worker for ' + WAIT_MS + ' ms');
+    }
+    spaceBell.ring();
     assert.deepEqual([...item], [i, Math.imul(i, 7)], 'items arrive in order');
   }
   assert.equal(await exited, 0);
@@ -112,14 +129,20 @@ if (isMainThread) {
 } else {
   const lock = AdaptiveLock.from(workerData.lock);
   const ring = Ring.from(workerData.ring);
+  const dataBell = Doorbell.from(workerData.dataBell);
+  const spaceBell = Doorbell.from(workerData.spaceBell);
+  const window = new PollWindow(32_768);
   const counter = workerData.counter;
   for (let i = 0; i < ROUNDS; i++) {
     lock.lock();
     counter[0] = counter[0] + 1;
     lock.unlock();
     while (!ring.push([i, Math.imul(i, 7)])) {
-      if (!ring.waitForSpace(WAIT_MS)) throw new Error('the main thread took no item for ' + WAIT_MS + ' ms');
+      if (!waitUntil(() => !ring.isFull(), spaceBell, window, WAIT_MS)) {
+        throw new Error('the main thread took no item for ' + WAIT_MS + ' ms');
+      }
     }
+    dataBell.ring();
   }
 }
 `;
@@ -139,20 +162,33 @@ import {
   LockPoisonedError,
   Doorbell,
   DOORBELL_BYTES,
+  DOORBELL_SOURCES,
   PollWindow,
   waitUntil,
   waitUntilAsync,
   LockHold,
+  type DoorbellHandle,
   type Lock,
   type LockHandle,
   type LockKindName,
   type LockStats,
-  type ParkResult,
 } from 'vblk-mq/sync';
-import { Ring, type RingHandle, type RingOptions } from 'vblk-mq/ring';
+import {
+  Ring,
+  GuardedRing,
+  MultiProducerRing,
+  createRing,
+  openRing,
+  ringBytes,
+  type AnyRing,
+  type GuardedRingOptions,
+  type RingHandle,
+  type RingOptions,
+  type RingShape,
+} from 'vblk-mq/ring';
 
-const shape: RingOptions = { capacity: 16, slotWords: 4, guard: 'adaptive' };
-const buffer = new SharedArrayBuffer(AdaptiveLock.BYTES + Ring.byteLength(shape) + DOORBELL_BYTES);
+const shape: GuardedRingOptions = { capacity: 16, slotWords: 4, guard: 'adaptive' };
+const buffer = new SharedArrayBuffer(AdaptiveLock.BYTES + GuardedRing.byteLength(shape) + DOORBELL_BYTES);
 
 const lock: Lock = new AdaptiveLock({ buffer, byteOffset: 0, spinMax: 64 });
 const handle: LockHandle = lock.handle;
@@ -166,18 +202,30 @@ const sizes: number[] = kinds.map((kind) => lockBytes(kind) + LOCK_CLASSES[kind]
 const others: Lock[] = [new SpinLock(), new TicketLock({ spin: 0 }), createLock('adaptive')];
 const errors: Error[] = [new LockOwnershipError('x'), new LockPoisonedError('y')];
 
-const ring = new Ring({ ...shape, buffer, byteOffset: AdaptiveLock.BYTES });
-const ringHandle: RingHandle = ring.handle;
-const view: Ring = Ring.from(ringHandle, { pollMaxNs: 0 });
+const ring = new GuardedRing({ ...shape, buffer, byteOffset: AdaptiveLock.BYTES });
+const ringHandle: RingHandle<'guarded-ring'> = ring.handle;
+const view: GuardedRing = GuardedRing.from(ringHandle);
 const pushed: boolean = view.push([1, 2, 3, 4]);
 const out = new Int32Array(ring.slotWords * 2);
 const popped: number = ring.popBatch(out, 2);
-const guardStats: LockStats | null = ring.lockStats();
-const ready: boolean = ring.waitForData(0);
+const guardStats: LockStats = ring.lockStats();
+const guardKind: LockKindName = ring.guard.kind;
+const spscOptions: RingOptions = { capacity: 8, slotWords: 1 };
+const spsc: Ring = Ring.from(new Ring(spscOptions).handle);
+const multi = new MultiProducerRing({ capacity: 8, slotWords: 1 });
+const published: LockStats = multi.publishStats();
+const pickShape: RingShape = { capacity: 8, slotWords: 1, guard: 'spin', guardPops: false };
+const picked: AnyRing = createRing(pickShape);
+const reopened: AnyRing = openRing(picked.handle);
+const bytes: number = ringBytes(pickShape) + Ring.byteLength(spscOptions) + MultiProducerRing.byteLength(spscOptions);
 
 const bell = new Doorbell(new Int32Array(buffer, buffer.byteLength - DOORBELL_BYTES, DOORBELL_BYTES / 4), 0);
-const parked: ParkResult = bell.park(() => true, 0);
-const woke: boolean = waitUntil(() => true, bell, new PollWindow(4000), 0);
+const ownBell = new Doorbell();
+const bellHandle: DoorbellHandle = ownBell.handle;
+const notified: boolean = Doorbell.from(bellHandle).ring(DOORBELL_SOURCES - 1);
+const wakeups: number = ownBell.wakeups() + ownBell.wakeups(0);
+const parked: 'ready' | 'woken' | 'timed-out' = bell.park(() => true, 0);
+const ready: boolean = waitUntil(() => !ring.isEmpty(), bell, new PollWindow(4000), 0);
 const fromRoot: typeof Ring = vblk.Ring;
 
 const gotAsync: Promise<boolean> = lock.lockAsync(10);
@@ -188,22 +236,26 @@ function scopedUse(): boolean {
   using held = lock.hold(); // released when the function returns
   return held.isHeld;
 }
-const dataAsync: Promise<boolean> = ring.waitForDataAsync(0, 1);
-const spaceAsync: Promise<boolean> = ring.waitForSpaceAsync(0);
-const parkedAsync: Promise<ParkResult> = bell.parkAsync(() => true, 0);
-const wokeAsync: Promise<boolean> = waitUntilAsync(() => true, bell, 0);
+const dataAsync: Promise<boolean> = waitUntilAsync(() => !spsc.isEmpty(), bell, 0);
+const spaceAsync: Promise<boolean> = waitUntilAsync(() => !spsc.isFull(), ownBell, 0, { keepAlive: false });
+const parkedAsync: Promise<'ready' | 'woken' | 'timed-out'> = bell.parkAsync(() => true, 0);
 
 // @ts-expect-error lock() takes a timeout in milliseconds
 lock.lock('1s');
-// @ts-expect-error a ring's guard is a lock kind or null
-new Ring({ capacity: 8, slotWords: 1, guard: 'rwlock' });
+// @ts-expect-error a GuardedRing's guard is a lock kind
+new GuardedRing({ capacity: 8, slotWords: 1, guard: 'rwlock' });
+// @ts-expect-error a Ring has no guard: a guarded ring is a GuardedRing
+new Ring({ capacity: 8, slotWords: 1, guard: 'spin' });
+// @ts-expect-error a Ring opens only a handle of a Ring
+Ring.from(ringHandle);
 // @ts-expect-error a ring handle is not a lock handle
 SpinLock.from(ringHandle);
 // @ts-expect-error stats are numbers
 const wrong: string = stats.acquisitions;
 
-export { acquired, waited, sizes, others, errors, pushed, popped, guardStats, ready, parked, woke, fromRoot, wrong };
-export { gotAsync, scoped, scopedAsync, holdAsync, scopedUse, dataAsync, spaceAsync, parkedAsync, wokeAsync };
+export { acquired, waited, sizes, others, errors, pushed, popped, guardStats, guardKind, published, reopened, bytes };
+export { notified, wakeups, ready, parked, fromRoot, wrong };
+export { gotAsync, scoped, scopedAsync, holdAsync, scopedUse, dataAsync, spaceAsync, parkedAsync };
 `;
 
 /** tsconfig of the consumer for one module system. */

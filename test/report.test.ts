@@ -26,6 +26,8 @@ import { renderSvg } from '../dist/src/report/svg.js';
 import { compareResults } from '../dist/src/report/compare.js';
 import { abPoints, geometricMean, renderAb } from '../dist/src/report/ab.js';
 import { readResultFile, writeResultFile } from '../dist/src/report/result-file.js';
+import { describeSettings, recordSettings } from '../dist/src/report/settings.js';
+import { point } from './helpers/point.js';
 
 const COMPARE_CLI = fileURLToPath(new URL('../dist/bench/compare.js', import.meta.url));
 
@@ -354,6 +356,18 @@ describe('result files and compare', () => {
     expect(readResultFile(file)).toEqual(intel);
   });
 
+  it("writes kind 'bench' at the top, reads a file made before kinds, and refuses another kind", () => {
+    const file = path.join(dir, 'kinds.json');
+    writeResultFile(file, intel);
+    expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')))[0]).toBe('kind');
+    const { kind: _kind, ...older } = intel;
+    writeFileSync(file, JSON.stringify(older));
+    expect(readResultFile(file)).toEqual(older);
+    writeFileSync(file, JSON.stringify({ ...intel, kind: 'ab' }));
+    const refused = `compare: "${file}" is not a vblk-mq result file of schema 3 (found kind "ab")`;
+    expect(() => readResultFile(file)).toThrow(refused);
+  });
+
   it('rejects a missing file, a non-JSON file and another schema with one-line messages', () => {
     const missing = path.join(dir, 'missing.json');
     expect(() => readResultFile(missing)).toThrow(`compare: cannot read "${missing}": no such file`);
@@ -523,5 +537,30 @@ describe('npm run ab: the two variants side by side', () => {
 
   it('says so when the variants have no point in common', () => {
     expect(renderAb(abPoints([point(1, 1, 2)], [point(1, 1, 3)]))).toMatch(/no point in common/);
+  });
+});
+
+describe('the settings of a result', () => {
+  it("are recorded under the result file's names of schema 3, and read back as the options", () => {
+    const recorded = recordSettings(point({ deviceThreads: 2, iothreadBatch: 4, guestNs: 500, breakdown: false }));
+    expect(recorded).toEqual({
+      bs: 4096,
+      batching: { submit: 1, completeMin: 1, completeMax: 1, iothreadPop: 4 },
+      deviceThreads: 2,
+      work: { guestNs: 500, iothreadNs: 0 },
+      completionNs: 0,
+      pollMaxNs: 32768,
+      memoryBacked: false,
+      completionPath: 'iothread',
+      lockSides: 'submit+pop',
+      spinThreshold: 32768,
+      breakdown: false,
+      pin: 'none',
+    });
+    expect(describeSettings(recorded)).toBe(
+      '--bs 4k --iodepth-batch 1 --iodepth-batch-complete-min 1 --iodepth-batch-complete-max 1 --iothread-batch 4 ' +
+        '--device-threads 2 --guest-ns 500 --iothread-ns 0 --completion-ns 0 --poll-max-ns 32768 ' +
+        '--memory-backed off --completion-path iothread --lock-sides submit+pop --spin-threshold 32768 --breakdown off',
+    );
   });
 });

@@ -21,6 +21,7 @@ import {
   type ResultSource,
 } from '../dist/scripts/results-readme.js';
 import { publish } from '../dist/scripts/results-files.js';
+import { abPoints, abVerdict } from '../dist/src/report/ab.js';
 import type { RunResult } from '../dist/src/report/result.js';
 import { makeRun, resultFile } from './helpers/fixtures.js';
 import { makeTempDir, REPO_ROOT, type TempDir } from './helpers/commands.js';
@@ -178,6 +179,59 @@ describe('docs/results/README.md, generated', () => {
     expect(text).toContain('median 4.00M items/s (3.00M..5.00M) against 2.50M (2.00M..3.00M)');
     expect(text).toContain('Reads: [micro.json](micro.json).');
   });
+
+  it('gives a bench-vs entry its points old against new, and the geometric means against their targets', () => {
+    // Three rounds a point: new at 1.02x, 1.00x and 0.98x of old at 8 jobs, and at 1.1x at 1 job.
+    const old = [point('sq', 8, [100_000, 110_000, 90_000]), point('mq', 1, [50_000, 52_000, 48_000])];
+    const now = [point('sq', 8, [102_000, 110_000, 88_200]), point('mq', 1, [55_000, 57_200, 52_800])];
+    // The fixtures' runs carry no thread figures: CPU per request comes as the file would hold it.
+    const points = abPoints(old, now).map((p, i) => ({ ...p, cpuRatio: [1.02, 0.99][i]! }));
+    const file = {
+      kind: 'bench-vs',
+      machine: { ...resultFile([]).machine, gitDescribe: 'def5678' },
+      before: '58ed574',
+      rounds: 3,
+      argSets: [
+        ['--jobs', '8', '--mode', 'sq'],
+        ['--jobs', '1', '--mode', 'mq'],
+      ],
+      order: ['old round 1', 'new round 1', 'new round 2', 'old round 2', 'old round 3', 'new round 3'],
+      runs: { old, new: now },
+      points,
+      verdict: abVerdict(points, { iopsAtLeast: 0.97, cpuAtMost: 1.03 }),
+    };
+    const text = renderResultsReadme([source({ name: 'vs', json: file })]);
+    expect(text).toContain('Code: `def5678`.');
+    expect(text).toContain('Old: `58ed574`, built from git archive; new: this tree. 3 rounds, old and new alternating');
+    expect(text).toContain('each running the bench with `--jobs 8 --mode sq` and `--jobs 1 --mode mq`.');
+    expect(text).toContain('| mode | lock | jobs | iodepth | old IOPS | new IOPS | new/old [95% interval] |');
+    expect(text).toMatch(/\| sq \| spin \| 8 \| 32 \| 100k \| 102k \| 1\.00x \[0\.\d\dx\.\.1\.\d\dx\] ~ \| 1\.02x \|/);
+    expect(text).toContain('| mq | spin | 1 | 32 | 50.0k | 55.0k | 1.10x [1.10x..1.10x] faster | 0.99x |');
+    expect(text).toContain('- new/old IOPS over the points (geometric mean): 1.05x, at least 0.97x: met');
+    expect(text).toContain('- new/old CPU time per request (geometric mean): 1.00x, at most 1.03x: met');
+    expect(text).toContain('- points whose IOPS verdict is slower: none\n- pass');
+    // A point called slower fails the entry, whatever the means.
+    const slower = [{ ...points[0]!, verdict: 'slower' as const }, points[1]!];
+    const failed = abVerdict(slower, { iopsAtLeast: 0.97, cpuAtMost: 1.03 });
+    expect(failed).toMatchObject({ pass: false, slower: ['sq spin jobs=8 iodepth=32'] });
+  });
+
+  it('reads the kind of a result file from its `kind`, and from its shape in a file made before it', () => {
+    const microVs = {
+      machine: { ...resultFile([]).machine, gitDescribe: 'v1.0' },
+      before: 'a41c4ae',
+      rounds: 2,
+      filters: ['uncontended'],
+      cases: [{ name: 'lock.uncontended.spin', before: [1e6, 2e6], after: [3e6, 4e6] }],
+    };
+    // The median of an even count is the mean of the middle two (src/report/stats.ts).
+    const row = '| `lock.uncontended.spin` | 1.50M | 3.50M |';
+    expect(renderResultsReadme([source({ json: microVs })])).toContain(row);
+    expect(renderResultsReadme([source({ json: { kind: 'micro-vs', ...microVs } })])).toContain(row);
+    // A kind says more than a shape: a compare file has points, but no headlines of an ab.
+    const compare = { kind: 'compare', machine: microVs.machine, points: [] };
+    expect(renderResultsReadme([source({ json: compare })])).not.toContain('Variants:');
+  });
 });
 
 describe("an entry's files, from the scratch folder into docs/results/", () => {
@@ -245,6 +299,13 @@ describe('the entries of npm run results', () => {
     (_name, entry) => {
       // Output files go to the repository's folder here (they must be in an existing folder); nothing is written.
       expect(() => parseBenchArgs(commandArgs(entry), env)).not.toThrow();
+    },
+  );
+
+  it.each(RESULTS.filter((entry) => entry.benchVs !== undefined).map((entry) => [entry.name, entry] as const))(
+    '%s: each of its bench argument sets is one the bench accepts',
+    (_name, entry) => {
+      for (const args of entry.benchVs!.argSets) expect(() => parseBenchArgs(args, env)).not.toThrow();
     },
   );
 });

@@ -1,15 +1,35 @@
 /**
- * Ring: FIFO order, full and empty, batches, the 2^32 index wrap, staying inside its region,
- * shape checks, guard statistics, and delivery between worker threads (many producers and
- * consumers on a guarded ring; one of each on an unguarded one); the modes for many producers and
- * one consumer ('multi' producers, a guard that pops do not take), their statistics, and a
- * producer that stalls between reserving its slots and publishing them.
+ * The rings, by who may push: Ring (one producer, one consumer), GuardedRing (a lock per push and,
+ * unless guardPops is false, per pop) and MultiProducerRing (lock-free pushes from any number of
+ * threads, one consumer), and createRing/openRing that pick one. FIFO order, full and empty,
+ * batches, the 2^32 index wrap, staying inside its region, byte lengths, shape and handle checks
+ * (each message naming its class), guard and publication statistics, poison, and delivery
+ * between worker threads, the waits following the one notification rule (each consumer owns a
+ * Doorbell that producers ring after pushing; each producer one that consumers ring after
+ * popping); and a producer that stalls between reserving its slots and publishing them.
  *
  * Tests the compiled output: run `npx tsc -p tsconfig.json` first. No test asserts on speed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { LOCK_KINDS, lockBytes, Ring, type LockKindName, type RingShape } from '../dist/src/index.js';
+import {
+  createRing,
+  Doorbell,
+  DOORBELL_BYTES,
+  GuardedRing,
+  LOCK_KINDS,
+  lockBytes,
+  MultiProducerRing,
+  openRing,
+  Ring,
+  ringBytes,
+  type AnyRing,
+  type LockKindName,
+  type RingHandle,
+  type RingOptions,
+  type RingShape,
+  type RingSize,
+} from '../dist/src/index.js';
 import { mulberry32, randomInt } from './helpers/mulberry32.mjs';
 import { eventually, fixtureWorker, runWorkers, startWorker, terminateAllWorkers } from './helpers/workers.js';
 import { expectConsistent, ZERO_STATS } from './helpers/lock-stats.js';
@@ -23,14 +43,59 @@ import {
   writeItem,
 } from './fixtures/ring-items.mjs';
 
-const GUARDS: readonly (LockKindName | null)[] = [null, ...LOCK_KINDS];
-/** How a ring is shared: its guard, who may push, whether pops take the guard. */
-type RingMode = Pick<RingShape, 'guard' | 'producers' | 'guardPops'>;
-/** Every way to share a ring: each guard or none, then the two modes for many producers and one consumer. */
-const MODES: readonly { name: string; mode: RingMode }[] = [
-  ...GUARDS.map((guard) => ({ name: `guard ${String(guard)}`, mode: { guard } })),
-  { name: "producers 'multi'", mode: { producers: 'multi' } },
-  ...LOCK_KINDS.map((guard) => ({ name: `guard ${guard} for pushes only`, mode: { guard, guardPops: false } })),
+/** One kind of ring, as the tests drive it. */
+interface RingKindCase {
+  name: string;
+  /** What its messages call it, and its handles' kind. */
+  className: 'Ring' | 'GuardedRing' | 'MultiProducerRing';
+  kind: RingHandle['kind'];
+  /** The shape createRing picks this kind by (beyond the size). */
+  shape: Pick<RingShape, 'guard' | 'producers' | 'guardPops'>;
+  /** A new ring of this kind, by its own class's constructor. */
+  create(options: RingOptions): AnyRing;
+  /** Its class's byteLength. */
+  byteLength(size: RingSize): number;
+  /** Its class's from. */
+  from(handle: RingHandle): AnyRing;
+}
+
+/** A GuardedRing's case: its guard, and whether pops take it. */
+function guardedKind(guard: LockKindName, guardPops: boolean): RingKindCase {
+  return {
+    name: `GuardedRing (${guard}${guardPops ? '' : ', guardPops false'})`,
+    className: 'GuardedRing',
+    kind: 'guarded-ring',
+    shape: guardPops ? { guard } : { guard, guardPops: false },
+    create: (options) => new GuardedRing({ ...options, guard, ...(guardPops ? {} : { guardPops: false }) }),
+    byteLength: (size) => GuardedRing.byteLength({ ...size, guard }),
+    from: (handle) => GuardedRing.from(handle as RingHandle<'guarded-ring'>),
+  };
+}
+
+const SPSC: RingKindCase = {
+  name: 'Ring',
+  className: 'Ring',
+  kind: 'ring',
+  shape: {},
+  create: (options) => new Ring(options),
+  byteLength: (size) => Ring.byteLength(size),
+  from: (handle) => Ring.from(handle as RingHandle<'ring'>),
+};
+const MULTI: RingKindCase = {
+  name: 'MultiProducerRing',
+  className: 'MultiProducerRing',
+  kind: 'multi-producer-ring',
+  shape: { producers: 'multi' },
+  create: (options) => new MultiProducerRing(options),
+  byteLength: (size) => MultiProducerRing.byteLength(size),
+  from: (handle) => MultiProducerRing.from(handle as RingHandle<'multi-producer-ring'>),
+};
+/** Every kind of ring: the SPSC Ring, a GuardedRing per lock kind with pops guarded and not, the MultiProducerRing. */
+const KINDS: readonly RingKindCase[] = [
+  SPSC,
+  ...LOCK_KINDS.map((guard) => guardedKind(guard, true)),
+  ...LOCK_KINDS.map((guard) => guardedKind(guard, false)),
+  MULTI,
 ];
 /** vitest timeout of every test that starts workers (the helper terminates them sooner). */
 const WORKER_TEST_MS = 30_000;
@@ -55,9 +120,9 @@ afterEach(terminateAllWorkers);
  * Pushes and pops `total` descriptors through `ring` in batches of random size (up to two more
  * than the capacity, to hit partial counts), checking every count, every descriptor and the
  * size, fullness and emptiness after every call against a model of what the ring should hold.
- * Returns how many calls it made (each takes the guard once).
+ * Returns how many calls it made (each takes a guard once).
  */
-function exercise(ring: Ring, random: () => number, total: number): number {
+function exercise(ring: AnyRing, random: () => number, total: number): number {
   const { capacity, slotWords } = ring;
   const dst = new Int32Array((capacity + 2) * slotWords);
   let pushed = 0;
@@ -148,25 +213,54 @@ describe('Ring in one thread', () => {
     expect(ring.isEmpty()).toBe(true);
   });
 
-  it.each(MODES)('keeps FIFO order across the 2^32 index wrap ($name)', ({ mode }) => {
-    const ring = new Ring({ capacity: 8, slotWords: 3, ...mode, initialIndex: NEAR_WRAP });
+  it('has no guard, no lock or publication statistics, and no waits', () => {
+    const ring = new Ring({ capacity: 4, slotWords: 2 });
+    for (const absent of ['guard', 'guardPops', 'producers', 'lockStats', 'publishStats', 'poison', 'waitForData']) {
+      expect(absent in ring, absent).toBe(false);
+    }
+    expect(Object.keys(ring.handle).sort()).toEqual(['buffer', 'byteOffset', 'kind']);
+    expect(ring.handle.kind).toBe('ring');
+  });
+
+  it('computes its byte length from its shape, and a guard adds at least its lock', () => {
+    const base = Ring.byteLength({ capacity: 4, slotWords: 8 });
+    expect(Ring.byteLength({ capacity: 8, slotWords: 8 }) - base).toBe(4 * 8 * 4);
+    expect(Ring.byteLength({ capacity: 4, slotWords: 16 }) - base).toBe(4 * 8 * 4);
+    for (const guard of LOCK_KINDS) {
+      expect(GuardedRing.byteLength({ capacity: 4, slotWords: 8, guard }) - base).toBeGreaterThanOrEqual(
+        lockBytes(guard),
+      );
+    }
+  });
+
+  it('refuses an item array shorter than a slot, as pushBatch does', () => {
+    const ring = new Ring({ capacity: 4, slotWords: 4 });
+    expect(() => ring.push([1, 2])).toThrow('Ring.push: slot holds 0 descriptors of 4 words, asked for 1');
+    expect(() => ring.pop(new Int32Array(2))).toThrow('Ring.pop: out holds 0 descriptors of 4 words, asked for 1');
+    expect(ring.isEmpty()).toBe(true);
+  });
+});
+
+describe.each(KINDS)('$name in one thread', (kindCase) => {
+  const { className, create, byteLength, from, kind } = kindCase;
+
+  it('keeps FIFO order across the 2^32 index wrap', () => {
+    const ring = create({ capacity: 8, slotWords: 3, initialIndex: NEAR_WRAP });
     exercise(ring, mulberry32(0xc0ffee), 600);
   });
 
-  it.each(MODES)('writes nothing outside its region of a bigger buffer ($name)', ({ mode }) => {
-    const shape = { capacity: 16, slotWords: 5, ...mode };
+  it('writes nothing outside its region of a bigger buffer', () => {
+    const shape = { capacity: 16, slotWords: 5 };
     const byteOffset = 192;
-    const bytes = Ring.byteLength(shape);
+    const bytes = byteLength(shape);
     const buffer = new SharedArrayBuffer(byteOffset + bytes + 256);
     const words = new Int32Array(buffer);
     const canary = (i: number): number => (0x5ca1ab1e ^ Math.imul(i, 0x9e3779b1)) | 0;
     for (let i = 0; i < words.length; i++) words[i] = canary(i);
 
-    const ring = new Ring({ ...shape, buffer, byteOffset, initialIndex: 2 ** 32 - 7 });
+    const ring = create({ ...shape, buffer, byteOffset, initialIndex: 2 ** 32 - 7 });
     exercise(ring, mulberry32(7), 2000);
-    ring.waitForData(0); // the doorbells are inside the region too
-    ring.wakeConsumers();
-    ring.wakeProducers();
+    if ('poison' in ring) ring.poison(); // the lock, or the poison word and bells, are inside the region too
 
     const first = byteOffset / 4;
     const end = (byteOffset + bytes) / 4;
@@ -177,172 +271,112 @@ describe('Ring in one thread', () => {
     expect(trampled).toEqual([]);
   });
 
-  it('shares its contents with a view opened from its handle', () => {
-    const ring = new Ring({ capacity: 4, slotWords: 2, guard: 'adaptive' });
-    const view = Ring.from(structuredClone(ring.handle));
-    expect(view).toMatchObject({ capacity: 4, slotWords: 2 });
-    expect(view.guard?.kind).toBe('adaptive');
-    ring.push(descriptor(1, 2));
-    const out = new Int32Array(2);
-    expect(view.pop(out)).toBe(true);
-    expect(out).toEqual(descriptor(1, 2));
-    expect(ring.isEmpty()).toBe(true);
-    expect(view.lockStats()?.acquisitions).toBe(2);
-  });
-
-  it('computes its byte length from its shape, and fits in exactly that many bytes', () => {
-    const base = Ring.byteLength({ capacity: 4, slotWords: 8 });
-    expect(Ring.byteLength({ capacity: 8, slotWords: 8 }) - base).toBe(4 * 8 * 4);
-    expect(Ring.byteLength({ capacity: 4, slotWords: 16 }) - base).toBe(4 * 8 * 4);
-    for (const guard of LOCK_KINDS) {
-      expect(Ring.byteLength({ capacity: 4, slotWords: 8, guard }) - base).toBeGreaterThanOrEqual(lockBytes(guard));
-    }
-    for (const shape of [
+  it('fits in exactly its byte length, which ringBytes gives for its shape too', () => {
+    for (const size of [
       { capacity: 1, slotWords: 1 },
-      { capacity: 16, slotWords: 3, guard: 'ticket' as const },
+      { capacity: 16, slotWords: 3 },
     ]) {
-      const buffer = new SharedArrayBuffer(64 + Ring.byteLength(shape));
-      expect(() => new Ring({ ...shape, buffer, byteOffset: 64 })).not.toThrow();
-      expect(() => new Ring({ ...shape, buffer, byteOffset: 72 })).toThrow(RangeError); // 8 bytes short
+      const bytes = byteLength(size);
+      expect(ringBytes({ ...size, ...kindCase.shape })).toBe(bytes);
+      const buffer = new SharedArrayBuffer(64 + bytes);
+      expect(() => create({ ...size, buffer, byteOffset: 64 })).not.toThrow();
+      expect(() => create({ ...size, buffer, byteOffset: 72 })).toThrow(RangeError); // 8 bytes short
     }
   });
 
-  it('rejects bad shapes, regions, indices and handles', () => {
+  it('rejects bad sizes, regions and indices, naming its class', () => {
     for (const capacity of [0, 3, 6, -4, 2.5, 2 ** 31]) {
-      expect(() => Ring.byteLength({ capacity, slotWords: 1 })).toThrow(RangeError);
-      expect(() => new Ring({ capacity, slotWords: 1 })).toThrow(RangeError);
+      const message = `${className}: capacity must be a power of two from 1 to 2^30, got ${capacity}`;
+      expect(() => byteLength({ capacity, slotWords: 1 })).toThrow(message);
+      expect(() => create({ capacity, slotWords: 1 })).toThrow(RangeError);
     }
     for (const slotWords of [0, -1, 1.5]) {
-      expect(() => new Ring({ capacity: 4, slotWords })).toThrow(RangeError);
+      expect(() => create({ capacity: 4, slotWords })).toThrow(`${className}: slotWords must be an integer`);
     }
-    expect(() => new Ring({ capacity: 4, slotWords: 1, guard: 'rwlock' as LockKindName })).toThrow(TypeError);
     for (const initialIndex of [-1, 2 ** 32, 1.5]) {
-      expect(() => new Ring({ capacity: 4, slotWords: 1, initialIndex })).toThrow(RangeError);
+      expect(() => create({ capacity: 4, slotWords: 1, initialIndex })).toThrow(`${className}: initialIndex must be`);
     }
     const shape = { capacity: 4, slotWords: 1 };
-    const bytes = Ring.byteLength(shape);
-    expect(() => new Ring({ ...shape, buffer: new SharedArrayBuffer(bytes + 64), byteOffset: 4 })).toThrow(RangeError);
-    expect(() => new Ring({ ...shape, buffer: new ArrayBuffer(bytes) as unknown as SharedArrayBuffer })).toThrow(
+    const bytes = byteLength(shape);
+    expect(() => create({ ...shape, buffer: new SharedArrayBuffer(bytes + 64), byteOffset: 4 })).toThrow(RangeError);
+    expect(() => create({ ...shape, buffer: new ArrayBuffer(bytes) as unknown as SharedArrayBuffer })).toThrow(
       TypeError,
     );
+  });
 
-    expect(() => Ring.from({ kind: 'spin-lock' } as never)).toThrow(TypeError);
-    expect(() => Ring.from({ kind: 'ring', buffer: new SharedArrayBuffer(bytes), byteOffset: 0 })).toThrow(TypeError);
-    const ring = new Ring(shape);
-    expect(() => ring.waitForData(-1)).toThrow(RangeError);
-    expect(() => ring.waitForSpace(-1)).toThrow(RangeError);
-    expect(ring.waitForData(1)).toBe(false); // empty: times out
-    expect(ring.waitForSpace(1)).toBe(true);
+  it('opens only a handle of its own kind, over a ring of that kind', () => {
+    expect(() => from({ kind: 'spin-lock' } as never)).toThrow(
+      `${className}.from: handle is of kind "spin-lock", expected "${kind}"`,
+    );
+    const bytes = byteLength({ capacity: 4, slotWords: 1 });
+    expect(() => from({ kind, buffer: new SharedArrayBuffer(bytes), byteOffset: 0 })).toThrow(
+      `${className}.from: the region at byteOffset 0 does not hold an initialised ${className}`,
+    );
+    // A ring of another kind in the region, under a handle that claims this kind.
+    const other = (kind === 'ring' ? MULTI : SPSC).create({ capacity: 4, slotWords: 1 });
+    expect(() => from({ ...other.handle, kind })).toThrow(TypeError);
+  });
+
+  it('shares it with every view opened from its handle (from, openRing), which reads its kind from its header', () => {
+    const ring = create({ capacity: 4, slotWords: 2 });
+    expect(ring.handle.kind).toBe(kind);
+    const views = [from(structuredClone(ring.handle)), openRing(structuredClone(ring.handle))];
+    for (const view of views) {
+      expect(view.constructor).toBe(ring.constructor);
+      expect(view).toMatchObject({ capacity: 4, slotWords: 2 });
+      if (ring instanceof GuardedRing && view instanceof GuardedRing) {
+        expect(view.guard.kind).toBe(kindCase.shape.guard);
+        expect(view.guardPops).toBe(kindCase.shape.guardPops !== false);
+      }
+      expect(ring.push(descriptor(1, 2))).toBe(true);
+      const out = new Int32Array(2);
+      expect(view.pop(out)).toBe(true);
+      expect(out).toEqual(descriptor(1, 2));
+      expect(ring.isEmpty()).toBe(true);
+    }
   });
 
   it('refuses a batch that does not fit its array, moving nothing', () => {
-    const ring = new Ring({ capacity: 8, slotWords: 2 });
-    expect(() => ring.pushBatch([1, 2], 3)).toThrow(/src holds 1 descriptors of 2 words, asked for 3/);
+    const ring = create({ capacity: 8, slotWords: 2 });
+    expect(() => ring.pushBatch([1, 2], 3)).toThrow(
+      `${className}.pushBatch: src holds 1 descriptors of 2 words, asked for 3`,
+    );
+    expect(() => ring.pushBatch([1, 2, 3, 4], 1, 2)).toThrow(
+      `${className}.pushBatch: src holds 2 descriptors of 2 words, asked for 1 from descriptor 2`,
+    );
     expect(() => ring.pushBatch([1, 2], -1)).toThrow(RangeError);
     expect(ring.size()).toBe(0);
     expect(ring.pushBatch([1, 2, 3, 4, 5, 6], 3)).toBe(3);
-    expect(() => ring.popBatch(new Int32Array(4), 5)).toThrow(/dst holds 2 descriptors/);
+    expect(() => ring.popBatch(new Int32Array(4), 5)).toThrow(`${className}.popBatch: dst holds 2 descriptors`);
     expect(() => ring.pop(new Int32Array(1))).toThrow(RangeError);
+    expect(() => ring.push([1])).toThrow(RangeError);
     expect(ring.size()).toBe(3);
   });
+});
 
+describe('GuardedRing in one thread', () => {
   it.each(LOCK_KINDS)('takes its %s guard once per push, pop and batch call, successful or not', (guard) => {
-    const ring = new Ring({ capacity: 4, slotWords: 2, guard });
-    expect(ring.guard?.kind).toBe(guard);
+    const ring = new GuardedRing({ capacity: 4, slotWords: 2, guard });
+    expect(ring.guard.kind).toBe(guard);
+    expect(ring.guardPops).toBe(true); // the default
     let calls = exercise(ring, mulberry32(3), 100);
     const out = new Int32Array(2);
     expect(ring.pop(out)).toBe(false);
     for (let seq = 0; seq < 5; seq++) ring.push(descriptor(seq, 2)); // the fifth fails: full
     expect(ring.popBatch(new Int32Array(4))).toBe(2);
     calls += 7;
-    const stats = ring.lockStats()!;
-    expect(stats).toMatchObject({ acquisitions: calls, contentions: 0, timeouts: 0 });
-    expect(ring.guard?.holder()).toBe(-1);
-  });
-
-  it('has no guard and no lock statistics when unguarded', () => {
-    const ring = new Ring({ capacity: 4, slotWords: 2 });
-    expect(ring.guard).toBeNull();
-    expect(ring.lockStats()).toBeNull();
-  });
-});
-
-describe('the modes for many producers and one consumer, in one thread', () => {
-  it('are single producer and guarded pops by default, and every view reads its mode from the header', () => {
-    const plain = new Ring({ capacity: 4, slotWords: 1 });
-    expect(plain).toMatchObject({ producers: 'single', guardPops: false });
-    const guarded = new Ring({ capacity: 4, slotWords: 1, guard: 'spin' });
-    expect(guarded).toMatchObject({ producers: 'single', guardPops: true });
-    for (const { mode } of MODES) {
-      const ring = new Ring({ capacity: 4, slotWords: 1, ...mode });
-      const view = Ring.from(structuredClone(ring.handle));
-      expect(view.producers).toBe(mode.producers ?? 'single');
-      expect(view.guardPops).toBe((mode.guard ?? null) !== null && mode.guardPops !== false);
-      expect(view.guard?.kind ?? null).toBe(mode.guard ?? null);
-      expect(ring.push([7])).toBe(true);
-      const out = new Int32Array(1);
-      expect(view.pop(out) && out[0]).toBe(7);
-    }
-  });
-
-  it('gives a multi-producer ring a block of its own, and costs guardPops nothing', () => {
-    const shape = { capacity: 4, slotWords: 8 };
-    const base = Ring.byteLength(shape);
-    expect(Ring.byteLength({ ...shape, producers: 'multi' }) - base).toBe(6 * 64);
-    expect(Ring.byteLength({ ...shape, producers: 'single' })).toBe(base);
-    expect(Ring.byteLength({ ...shape, guard: 'ticket', guardPops: false })).toBe(
-      Ring.byteLength({ ...shape, guard: 'ticket' }),
-    );
-    const multi = { ...shape, producers: 'multi' as const };
-    const buffer = new SharedArrayBuffer(64 + Ring.byteLength(multi));
-    expect(() => new Ring({ ...multi, buffer, byteOffset: 64 })).not.toThrow();
-    expect(() => new Ring({ ...multi, buffer, byteOffset: 72 })).toThrow(RangeError);
-  });
-
-  it('counts one reservation per push that moved something, and resets the count it returns', () => {
-    const ring = new Ring({ capacity: 4, slotWords: 2, producers: 'multi', initialIndex: NEAR_WRAP });
-    expect(ring.publishStats()).toEqual(ZERO_STATS);
-    let reservations = 0;
-    const random = mulberry32(11);
-    for (let i = 0; i < 200; i++) {
-      const moved = random() < 0.5 ? Number(ring.push(descriptor(i, 2))) : ring.pushBatch(descriptors(i, 3, 2));
-      if (moved > 0) reservations++;
-      ring.popBatch(new Int32Array(2 * randomInt(random, 1, 4)));
-    }
-    expect(reservations).toBeGreaterThan(0);
-    expect(ring.lockStats()).toBeNull();
-    // One thread: no reservation ever finds an earlier one unpublished.
-    expect(ring.publishStats()).toEqual({ ...ZERO_STATS, acquisitions: reservations });
-    expect(ring.resetPublishStats()).toEqual({ ...ZERO_STATS, acquisitions: reservations });
-    expect(ring.publishStats()).toEqual(ZERO_STATS);
-    ring.push(descriptor(1, 2));
-    expect(Ring.from(ring.handle).publishStats()?.acquisitions).toBe(1);
-  });
-
-  it('has no publication statistics unless multi-producer', () => {
-    for (const { mode } of MODES.filter(({ mode }) => mode.producers !== 'multi')) {
-      const ring = new Ring({ capacity: 4, slotWords: 1, ...mode });
-      expect(ring.publishStats()).toBeNull();
-      expect(ring.resetPublishStats()).toBeNull();
-    }
-  });
-
-  it('counts a full multi-producer ring as full, and refuses a push into it without reserving', () => {
-    const ring = new Ring({ capacity: 2, slotWords: 1, producers: 'multi' });
-    expect(ring.pushBatch([1, 2, 3])).toBe(2);
-    expect(ring.isFull()).toBe(true);
-    expect(ring.push([4])).toBe(false);
-    expect(ring.pushBatch([4, 5])).toBe(0);
-    expect(ring.waitForSpace(0)).toBe(false);
-    expect(ring.publishStats()?.acquisitions).toBe(1);
-    const out = new Int32Array(2);
-    expect(ring.popBatch(out)).toBe(2);
-    expect([...out]).toEqual([1, 2]);
-    expect(ring.waitForSpace(0)).toBe(true);
+    expect(ring.lockStats()).toMatchObject({ acquisitions: calls, contentions: 0, timeouts: 0 });
+    expect(ring.guard.holder()).toBe(-1);
+    // The peeks take no lock.
+    ring.size();
+    ring.isEmpty();
+    ring.isFull();
+    expect(ring.lockStats().acquisitions).toBe(calls);
   });
 
   it.each(LOCK_KINDS)('takes a %s guard for pushes only when guardPops is false', (guard) => {
-    const ring = new Ring({ capacity: 4, slotWords: 2, guard, guardPops: false });
+    const ring = new GuardedRing({ capacity: 4, slotWords: 2, guard, guardPops: false });
+    expect(ring.guardPops).toBe(false);
     const out = new Int32Array(8);
     let pushCalls = 0;
     for (let i = 0; i < 50; i++) {
@@ -353,25 +387,158 @@ describe('the modes for many producers and one consumer, in one thread', () => {
       ring.popBatch(out);
     }
     expect(ring.lockStats()).toMatchObject({ acquisitions: pushCalls, contentions: 0 });
-    expect(ring.guard?.holder()).toBe(-1);
+    expect(ring.guard.holder()).toBe(-1);
   });
 
-  it('rejects bad mode options, one clear error each', () => {
+  it('shares its guard with every view, which counts in the same statistics', () => {
+    const ring = new GuardedRing({ capacity: 4, slotWords: 2, guard: 'adaptive' });
+    const view = GuardedRing.from(structuredClone(ring.handle));
+    expect(view.guard.kind).toBe('adaptive');
+    ring.push(descriptor(1, 2));
+    const out = new Int32Array(2);
+    expect(view.pop(out)).toBe(true);
+    expect(out).toEqual(descriptor(1, 2));
+    expect(view.lockStats().acquisitions).toBe(2);
+  });
+
+  it('costs guardPops nothing, and refuses a bad guard or guardPops', () => {
+    const shape = { capacity: 4, slotWords: 8 };
+    expect(GuardedRing.byteLength({ ...shape, guard: 'ticket', guardPops: false })).toBe(
+      GuardedRing.byteLength({ ...shape, guard: 'ticket' }),
+    );
+    const bad = 'rwlock' as LockKindName;
+    expect(() => GuardedRing.byteLength({ ...shape, guard: bad })).toThrow(/^GuardedRing: guard must be one of spin, /);
+    expect(() => new GuardedRing({ ...shape, guard: bad })).toThrow(TypeError);
+    expect(() => new GuardedRing({ ...shape, guard: 'spin', guardPops: 0 as never })).toThrow(
+      'GuardedRing: guardPops must be true or false, got 0',
+    );
+  });
+
+  it('poison() poisons its guard, as every view sees (its waiters then give up: locks.test.ts)', () => {
+    const ring = new GuardedRing({ capacity: 4, slotWords: 1, guard: 'adaptive' });
+    const view = GuardedRing.from(ring.handle);
+    expect(view.guard.isPoisoned()).toBe(false);
+    ring.poison();
+    expect(ring.guard.isPoisoned()).toBe(true);
+    expect(view.guard.isPoisoned()).toBe(true);
+  });
+});
+
+describe('MultiProducerRing in one thread', () => {
+  it('gives its reservation block cache lines of its own', () => {
+    const shape = { capacity: 4, slotWords: 8 };
+    // The reservation index, the spin budget and the statistics have a line each; then 16 doorbells.
+    const block = 3 * 64 + Math.ceil((16 * DOORBELL_BYTES) / 64) * 64;
+    expect(MultiProducerRing.byteLength(shape) - Ring.byteLength(shape)).toBe(block);
+  });
+
+  it('counts one reservation per push that moved something, and resets the count it returns', () => {
+    const ring = new MultiProducerRing({ capacity: 4, slotWords: 2, initialIndex: NEAR_WRAP });
+    expect(ring.publishStats()).toEqual(ZERO_STATS);
+    let reservations = 0;
+    const random = mulberry32(11);
+    for (let i = 0; i < 200; i++) {
+      const moved = random() < 0.5 ? Number(ring.push(descriptor(i, 2))) : ring.pushBatch(descriptors(i, 3, 2));
+      if (moved > 0) reservations++;
+      ring.popBatch(new Int32Array(2 * randomInt(random, 1, 4)));
+    }
+    expect(reservations).toBeGreaterThan(0);
+    expect('lockStats' in ring).toBe(false);
+    // One thread: no reservation ever finds an earlier one unpublished.
+    expect(ring.publishStats()).toEqual({ ...ZERO_STATS, acquisitions: reservations });
+    expect(ring.resetPublishStats()).toEqual({ ...ZERO_STATS, acquisitions: reservations });
+    expect(ring.publishStats()).toEqual(ZERO_STATS);
+    ring.push(descriptor(1, 2));
+    expect(MultiProducerRing.from(ring.handle).publishStats().acquisitions).toBe(1);
+  });
+
+  it('is the only kind with publication statistics', () => {
+    for (const { create } of KINDS.filter((k) => k !== MULTI)) {
+      const ring = create({ capacity: 4, slotWords: 1 });
+      expect('publishStats' in ring).toBe(false);
+      expect('resetPublishStats' in ring).toBe(false);
+    }
+  });
+
+  it('counts a full ring as full, and refuses a push into it without reserving', () => {
+    const ring = new MultiProducerRing({ capacity: 2, slotWords: 1 });
+    expect(ring.pushBatch([1, 2, 3])).toBe(2);
+    expect(ring.isFull()).toBe(true);
+    expect(ring.push([4])).toBe(false);
+    expect(ring.pushBatch([4, 5])).toBe(0);
+    expect(ring.publishStats().acquisitions).toBe(1);
+    const out = new Int32Array(2);
+    expect(ring.popBatch(out)).toBe(2);
+    expect([...out]).toEqual([1, 2]);
+    expect(ring.isFull()).toBe(false);
+    expect(ring.isEmpty()).toBe(true);
+  });
+
+  it('names push in the error of a short item, and pushBatch in that of a short batch', () => {
+    const ring = new MultiProducerRing({ capacity: 4, slotWords: 4 });
+    expect(() => ring.push([1, 2])).toThrow('MultiProducerRing.push: src holds 0 descriptors of 4 words, asked for 1');
+    expect(() => ring.pushBatch([1, 2, 3, 4], 2)).toThrow('MultiProducerRing.pushBatch:');
+    expect(ring.publishStats()).toEqual(ZERO_STATS);
+  });
+});
+
+describe('createRing, openRing and ringBytes', () => {
+  it.each(KINDS)('pick $name for its shape, and openRing opens it as such', ({ shape, create }) => {
+    const size = { capacity: 8, slotWords: 2 };
+    const ring = createRing({ ...size, ...shape });
+    const expected = create(size);
+    expect(ring.constructor).toBe(expected.constructor);
+    expect(ring.handle.kind).toBe(expected.handle.kind);
+    if (ring instanceof GuardedRing) {
+      expect(ring.guard.kind).toBe(shape.guard);
+      expect(ring.guardPops).toBe(shape.guardPops !== false);
+    }
+    expect(ringBytes({ ...size, ...shape })).toBe(ring.handle.buffer.byteLength);
+    const view = openRing(structuredClone(ring.handle));
+    expect(view.constructor).toBe(ring.constructor);
+    expect(ring.push([3, 4])).toBe(true);
+    const out = new Int32Array(2);
+    expect(view.pop(out) && [...out]).toEqual([3, 4]);
+  });
+
+  it('places the ring in a buffer of the caller, with the guard’s own options', () => {
+    const shape = { capacity: 4, slotWords: 1, guard: 'adaptive' as const };
+    const buffer = new SharedArrayBuffer(64 + ringBytes(shape));
+    const ring = createRing({ ...shape, buffer, byteOffset: 64, guardOptions: { spin: 0 } });
+    expect(ring).toBeInstanceOf(GuardedRing);
+    expect(ring.handle).toEqual({ kind: 'guarded-ring', buffer, byteOffset: 64 });
+  });
+
+  it('accepts the options that mean the defaults', () => {
+    const shape = { capacity: 4, slotWords: 1 };
+    expect(createRing({ ...shape, producers: 'single', guard: 'spin', guardPops: true })).toBeInstanceOf(GuardedRing);
+    expect(createRing({ ...shape, producers: 'multi', guard: null })).toBeInstanceOf(MultiProducerRing);
+    expect(createRing({ ...shape, producers: 'single', guard: null })).toBeInstanceOf(Ring);
+    expect(createRing(shape)).toBeInstanceOf(Ring);
+  });
+
+  it('refuses bad shapes, one clear error each', () => {
     const shape = { capacity: 4, slotWords: 1 };
     const cases: [RingShape, RegExp][] = [
-      [{ ...shape, guard: 'adaptive', producers: 'multi' }, /producers 'multi' is for an unguarded ring/],
-      [{ ...shape, guardPops: false }, /guardPops: false needs a guard/],
-      [{ ...shape, guard: null, guardPops: false }, /guardPops: false needs a guard/],
-      [{ ...shape, producers: 'many' as never }, /producers must be 'single' or 'multi', got 'many'/],
-      [{ ...shape, guard: 'spin', guardPops: 0 as never }, /guardPops must be true or false, got 0/],
+      [{ ...shape, guard: 'adaptive', producers: 'multi' }, /^createRing: producers 'multi' is for an unguarded ring/],
+      [{ ...shape, guardPops: false }, /^createRing: guardPops: false needs a guard/],
+      [{ ...shape, guard: null, guardPops: false }, /^createRing: guardPops: false needs a guard/],
+      [{ ...shape, producers: 'many' as never }, /^createRing: producers must be 'single' or 'multi', got many/],
+      [{ ...shape, guard: 'rwlock' as never }, /^GuardedRing: guard must be one of/],
     ];
     for (const [bad, message] of cases) {
-      expect(() => Ring.byteLength(bad)).toThrow(message);
-      expect(() => new Ring(bad)).toThrow(TypeError);
+      expect(() => ringBytes(bad)).toThrow(message);
+      expect(() => createRing(bad)).toThrow(message);
+      expect(() => createRing(bad)).toThrow(TypeError);
     }
-    // The options that mean the defaults are accepted everywhere.
-    expect(() => new Ring({ ...shape, producers: 'single', guard: 'spin', guardPops: true })).not.toThrow();
-    expect(() => new Ring({ ...shape, producers: 'multi', guard: null })).not.toThrow();
+    expect(() => createRing({ ...shape, guard: 'spin', guardPops: 0 as never })).toThrow(
+      /^createRing: guardPops must be true or false, got 0/,
+    );
+  });
+
+  it('refuses a handle that is no ring’s', () => {
+    expect(() => openRing({ kind: 'spin-lock' } as never)).toThrow(TypeError);
+    expect(() => openRing(null as never)).toThrow(TypeError);
   });
 });
 
@@ -379,7 +546,7 @@ describe('the modes for many producers and one consumer, in one thread', () => {
 const CANARY_BYTES = 256;
 const CANARY = 0xa5;
 
-describe('the one-item fast path of an unguarded ring (cached indices)', () => {
+describe('the one-item fast path of a Ring (cached indices)', () => {
   it.each([1, 4, 16])(
     'is FIFO and exactly-once across the 2^32 wrap, mixed with batches, inside its region (capacity %i)',
     (capacity) => {
@@ -466,9 +633,7 @@ interface ConsumerResult {
 }
 
 interface PipelineOptions {
-  guard: LockKindName | null;
-  /** The ring's other mode options (producers, guardPops). */
-  mode?: RingMode;
+  kind: RingKindCase;
   producers: number;
   consumers: number;
   perProducer: number;
@@ -477,7 +642,7 @@ interface PipelineOptions {
   maxBatch: number;
   /** Make the producer wait for space and the consumer wait for data at least once each. */
   forceWaits: boolean;
-  /** One item at a time with push() and pop() (the unguarded ring's fast path) instead of batches. */
+  /** One item at a time with push() and pop() (the cached-index fast path) instead of batches. */
   single?: boolean;
 }
 
@@ -489,7 +654,7 @@ interface PipelineResult {
   producers: ProducerResult[];
   consumers: ConsumerResult[];
   /** The ring, for its statistics. */
-  ring: Ring;
+  ring: AnyRing;
   /** The push calls this thread made for the stop item (it retries while the ring is full). */
   stopPushCalls: number;
 }
@@ -497,31 +662,42 @@ interface PipelineResult {
 /**
  * Runs producer and consumer workers over one ring (between canary bytes, checked at the end)
  * until every item is through; then pushes the stop item (which each consumer passes on) and
- * collects what every worker reports.
+ * collects what every worker reports. Every consumer owns a doorbell that producers ring after
+ * pushing, and every producer one that consumers ring after popping: the one notification rule.
  */
 async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
-  const { guard, mode, producers, consumers, perProducer, capacity, slotWords, maxBatch, forceWaits, single } =
-    options;
-  const shape = { capacity, slotWords, guard, ...mode };
-  const bytes = Ring.byteLength(shape);
+  const { kind, producers, consumers, perProducer, capacity, slotWords, maxBatch, forceWaits, single } = options;
+  const shape = { capacity, slotWords };
+  const bytes = kind.byteLength(shape);
   const all = new Uint8Array(new SharedArrayBuffer(CANARY_BYTES + bytes + CANARY_BYTES)).fill(CANARY);
   const buffer = all.buffer as SharedArrayBuffer;
-  const ring = new Ring({ ...shape, buffer, byteOffset: CANARY_BYTES, initialIndex: NEAR_WRAP });
+  const ring = kind.create({ ...shape, buffer, byteOffset: CANARY_BYTES, initialIndex: NEAR_WRAP });
+  const dataBells = Array.from({ length: consumers }, () => new Doorbell());
+  const spaceBells = Array.from({ length: producers }, () => new Doorbell());
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
-  const common = { ring: ring.handle, maxBatch, control, forceWaits, single: single === true };
+  const common = {
+    ring: ring.handle,
+    maxBatch,
+    control,
+    forceWaits,
+    single: single === true,
+    dataBells: dataBells.map((bell) => bell.handle),
+    spaceBells: spaceBells.map((bell) => bell.handle),
+  };
   const consumerRuns = Array.from({ length: consumers }, (_, c) =>
-    startWorker<ConsumerResult>(CONSUMER, { ...common, producers, seed: 1000 + c }),
+    startWorker<ConsumerResult>(CONSUMER, { ...common, consumer: c, producers, seed: 1000 + c }),
   );
   const producerResults = await runWorkers<ProducerResult>(
     PRODUCER,
     Array.from({ length: producers }, (_, p) => ({ ...common, producer: p, count: perProducer, seed: 1 + p })),
   );
   // Every producer has finished, so the stop item is the last item pushed (and this thread,
-  // now the only producer, may push into an unguarded ring too).
+  // now the only producer, may push into a Ring too).
   const stop = new Int32Array(slotWords);
   writeItem(stop, 0, slotWords, STOP, 0);
   let stopPushCalls = 0;
   await eventually(() => (stopPushCalls++, ring.push(stop)), 'room in the ring for the stop item');
+  for (const bell of dataBells) bell.ring();
   const consumerResults = await Promise.all(consumerRuns.map((run) => run.result));
   expect(ring.size()).toBe(1); // only the stop item, passed on by the last consumer
   const outside = [...all.subarray(0, CANARY_BYTES), ...all.subarray(CANARY_BYTES + bytes)];
@@ -547,14 +723,14 @@ function expectEachItemOnceInOrder(results: ConsumerResult[], producers: number,
   }
 }
 
-describe.each(LOCK_KINDS)('a ring guarded by a %s lock, across workers', (guard) => {
+describe.each(LOCK_KINDS)('a GuardedRing with a %s guard, across workers', (guard) => {
   it.each([1, 2])(
     'delivers every item of 8 producers exactly once, in each producer’s order, to %i consumer(s)',
     async (consumers) => {
       const producers = 8;
       const perProducer = 1500;
       const { consumers: results } = await runPipeline({
-        guard,
+        kind: guardedKind(guard, true),
         producers,
         consumers,
         perProducer,
@@ -569,19 +745,19 @@ describe.each(LOCK_KINDS)('a ring guarded by a %s lock, across workers', (guard)
   );
 });
 
-describe('an unguarded ring across two workers', () => {
+describe('a Ring across two workers', () => {
   it.each([
     ['in batches', false],
     ['one at a time (the fast path)', true],
   ])(
-    'delivers every 32-byte descriptor exactly once and in order, %s, blocking when full and when empty',
+    'delivers every 32-byte descriptor exactly once and in order, %s, each side waiting on its doorbell',
     async (_, single) => {
       const count = 20_000;
       const {
         producers: [producer],
         consumers: [consumer],
       } = await runPipeline({
-        guard: null,
+        kind: SPSC,
         producers: 1,
         consumers: 1,
         perProducer: count,
@@ -599,7 +775,7 @@ describe('an unguarded ring across two workers', () => {
   );
 });
 
-describe("a 'multi' ring across workers, lock-free", () => {
+describe('a MultiProducerRing across workers, lock-free', () => {
   it.each([
     ['in batches', false],
     ['one at a time', true],
@@ -609,8 +785,7 @@ describe("a 'multi' ring across workers, lock-free", () => {
       const producers = 8;
       const perProducer = 1500;
       const { producers: pushed, consumers, ring } = await runPipeline({
-        guard: null,
-        mode: { producers: 'multi' },
+        kind: MULTI,
         producers,
         consumers: 1,
         perProducer,
@@ -623,11 +798,11 @@ describe("a 'multi' ring across workers, lock-free", () => {
       expectEachItemOnceInOrder(consumers, producers, perProducer);
       expect(sum(pushed, 'spaceWaits')).toBeGreaterThan(0);
       // Every push that moved something reserved once; so did the stop item's push here and in the consumer.
-      const stats = ring.publishStats()!;
+      expect(ring).toBeInstanceOf(MultiProducerRing);
+      const stats = (ring as MultiProducerRing).publishStats();
       expect(stats.acquisitions).toBe(sum(pushed, 'reservations') + 2);
       expectConsistent(stats);
       expect(stats.timeouts).toBe(0);
-      expect(ring.lockStats()).toBeNull();
     },
     WORKER_TEST_MS,
   );
@@ -638,7 +813,7 @@ describe("a 'multi' ring across workers, lock-free", () => {
       const STALL = fixtureWorker('ring-stall-producer.mjs');
       const stallMs = 100;
       const slotWords = 4;
-      const ring = new Ring({ capacity: 8, slotWords, producers: 'multi', initialIndex: NEAR_WRAP });
+      const ring = new MultiProducerRing({ capacity: 8, slotWords, initialIndex: NEAR_WRAP });
       const control = new Int32Array(new SharedArrayBuffer(64 * 4));
       const common = { ring: ring.handle, control, stallMs, count: 3 };
       const stalled = startWorker<{ pushed: number; stalledMs: number }>(STALL, {
@@ -670,7 +845,7 @@ describe("a 'multi' ring across workers, lock-free", () => {
         expect(items.filter((item) => item.producer === producer).map((item) => item.seq)).toEqual([0, 1, 2]);
       }
       // The first push behind the stall waited from before the stall began until after it ended.
-      const stats = ring.publishStats()!;
+      const stats = ring.publishStats();
       expect(stats.acquisitions).toBe(7);
       expect(stats.contentions).toBeGreaterThanOrEqual(1);
       expect(stats.spins).toBeGreaterThanOrEqual(stats.contentions);
@@ -685,7 +860,7 @@ describe("a 'multi' ring across workers, lock-free", () => {
     'lets poison() end the wait of a producer stuck behind one that never publishes',
     async () => {
       const STALL = fixtureWorker('ring-stall-producer.mjs');
-      const ring = new Ring({ capacity: 8, slotWords: 4, producers: 'multi' });
+      const ring = new MultiProducerRing({ capacity: 8, slotWords: 4 });
       const control = new Int32Array(new SharedArrayBuffer(64 * 4));
       const common = { ring: ring.handle, control, stallMs: 0, count: 1 };
       const stalled = startWorker<{ pushed: number }>(STALL, { ...common, role: 'stalled', producer: 0 });
@@ -701,7 +876,7 @@ describe("a 'multi' ring across workers, lock-free", () => {
   );
 });
 
-describe.each(LOCK_KINDS)('a %s guard that only producers take (guardPops false), across workers', (guard) => {
+describe.each(LOCK_KINDS)('a GuardedRing whose %s guard only producers take (guardPops false), in workers', (guard) => {
   it.each([
     ['in batches', false],
     ['one at a time (the pop fast path)', true],
@@ -711,8 +886,7 @@ describe.each(LOCK_KINDS)('a %s guard that only producers take (guardPops false)
       const producers = 8;
       const perProducer = 1500;
       const { producers: pushed, consumers, ring, stopPushCalls } = await runPipeline({
-        guard,
-        mode: { guardPops: false },
+        kind: guardedKind(guard, false),
         producers,
         consumers: 1,
         perProducer,
@@ -723,9 +897,11 @@ describe.each(LOCK_KINDS)('a %s guard that only producers take (guardPops false)
         single,
       });
       expectEachItemOnceInOrder(consumers, producers, perProducer);
+      expect(ring).toBeInstanceOf(GuardedRing);
+      const guarded = ring as GuardedRing;
       // Producers' calls, this thread's stop-item pushes, and the consumer passing the stop item on.
-      expect(ring.lockStats()?.acquisitions).toBe(sum(pushed, 'pushCalls') + stopPushCalls + 1);
-      expect(ring.guard?.holder()).toBe(-1);
+      expect(guarded.lockStats().acquisitions).toBe(sum(pushed, 'pushCalls') + stopPushCalls + 1);
+      expect(guarded.guard.holder()).toBe(-1);
     },
     WORKER_TEST_MS,
   );

@@ -17,12 +17,12 @@ import {
   LockPoisonedError,
   MAX_QUEUED_WAITERS,
   recoverOnExit,
-  threadWaitFigures,
   type Lock,
   type LockKindName,
   type RecoverReport,
 } from '../dist/src/index.js';
 import type { LockTestPoint } from '../dist/src/sync/waiter-table.js';
+import { isThreadWaitAccountingOn, setThreadWaitAccounting, threadWaitFigures } from '../dist/src/sync/wait-account.js';
 import { buildTopology } from '../dist/src/protocol/topology.js';
 import { RAMP, RunControl } from '../dist/src/protocol/run-control.js';
 import { Watchdog } from '../dist/src/main-thread/watchdog.js';
@@ -319,14 +319,23 @@ function stopCaseName(c: StopCase): string {
   return [`${how} stopped at ${c.point}`, ...around.filter((a) => a !== '')].join(', ');
 }
 
-/** An uncontended lock() and unlock() on this thread: no contention counted, nobody notified. */
+/**
+ * An uncontended lock() and unlock() on this thread: no contention counted, nobody notified (the
+ * thread's wait account, off by default, is switched on around it so that a notify would count).
+ */
 function expectUncontendedPath(lock: Lock): void {
-  const contentions = lock.stats().contentions;
-  const notifies = threadWaitFigures().notifies;
-  expect(lock.lock()).toBe(true);
-  lock.unlock();
-  expect(lock.stats().contentions).toBe(contentions);
-  expect(threadWaitFigures().notifies).toBe(notifies);
+  const wasOn = isThreadWaitAccountingOn();
+  setThreadWaitAccounting(true);
+  try {
+    const contentions = lock.stats().contentions;
+    const notifies = threadWaitFigures().notifies;
+    expect(lock.lock()).toBe(true);
+    lock.unlock();
+    expect(lock.stats().contentions).toBe(contentions);
+    expect(threadWaitFigures().notifies).toBe(notifies);
+  } finally {
+    setThreadWaitAccounting(wasOn);
+  }
 }
 
 describe.each(FIFO_KINDS)('%s lock: a waiter terminated between two steps of its wait', (kind) => {

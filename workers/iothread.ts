@@ -28,14 +28,15 @@
  * each request it pops and T_POST on each completion it posts. Between
  * passes it waits as serve-loop.ts says.
  */
-import { anyHasData, Ring } from '../src/ring/ring.js';
-import { RunControl } from '../src/protocol/run-control.js';
+import { Ring } from '../src/ring/ring.js';
+import { openRing } from '../src/ring/create-ring.js';
+import { BELL_SOURCE, RunControl } from '../src/protocol/run-control.js';
 import { DESC_WORDS, HWQ, T_POP, VCPU } from '../src/protocol/descriptor.js';
 import { stampClock } from '../src/protocol/stage-clock.js';
 import type { IothreadResult, IothreadTask } from '../src/protocol/tasks.js';
 import { burnCpu } from './support/burn.js';
 import { leavesOnAbort } from './support/leave-on-abort.js';
-import { serveUntilDone } from './support/serve-loop.js';
+import { anyHasWork, serveUntilDone } from './support/serve-loop.js';
 import { localIndex, Outbox, ringFullError } from './support/outbox.js';
 import { SUBMIT_MAX } from '../src/protocol/options.js';
 
@@ -43,11 +44,11 @@ import { SUBMIT_MAX } from '../src/protocol/options.js';
 export default leavesOnAbort(iothread);
 
 function iothread(task: IothreadTask): IothreadResult {
-  const { index, popBatch, iothreadNs } = task;
+  const { index, iothreadBatch, iothreadNs } = task;
   const control = new RunControl(task.control);
-  const rings = task.rings.map((h) => Ring.from(h));
+  const rings = task.rings.map((h) => openRing(h));
   const hwq = Ring.from(task.hwq);
-  const deviceBell = control.deviceBell(task.device);
+  const deviceBell = control.bell('nullblk', task.device);
   const progress = control.progress('iothread', index);
   const stamp = task.breakdown ? stampClock(task.stageOriginHrNs) : null;
   const batch = new Int32Array(SUBMIT_MAX * DESC_WORDS);
@@ -60,9 +61,13 @@ function iothread(task: IothreadTask): IothreadResult {
   const reaped = new Int32Array((completionQueue?.capacity ?? 0) * DESC_WORDS);
   const localVcpu = localIndex(task.vcpus);
   const usedRings = new Outbox(
-    task.usedRings.map((h) => Ring.from(h)),
+    {
+      rings: task.usedRings.map((h) => Ring.from(h)),
+      bells: task.vcpus.map((v) => control.bell('vcpu', v)),
+      source: BELL_SOURCE.iothread,
+      name: (d) => `used ring of vcpu ${task.vcpus[d]}`,
+    },
     reaped.length / DESC_WORDS,
-    (d) => `completion ring of vcpu ${task.vcpus[d]}`,
   );
 
   /** Hands the gathered requests to the device: one push, one doorbell. */
@@ -70,7 +75,7 @@ function iothread(task: IothreadTask): IothreadResult {
     if (hwq.pushBatch(batch, gathered) !== gathered) throw ringFullError(`hardware queue ${index}`);
     moved += gathered;
     gathered = 0;
-    deviceBell.ring();
+    deviceBell.ring(BELL_SOURCE.iothread);
   }
 
   /** Posts every completion the device handed back to its vCPU's used ring; returns how many. */
@@ -97,7 +102,7 @@ function iothread(task: IothreadTask): IothreadResult {
       // hand-over to the device: one clock read per SUBMIT_MAX requests at most.
       let popped = stamp === null ? 0 : stamp();
       while (!ring.isEmpty()) {
-        const got = ring.popBatch(batch, Math.min(popBatch, SUBMIT_MAX - gathered), gathered);
+        const got = ring.popBatch(batch, Math.min(iothreadBatch, SUBMIT_MAX - gathered), gathered);
         pops++;
         for (let k = gathered; k < gathered + got; k++) {
           batch[k * DESC_WORDS + HWQ] = index;
@@ -122,11 +127,10 @@ function iothread(task: IothreadTask): IothreadResult {
     index,
     task,
     control,
-    bell: control.iothreadBell(index),
-    hasWork: () => anyHasData(rings) || (completionQueue !== null && !completionQueue.isEmpty()),
+    bell: control.bell('iothread', index),
+    hasWork: () => anyHasWork(rings) || (completionQueue !== null && !completionQueue.isEmpty()),
     pass,
     requests: () => moved,
-    signals: () => usedRings.wakeups(),
   });
   return { index, moved, pops, completions: usedRings.pushed, window };
 }

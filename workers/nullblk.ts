@@ -21,8 +21,8 @@
  * request and T_DONE when it completes it (the same reading without a delay),
  * and T_POST when it posts to a vCPU itself. Between passes it waits as serve-loop.ts says.
  */
-import { anyHasData, Ring } from '../src/ring/ring.js';
-import { RunControl } from '../src/protocol/run-control.js';
+import { Ring } from '../src/ring/ring.js';
+import { BELL_SOURCE, RunControl } from '../src/protocol/run-control.js';
 import {
   DESC_WORDS,
   VCPU,
@@ -39,7 +39,7 @@ import { stampClock } from '../src/protocol/stage-clock.js';
 import type { NullblkResult, NullblkTask } from '../src/protocol/tasks.js';
 import { fillPattern } from './support/pattern.js';
 import { leavesOnAbort } from './support/leave-on-abort.js';
-import { serveUntilDone } from './support/serve-loop.js';
+import { anyHasWork, serveUntilDone } from './support/serve-loop.js';
 import { localIndex, Outbox } from './support/outbox.js';
 
 // Leaving an aborted run (a poisoned lock, a failpoint) is not a failure of its own.
@@ -59,23 +59,27 @@ function nullblk(task: NullblkTask): NullblkResult {
   // to this thread's lists (-1: not one of its own).
   const localVcpu = localIndex(task.vcpus);
   const localHwq = localIndex(task.hwqIndexes);
+  // Completions go to each vCPU's used ring, ringing the vCPU's bell (its interrupt), or to each
+  // hardware queue's completion queue, ringing the bell of the IO thread that consumes it.
   const outbox = direct
     ? new Outbox(
-        task.usedRings.map((h) => Ring.from(h)),
+        {
+          rings: task.usedRings.map((h) => Ring.from(h)),
+          bells: task.vcpus.map((v) => control.bell('vcpu', v)),
+          source: BELL_SOURCE.nullblk,
+          name: (d) => `used ring of vcpu ${task.vcpus[d]}`,
+        },
         iodepth,
-        (d) => `completion ring of vcpu ${task.vcpus[d]}`,
       )
     : new Outbox(
-        task.completionQueues.map((h) => Ring.from(h)),
+        {
+          rings: task.completionQueues.map((h) => Ring.from(h)),
+          bells: task.completionIothreads.map((k) => control.bell('iothread', k)),
+          source: BELL_SOURCE.nullblk,
+          name: (d) => `completion queue ${task.hwqIndexes[d]}`,
+        },
         Math.max(...hwqs.map((q) => q.capacity)),
-        (d) => `completion queue ${task.hwqIndexes[d]}`,
       );
-  const iothreadBells = task.completionIothreads.map((k) => control.iothreadBell(k));
-  /** Doorbell rings that woke a parked IO thread for its completions. */
-  let iothreadWakeups = 0;
-  const ringIothread = (d: number): void => {
-    if (iothreadBells[d]!.ring()) iothreadWakeups++;
-  };
 
   const maxBatch = Math.max(...hwqs.map((q) => q.capacity));
   const batch = new Int32Array(maxBatch * DESC_WORDS);
@@ -98,7 +102,9 @@ function nullblk(task: NullblkTask): NullblkResult {
       const tag = src[o + TAG]!;
       fillPattern(buffers.subarray(tag * bufWords, (tag + 1) * bufWords), src[o + BLOCK]!, src[o + SEQ]!);
     }
-    const { batch: out, at } = outbox.add(direct ? v : localHwq[src[o + HWQ]!]!, src, o);
+    const d = direct ? v : localHwq[src[o + HWQ]!]!;
+    const at = outbox.add(d, src, o);
+    const out = outbox.batches[d]!;
     out[at + STATUS] = STATUS_OK;
     if (doneStamp !== null) out[at + T_DONE] = doneStamp;
   }
@@ -139,9 +145,8 @@ function nullblk(task: NullblkTask): NullblkResult {
     }
     if (pendingCount > 0) n += completeDue(performance.now());
     if (n > 0) {
-      completed += direct
-        ? outbox.flush(stamp === null ? null : stamp())
-        : outbox.flush(null, ringIothread);
+      // T_POST is stamped by whoever posts to the vCPU: the device itself only with direct.
+      completed += outbox.flush(direct && stamp !== null ? stamp() : null);
       progress.publish(0, completed);
     }
     return n;
@@ -152,12 +157,11 @@ function nullblk(task: NullblkTask): NullblkResult {
     index,
     task,
     control,
-    bell: control.deviceBell(index),
-    hasWork: () => anyHasData(hwqs),
+    bell: control.bell('nullblk', index),
+    hasWork: () => anyHasWork(hwqs),
     pass,
     nextDueMs: () => (pendingCount === 0 ? Infinity : Math.max(0, pendingDue[pendingHead]! - performance.now())),
     requests: () => completed,
-    signals: () => (direct ? outbox.wakeups() : iothreadWakeups),
   });
   return {
     index,

@@ -31,7 +31,11 @@
  * that every request it submitted is accounted for.
  */
 import { Ring } from '../src/ring/ring.js';
-import { RunControl, MEASURE, STOP, ABORT } from '../src/protocol/run-control.js';
+import { GuardedRing } from '../src/ring/guarded-ring.js';
+import { openRing } from '../src/ring/create-ring.js';
+import { PollWindow } from '../src/sync/poll-window.js';
+import { waitUntil } from '../src/sync/wait-until.js';
+import { RunControl, MEASURE, STOP, ABORT, BELL_SOURCE } from '../src/protocol/run-control.js';
 import {
   DESC_WORDS,
   VCPU,
@@ -78,12 +82,23 @@ export default leavesOnAbort(vcpu);
 
 function vcpu(task: VcpuTask): VcpuResult {
   const { index, iodepth, bs, blocks, parkMs, guestNs } = task;
-  const { submit: submitBatch, completeMin, completeMax } = task.batching;
+  // Short local names for fio's three batching options.
+  const { iodepthBatch: submitBatch } = task;
+  const { iodepthBatchCompleteMin: completeMin, iodepthBatchCompleteMax: completeMax } = task;
   const control = new RunControl(task.control);
-  const submission = Ring.from(task.submission);
-  const reapLock = task.reapUnderLock ? submission.guard : null;
-  const completion = Ring.from(task.completion, { pollMaxNs: task.pollMaxNs });
-  const kick = control.iothreadBell(task.iothread);
+  const submission = openRing(task.submission);
+  const guard = submission instanceof GuardedRing ? submission.guard : null;
+  // submit+reap on a locked ring: the vCPU takes the lock once per reaping pass (tasks.ts).
+  const reapLock = task.lockSides === 'submit+reap' ? guard : null;
+  // The used ring, and the one bell the vCPU parks on: its interrupt line, rung by whoever posts
+  // to the used ring (docs/model.md, notification).
+  const usedRing = Ring.from(task.usedRing);
+  const interrupt = control.bell('vcpu', index);
+  const pollWindow = new PollWindow(task.pollMaxNs);
+  let wanted = 1;
+  const completionsThere = (): boolean => usedRing.size() >= wanted;
+  // The kick: the bell of the IO thread that drains the submission ring.
+  const kick = control.bell('iothread', task.iothread);
   const progress = control.progress('vcpu', index);
   const random = mulberry32((task.seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
   const slat = new LatencyHistogram();
@@ -118,7 +133,6 @@ function vcpu(task: VcpuTask): VcpuResult {
   let completed = 0;
   let pushes = 0;
   let reapLocks = 0;
-  let kicks = 0;
   let measuring = false;
   const unexpected: string[] = [];
   let unexpectedCount = 0;
@@ -161,7 +175,7 @@ function vcpu(task: VcpuTask): VcpuResult {
       freeTags[free++] = tag;
     }
     submitted += pushed;
-    if (kick.ring()) kicks++;
+    kick.ring(BELL_SOURCE.vcpu);
     progress.publish(submitted, completed);
   }
 
@@ -232,14 +246,14 @@ function vcpu(task: VcpuTask): VcpuResult {
   function reap(seen: number): number {
     let n: number;
     if (reapLock === null) {
-      n = completion.popBatch(reaped, completeMax);
+      n = usedRing.popBatch(reaped, completeMax);
     } else {
       // One acquisition per reaping pass that has something to reap, as virtblk_done per interrupt.
-      if (completion.isEmpty()) return 0;
+      if (usedRing.isEmpty()) return 0;
       if (seen === NOT_WAITED && stageTotals !== null) seen = nowNs();
       reapLock.lock();
       try {
-        n = completion.popBatch(reaped, completeMax);
+        n = usedRing.popBatch(reaped, completeMax);
       } finally {
         reapLock.unlock();
       }
@@ -276,13 +290,12 @@ function vcpu(task: VcpuTask): VcpuResult {
   }
 
   arrive(control, 'vcpu', index, task);
-  const failpoint = armFailpoint(task.failpoint, control, submission.guard, parkMs);
-  const measured = new WindowWatch();
+  const failpoint = armFailpoint(task.failpoint, control, guard, parkMs);
+  const measured = new WindowWatch(interrupt);
   const reapedSoFar = (): number => completed;
-  const kicksSoFar = (): number => kicks;
   let phase: number;
   while ((phase = control.phase()) < STOP) {
-    measured.observe(phase, reapedSoFar, kicksSoFar);
+    measured.observe(phase, reapedSoFar);
     if (failpoint !== null) failpoint.check();
     if (!measuring && phase === MEASURE) measuring = true;
     if (completeMin === 0) reap(NOT_WAITED);
@@ -291,23 +304,25 @@ function vcpu(task: VcpuTask): VcpuResult {
     // that a stop is noticed), then reap; the end of the wait is when the vCPU saw them.
     const want = Math.max(1, Math.min(completeMin, iodepth - free));
     let seen = NOT_WAITED;
-    if (completion.size() < want) {
+    if (usedRing.size() < want) {
       // The end of a wait that parked is when the interrupt reached the vCPU: read the clock then
       // only (a park costs microseconds; a wait that polling ended costs little, and counts as
       // seen when reaped, which follows at once).
       const parks = threadWaits.parks;
-      completion.waitForData(parkMs, want);
+      wanted = want;
+      waitUntil(completionsThere, interrupt, pollWindow, parkMs);
+      wanted = 1;
       if (stageTotals !== null && threadWaits.parks !== parks) seen = nowNs();
     }
     reap(seen);
   }
   measuring = false;
-  measured.observe(phase, reapedSoFar, kicksSoFar);
+  measured.observe(phase, reapedSoFar);
 
   // Drain: reap everything still in flight (bounded waits; ABORT ends it).
   while (free < iodepth && control.phase() !== ABORT) {
     if (failpoint !== null) failpoint.check(); // stall-in-drain fires here
-    if (reap(NOT_WAITED) === 0) completion.waitForData(parkMs);
+    if (reap(NOT_WAITED) === 0) waitUntil(completionsThere, interrupt, pollWindow, parkMs);
   }
   control.vcpuDone();
 
@@ -319,7 +334,6 @@ function vcpu(task: VcpuTask): VcpuResult {
     completed,
     pushes,
     reapLocks,
-    kicks,
     stages: stageTotals === null ? null : stageRecord(stagedRequests, stageTotals, stageBins),
     slat,
     clat,

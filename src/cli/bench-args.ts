@@ -1,8 +1,9 @@
 /**
  * The command line of `npm run bench`: argv → validated {@link BenchOptions}, and `--help`.
  *
- * One table, {@link SPECS}, drives the parser and the help text. Defaults are written there as
- * the user would type them and go through the same parsers and checks as typed values.
+ * The table of settings (src/protocol/settings-table.ts) drives the parser and the help text:
+ * defaults are written there as the user would type them and go through the same parsers and
+ * checks as typed values, and each integer option's range is checked as it states it.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
@@ -14,13 +15,8 @@ import {
   MODES,
   OUTPUT_STYLES,
   AUTO_ROUNDS,
-  SUBMIT_MAX,
-  type Batching,
-  type BenchOptions,
 } from '../protocol/options.js';
-import { DEFAULT_POLL_MAX_NS } from '../sync/poll-window.js';
-import { LOCK_KINDS } from '../sync/lock-base.js';
-import { SPIN_THRESHOLD } from '../sync/pv-lock.js';
+import { OPTION_NAMES, settingOf, type BenchOptions, type OptionName } from '../protocol/settings-table.js';
 import {
   formatSize,
   parseDuration,
@@ -57,231 +53,11 @@ export interface BenchEnv {
 /** The outcome of {@link parseBenchArgs}: help was asked for, or the validated options. */
 export type BenchArgs = { help: true } | { help: false; options: BenchOptions };
 
-/** One option of the table. */
-interface OptionSpec {
-  /** Placeholder of its value in `--help` (SIZE, TIME, LIST, N, FILE); absent for a flag. */
-  value?: string;
-  /** Default as the user would type it; parsed like a typed value. */
-  default?: string;
-  /** What leaving it out means, in `--help`, when there is no {@link default}. */
-  unset?: string;
-  /** Meaning and accepted values, in `--help`. */
-  help: string;
-  /** Another name of the option, as fio has for some (`iodepth_batch` = `iodepth_batch_submit`). */
-  alias?: string;
-}
-
-const SEED_MAX = 2 ** 32 - 1;
-/** The largest --spin-threshold: the locks' own limit on a spin option (spin-budget.ts). */
-const SPIN_THRESHOLD_MAX = 1 << 24;
-const NS_MAX = LIMITS.maxNs;
-
-/** Every option of `npm run bench`, in `--help` order. */
-const SPECS = {
-  jobs: {
-    value: 'LIST',
-    default: '1..8',
-    help: `fio numjobs values to sweep (vCPUs issuing I/O), each 1..${LIMITS.maxJobs}`,
-  },
-  mode: {
-    value: 'LIST',
-    default: 'both',
-    help:
-      'sq (one shared ring, one IO thread: QEMU), mq (a ring per vCPU, several IO threads), ' +
-      'both (= sq,mq), or a list sq,mq',
-  },
-  lock: {
-    value: 'LIST',
-    default: 'spin',
-    help:
-      `ring guards to compare: ${LOCK_KINDS.join(', ')}, none (lock-free: a single-producer ring per vCPU in mq, ` +
-      "in sq a multi-producer ring as DPDK's rte_ring), or a list such as spin,adaptive",
-  },
-  bs: {
-    value: 'SIZE',
-    default: '4k',
-    help: `block size: a power of two from ${formatSize(LIMITS.minBs)} to ${formatSize(LIMITS.maxBs)}`,
-  },
-  iodepth: {
-    value: 'N',
-    default: '1',
-    help: `requests in flight per job, 1..${LIMITS.maxIodepth} (the most a virtio ring holds)`,
-  },
-  'iodepth-batch': {
-    value: 'N',
-    default: '1',
-    alias: 'iodepth-batch-submit',
-    help:
-      "requests a vCPU pushes per lock acquisition of its ring, each push then kicking the IO thread (fio's " +
-      'iodepth_batch_submit); 0 = --iodepth, and more than --iodepth counts as --iodepth, as in fio; ' +
-      `0..${LIMITS.maxIodepth}`,
-  },
-  'iodepth-batch-complete-min': {
-    value: 'N',
-    default: '1',
-    alias: 'iodepth-batch-complete',
-    help:
-      'with every request in flight, wait for at least this many completions (at least 1); 0 also reaps, ' +
-      `without waiting, before each submission (fio's iodepth_batch_complete_min); 0..${LIMITS.maxIodepth}`,
-  },
-  'iodepth-batch-complete-max': {
-    value: 'N',
-    unset: 'the min, as in fio',
-    help: `completions reaped at most at once (fio's iodepth_batch_complete_max), 0..${LIMITS.maxIodepth}`,
-  },
-  'iothread-batch': {
-    value: 'N',
-    default: '1',
-    help:
-      "requests an IO thread pops per lock acquisition (1 = QEMU's virtqueue_pop, one at a time); it pops " +
-      `until its rings are empty either way, handing the device ${SUBMIT_MAX} at a time; 1..${SUBMIT_MAX}`,
-  },
-
-  iothreads: {
-    value: 'N',
-    unset: 'one per vCPU, at most the cores',
-    help: `IO threads in mq mode (sq always has one), 1..${LIMITS.maxIothreads}`,
-  },
-  'device-threads': {
-    value: 'N',
-    unset: 'one per hardware queue',
-    help:
-      "null-block device threads (null_blk's submit_queues), the hardware queues spread over them " +
-      `round-robin; 1..${LIMITS.maxIothreads}`,
-  },
-  runtime: { value: 'TIME', default: '3s', help: 'measured time per run, above zero' },
-  ramp: { value: 'TIME', default: '1s', help: 'warm-up before each measured run, above zero' },
-  size: { value: 'SIZE', default: '1g', help: 'device size: a multiple of --bs, at least --bs' },
-  seed: { value: 'N', default: '1', help: `PRNG seed for offsets, 0..${SEED_MAX}` },
-  'completion-ns': {
-    value: 'N',
-    default: '0',
-    help: `extra completion delay per request in ns (like null_blk irqmode=2), 0..${NS_MAX}`,
-  },
-  'guest-ns': {
-    value: 'N',
-    default: '0',
-    help: `CPU time each request costs the vCPU before it enters the ring (guest block layer), ns; 0..${NS_MAX}`,
-  },
-  'iothread-ns': {
-    value: 'N',
-    default: '0',
-    help: `CPU time each request costs the IO thread after its pop (virtqueue processing), ns; 0..${NS_MAX}`,
-  },
-  'memory-backed': { unset: 'off', help: 'the device writes a pattern into each buffer and the vCPU checks it' },
-  'poll-max-ns': {
-    value: 'N',
-    default: String(DEFAULT_POLL_MAX_NS),
-    help:
-      "longest adaptive polling before a waiting thread parks, in ns (QEMU's poll-max-ns; 0 = never poll), " +
-      `0..${NS_MAX}`,
-  },
-  'completion-path': {
-    value: 'PATH',
-    default: 'iothread',
-    help:
-      'who posts each completion to its vCPU: iothread (the device hands it back to the IO thread that ' +
-      "submitted it, which pushes it to the vCPU's used ring and interrupts the vCPU, as QEMU's IOThread does), " +
-      'or direct (the device posts it itself: a shortcut, for comparison)',
-  },
-  'lock-sides': {
-    value: 'SIDES',
-    default: 'submit+pop',
-    help:
-      "which sides take a submission ring's lock: submit+pop (each vCPU push and each IO thread pop, the paper's " +
-      'shared queue) or submit+reap (each vCPU push, and each vCPU once per reaping pass as Linux virtblk_done ' +
-      'does; the IO thread pops without it, as QEMU virtqueue_pop)',
-  },
-  'spin-threshold': {
-    value: 'N',
-    default: String(SPIN_THRESHOLD),
-    help:
-      "the pv lock's SPIN_THRESHOLD: iterations a queued waiter spins before it parks (Linux's 1 << 15); " +
-      `applies to --lock pv; 0..${SPIN_THRESHOLD_MAX}`,
-  },
-  breakdown: {
-    value: 'on|off',
-    default: 'on',
-    help: 'stage latencies and per-thread accounting; off leaves them out, to measure what they cost',
-  },
-  repeat: {
-    value: 'N|auto',
-    default: '1',
-    help:
-      `runs per point, in interleaved rounds; the median is reported, 1..${LIMITS.maxRepeat}; auto runs ` +
-      `${AUTO_ROUNDS.min} rounds, then adds rounds until every mq/sq interval lies within ` +
-      `±${AUTO_ROUNDS.tolerance * 100}% of its ratio, or --max-rounds ran`,
-  },
-  'max-rounds': {
-    value: 'N',
-    default: String(AUTO_ROUNDS.defaultMax),
-    help: `the most rounds --repeat auto runs, ${AUTO_ROUNDS.min}..${LIMITS.maxRepeat}`,
-  },
-  confidence: {
-    value: 'LEVEL',
-    default: '0.95',
-    help: 'the level of every ratio\'s confidence interval, between 0 and 1 (as 0.9 or 0.99)',
-  },
-  output: {
-    value: 'STYLE',
-    default: 'default',
-    help:
-      'default (one compact table per point, the mq/sq table with intervals and verdicts, and the chart, in ' +
-      'at most 100 columns) or wide (every column, the stage and per-role tables too)',
-  },
-  explain: {
-    unset: 'off',
-    help:
-      'at the one --jobs value given, run for each --lock kind: sq with the lock, mq with one IO thread, mq, ' +
-      'and sq lock-free (a multi-producer ring), interleaved with --repeat; print the two steps from sq to mq ' +
-      '(a queue per vCPU, more IO threads) and one queue without its lock beside them, each with its interval ' +
-      'and verdict, and why, from the runs\' accounting',
-  },
-  pin: {
-    value: 'POLICY',
-    default: 'none',
-    help:
-      'where the worker threads run: none (the kernel places them), split (as fio cpus_allowed_policy=split: ' +
-      'vCPU i on CPU i mod C, IO thread and device thread k on CPU k mod C, C = the CPUs this process may use), ' +
-      "or CPU sets by role, libvirt's way: vcpus=0-3,iothreads=0-1,device=1; needs Linux and taskset",
-  },
-  cpus: {
-    value: 'LIST',
-    unset: 'the cores this process has',
-    help: 'core counts to re-run the sweep on, like --jobs; each at most the cores of this machine',
-  },
-  watchdog: {
-    value: 'TIME',
-    default: '10',
-    help:
-      'seconds without progress before a run fails, above zero; a TIME such as 5s also works. It also bounds ' +
-      'each run: ramp + runtime + this until STOP, and this for the drain after it',
-  },
-  json: { value: 'FILE', unset: 'none', help: 'write the results as JSON to FILE; its folder must exist' },
-  svg: {
-    value: 'FILE',
-    unset: 'none',
-    help: 'draw IOPS and the lock figures against jobs as SVG to FILE; its folder must exist',
-  },
-  'fio-json': {
-    value: 'DIR',
-    unset: 'none',
-    help:
-      "also write each point in fio's JSON format (--output-format=json, group_reporting) under DIR, a folder " +
-      'per series as fio-plot reads them: DIR/<mode>-<lock>-<cpus>cpu/<bs>/randread-<iodepth>-<jobs>.json; ' +
-      'DIR is created if missing, in a folder that must exist',
-  },
-  quiet: { unset: 'off', help: 'show no progress on stderr (results, errors and files written still are)' },
-  help: { help: 'show this help and exit' },
-} satisfies Record<string, OptionSpec>;
-
-type OptionName = keyof typeof SPECS;
 type Values = ReturnType<typeof parseArgs>['values'];
 
-const OPTION_NAMES = Object.keys(SPECS) as OptionName[];
 /** Every name the command line takes: the options and their aliases. */
 const ACCEPTED_NAMES: readonly string[] = OPTION_NAMES.flatMap((name) => {
-  const alias = specOf(name).alias;
+  const alias = settingOf(name).alias;
   return alias === undefined ? [name] : [name, alias];
 });
 
@@ -289,10 +65,10 @@ const ACCEPTED_NAMES: readonly string[] = OPTION_NAMES.flatMap((name) => {
 const PARSE_CONFIG: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(
   OPTION_NAMES.flatMap((name) => {
     const config = {
-      type: specOf(name).value === undefined ? ('boolean' as const) : ('string' as const),
+      type: settingOf(name).value === undefined ? ('boolean' as const) : ('string' as const),
       ...(name === 'help' ? { short: 'h' } : {}),
     };
-    const alias = specOf(name).alias;
+    const alias = settingOf(name).alias;
     return alias === undefined
       ? [[name, config]]
       : [
@@ -302,9 +78,11 @@ const PARSE_CONFIG: NonNullable<ParseArgsConfig['options']> = Object.fromEntries
   }),
 );
 
-/** The spec of `name`, typed so that its optional fields can be read. */
-function specOf(name: OptionName): OptionSpec {
-  return SPECS[name];
+/** The integer range of `name`, from the table. */
+function rangeOf(name: OptionName): IntBounds {
+  const { range } = settingOf(name);
+  if (range === undefined) throw new Error(`bench-args: ${flag(name)} has no range`);
+  return range;
 }
 
 /** `--name` */
@@ -329,7 +107,7 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
 
   /** The value typed for `name` (or its alias), else its default. */
   const given = (name: OptionName): string | undefined => {
-    const { alias, default: fallback } = specOf(name);
+    const { alias, default: fallback } = settingOf(name);
     const value = values[name];
     const aliasValue = alias === undefined ? undefined : values[alias];
     if (typeof value === 'string' && typeof aliasValue === 'string') {
@@ -344,7 +122,13 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
     if (value === undefined) throw new Error(`bench-args: ${flag(name)} has no default`);
     return value;
   };
-  const integer = (name: OptionName, bounds: IntBounds): number => parseInteger(text(name), flag(name), bounds);
+  /** The integer given for `name` (or its default), in the table's range. */
+  const integer = (name: OptionName, value = text(name)): number => parseInteger(value, flag(name), rangeOf(name));
+  /** {@link integer} for an option without a default: undefined when it is not given. */
+  const optionalInteger = (name: OptionName): number | undefined => {
+    const value = given(name);
+    return value === undefined ? undefined : integer(name, value);
+  };
 
   const modes = parseNameList(text('mode'), MODES, flag('mode'), { both: MODES });
   const locks = parseNameList(text('lock'), LOCK_CHOICES, flag('lock'));
@@ -356,48 +140,22 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
   const explain = values['explain'] === true;
   if (explain) checkExplain(values, text('jobs'), locks);
 
-  const iothreadsText = given('iothreads');
-  const iothreads =
-    iothreadsText === undefined
-      ? undefined
-      : parseInteger(iothreadsText, flag('iothreads'), { min: 1, max: LIMITS.maxIothreads });
-  if (iothreadsText !== undefined && !modes.includes('mq') && !explain) {
+  const iothreads = optionalInteger('iothreads');
+  if (iothreads !== undefined && !modes.includes('mq') && !explain) {
     throw usageError(
       flag('iothreads'),
-      quote(iothreadsText),
+      quote(text('iothreads')),
       'applies to --mode mq only',
       'sq always has one IO thread',
     );
   }
 
-  const iodepth = integer('iodepth', {
-    min: 1,
-    max: LIMITS.maxIodepth,
-    maxReason: `a virtio ring holds at most ${LIMITS.maxIodepth} requests`,
-  });
-  const upToIodepth = (name: OptionName, value: string): number =>
-    parseInteger(value, flag(name), { min: 0, max: LIMITS.maxIodepth });
+  const iodepth = integer('iodepth');
   // fio's resolution (init.c): 0 or more than iodepth submits iodepth at once; a complete max
   // below the min is raised to the min, and it defaults to the min.
-  const submit = upToIodepth('iodepth-batch', text('iodepth-batch'));
-  const completeMin = Math.min(iodepth, upToIodepth('iodepth-batch-complete-min', text('iodepth-batch-complete-min')));
-  const maxText = given('iodepth-batch-complete-max');
-  const completeMax = maxText === undefined ? completeMin : upToIodepth('iodepth-batch-complete-max', maxText);
-  const batching: Batching = {
-    submit: submit === 0 ? iodepth : Math.min(submit, iodepth),
-    completeMin,
-    completeMax: Math.max(1, Math.min(iodepth, Math.max(completeMax, completeMin))),
-    iothreadPop: integer('iothread-batch', {
-      min: 1,
-      max: SUBMIT_MAX,
-      maxReason: `an IO thread hands the device at most ${SUBMIT_MAX} requests at once, as QEMU does`,
-    }),
-  };
-  const deviceThreadsText = given('device-threads');
-  const deviceThreads =
-    deviceThreadsText === undefined
-      ? undefined
-      : parseInteger(deviceThreadsText, flag('device-threads'), { min: 1, max: LIMITS.maxIothreads });
+  const submit = integer('iodepth-batch');
+  const completeMin = Math.min(iodepth, integer('iodepth-batch-complete-min'));
+  const completeMax = optionalInteger('iodepth-batch-complete-max') ?? completeMin;
 
   const bs = parseBlockSize(text('bs'));
   const cores = Math.max(1, Math.floor(env.cores));
@@ -423,28 +181,29 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
   }
 
   const options: BenchOptions = {
-    jobs: parseIntList(text('jobs'), flag('jobs'), { min: 1, max: LIMITS.maxJobs }),
+    jobs: parseIntList(text('jobs'), flag('jobs'), rangeOf('jobs')),
     modes,
     locks,
     bs,
     iodepth,
-    batching,
+    iodepthBatch: submit === 0 ? iodepth : Math.min(submit, iodepth),
+    iodepthBatchCompleteMin: completeMin,
+    iodepthBatchCompleteMax: Math.max(1, Math.min(iodepth, Math.max(completeMax, completeMin))),
+    iothreadBatch: integer('iothread-batch'),
     iothreads,
-    deviceThreads,
-    work: {
-      guestNs: integer('guest-ns', { min: 0, max: NS_MAX }),
-      iothreadNs: integer('iothread-ns', { min: 0, max: NS_MAX }),
-    },
+    deviceThreads: optionalInteger('device-threads'),
+    guestNs: integer('guest-ns'),
+    iothreadNs: integer('iothread-ns'),
     runtimeMs: positiveDuration(text('runtime'), flag('runtime')),
     rampMs: positiveDuration(text('ramp'), flag('ramp')),
     sizeBytes: parseDeviceSize(text('size'), bs),
-    seed: integer('seed', { min: 0, max: SEED_MAX }),
-    completionNs: integer('completion-ns', { min: 0, max: NS_MAX }),
+    seed: integer('seed'),
+    completionNs: integer('completion-ns'),
     memoryBacked: values['memory-backed'] === true,
-    pollMaxNs: integer('poll-max-ns', { min: 0, max: NS_MAX }),
+    pollMaxNs: integer('poll-max-ns'),
     completionPath: parseOneOf(text('completion-path'), COMPLETION_PATHS, flag('completion-path')),
     lockSides,
-    spinThreshold: integer('spin-threshold', { min: 0, max: SPIN_THRESHOLD_MAX }),
+    spinThreshold: integer('spin-threshold'),
     breakdown: parseOneOf(text('breakdown'), ['on', 'off'] as const, flag('breakdown')) === 'on',
     ...parseRepeat(argv, text('repeat'), given('max-rounds'), values['max-rounds'] !== undefined),
     confidence: checkedConfidence(text('confidence'), flag('confidence')),
@@ -481,10 +240,10 @@ function parseRepeat(
   const maxRounds =
     maxRoundsText === undefined
       ? AUTO_ROUNDS.defaultMax
-      : parseInteger(maxRoundsText, '--max-rounds', { min: AUTO_ROUNDS.min, max: LIMITS.maxRepeat });
+      : parseInteger(maxRoundsText, flag('max-rounds'), rangeOf('max-rounds'));
   if (repeatText.trim() === 'auto') return { repeat: AUTO_ROUNDS.min, repeatAuto: true, maxRounds };
   if (maxRoundsGiven) throw new UsageError('--max-rounds goes with --repeat auto; leave it out, or give --repeat auto');
-  return { repeat: parseInteger(repeatText, '--repeat', { min: 1, max: LIMITS.maxRepeat }) };
+  return { repeat: parseInteger(repeatText, flag('repeat'), rangeOf('repeat')) };
 }
 
 /** `--confidence`: a level strictly between 0 and 1 (confidence.ts parseConfidence). */
@@ -501,7 +260,7 @@ function checkedConfidence(text: string, name: string): number {
  * the lock-free design itself), its own modes, and no chart against jobs.
  */
 function checkExplain(values: Values, jobsText: string, locks: readonly string[]): void {
-  const jobs = parseIntList(jobsText, '--jobs', { min: 1, max: LIMITS.maxJobs });
+  const jobs = parseIntList(jobsText, flag('jobs'), rangeOf('jobs'));
   if (jobs.length !== 1) {
     const hint = '--explain compares at one, such as --jobs 8';
     throw usageError('--jobs', quote(jobsText), 'gives several job counts', hint);
@@ -583,13 +342,14 @@ function wrap(text: string, width: number): string[] {
  */
 export function benchHelpText(): string {
   const rows = OPTION_NAMES.map((name) => {
-    const spec = specOf(name);
+    const spec = settingOf(name);
     const left = `${name === 'help' ? '-h, ' : ''}${flag(name)}${spec.value === undefined ? '' : ` ${spec.value}`}`;
     const shownDefault = spec.default ?? spec.unset;
     // No break inside "(default: X)": its spaces are NBSP until wrapped.
     const suffix = shownDefault === undefined ? '' : ` (default: ${shownDefault})`.replace(/(?!^) /g, NBSP);
     const alias = spec.alias === undefined ? '' : `; also --${spec.alias}`;
-    return { left, right: `${spec.help}${alias}${suffix}` };
+    const help = typeof spec.help === 'string' ? spec.help : spec.help(formatSize);
+    return { left, right: `${help}${alias}${suffix}` };
   });
   const column = Math.max(...rows.map((row) => row.left.length)) + 4;
   const options = rows.flatMap(({ left, right }) =>

@@ -8,7 +8,7 @@ import { spawn, type SpawnOptions } from 'node:child_process';
 import os from 'node:os';
 import type { SignalStop } from './stop-signals.js';
 
-export interface ChildOutcome {
+interface ChildOutcome {
   /** The exit status, or 128 + the signal's number for a child a signal ended; 127 when it could not start. */
   status: number;
   /** Its standard output, when `options.stdio` piped it (else ''). */

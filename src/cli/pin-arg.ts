@@ -6,13 +6,14 @@
 import { formatCpuList, parseCpuList } from '../protocol/cpu-list.js';
 import { PIN_ROLE_WORDS, type PinPolicy } from '../protocol/options.js';
 import type { WorkerRole } from '../protocol/roster.js';
+import { plural } from '../report/format.js';
 import { quote, usageError } from './units.js';
 import { UsageError } from './usage-error.js';
 
 const HINT = 'give none, split, or CPU sets by role such as vcpus=0-3,iothreads=0-1,device=1';
 
 /** Where pinning can happen, as the bench found the machine. */
-export interface PinEnv {
+interface PinEnv {
   /** The CPUs this process may use, sorted; null where unknown (not Linux). */
   allowed: readonly number[] | null;
   /** Whether taskset is there to pin threads with. */
@@ -87,7 +88,7 @@ function checkSets(text: string, sets: Partial<Record<WorkerRole, number[]>>, en
       const where =
         env.cpuCounts === undefined
           ? `not one this process may use (${formatCpuList(allowed)})`
-          : `outside the ${count} CPU${count === 1 ? '' : 's'} of --cpus ${count} (${formatCpuList(usable)})`;
+          : `outside the ${plural(count, 'CPU')} of --cpus ${count} (${formatCpuList(usable)})`;
       const within = set === text.trim() ? '' : ` in ${quote(text)}`;
       throw new UsageError(`--pin: CPU ${outside} of ${quote(set)}${within} is ${where}`);
     }

@@ -11,7 +11,7 @@ import type { RunResult } from '../report/result.js';
 import { formatCount } from '../report/format.js';
 import { renderRunLine } from '../report/table.js';
 
-export type ProgressStyle = 'tty' | 'lines' | 'quiet';
+type ProgressStyle = 'tty' | 'lines' | 'quiet';
 
 /** `1m05s`, `42s`. */
 export function formatClock(ms: number): string {

@@ -6,9 +6,9 @@ import { isUsageError } from './usage-error.js';
 import { missingNodeFeatures } from './node-features.js';
 
 /** Exit status of a command-line mistake ({@link UsageError}). */
-export const EXIT_USAGE = 2;
+const EXIT_USAGE = 2;
 /** Exit status of any other failure. */
-export const EXIT_FAILURE = 1;
+const EXIT_FAILURE = 1;
 
 /**
  * Runs `main(process.argv.slice(2))` and sets `process.exitCode` to what it returns, after

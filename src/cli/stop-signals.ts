@@ -14,10 +14,10 @@
 import os from 'node:os';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-export type StopSignal = (typeof SIGNALS)[number];
+type StopSignal = (typeof SIGNALS)[number];
 
 /** Exit status of a process stopped by `signal`: 128 + its number. */
-export function signalExitStatus(signal: StopSignal): number {
+function signalExitStatus(signal: StopSignal): number {
   return 128 + os.constants.signals[signal];
 }
 
@@ -34,7 +34,7 @@ export function dieBySignal(signal: StopSignal): never {
   process.exit(signalExitStatus(signal));
 }
 
-export interface SignalStopOptions {
+interface SignalStopOptions {
   /** What a second signal does; see the file comment. */
   repeat: 'exit' | 'ignore';
   /** Printed to stderr on the first signal (e.g. what happens now), after `vblk-mq: SIGINT: `. */

@@ -17,7 +17,7 @@ export interface IntBounds {
 }
 
 /** The longest list {@link parseIntList} expands, so that `1..1000000000` fails rather than eats memory. */
-export const MAX_LIST_LENGTH = 10_000;
+const MAX_LIST_LENGTH = 10_000;
 
 const INTEGER = /^[+-]?\d+$/;
 const SIZE = /^(\d+)\s*(b|[kmgtp](?:i?b)?)?$/i;
@@ -78,7 +78,7 @@ function rangeProblem(value: number, bounds: IntBounds): string | undefined {
  * @param shown How the value is named in the message; by default the value in quotes.
  * @throws UsageError e.g. `--iodepth: "1025" is above the maximum 1024; give an integer from 1 to 1024`.
  */
-export function checkIntRange(value: number, option: string, bounds: IntBounds, shown = quote(String(value))): number {
+function checkIntRange(value: number, option: string, bounds: IntBounds, shown = quote(String(value))): number {
   const problem = rangeProblem(value, bounds);
   if (problem !== undefined) throw usageError(option, shown, problem, `give ${describeBounds(bounds)}`);
   return value;

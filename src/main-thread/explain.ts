@@ -4,7 +4,7 @@
  * lock kind L given:
  *   sq L             one shared ring under lock L, one IO thread (the paper's QEMU 2.1)
  *   sq none          the same ring without its lock: the lock-free multi-producer ring
- *                    (ring/multi-producer.ts, DPDK rte_ring's MP enqueue); one for every L
+ *                    (ring/multi-producer-ring.ts, DPDK rte_ring's MP enqueue); one for every L
  *   mq L, 1 thread   a ring per vCPU, each under its own lock L, drained by one IO thread:
  *                    QEMU since 5.2 gives a virtio-blk-pci device one queue per vCPU by default
  *                    (num-queues: virtio_blk_pci_realize in hw/virtio/virtio-blk-pci.c calls

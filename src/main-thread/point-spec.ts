@@ -1,42 +1,20 @@
 /**
  * The settings of one run of the emulator: one point of a sweep (mode, lock
- * kind, job count, iodepth) with everything else the run needs.
+ * kind, job count, IO threads) with everything else the run needs.
  */
-import type { Batching, CompletionPath, LockKind, LockSides, Mode, PinPolicy, RoleWork } from '../protocol/options.js';
+import type { LockKind, Mode } from '../protocol/options.js';
+import type { PointSettings } from '../protocol/settings-table.js';
 import type { Failpoint } from '../protocol/failpoint.js';
 import { buildTopology, type Topology } from '../protocol/topology.js';
 import { rosterSize } from '../protocol/roster.js';
 
-export interface PointSpec {
+/** A point: what a sweep varies, and the options' settings (settings-table.ts) as they are. */
+export type PointSpec = PointSettings & {
   mode: Mode;
   lock: LockKind;
   jobs: number;
-  iodepth: number;
-  /** fio's and QEMU's batching (options.ts); DEFAULT_BATCHING is fio's. */
-  batching: Batching;
+  /** IO threads in mq mode, resolved: --iothreads, else defaultIothreads (topology.ts). */
   iothreads: number;
-  /** Device threads wanted; undefined = one per hardware queue. */
-  deviceThreads: number | undefined;
-  /** Per-request CPU work in the vCPU and the IO thread. */
-  work: RoleWork;
-  /** Where the worker threads run (--pin). */
-  pin: PinPolicy;
-  bs: number;
-  sizeBytes: number;
-  seed: number;
-  completionNs: number;
-  memoryBacked: boolean;
-  pollMaxNs: number;
-  /** Who posts completions to the vCPUs (--completion-path). */
-  completionPath: CompletionPath;
-  /** Which sides take a submission ring's lock (--lock-sides). */
-  lockSides: LockSides;
-  /** The pv lock's SPIN_THRESHOLD (--spin-threshold). */
-  spinThreshold: number;
-  /** Stage stamps and per-thread accounting (--breakdown). */
-  breakdown: boolean;
-  rampMs: number;
-  runtimeMs: number;
   /** Cores the run may use (recorded in the result). */
   cpus: number;
   /** Where ring indices start (tests start them near 2^32 to cross the wrap). */
@@ -45,7 +23,7 @@ export interface PointSpec {
   watchdogMs?: number;
   /** Faults to inject (VBLK_FAILPOINTS); each worker gets its own, if any. */
   failpoints?: readonly Failpoint[];
-}
+};
 
 /** What the topology of a run depends on. */
 type TopologySpec = Pick<PointSpec, 'mode' | 'jobs' | 'iothreads' | 'iodepth' | 'deviceThreads' | 'completionPath'>;

@@ -8,7 +8,8 @@
  * so the message names the worker that failed first.
  */
 import type { RunControl } from '../protocol/run-control.js';
-import type { Ring } from '../ring/ring.js';
+import { Ring } from '../ring/ring.js';
+import type { AnyRing } from '../ring/create-ring.js';
 
 export class RunAbort {
   /** The first failure, or null while the run is healthy. */
@@ -18,7 +19,7 @@ export class RunAbort {
   /** @param rings the run's submission rings */
   constructor(
     private readonly control: RunControl,
-    private readonly rings: readonly Ring[],
+    private readonly rings: readonly AnyRing[],
   ) {}
 
   /** Aborted on the first failure: pass it to the main thread's waits. */
@@ -37,7 +38,7 @@ export class RunAbort {
     // ABORT before the poison: a worker that sees the poison then sees ABORT
     // too, and leaves quietly (workers/support/leave-on-abort.ts).
     this.control.abort();
-    for (const ring of this.rings) ring.poison();
+    for (const ring of this.rings) if (!(ring instanceof Ring)) ring.poison(); // a Ring has nothing to poison
     this.controller.abort(error);
   }
 

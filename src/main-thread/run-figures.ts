@@ -13,16 +13,18 @@
  */
 import type { Lock } from '../sync/lock-base.js';
 import { statsSince, type LockStats } from '../sync/lock-stats.js';
-import type { Ring } from '../ring/ring.js';
+import type { AnyRing } from '../ring/create-ring.js';
+import { GuardedRing } from '../ring/guarded-ring.js';
+import { MultiProducerRing } from '../ring/multi-producer-ring.js';
 import type { RunControl } from '../protocol/run-control.js';
 import { ringName, type Topology } from '../protocol/topology.js';
 import { roster, type WorkerId } from '../protocol/roster.js';
 import type { IothreadResult, NullblkResult, VcpuResult } from '../protocol/tasks.js';
-import type { LockFigures, RunResult, RunSettings, StageFigures, ThreadFigures } from '../report/result.js';
+import type { LockFigures, RunResult, StageFigures, ThreadFigures } from '../report/result.js';
+import { recordSettings } from '../report/settings.js';
 import { latencyFigures } from '../report/latency.js';
 import { LatencyHistogram, platPercentiles } from '../protocol/latency-histogram.js';
 import type { PointSpec } from './point-spec.js';
-import { describePin } from '../protocol/options.js';
 import { STAGES } from '../protocol/stages.js';
 
 /** One worker at one edge of the window. */
@@ -75,22 +77,27 @@ export function takeSnapshot(control: RunControl, topology: Topology): Snapshot 
 /**
  * The statistics of every submission ring's lock, named as reports name them; for sq's
  * lock-free multi-producer ring (--lock none), its publication waits, which count like a lock's
- * (a producer that reserved its slots waits for the earlier ones to publish: multi-producer.ts);
+ * (a producer that reserved its slots waits for the earlier ones to publish: multi-producer-ring.ts);
  * none for mq's lock-free rings.
  */
 export function lockFigures(
   topology: Topology,
-  rings: readonly Ring[],
+  rings: readonly AnyRing[],
   before: readonly (LockStats | null)[],
 ): LockFigures[] {
   return rings.flatMap((ring, r) => {
-    const since = before[r] ?? null;
-    const guardStats = ring.guard?.stats() ?? null;
-    const stats =
-      guardStats !== null && since !== null ? statsSince(since, guardStats) : (guardStats ?? ring.publishStats());
-    if (stats === null) return [];
+    let stats: LockStats;
+    let name = ringName(topology, r);
+    if (ring instanceof GuardedRing) {
+      const since = before[r] ?? null;
+      stats = since === null ? ring.lockStats() : statsSince(since, ring.lockStats());
+    } else if (ring instanceof MultiProducerRing) {
+      stats = ring.publishStats();
+      name += ' (publication order)';
+    } else {
+      return [];
+    }
     const { timeouts: _unused, ...figures } = stats;
-    const name = ring.guard === null ? `${ringName(topology, r)} (publication order)` : ringName(topology, r);
     return [{ name, ...figures }];
   });
 }
@@ -131,7 +138,7 @@ function threadFigures(results: WorkerResults, breakdown: boolean): ThreadFigure
       slices: w.slices,
       cpus: w.cpus,
       waits: breakdown ? w.waits : null,
-      signals: w.signals,
+      woken: w.woken,
       completions,
     });
   }
@@ -156,24 +163,6 @@ function stageFigures(vcpus: readonly VcpuResult[]): StageFigures[] | null {
 /** `total / count`, or 0 when nothing was counted. */
 function safeMean(total: number, count: number): number {
   return count === 0 ? 0 : total / count;
-}
-
-/** The settings of a run, as its result records them. */
-export function runSettings(spec: PointSpec): RunSettings {
-  return {
-    bs: spec.bs,
-    batching: spec.batching,
-    deviceThreads: spec.deviceThreads ?? null,
-    work: spec.work,
-    completionNs: spec.completionNs,
-    pollMaxNs: spec.pollMaxNs,
-    memoryBacked: spec.memoryBacked,
-    completionPath: spec.completionPath,
-    lockSides: spec.lockSides,
-    spinThreshold: spec.spinThreshold,
-    breakdown: spec.breakdown,
-    pin: describePin(spec.pin),
-  };
 }
 
 /**
@@ -211,7 +200,7 @@ export function runResult(
     lock: spec.lock,
     cpus: spec.cpus,
     deviceThreads: topology.workers.nullblk,
-    settings: runSettings(spec),
+    settings: recordSettings(spec),
     runtimeMs: after.atMs - before.atMs,
     iops,
     bwBytesPerSec: iops * spec.bs,

@@ -11,11 +11,12 @@
 import type { Piscina } from 'piscina';
 import { failpointOf } from '../protocol/failpoint.js';
 import { ringName, type Topology } from '../protocol/topology.js';
-import { rosterSlot, workerName, type WorkerId } from '../protocol/roster.js';
+import { rosterSlot, workerName, type WorkerId, type WorkerRole } from '../protocol/roster.js';
 import { readAllowedCpus } from '../protocol/cpu-list.js';
 import { placement } from './placement.js';
 import { stageClockOrigin } from '../protocol/stage-clock.js';
-import type { RingHandle } from '../ring/ring.js';
+import { roleSettings, type RoleSettings } from '../protocol/settings-table.js';
+import type { RingHandle } from '../ring/ring-core.js';
 import type {
   Aborted,
   CommonTask,
@@ -61,15 +62,15 @@ export function startWorkers(
   const returned = new Set<string>();
   const cpus = placement(spec.pin, topology, readAllowedCpus('/proc/self/status'));
   const stageOriginHrNs = stageClockOrigin();
-  const common = (worker: WorkerId): CommonTask => {
+  /** What every worker's task starts with: the run's handles, and the settings its role reads. */
+  const common = <R extends WorkerRole>(worker: WorkerId & { role: R }): CommonTask & RoleSettings<R> => {
     const failpoint = failpointOf(spec.failpoints, worker.role, worker.index);
     return {
+      ...roleSettings(worker.role, spec),
       control: memory.control.handle,
-      pollMaxNs: spec.pollMaxNs,
       parkMs: PARK_MS,
       barrierMs: BARRIER_MS,
       cpus: cpus[rosterSlot(topology.workers, worker.role, worker.index)]!,
-      breakdown: spec.breakdown,
       stageOriginHrNs,
       ...(failpoint === undefined ? {} : { failpoint }),
     };
@@ -104,48 +105,40 @@ export function startWorkers(
   }
 
   /** The vCPUs a thread posts completions to, with their completion rings. */
-  const postsOf = (vcpus: number[]): { vcpus: number[]; usedRings: RingHandle[] } => ({
+  const postsOf = (vcpus: number[]): { vcpus: number[]; usedRings: RingHandle<'ring'>[] } => ({
     vcpus,
-    usedRings: vcpus.map((v) => memory.completions[v]!.handle),
+    usedRings: vcpus.map((v) => memory.usedRings[v]!.handle),
   });
 
   const blocks = Math.floor(spec.sizeBytes / spec.bs);
   const vcpus = topology.vcpuRing.map((ring, index) => {
-    const worker: WorkerId = { role: 'vcpu', index };
+    const worker = { role: 'vcpu', index } as const;
     const task: VcpuTask = {
       ...common(worker),
       index,
-      iodepth: spec.iodepth,
-      batching: spec.batching,
-      guestNs: spec.work.guestNs,
-      bs: spec.bs,
       blocks,
-      seed: spec.seed,
       submission: memory.rings[ring]!.handle,
-      completion: memory.completions[index]!.handle,
+      usedRing: memory.usedRings[index]!.handle,
       iothread: topology.ringIothread[ring]!,
-      reapUnderLock: spec.lockSides === 'submit+reap' && memory.guards[ring] !== null,
       data: memory.data[index]!,
     };
     return start<VcpuResult>(worker, task);
   });
   const iothreads = topology.iothreadRings.map((rings, index) => {
-    const worker: WorkerId = { role: 'iothread', index };
+    const worker = { role: 'iothread', index } as const;
     const task: IothreadTask = {
       ...common(worker),
       index,
       rings: rings.map((r) => memory.rings[r]!.handle),
       hwq: memory.hwqs[index]!.handle,
       device: topology.hwqDevice[index]!,
-      popBatch: spec.batching.iothreadPop,
-      iothreadNs: spec.work.iothreadNs,
       completionQueue: memory.completionQueues[index]?.handle ?? null,
       ...postsOf(topology.completionPath === 'iothread' ? topology.iothreadVcpus[index]! : []),
     };
     return start<IothreadResult>(worker, task);
   });
   const devices = topology.deviceHwqs.map((hwqs, index) => {
-    const worker: WorkerId = { role: 'nullblk', index };
+    const worker = { role: 'nullblk', index } as const;
     const vcpus = topology.deviceVcpus[index]!;
     const task: NullblkTask = {
       ...common(worker),
@@ -153,14 +146,10 @@ export function startWorkers(
       hwqs: hwqs.map((k) => memory.hwqs[k]!.handle),
       hwqIndexes: hwqs,
       vcpus,
-      completionPath: topology.completionPath,
       usedRings: topology.completionPath === 'direct' ? postsOf(vcpus).usedRings : [],
       completionQueues: hwqs.flatMap((k) => memory.completionQueues[k]?.handle ?? []),
       completionIothreads: hwqs,
-      completionNs: spec.completionNs,
       data: vcpus.map((v) => memory.data[v]!),
-      bs: spec.bs,
-      iodepth: spec.iodepth,
     };
     return start<NullblkResult>(worker, task);
   });

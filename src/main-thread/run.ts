@@ -16,6 +16,7 @@
  * runPoint throws a RunFailure naming the worker. A stop request (SIGINT)
  * ends the run early but cleanly: it drains, is checked, and is dropped.
  */
+import { MultiProducerRing } from '../ring/multi-producer-ring.js';
 import type { Piscina } from 'piscina';
 import { isAborted, type Aborted } from '../protocol/tasks.js';
 import { RAMP, MEASURE, STOP, type RunControl } from '../protocol/run-control.js';
@@ -126,7 +127,7 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
       // the vCPUs for a lock (lock-stats.ts startWindow). A multi-producer ring's publication
       // waits (sq --lock none) count like a lock's; no lock there either.
       const locksBefore = guards.map((guard) => guard?.startStatsWindow() ?? null);
-      for (const ring of memory.rings) ring.resetPublishStats();
+      for (const ring of memory.rings) if (ring instanceof MultiProducerRing) ring.resetPublishStats();
       const before = takeSnapshot(control, topology);
       control.setPhase(MEASURE);
       const iopsLog = new IopsLog(() => reapedSoFar(control, topology.jobs), IOPS_LOG_MS);

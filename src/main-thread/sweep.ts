@@ -9,9 +9,11 @@ import { runPoint } from './run.js';
 import { RunInterrupted } from './run-failure.js';
 import { threadsFor, type PointSpec } from './point-spec.js';
 import { defaultIothreads } from '../protocol/topology.js';
-import { AUTO_ROUNDS, type BenchOptions, type LockKind, type Mode } from '../protocol/options.js';
+import { AUTO_ROUNDS, type LockKind, type Mode } from '../protocol/options.js';
+import { pointSettings, type BenchOptions } from '../protocol/settings-table.js';
 import { modeRatios, narrowEnough } from '../report/ratios.js';
 import { DEFAULT_CONFIDENCE } from '../report/confidence.js';
+import { medianItem } from '../report/stats.js';
 import { explainDesigns } from './explain.js';
 import type { LatencyFigures, RunResult } from '../report/result.js';
 
@@ -61,31 +63,15 @@ function pointSpec(
   iothreads?: number,
 ): PointSpec {
   return {
-          mode,
-          lock,
-          jobs,
-          iodepth: options.iodepth,
-          batching: options.batching,
-          iothreads: iothreads ?? options.iothreads ?? defaultIothreads(jobs, cpus),
-          deviceThreads: options.deviceThreads,
-          work: options.work,
-          pin: options.pin,
-          bs: options.bs,
-          sizeBytes: options.sizeBytes,
-          seed: options.seed,
-          completionNs: options.completionNs,
-          memoryBacked: options.memoryBacked,
-          pollMaxNs: options.pollMaxNs,
-          completionPath: options.completionPath,
-          lockSides: options.lockSides,
-          spinThreshold: options.spinThreshold,
-          breakdown: options.breakdown,
-          rampMs: options.rampMs,
-          runtimeMs: options.runtimeMs,
-          cpus,
-          watchdogMs: options.watchdogS * 1000,
-          ...(options.failpoints !== undefined ? { failpoints: options.failpoints } : {}),
-          ...(options.initialIndex !== undefined ? { initialIndex: options.initialIndex } : {}),
+    ...pointSettings(options),
+    mode,
+    lock,
+    jobs,
+    iothreads: iothreads ?? options.iothreads ?? defaultIothreads(jobs, cpus),
+    cpus,
+    watchdogMs: options.watchdogS * 1000,
+    ...(options.failpoints !== undefined ? { failpoints: options.failpoints } : {}),
+    ...(options.initialIndex !== undefined ? { initialIndex: options.initialIndex } : {}),
   };
 }
 
@@ -122,13 +108,11 @@ export function runSchedule(points: readonly PointSpec[], repeat: number): { poi
 
 /**
  * The result of a point from its runs (in run order): the run with the median IOPS (the lower
- * median for an even count), with the count, and with every run as `samples` when there are
- * several, so that the spread can be read.
+ * one for an even count: src/report/stats.ts medianItem), with the count, and with every run as
+ * `samples` when there are several, so that the spread can be read.
  */
 export function medianRun(samples: readonly RunResult[]): RunResult {
-  const sorted = [...samples].sort((a, b) => a.iops - b.iops);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
-  const { samples: _own, ...figures } = median;
+  const { samples: _own, ...figures } = medianItem(samples, (run) => run.iops);
   return samples.length > 1
     ? { ...figures, repeats: samples.length, samples: samples.map(withoutBins) }
     : { ...figures, repeats: samples.length };

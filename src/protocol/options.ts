@@ -1,12 +1,10 @@
 /**
- * The options of one bench invocation, after parsing and validation, with
- * the value lists and limits they are checked against.
- *
- * `src/cli/bench-args.ts` turns argv into this; `src/main-thread/` runs it.
+ * The value lists and limits the bench's options are checked against, and the types of their
+ * values. The options themselves are defined once, in settings-table.ts (BenchOptions);
+ * `src/cli/bench-args.ts` parses argv into them and `src/main-thread/` runs them.
  * Every size is in bytes, every time in the unit its name says.
  */
 import { LOCK_KINDS } from '../sync/lock-base.js';
-import type { Failpoint } from './failpoint.js';
 import { ROLES, type WorkerRole } from './roster.js';
 import { formatCpuList } from './cpu-list.js';
 
@@ -50,7 +48,6 @@ export type CompletionPath = (typeof COMPLETION_PATHS)[number];
 export const LOCK_SIDES = ['submit+pop', 'submit+reap'] as const;
 export type LockSides = (typeof LOCK_SIDES)[number];
 
-/** Limits stated in `--help` and enforced by the parser. */
 /** What the bench prints: `default` fits in 100 columns; `wide` is every table and column. */
 export const OUTPUT_STYLES = ['default', 'wide'] as const;
 export type OutputStyle = (typeof OUTPUT_STYLES)[number];
@@ -58,6 +55,7 @@ export type OutputStyle = (typeof OUTPUT_STYLES)[number];
 /** `--repeat auto`: the fewest rounds, the default most, and how narrow an interval must be (±10%). */
 export const AUTO_ROUNDS = { min: 3, defaultMax: 10, tolerance: 0.1 } as const;
 
+/** Limits stated in `--help` and enforced by the parser (settings-table.ts). */
 export const LIMITS = {
   maxJobs: 64,
   maxIodepth: 1024, // virtio's largest queue size
@@ -70,32 +68,14 @@ export const LIMITS = {
 } as const;
 
 /**
- * How requests are batched along the path, each with the name of the real knob it follows.
- * Resolved by the parser: every value is what a run uses.
+ * How requests are batched along the path, as a result file's `settings` records it (schema 3;
+ * settings-table.ts maps each field to its option): `submit` is --iodepth-batch, `completeMin`
+ * and `completeMax` are --iodepth-batch-complete-min/-max, `iothreadPop` is --iothread-batch.
  */
 export interface Batching {
-  /**
-   * fio `iodepth_batch_submit` (`--iodepth-batch`): requests a vCPU pushes per lock acquisition
-   * of its submission ring, each push followed by a kick. 1..iodepth; fio's 0 means iodepth.
-   */
   submit: number;
-  /**
-   * fio `iodepth_batch_complete_min`: with every request in flight, the vCPU waits until at
-   * least max(1, this) completions are there ("if the queue is full, we MUST reap at least 1
-   * event", fio backend.c). 0 also makes it check for completions, without waiting, before
-   * each submission, as fio does. 0..iodepth.
-   */
   completeMin: number;
-  /**
-   * fio `iodepth_batch_complete_max`: completions reaped at most at once. fio's default is the
-   * min (init.c raises a max below the min to the min), so 1.
-   */
   completeMax: number;
-  /**
-   * `--iothread-batch`: requests an IO thread pops per lock acquisition, 1..SUBMIT_MAX. 1 =
-   * QEMU's virtqueue_pop, one request at a time; either way it pops until its rings are empty
-   * and hands the device SUBMIT_MAX requests at a time.
-   */
   iothreadPop: number;
 }
 
@@ -128,11 +108,12 @@ export function describePin(pin: PinPolicy): string {
   }).join(',');
 }
 
-/** Per-request CPU time burnt in a role, ns: a busy loop against the clock, for what-if runs. */
+/**
+ * Per-request CPU time burnt in a role, ns, as a result file's `settings` records it: `guestNs` is
+ * --guest-ns, `iothreadNs` is --iothread-ns.
+ */
 export interface RoleWork {
-  /** The guest block layer and virtio driver, in the vCPU, before the request enters the ring. */
   guestNs: number;
-  /** Virtqueue processing and a share of io_submit, in the IO thread, after the pop. */
   iothreadNs: number;
 }
 
@@ -155,90 +136,3 @@ export interface OutputPath {
   given: string;
 }
 
-/** fio's defaults: submit each I/O as it is ready; reap at least 1 and at most 1 at once. */
-export const DEFAULT_BATCHING: Batching = { submit: 1, completeMin: 1, completeMax: 1, iothreadPop: 1 };
-
-export interface BenchOptions {
-  /** fio numjobs values to sweep (`--jobs 1..8` or `1,2,4,8`). */
-  jobs: number[];
-  /** Modes to run at every point (`--mode sq|mq|both`, or a list `sq,mq`). */
-  modes: Mode[];
-  /** Ring guards to run at every point (`--lock spin,adaptive`). */
-  locks: LockKind[];
-  /** Block size in bytes (`--bs 4k`): a power-of-two multiple of 512. */
-  bs: number;
-  /** Requests in flight per job (`--iodepth`). */
-  iodepth: number;
-  /** How requests are batched along the path (`--iodepth-batch`, ...). */
-  batching: Batching;
-  /** IO threads in mq mode; undefined = one per vCPU, capped at the cores available. sq always has one. */
-  iothreads: number | undefined;
-  /** Device threads (`--device-threads`); undefined = one per hardware queue, as null_blk's submit_queues. */
-  deviceThreads: number | undefined;
-  /** CPU time burnt per request in each vCPU (`--guest-ns`) and IO thread (`--iothread-ns`), ns. */
-  work: RoleWork;
-  /** Where the worker threads run (`--pin`). */
-  pin: PinPolicy;
-  /** Measured time per run (`--runtime 3s`). */
-  runtimeMs: number;
-  /** Warm-up excluded from the figures (`--ramp 1s`). */
-  rampMs: number;
-  /** Device size in bytes (`--size 1g`); offsets are uniform and bs-aligned within it. */
-  sizeBytes: number;
-  /** PRNG seed for offsets (`--seed`). */
-  seed: number;
-  /** Extra completion delay in ns per request (`--completion-ns`, like null_blk irqmode=2). */
-  completionNs: number;
-  /** The device writes a pattern into each vCPU's buffer and the vCPU checks it (`--memory-backed`). */
-  memoryBacked: boolean;
-  /** Ceiling of every waiting thread's polling window, ns (`--poll-max-ns`, QEMU's poll-max-ns); 0 = never poll. */
-  pollMaxNs: number;
-  /** Who posts completions to the vCPUs (`--completion-path`). */
-  completionPath: CompletionPath;
-  /** Which sides take a submission ring's lock (`--lock-sides`). */
-  lockSides: LockSides;
-  /**
-   * The pv lock's SPIN_THRESHOLD (`--spin-threshold`): iterations a queued waiter spins before it
-   * parks; Linux's is 1 << 15 (arch/x86/include/asm/spinlock.h).
-   */
-  spinThreshold: number;
-  /**
-   * Stage stamps and per-thread accounting (`--breakdown on|off`): off leaves them out, to
-   * measure what they cost.
-   */
-  breakdown: boolean;
-  /** Runs per point; the median is reported (`--repeat`). With `--repeat auto`, the fewest rounds (3). */
-  repeat: number;
-  /**
-   * `--repeat auto`: after `repeat` rounds, add rounds until every mq/sq interval lies within
-   * ±10% of its ratio, or `maxRounds` rounds ran (src/main-thread/sweep.ts).
-   */
-  repeatAuto?: boolean;
-  /** `--max-rounds`: the most rounds `--repeat auto` runs (default 10). */
-  maxRounds?: number;
-  /** `--confidence`: the level of every interval the report prints (default 0.95). */
-  confidence?: number;
-  /** `--output`: `default` (fits 100 columns) or `wide` (every table and column). */
-  output?: OutputStyle;
-  /**
-   * `--explain`: run the designs of src/main-thread/explain.ts at the one job count given, and
-   * report each step's share of mq/sq.
-   */
-  explain: boolean;
-  /** Core counts to re-run the sweep on (`--cpus 1,2`); undefined = the cores this process has. */
-  cpus: number[] | undefined;
-  /** Seconds without progress before the watchdog fails the run (`--watchdog`). */
-  watchdogS: number;
-  /** Faults to inject, from the environment variable VBLK_FAILPOINTS (tests only; see failpoint.ts). */
-  failpoints?: Failpoint[];
-  /** Where ring indices start; not an option, `npm run soak` sets it near 2^32 to cross the wrap. */
-  initialIndex?: number;
-  /** Write results as JSON here (`--json FILE`). */
-  json: OutputPath | undefined;
-  /** Draw IOPS and the lock figures against jobs as SVG here (`--svg FILE`). */
-  svg: OutputPath | undefined;
-  /** Write each point in fio's JSON format under this folder (`--fio-json DIR`), created if missing. */
-  fioJson: OutputPath | undefined;
-  /** No progress on stderr (`--quiet`). */
-  quiet: boolean;
-}

@@ -1,6 +1,6 @@
 /**
- * The control block of one run: its phase, the start barrier, the doorbells
- * of the IO threads and the device, and each worker's progress counters.
+ * The control block of one run: its phase, the start barrier, every worker's
+ * doorbell, and each worker's progress counters.
  * The main thread and every worker hold a view of the same block.
  *
  * Phases (PHASE word; only the main thread moves it forward, except ABORT):
@@ -13,10 +13,17 @@
  *
  * Memory: Int32 words, then each worker's progress block, each thing on its own line:
  *   line 0                      PHASE, ARRIVED, VCPUS_DONE
- *   line 1+k                    doorbell of IO thread k (vCPUs kick it; with the completion
- *                               path through the IO thread, its device thread rings it too)
- *   line 1+iothreads+d          doorbell of device thread d (IO threads ring it)
- *   then one line per worker, in roster order (roster.ts): word 0 (Int32) is the block's
+ *   one line per worker         its doorbell, in roster order (roster.ts): the one bell the
+ *                               worker parks on, whatever it waits for (the notification rule
+ *                               of docs/model.md): a vCPU's is its interrupt line (its IO thread,
+ *                               or with --completion-path direct its device thread, rings it
+ *                               after posting completions); an IO thread's is rung by its
+ *                               vCPUs' kicks and, with the completion path through it, by its
+ *                               device thread's completion notices; a device thread's by its IO
+ *                               threads. Each bell counts the wake-ups it delivered by the
+ *                               ringer's role (BELL_SOURCE), and those counts are the run's
+ *                               kicks, interrupts and notices.
+ *   then one line per worker, in roster order: word 0 (Int32) is the block's
  *   sequence number, then float64 words from byte 8:
  *     submitted   requests passed downstream: pushed to the submission ring (vCPU), to the
  *                 hardware queue (IO thread)
@@ -53,6 +60,11 @@ const PHASE = 0;
 const ARRIVED = 1;
 const VCPUS_DONE = 2;
 const LINE_WORDS = CACHE_LINE / 4;
+/** The source under which each role (and the main thread) rings a bell: Doorbell.ring(source). */
+export const BELL_SOURCE = { vcpu: 0, iothread: 1, nullblk: 2, main: 3 } as const satisfies Record<
+  WorkerRole | 'main',
+  number
+>;
 /** Lines of each worker's progress block. */
 const PROGRESS_LINES = 1;
 const PROGRESS_F64 = (PROGRESS_LINES * CACHE_LINE) / 8;
@@ -169,7 +181,7 @@ export class RunControl {
 
   /** A new control block for a run with these workers. */
   static create(workers: RoleCounts): RunControl {
-    const lines = 1 + workers.iothread + workers.nullblk + PROGRESS_LINES * rosterSize(workers);
+    const lines = 1 + (1 + PROGRESS_LINES) * rosterSize(workers);
     return new RunControl({ buffer: new SharedArrayBuffer(lines * CACHE_LINE), workers: { ...workers } });
   }
 
@@ -177,7 +189,7 @@ export class RunControl {
   constructor(handle: RunControlHandle) {
     this.handle = handle;
     this.i32 = new Int32Array(handle.buffer);
-    const firstBlock = (1 + handle.workers.iothread + handle.workers.nullblk) * CACHE_LINE;
+    const firstBlock = (1 + rosterSize(handle.workers)) * CACHE_LINE;
     this.progressI32 = new Int32Array(handle.buffer, firstBlock);
     this.progressF64 = new Float64Array(handle.buffer, firstBlock);
   }
@@ -239,14 +251,9 @@ export class RunControl {
     return Atomics.load(this.i32, VCPUS_DONE) === this.handle.workers.vcpu;
   }
 
-  /** The doorbell IO thread `k` parks on. */
-  iothreadBell(k: number): Doorbell {
-    return new Doorbell(this.i32, (1 + k) * LINE_WORDS);
-  }
-
-  /** The doorbell device thread `d` parks on. */
-  deviceBell(d: number): Doorbell {
-    return new Doorbell(this.i32, (1 + this.handle.workers.iothread + d) * LINE_WORDS);
+  /** The doorbell worker `index` of `role` parks on, and its producers ring. */
+  bell(role: WorkerRole, index: number): Doorbell {
+    return new Doorbell(this.i32, (1 + rosterSlot(this.handle.workers, role, index)) * LINE_WORDS);
   }
 
   /** The counters of one worker. */
@@ -262,9 +269,12 @@ export class RunControl {
     return found === undefined ? undefined : workerName(found);
   }
 
-  /** Wakes every IO thread and device thread that may be parked. */
+  /**
+   * Wakes every IO thread and device thread that may be parked, so that it looks at the phase. A
+   * vCPU's wait is for completions only, bounded by --park-ms, and it looks at the phase after it.
+   */
   private ringEveryBell(): void {
-    for (let k = 0; k < this.handle.workers.iothread; k++) this.iothreadBell(k).ring();
-    for (let d = 0; d < this.handle.workers.nullblk; d++) this.deviceBell(d).ring();
+    for (let k = 0; k < this.handle.workers.iothread; k++) this.bell('iothread', k).ring(BELL_SOURCE.main);
+    for (let d = 0; d < this.handle.workers.nullblk; d++) this.bell('nullblk', d).ring(BELL_SOURCE.main);
   }
 }

@@ -46,11 +46,6 @@ export function stageClockOffset(originHrNs: bigint): number {
   return offset;
 }
 
-/** A stamp as a descriptor keeps it: ns since the run's origin, modulo 2^32, as an Int32. */
-export function stampWord(runNs: number): number {
-  return runNs | 0;
-}
-
 /** The ns between two stamp words, `later - earlier`, for stages shorter than 2^31 ns. */
 export function stampDelta(later: number, earlier: number): number {
   return (later - earlier) | 0;

@@ -5,10 +5,10 @@
  * arrives as its data: the bins, a Float64Array, and its totals).
  */
 import type { LatencyHistogramData } from './latency-histogram.js';
-import type { RingHandle } from '../ring/ring.js';
+import type { RingHandle } from '../ring/ring-core.js';
 import type { RunControlHandle } from './run-control.js';
 import type { Failpoint } from './failpoint.js';
-import type { Batching, CompletionPath } from './options.js';
+import type { RoleSettings, WorkerSettings } from './settings-table.js';
 import type { StageName } from './stages.js';
 import type { WaitFigures } from '../sync/wait-account.js';
 
@@ -23,11 +23,12 @@ export interface StageRecord {
   histograms: Record<StageName, LatencyHistogramData>;
 }
 
-/** Settings every worker of a run shares. */
-export interface CommonTask {
+/**
+ * What every worker of a run gets: the settings every role reads (settings-table.ts: --poll-max-ns,
+ * --breakdown), and the run's own.
+ */
+export interface CommonTask extends WorkerSettings {
   control: RunControlHandle;
-  /** Ceiling of the adaptive polling window (--poll-max-ns). */
-  pollMaxNs: number;
   /** Longest single park, ms: every wait is bounded so a stop is always noticed. */
   parkMs: number;
   /** Longest wait at the start barrier, ms. */
@@ -39,34 +40,26 @@ export interface CommonTask {
   cpus: number[] | null;
   /** This worker's failpoint (VBLK_FAILPOINTS), if it has one. */
   failpoint?: Failpoint;
-  /**
-   * Stage stamps and per-thread accounting (--breakdown): when true, stamps go into the
-   * descriptors on the run's time line, which starts at `stageOriginHrNs` (stage-clock.ts).
-   */
-  breakdown: boolean;
+  /** With --breakdown on, stamps go into the descriptors on the run's time line, which starts here (stage-clock.ts). */
   stageOriginHrNs: bigint;
 }
 
-export interface VcpuTask extends CommonTask {
+/**
+ * A vCPU's task. Its settings (settings-table.ts): --iodepth, --bs, --seed, fio's batching
+ * (--iodepth-batch, -complete-min, -complete-max), --guest-ns, and --lock-sides: with submit+reap
+ * and a lock on its submission ring, it takes that lock once per reaping pass, as Linux's
+ * virtblk_done takes the virtqueue lock once per interrupt.
+ */
+export interface VcpuTask extends CommonTask, RoleSettings<'vcpu'> {
   index: number;
-  iodepth: number;
-  /** fio's submission and completion batching (the IO thread's field is not used here). */
-  batching: Batching;
-  /** CPU time each request costs before it enters the ring (--guest-ns), ns. */
-  guestNs: number;
-  bs: number;
   /** Device size in blocks of bs. */
   blocks: number;
-  seed: number;
+  /** The submission ring it pushes to: a GuardedRing, or lock-free (create-ring.ts). */
   submission: RingHandle;
-  completion: RingHandle;
+  /** Its used ring: the completions posted to it (by its IO thread, or its device thread with direct). */
+  usedRing: RingHandle<'ring'>;
   /** IO thread whose doorbell this vCPU kicks. */
   iothread: number;
-  /**
-   * --lock-sides submit+reap: take the submission ring's lock once per reaping pass, as Linux's
-   * virtblk_done takes the virtqueue lock once per interrupt.
-   */
-  reapUnderLock: boolean;
   /** With --memory-backed: this vCPU's buffers, iodepth * bs bytes, one per tag. */
   data: SharedArrayBuffer | null;
 }
@@ -79,8 +72,6 @@ export interface VcpuResult {
   pushes: number;
   /** Reaping passes that took the submission ring's lock (--lock-sides submit+reap). */
   reapLocks: number;
-  /** Kicks that woke its IO thread (a doorbell ring that found it parked). */
-  kicks: number;
   /** The stages of the requests reaped in the measured window (stages.ts), with --breakdown on. */
   stages: StageRecord | null;
   /**
@@ -104,24 +95,21 @@ export interface VcpuResult {
   window: ThreadWindow | null;
 }
 
-export interface IothreadTask extends CommonTask {
+/** An IO thread's task. Its settings (settings-table.ts): --iothread-batch, --iothread-ns. */
+export interface IothreadTask extends CommonTask, RoleSettings<'iothread'> {
   index: number;
   rings: RingHandle[];
-  hwq: RingHandle;
+  hwq: RingHandle<'ring'>;
   /**
    * --completion-path iothread: the completion queue its device thread hands completions back
    * through, and the vCPUs (run indices) of its rings with their used (completion) rings.
    * null/empty with --completion-path direct.
    */
-  completionQueue: RingHandle | null;
+  completionQueue: RingHandle<'ring'> | null;
   vcpus: number[];
-  usedRings: RingHandle[];
+  usedRings: RingHandle<'ring'>[];
   /** Device thread that serves its hardware queue: whose doorbell it rings. */
   device: number;
-  /** Requests popped per lock acquisition (--iothread-batch). */
-  popBatch: number;
-  /** CPU time each request costs after its pop (--iothread-ns), ns. */
-  iothreadNs: number;
 }
 
 export interface IothreadResult {
@@ -135,11 +123,15 @@ export interface IothreadResult {
   window: ThreadWindow | null;
 }
 
-export interface NullblkTask extends CommonTask {
+/**
+ * A device thread's task. Its settings (settings-table.ts): --completion-ns, --completion-path,
+ * --bs, --iodepth.
+ */
+export interface NullblkTask extends CommonTask, RoleSettings<'nullblk'> {
   /** Which device thread this is. */
   index: number;
   /** The hardware queues it serves, and their indices. */
-  hwqs: RingHandle[];
+  hwqs: RingHandle<'ring'>[];
   hwqIndexes: number[];
   /** The vCPUs whose requests come through those queues. */
   vcpus: number[];
@@ -148,15 +140,11 @@ export interface NullblkTask extends CommonTask {
    * direct), or the completion queue of each of its hardware queues, in `hwqs` order (iothread),
    * with the IO thread whose doorbell to ring for each.
    */
-  completionPath: CompletionPath;
-  usedRings: RingHandle[];
-  completionQueues: RingHandle[];
+  usedRings: RingHandle<'ring'>[];
+  completionQueues: RingHandle<'ring'>[];
   completionIothreads: number[];
-  completionNs: number;
   /** --memory-backed: those vCPUs' buffers, or null. */
   data: (SharedArrayBuffer | null)[];
-  bs: number;
-  iodepth: number;
 }
 
 export interface NullblkResult {
@@ -176,6 +164,13 @@ export interface NullblkResult {
  * it handled (reaped, moved to the device, completed) and the notifications it sent that woke a
  * parked thread (kicks, interrupts, completion notices), all between the same two moments.
  */
+/** Wake-ups of one thread's doorbell, by the role that rang it (kicks come from vCPUs, and so on). */
+export interface BellWakeups {
+  vcpu: number;
+  iothread: number;
+  nullblk: number;
+}
+
 export interface ThreadWindow {
   /** Its Linux thread id. */
   tid: number;
@@ -185,7 +180,8 @@ export interface ThreadWindow {
   runqueueNs: number;
   slices: number;
   waits: WaitFigures;
-  signals: number;
+  /** Wake-ups its doorbell delivered over the window, by the ringer's role (run-control.ts). */
+  woken: BellWakeups;
   /** The CPUs it was allowed to run on, read at the end (`0-1`), or `?`. */
   cpus: string;
 }

@@ -47,8 +47,8 @@ export interface Topology {
   iothreadVcpus: number[][];
   /** Who posts completions to the vCPUs: each IO thread for its vCPUs, or each device thread for its own. */
   completionPath: CompletionPath;
-  /** Capacity of each vCPU's completion ring. */
-  completionCapacity: number;
+  /** Capacity of each vCPU's used ring. */
+  usedRingCapacity: number;
 }
 
 /** Smallest power of two >= n. */
@@ -109,7 +109,7 @@ export function buildTopology(
     deviceVcpus: groupByOwner(jobs, devices, vcpuDevice),
     iothreadVcpus: groupByOwner(jobs, threads, (v) => ringIothread[vcpuRing[v]!]!),
     completionPath,
-    completionCapacity: nextPow2(iodepth),
+    usedRingCapacity: nextPow2(iodepth),
   };
 }
 
@@ -128,7 +128,7 @@ export function ringGuard(lock: LockKind): LockKindName | null {
  *   - with a lock kind, the ring's guard; with --lock-sides submit+reap its one consumer, the IO
  *     thread, pops without it (guardPops false);
  *   - with --lock none, a lock-free ring: single-producer in mq (a ring per vCPU), and in sq,
- *     whose one ring has a producer per vCPU, the multi-producer ring of ring/multi-producer.ts
+ *     whose one ring has a producer per vCPU, the MultiProducerRing of ring/multi-producer-ring.ts
  *     (DPDK rte_ring's MP enqueue: reserve with a compare-and-swap, publish in order).
  */
 export function submissionRingShape(

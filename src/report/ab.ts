@@ -9,7 +9,7 @@
 import type { RunResult } from './result.js';
 import { ratioRange } from './spread.js';
 import { firstByKey, renderColumns, runKey, type Column, type RunKeyField } from './table.js';
-import { formatCount, formatNs, formatRatio, MISSING, safeDivide } from './format.js';
+import { formatCount, formatNs, formatRatio, MISSING, plural, safeDivide } from './format.js';
 import {
   DEFAULT_CONFIDENCE,
   formatLevel,
@@ -20,6 +20,7 @@ import {
   type Verdict,
 } from './confidence.js';
 import { plainPointRatio, roundIops } from './compare.js';
+import { median } from './stats.js';
 
 /** What identifies a point in both variants. */
 const POINT_FIELDS: readonly RunKeyField[] = ['mode', 'lock', 'cpus', 'jobs', 'iodepth', 'iothreads'];
@@ -73,11 +74,6 @@ function pairedPointRatio(runA: RunResult, runB: RunResult, level: number): Rati
   return pairedRatio(a, b, level);
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)]!;
-}
-
 /**
  * The points both variants ran, in a's order, from each variant's point results (a run per
  * point, its rounds as samples in round order: sweep.ts medianRun), b/a's intervals at `level`.
@@ -124,19 +120,81 @@ export function geometricMean(points: readonly AbPoint[], figure: (p: AbPoint) =
 
 const ns = (value: number): string => (Number.isFinite(value) ? formatNs(value) : MISSING);
 
-const AB_COLUMNS: readonly Column<AbPoint>[] = [
-  { header: 'mode', align: 'left', cell: (p) => p.mode },
-  { header: 'lock', align: 'left', cell: (p) => p.lock },
-  { header: 'cpus', align: 'right', cell: (p) => String(p.cpus) },
-  { header: 'jobs', align: 'right', cell: (p) => String(p.jobs) },
-  { header: 'iothreads', align: 'right', cell: (p) => String(p.iothreads) },
-  { header: 'a IOPS', align: 'right', cell: (p) => formatCount(p.aIops) },
-  { header: 'b IOPS', align: 'right', cell: (p) => formatCount(p.bIops) },
-  { header: 'b/a', align: 'right', cell: (p) => formatInterval(p) },
-  { header: 'a cpu/req', align: 'right', cell: (p) => ns(p.aCpuPerRequestNs) },
-  { header: 'b cpu/req', align: 'right', cell: (p) => ns(p.bCpuPerRequestNs) },
-  { header: 'b/a cpu', align: 'right', cell: (p) => (Number.isFinite(p.cpuRatio) ? formatRatio(p.cpuRatio) : MISSING) },
-];
+/** What the two variants are called in a table: `a` and `b` (npm run ab), `old` and `new` (bench-vs). */
+interface AbNames {
+  a: string;
+  b: string;
+}
+
+const AB_NAMES: AbNames = { a: 'a', b: 'b' };
+
+/** The names of an earlier build (a) against this tree's (b): a bench-vs entry's. */
+export const OLD_NEW: AbNames = { a: 'old', b: 'new' };
+
+/** The columns of the side-by-side table; iodepth only where the points differ in it. */
+function abColumns(points: readonly AbPoint[], { a, b }: AbNames): Column<AbPoint>[] {
+  const iodepths = new Set(points.map((p) => p.iodepth)).size > 1;
+  const cpuRatio = (p: AbPoint): string => (Number.isFinite(p.cpuRatio) ? formatRatio(p.cpuRatio) : MISSING);
+  return [
+    { header: 'mode', align: 'left', cell: (p) => p.mode },
+    { header: 'lock', align: 'left', cell: (p) => p.lock },
+    { header: 'cpus', align: 'right', cell: (p) => String(p.cpus) },
+    { header: 'jobs', align: 'right', cell: (p) => String(p.jobs) },
+    ...(iodepths ? [{ header: 'iodepth', align: 'right' as const, cell: (p: AbPoint) => String(p.iodepth) }] : []),
+    { header: 'iothreads', align: 'right', cell: (p) => String(p.iothreads) },
+    { header: `${a} IOPS`, align: 'right', cell: (p) => formatCount(p.aIops) },
+    { header: `${b} IOPS`, align: 'right', cell: (p) => formatCount(p.bIops) },
+    { header: `${b}/${a}`, align: 'right', cell: (p) => formatInterval(p) },
+    { header: `${a} cpu/req`, align: 'right', cell: (p) => ns(p.aCpuPerRequestNs) },
+    { header: `${b} cpu/req`, align: 'right', cell: (p) => ns(p.bCpuPerRequestNs) },
+    { header: `${b}/${a} cpu`, align: 'right', cell: cpuRatio },
+  ];
+}
+
+/** Targets for the geometric means over a comparison's points (a bench-vs entry's). */
+export interface AbTargets {
+  /** The least geometric mean of b/a IOPS that passes. */
+  iopsAtLeast: number;
+  /** The most geometric mean of b/a CPU time per request that passes. */
+  cpuAtMost: number;
+}
+
+/** The geometric means over the points against their targets, and the points called slower. */
+export interface AbVerdict {
+  iops: { mean: number; atLeast: number; met: boolean };
+  cpu: { mean: number; atMost: number; met: boolean };
+  /** The points whose b/a IOPS interval lies wholly below 1x, as `mq spin jobs=8 iodepth=32`. */
+  slower: string[];
+  /** Every target met, no point slower, and a point at all. */
+  pass: boolean;
+}
+
+/** How `points` stand against `targets`. */
+export function abVerdict(points: readonly AbPoint[], targets: AbTargets): AbVerdict {
+  const iopsMean = geometricMean(points, (p) => p.ratio);
+  const cpuMean = geometricMean(points, (p) => p.cpuRatio);
+  const iops = { mean: iopsMean, atLeast: targets.iopsAtLeast, met: iopsMean >= targets.iopsAtLeast };
+  // Without thread figures (no /proc) the CPU mean is NaN: missed, rather than passed unseen.
+  const cpu = { mean: cpuMean, atMost: targets.cpuAtMost, met: cpuMean <= targets.cpuAtMost };
+  const slower = points
+    .filter((p) => p.verdict === 'slower')
+    .map((p) => `${p.mode} ${p.lock} jobs=${p.jobs} iodepth=${p.iodepth}`);
+  return { iops, cpu, slower, pass: iops.met && cpu.met && slower.length === 0 && points.length > 0 };
+}
+
+/** The verdict as lines (without newlines): each target, met or missed, then pass or FAIL. */
+export function abVerdictLines(verdict: AbVerdict, { a, b }: AbNames = AB_NAMES): string[] {
+  const met = (ok: boolean): string => (ok ? 'met' : 'missed');
+  const { iops, cpu, slower } = verdict;
+  return [
+    `${b}/${a} IOPS over the points (geometric mean): ${formatRatio(iops.mean)}, at least ` +
+      `${formatRatio(iops.atLeast)}: ${met(iops.met)}`,
+    `${b}/${a} CPU time per request (geometric mean): ${formatRatio(cpu.mean)}, at most ` +
+      `${formatRatio(cpu.atMost)}: ${met(cpu.met)}`,
+    `points whose IOPS verdict is slower: ${slower.length === 0 ? 'none' : slower.join(', ')}`,
+    verdict.pass ? 'pass' : 'FAIL',
+  ];
+}
 
 /** How many points got each verdict: `2 faster, 1 ~, 1 too few rounds`; '' for no points. */
 function verdictCounts(points: readonly AbPoint[]): string {
@@ -155,22 +213,23 @@ function verdictCounts(points: readonly AbPoint[]): string {
 
 /**
  * The side-by-side table, a legend for its b/a column, then the geometric means of b/a over
- * every point and how many points each verdict went to.
+ * every point and how many points each verdict went to; the variants called `names`.
  */
-export function renderAb(points: readonly AbPoint[]): string {
+export function renderAb(points: readonly AbPoint[], names: AbNames = AB_NAMES): string {
   if (points.length === 0) return 'ab: the two variants have no point in common\n';
+  const { a, b } = names;
   const iops = geometricMean(points, (p) => p.ratio);
   const cpu = geometricMean(points, (p) => p.cpuRatio);
   const level = points[0]!.level;
   const legend =
-    "b/a: IOPS, the geometric mean of the rounds' b/a (round i of b over round i of a; the IOPS columns " +
-    `are medians),\nwith its ${formatLevel(level)} confidence interval (t-interval on the log ratios) and a ` +
-    'verdict: faster or slower when the\ninterval lies wholly above or below 1x, ~ (no clear difference) ' +
-    'when it holds 1x\n';
+    `${b}/${a}: IOPS, the geometric mean of the rounds' ${b}/${a} (round i of ${b} over round i of ${a}; ` +
+    `the IOPS columns are medians),\nwith its ${formatLevel(level)} confidence interval (t-interval on the ` +
+    'log ratios) and a verdict: faster or slower when the\ninterval lies wholly above or below 1x, ~ (no ' +
+    'clear difference) when it holds 1x\n';
   const verdicts = verdictCounts(points);
   const means =
-    `over the ${points.length} points (geometric mean): b/a IOPS ${formatRatio(iops)}` +
-    (Number.isFinite(cpu) ? `, b/a CPU time per request ${formatRatio(cpu)}` : '') +
+    `over the ${plural(points.length, 'point')} (geometric mean): ${b}/${a} IOPS ${formatRatio(iops)}` +
+    (Number.isFinite(cpu) ? `, ${b}/${a} CPU time per request ${formatRatio(cpu)}` : '') +
     (verdicts === '' ? '' : `; verdicts: ${verdicts}`);
-  return `${renderColumns(AB_COLUMNS, points)}${legend}${means}\n`;
+  return `${renderColumns(abColumns(points, names), points)}${legend}${means}\n`;
 }

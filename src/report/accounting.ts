@@ -13,10 +13,11 @@
  *            thread, and woke another thread
  *   poll hits  the share of its adaptive poll windows (QEMU's poll-max-ns) that caught work
  *            before the thread parked
- *   signals  per request: the wake-ups it sent downstream, read as QEMU engineers read them:
- *            kicks (vCPU to IO thread: VM exits through the ioeventfd), interrupts (to a
- *            vCPU: injected through the irqfd), and the device's completion notices to its IO
- *            thread (the AIO eventfd)
+ *   signals  per request: the wake-ups it delivered downstream, as the woken threads' bells
+ *            counted them, read as QEMU engineers read them: kicks (vCPU to IO thread: VM
+ *            exits through the ioeventfd), interrupts (to a vCPU: injected through the irqfd),
+ *            the device's completion notices to its IO thread (the AIO eventfd), and the IO
+ *            thread's doorbells to the device (io_submit)
  */
 import { ROLES, type WorkerRole } from '../protocol/roster.js';
 import type { RunResult, ThreadFigures } from './result.js';
@@ -47,6 +48,18 @@ function sum(threads: readonly ThreadFigures[], figure: (t: ThreadFigures) => nu
 }
 
 /**
+ * The wake-ups `role` delivered over the window: from the bells, every thread's wake-ups rung by
+ * that role (run-control.ts); in files made before bells counted, the role's own `signals`.
+ */
+function signalsOf(threads: readonly ThreadFigures[], role: WorkerRole): number {
+  if (threads.every((t) => t.woken !== undefined)) return sum(threads, (t) => t.woken![role]);
+  return sum(
+    threads.filter((t) => t.role === role),
+    (t) => t.signals ?? NaN,
+  );
+}
+
+/**
  * The accounting of each role of `run`, per request, or null when the run has no thread figures
  * (no /proc) or no wait accounts (--breakdown off).
  */
@@ -73,7 +86,7 @@ export function roleAccounting(run: RunResult): RoleAccounting[] | null {
       parks: per((t) => t.waits!.parks),
       wakeups: per((t) => t.waits!.wakeups),
       notifies: per((t) => t.waits!.notifies),
-      signals: per((t) => t.signals),
+      signals: safeDivide(signalsOf(threads, role), requests),
       pollHitRate: safeDivide(
         sum(mine, (t) => t.waits!.pollHits),
         sum(mine, (t) => t.waits!.pollHits + t.waits!.pollMisses),
@@ -93,10 +106,16 @@ export function kicksAndInterrupts(run: RunResult): { kicks: number; interrupts:
     run.threads.filter((t) => t.role === 'vcpu'),
     (t) => t.requests,
   );
+  const vcpus = run.threads.filter((t) => t.role === 'vcpu');
+  if (vcpus.every((t) => t.woken !== undefined)) {
+    // Interrupts are the wake-ups of the vCPUs' own bells, whoever posted.
+    const interrupts = sum(vcpus, (t) => t.woken!.iothread + t.woken!.nullblk);
+    return { kicks: safeDivide(signalsOf(run.threads, 'vcpu'), reaped), interrupts: safeDivide(interrupts, reaped) };
+  }
   const poster: WorkerRole = run.settings.completionPath === 'direct' ? 'nullblk' : 'iothread';
   return {
-    kicks: safeDivide(sum(run.threads.filter((t) => t.role === 'vcpu'), (t) => t.signals), reaped),
-    interrupts: safeDivide(sum(run.threads.filter((t) => t.role === poster), (t) => t.signals), reaped),
+    kicks: safeDivide(sum(vcpus, (t) => t.signals ?? NaN), reaped),
+    interrupts: safeDivide(sum(run.threads.filter((t) => t.role === poster), (t) => t.signals ?? NaN), reaped),
   };
 }
 
@@ -138,6 +157,6 @@ export function renderAccountingTable(runs: readonly RunResult[]): string {
     'where each role\'s time goes, per request it handled (cpu = spin + poll + notify + rest):\n' +
     renderColumns(ACCOUNTING_COLUMNS, rows) +
     'signals: kicks (vcpu), interrupts (iothread, or nullblk with --completion-path direct), ' +
-    'completion notices to the IO thread (nullblk)\n'
+    'completion notices to the IO thread (nullblk), doorbells to the device (iothread)\n'
   );
 }

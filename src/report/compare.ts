@@ -20,7 +20,7 @@ import { renderSettings, settingsDifferences } from './settings.js';
 import { describeMachine } from './machine.js';
 
 /** A result file with the name it goes by in the output (usually its path). */
-export interface LabelledResultFile {
+interface LabelledResultFile {
   label: string;
   file: ResultFile;
 }
@@ -117,7 +117,7 @@ function unpairedPointRatio(a: RunResult, b: RunResult, level: number): RatioInt
 
 
 /** One point of a column after the first, against the first column: the rows of `compare --json`. */
-export interface ComparePoint extends Omit<RatioInterval, 'ratio'> {
+interface ComparePoint extends Omit<RatioInterval, 'ratio'> {
   mode: string;
   lock: string;
   iodepth: number;
@@ -197,7 +197,8 @@ export function comparePoints(
 }
 
 /** What `compare --json` writes: the level, each file's machine, and {@link comparePoints}. */
-export interface CompareJson {
+interface CompareJson {
+  kind: 'compare';
   level: number;
   method: string;
   files: { label: string; machine: MachineInfo }[];
@@ -207,6 +208,7 @@ export interface CompareJson {
 /** The JSON of `compare --json`. */
 export function compareJson(files: readonly LabelledResultFile[], level: number = DEFAULT_CONFIDENCE): CompareJson {
   return {
+    kind: 'compare',
     level,
     method: "Welch's unpaired t-interval on the log IOPS of each point's rounds, mapped back with exp",
     files: files.map(({ label, file }) => ({ label, machine: file.machine })),
@@ -243,7 +245,7 @@ export function mixedSettings(files: readonly LabelledResultFile[]): string | nu
  * A line for each way the files' machines differ that changes the figures: Node's version, and
  * the machine itself (CPU model and count); empty when they agree.
  */
-export function machineNotes(files: readonly LabelledResultFile[]): string {
+function machineNotes(files: readonly LabelledResultFile[]): string {
   const distinct = (key: (file: ResultFile) => string): string[] => [...new Set(files.map(({ file }) => key(file)))];
   const nodes = distinct((file) => file.machine.node);
   const machines = distinct((file) => `${file.machine.cpuModel}, ${file.machine.cpus} cpus`);

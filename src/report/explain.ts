@@ -24,7 +24,15 @@ import type { ExplainStep, ExplainWhy, RunResult } from './result.js';
 import { pairedStep } from './ratios.js';
 import { ratioRange } from './spread.js';
 import { groupBy, renderColumns, runKey, type Column } from './table.js';
-import { formatCount, formatNs, formatPercent, formatRatio as formatTimes, OUTPUT_WIDTH, wrapText } from './format.js';
+import {
+  formatCount,
+  formatNs,
+  formatPercent,
+  formatRatio as formatTimes,
+  OUTPUT_WIDTH,
+  plural,
+  wrapText,
+} from './format.js';
 import { formatLevel, formatRatio as formatInterval } from './confidence.js';
 import { roleAccounting, type RoleAccounting } from './accounting.js';
 
@@ -148,7 +156,7 @@ export function explainWhy(runs: readonly RunResult[]): ExplainWhy[] {
       Object.assign(figures, { sqIothreadCpuNs: si.cpuNs, mqIothreadCpuNs: mi.cpuNs, mqIothreads: many.iothreads });
       lines.push(
         `IO thread CPU per request: ${formatNs(si.cpuNs)} with one queue, ${formatNs(mi.cpuNs)} with a queue ` +
-          `per vCPU and ${many.iothreads} IO thread${many.iothreads === 1 ? '' : 's'}`,
+          `per vCPU and ${plural(many.iothreads, 'IO thread')}`,
       );
     }
     // 3. Wake-ups per request, every role together.
@@ -219,8 +227,8 @@ export function renderExplain(runs: readonly RunResult[], level: number, wide = 
       const named = new Map(mine.map((run) => [designName(run), run]));
       const many = group.find((s) => s.step === 'mq/sq')?.to ?? `mq ${lock}`;
       const title =
-        `explain: lock ${lock}, ${cpus} cpus, ${jobs} jobs, iodepth ${iodepth}, ${rounds} paired ` +
-        `round${rounds === 1 ? '' : 's'}, ${formatLevel(level)} intervals\n` +
+        `explain: lock ${lock}, ${cpus} cpus, ${jobs} jobs, iodepth ${iodepth}, ${plural(rounds, 'paired round')}, ` +
+        `${formatLevel(level)} intervals\n` +
         `${wrapText(
           `sq ${lock} -> mq ${lock} iothreads=1 -> ${many}: the two steps multiply to mq/sq; the step in ` +
             `parentheses (sq ${lock} -> sq none) is beside the chain, not in it`,

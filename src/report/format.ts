@@ -109,6 +109,20 @@ export function formatNs(ns: number): string {
   return formatScaled(ns, NS_LADDER);
 }
 
+/**
+ * A duration a person set or waited, in milliseconds: whole seconds as `3 s`, anything else as
+ * `500 ms` or `1500 ms`, so that it reads back as the option that set it was typed.
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return MISSING;
+  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** A count and its noun: `1 point`, `3 points`, `0 rounds` (nouns that take an s). */
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
 /** A bandwidth in binary units, one decimal: `512B/s`, `781.3MiB/s`, `1.2GiB/s`. */
 export function formatBytesPerSec(bytesPerSec: number): string {
   return formatScaled(bytesPerSec, BYTES_PER_SEC_LADDER);

@@ -68,7 +68,7 @@ export function latencyFigures(histogram: LatencyHistogramData): LatencyFigures 
  * fio's latency distribution (latency_ns, latency_us, latency_ms): the share, in %, of requests
  * in each bucket up to the key (from the previous key on), fio's io_u_lat_n/u/m.
  */
-export interface LatencyDistribution {
+interface LatencyDistribution {
   latency_ns: Record<string, number>;
   latency_us: Record<string, number>;
   latency_ms: Record<string, number>;

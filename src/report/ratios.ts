@@ -16,7 +16,7 @@ export type { ModeRatio } from './result.js';
 import { runsOf, iopsOf } from './spread.js';
 import { firstByKey, groupBy, renderColumns, runKey, type Column, type RunKeyField } from './table.js';
 import { formatLevel, formatRatio as formatInterval } from './confidence.js';
-import { formatCount, formatRatio, safeDivide } from './format.js';
+import { formatCount, formatRatio, plural, safeDivide } from './format.js';
 import { pairedRatio, type RatioInterval } from './confidence.js';
 
 
@@ -24,7 +24,7 @@ import { pairedRatio, type RatioInterval } from './confidence.js';
 const PAIR_FIELDS: readonly RunKeyField[] = ['lock', 'cpus', 'jobs', 'iodepth'];
 
 /** An sq run and an mq run at the same lock, cpus, jobs and iodepth. */
-export interface ModePair {
+interface ModePair {
   sq: RunResult;
   mq: RunResult;
 }
@@ -34,7 +34,7 @@ export interface ModePair {
  * sq run of each, and the mq run with the most IO threads (the mq design itself, where --explain
  * also ran mq with one IO thread).
  */
-export function pairModes(runs: readonly RunResult[]): ModePair[] {
+function pairModes(runs: readonly RunResult[]): ModePair[] {
   const mqByKey = new Map<string, RunResult>();
   for (const mq of runs.filter((run) => run.mode === 'mq')) {
     const key = runKey(mq, PAIR_FIELDS);
@@ -86,7 +86,7 @@ export function modeRatios(runs: readonly RunResult[], level: number): ModeRatio
 }
 
 /** The ratios grouped as the mq/sq tables show them: one group per lock, cpus and iodepth, by jobs. */
-export function ratioGroups(ratios: readonly ModeRatio[]): ModeRatio[][] {
+function ratioGroups(ratios: readonly ModeRatio[]): ModeRatio[][] {
   const groups = groupBy(ratios, (r) => `${r.lock} ${r.cpus} ${r.iodepth}`);
   return [...groups.values()].map((group) => [...group].sort((a, b) => a.jobs - b.jobs));
 }
@@ -126,7 +126,7 @@ export function renderModeRatios(runs: readonly RunResult[], level: number, wide
         const range = (r: ModeRatio): string => `${formatRatio(r.min)}..${formatRatio(r.max)}`;
         columns.push({ header: 'worst..best', align: 'right', cell: range });
       }
-      const paired = `${rounds} paired round${rounds === 1 ? '' : 's'}`;
+      const paired = plural(rounds, 'paired round');
       return `mq/sq, lock ${lock}, ${cpus} cpus, iodepth ${iodepth}, ${paired}\n${renderColumns(columns, group)}`;
     })
     .join('\n');

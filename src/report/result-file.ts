@@ -1,5 +1,6 @@
 /**
- * Reading and writing the JSON result file of `npm run bench -- --json FILE`.
+ * Reading and writing the JSON result file of `npm run bench -- --json FILE`, and the `kind` that
+ * every result file of this project carries at its top, so that a reader dispatches on it.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -54,6 +55,34 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * What a result file holds, written at the top of its JSON as `kind`: `bench` (npm run bench),
+ * `micro` (bench:micro), `native` (bench:native), `ab` (npm run ab), `compare` (npm run compare's
+ * --json), `micro-vs` and `bench-vs` (npm run results: bench:micro or bench of an earlier commit
+ * against this tree's).
+ */
+export type ResultKind = 'bench' | 'micro' | 'native' | 'ab' | 'compare' | 'micro-vs' | 'bench-vs';
+
+const RESULT_KINDS: readonly ResultKind[] = ['bench', 'micro', 'native', 'ab', 'compare', 'micro-vs', 'bench-vs'];
+
+/**
+ * The kind of a parsed result file: its `kind`, or for a file made before files carried one,
+ * the kind its shape says (a bench's `runs`, bench:micro's `results`, ab's `points` next to a
+ * machine, bench:native's `versions`, micro-vs's `before` and `cases`); undefined for neither.
+ */
+export function resultKind(json: unknown): ResultKind | undefined {
+  if (!isRecord(json)) return undefined;
+  const kind = json['kind'];
+  if (typeof kind === 'string') return RESULT_KINDS.find((known) => known === kind);
+  if (typeof json['before'] === 'string' && Array.isArray(json['cases'])) return 'micro-vs';
+  if (!isRecord(json['machine'])) return undefined;
+  if (Array.isArray(json['runs'])) return 'bench';
+  if (Array.isArray(json['results'])) return 'micro';
+  if (Array.isArray(json['points'])) return 'ab';
+  if (Array.isArray(json['versions'])) return 'native';
+  return undefined;
+}
+
 /** How the file's `schema` field reads in an error: `schema 7`, `schema "1"`, `no schema`. */
 function describeSchema(data: unknown): string {
   if (!isRecord(data) || !('schema' in data)) return 'no schema';
@@ -77,6 +106,9 @@ function runProblem(run: unknown, index: number): string | undefined {
 
 /** Why `data` is not a result file of {@link RESULT_SCHEMA}, or undefined when it is one. */
 function resultFileProblem(data: unknown): string | undefined {
+  // A file without `kind` was made before files carried one: its schema and runs tell.
+  const kind = isRecord(data) ? data['kind'] : undefined;
+  if (kind !== undefined && kind !== 'bench') return `found kind ${JSON.stringify(kind)?.slice(0, 40)}`;
   if (!isRecord(data) || data['schema'] !== RESULT_SCHEMA) return `found ${describeSchema(data)}`;
   if (!Array.isArray(data['runs'])) return 'no "runs" array';
   if (!isRecord(data['machine'])) return 'no "machine" object';
@@ -141,9 +173,9 @@ function removeQuietly(path: string): void {
   }
 }
 
-/** Writes a result file: {@link writeJsonFile}. */
+/** Writes a bench result file, `kind` 'bench' at its top: {@link writeJsonFile}. */
 export function writeResultFile(path: string, file: ResultFile): void {
-  writeJsonFile(path, file);
+  writeJsonFile(path, { kind: 'bench', ...file });
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { RatioInterval } from './confidence.js';
 import type { Batching, CompletionPath, LockKind, LockSides, Mode, RoleWork } from '../protocol/options.js';
 import type { WorkerRole } from '../protocol/roster.js';
+import type { BellWakeups } from '../protocol/tasks.js';
 import type { LockStats } from '../sync/lock-stats.js';
 import type { LatencyFigures } from './latency.js';
 import type { StageName } from '../protocol/stages.js';
@@ -83,11 +84,18 @@ export interface ThreadFigures {
    */
   waits: WaitFigures | null;
   /**
-   * Notifications it sent over the window that woke a parked thread downstream: kicks (vCPU to
-   * IO thread), interrupts (IO thread, or device with --completion-path direct, to a vCPU), and
-   * the device's completion notices to an IO thread.
+   * Wake-ups its doorbell delivered over the window, by the role that rang it: kicks (from
+   * vCPUs, on an IO thread's bell), interrupts (from an IO thread, or a device thread with
+   * --completion-path direct, on a vCPU's bell), completion notices (from a device thread, on an
+   * IO thread's bell) and device doorbells (from IO threads). Each bell counts its own
+   * (run-control.ts); files made before bells counted have `signals` instead.
    */
-  signals: number;
+  woken?: BellWakeups;
+  /**
+   * Files made before bells counted their wake-ups (no `woken`): the notifications this thread
+   * sent that woke a parked thread downstream, as the sender counted them.
+   */
+  signals?: number;
   /** Completions it posted to vCPUs' used rings over the whole run (ramp and drain included). */
   completions: number;
 }
@@ -192,7 +200,7 @@ export interface RunResult {
 }
 
 /** Sums over the requests a run's latency figures describe. */
-export interface LatencyTotals {
+interface LatencyTotals {
   requests: number;
   slatNs: number;
   clatNs: number;
@@ -282,6 +290,8 @@ export interface ExplainWhy {
 }
 
 export interface ResultFile {
+  /** Absent from files made before result files carried a kind (src/report/result-file.ts). */
+  kind?: 'bench';
   schema: typeof RESULT_SCHEMA;
   machine: MachineInfo;
   options: Record<string, unknown>;

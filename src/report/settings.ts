@@ -4,28 +4,40 @@
  */
 import type { RunResult, RunSettings } from './result.js';
 import { formatSize } from './format.js';
-import { SPIN_THRESHOLD } from '../sync/pv-lock.js';
+import { OPTION_NAMES, settingOf, type PointSettings, type SettingSpec } from '../protocol/settings-table.js';
 
-/** Each setting as the option that sets it, and its value as typed. */
+/** The rows a result file records, with the path of each in its `settings`. */
+const RECORDED = OPTION_NAMES.map((name) => ({ name, ...settingOf(name) })).flatMap((row) =>
+  row.json === undefined ? [] : [{ ...row, path: row.json.split('.'), field: row.field! }],
+);
+
+/** A point's settings as its result file records them (`settings`, with schema 3's names). */
+export function recordSettings(point: PointSettings): RunSettings {
+  const values = point as unknown as Record<string, unknown>;
+  const settings: Record<string, unknown> = {};
+  for (const { path, field, record } of RECORDED) {
+    const value = values[field];
+    let at = settings;
+    for (const key of path.slice(0, -1)) at = (at[key] ??= {}) as Record<string, unknown>;
+    at[path.at(-1)!] = record === undefined ? value : record(value as never);
+  }
+  return settings as unknown as RunSettings;
+}
+
+/** How the settings line writes a recorded value, by the row's `line`. */
+const SHOW: Record<NonNullable<SettingSpec['line']>, (recorded: unknown) => string> = {
+  value: String,
+  size: (recorded) => formatSize(recorded as number),
+  'on-off': (recorded) => (recorded === true ? 'on' : 'off'),
+};
+
+/** Each setting on the settings line as the option that sets it, and its value as typed. */
 function settingItems(s: RunSettings): [option: string, value: string][] {
-  return [
-    ['--bs', formatSize(s.bs)],
-    ['--iodepth-batch', String(s.batching.submit)],
-    ['--iodepth-batch-complete-min', String(s.batching.completeMin)],
-    ['--iodepth-batch-complete-max', String(s.batching.completeMax)],
-    ['--iothread-batch', String(s.batching.iothreadPop)],
-    ['--device-threads', s.deviceThreads === null ? '(one per hardware queue)' : String(s.deviceThreads)],
-    ['--guest-ns', String(s.work.guestNs)],
-    ['--iothread-ns', String(s.work.iothreadNs)],
-    ['--completion-ns', String(s.completionNs)],
-    ['--poll-max-ns', String(s.pollMaxNs)],
-    ['--memory-backed', s.memoryBacked ? 'on' : 'off'],
-    // Files from before these options ran with the paths they stand for today's defaults of.
-    ['--completion-path', s.completionPath ?? 'direct'],
-    ['--lock-sides', s.lockSides ?? 'submit+pop'],
-    ['--spin-threshold', String(s.spinThreshold ?? SPIN_THRESHOLD)],
-    ['--breakdown', (s.breakdown ?? false) ? 'on' : 'off'],
-  ];
+  return RECORDED.flatMap(({ name, path, line, unset, before }) => {
+    if (line === undefined) return [];
+    const recorded = path.reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], s);
+    return [[`--${name}`, recorded === null ? `(${unset})` : SHOW[line](recorded ?? before)]];
+  });
 }
 
 /** `--bs 4k --iodepth-batch 1 ...`: every setting of a run on one line. */

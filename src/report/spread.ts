@@ -10,7 +10,7 @@ import { latencyAt } from './latency.js';
 import { formatCount, formatPercent } from './format.js';
 
 /** A closed range of a figure. */
-export interface Range {
+interface Range {
   min: number;
   max: number;
 }

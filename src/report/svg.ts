@@ -10,6 +10,7 @@
  *           decades, as a spinlock's waits do once threads outnumber cores
  * A legend on the right names each series; the subtitle names the machine and its wake-up cost.
  */
+import { escapeXml, px } from './svg-text.js';
 import type { MachineInfo, RunResult } from './result.js';
 import { formatCount, formatNs, formatPercent, formatTick } from './format.js';
 import { describeWakeups } from './machine.js';
@@ -58,16 +59,6 @@ interface Panel {
   /** The range drawn as a whisker at each point, if any. */
   range?(run: RunResult): { min: number; max: number } | undefined;
   format(value: number): string;
-}
-
-/** Escapes text for SVG character data and attribute values. */
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** Rounds a coordinate to 0.1 px to keep the file small. */
-function px(value: number): string {
-  return String(Math.round(value * 10) / 10);
 }
 
 /** A linear axis from 0 over `max` in round steps. */

@@ -2,7 +2,8 @@
  * Text tables of bench runs: the full per-run table, the mq/sq ratio tables and
  * a one-line summary for progress output. Also the pieces the other report modules
  * reuse: the run key all matching goes through ({@link runKey}, {@link firstByKey},
- * {@link groupBy}) and the aligned-column renderer ({@link renderAligned}).
+ * {@link groupBy}) and the table renderer: aligned columns ({@link renderAligned}), or Markdown
+ * ({@link renderMarkdownTable}) with the same headers, rows and alignments.
  */
 import type { LockFigures, RunResult } from './result.js';
 import { cpuPerRequest, describeBusiest, perRole, wholePercent } from './threads.js';
@@ -75,6 +76,19 @@ export function renderAligned(headers: readonly string[], rows: readonly string[
   return [headers, ...rows].map((cells) => `${line(cells)}\n`).join('');
 }
 
+/**
+ * The same table in Markdown (for the generated docs/results/README.md): a header row, the
+ * alignment row, the rows; cells are not padded, since Markdown aligns them itself.
+ */
+export function renderMarkdownTable(
+  headers: readonly string[],
+  rows: readonly string[][],
+  aligns: readonly Align[],
+): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(aligns.map((a) => (a === 'right' ? '---:' : '---'))), ...rows.map(line)].join('\n');
+}
+
 /** Renders `rows` through `columns` with {@link renderAligned}. */
 export function renderColumns<Row>(columns: readonly Column<Row>[], rows: readonly Row[]): string {
   return renderAligned(
@@ -85,7 +99,7 @@ export function renderColumns<Row>(columns: readonly Column<Row>[], rows: readon
 }
 
 /** A run's lock figures summed over all its locks (`waitNsMax` is the max over them). */
-export interface LockTotals extends Omit<LockFigures, 'name'> {
+interface LockTotals extends Omit<LockFigures, 'name'> {
   /** How many locks the run had: 0 for `lock none`. */
   locks: number;
 }

@@ -9,7 +9,7 @@ import type { RunResult, ThreadFigures } from './result.js';
 import { formatNs, formatPercent, MISSING, safeDivide } from './format.js';
 
 /** One role's threads together. */
-export interface RoleFigures {
+interface RoleFigures {
   threads: number;
   /** CPU time per request handled, ns. */
   cpuPerRequestNs: number;
@@ -29,7 +29,7 @@ function windowOf(run: RunResult, thread: ThreadFigures): number {
 }
 
 /** The figures of each role of `run`, or null when the run has no thread figures (no /proc). */
-export function roleFigures(run: RunResult): Record<WorkerRole, RoleFigures> | null {
+function roleFigures(run: RunResult): Record<WorkerRole, RoleFigures> | null {
   const threads = run.threads;
   if (threads === null) return null;
   const of = (role: WorkerRole): RoleFigures => {
@@ -46,7 +46,7 @@ export function roleFigures(run: RunResult): Record<WorkerRole, RoleFigures> | n
 }
 
 /** The thread that spent most of the window on a CPU, and that share; null without thread figures. */
-export function busiestThread(run: RunResult): { thread: ThreadFigures; utilisation: number } | null {
+function busiestThread(run: RunResult): { thread: ThreadFigures; utilisation: number } | null {
   if (run.threads === null || run.threads.length === 0) return null;
   const thread = run.threads.reduce((a, b) => (b.cpuNs > a.cpuNs ? b : a));
   return { thread, utilisation: thread.cpuNs / windowOf(run, thread) };

@@ -31,7 +31,7 @@
  * Async forms (sendAsync, recvAsync, the async iterator) park with Atomics.waitAsync, and take an
  * AbortSignal; an aborted wait leaves a ghost (async-abort.ts explains the cancellation): notifies of one
  * wake 1 + GHOSTS, and an abandoned park that was notified passes its wake-up on. They take the
- * guard lock with lock() like the blocking forms (as Ring's pop does after waitForDataAsync): its
+ * guard lock with lock() like the blocking forms (as a consumer's pop does after waitUntilAsync): its
  * critical sections copy one item.
  *
  * Memory (byte offsets from the channel's byteOffset, a multiple of 8):

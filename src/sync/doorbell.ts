@@ -13,11 +13,22 @@
  * to get a CPU; without the PENDING word every push in that time would notify
  * it again.
  *
- * Memory: three Int32 words, best on a cache line of their own:
+ * Memory: seven Int32 words (DOORBELL_BYTES), best on a cache line of their own:
  *   [0] SEQ       bumped by ring() when it wakes somebody; sleepers wait on it
  *   [1] SLEEPERS  threads inside park()
  *   [2] PENDING   1 once a ring() has woken the sleepers, until a thread parks
  *                 again (re-arms): while it is 1, ring() notifies nobody
+ *   [3..6] WOKEN  the rings that woke the sleepers, counted by the ringer's source
+ *                 (ring(source), 0 to 3): the bell's own count of its wake-ups, which
+ *                 its owner reads (wakeups()). Each is one Atomics.add on the path that
+ *                 already pays for an Atomics.notify, so a ring that wakes nobody costs
+ *                 no more than it did.
+ *
+ * One bell per waiting thread: a consumer owns one bell and parks on it whatever it waits for
+ * (one ring or several, a phase change), and every producer that hands it work rings it after
+ * publishing. In the emulator the vCPU's bell is its interrupt line, the IO thread's is rung
+ * by the vCPUs' kicks and by the device's completion notices (sources tell them apart), and
+ * the device's by the IO threads.
  *
  * Protocol (an "eventcount"): the waiter increments SLEEPERS, reads SEQ,
  * clears PENDING (re-arms), re-checks its condition, and waits on SEQ only if
@@ -41,10 +52,24 @@ import { holdEventLoop, waitAsync, type AsyncWaitOptions } from './park.js';
 import { notifyCounted, waitCounted } from './wait-account.js';
 
 /** Bytes a Doorbell needs. */
-export const DOORBELL_BYTES = 12;
+export const DOORBELL_BYTES = 28;
 const SEQ = 0;
 const SLEEPERS = 1;
 const PENDING = 2;
+const WOKEN = 3;
+/** Sources a bell counts its wake-ups by: ring(source) takes 0 to DOORBELL_SOURCES - 1. */
+export const DOORBELL_SOURCES = 4;
+const WORDS = WOKEN + DOORBELL_SOURCES;
+
+/** A structured-cloneable description of a doorbell; `Doorbell.from(handle)` in another worker. */
+export interface DoorbellHandle {
+  /** Always `doorbell`. */
+  kind: 'doorbell';
+  /** The shared memory the bell's words live in. */
+  buffer: SharedArrayBuffer;
+  /** Where its first word is, in bytes. */
+  byteOffset: number;
+}
 
 /** Outcome of one park(). */
 export type ParkResult = 'ready' | 'woken' | 'timed-out';
@@ -55,16 +80,36 @@ export class Doorbell {
   private readonly seq: number;
   private readonly sleepers: number;
   private readonly pending: number;
+  private readonly woken: number;
 
-  /** A doorbell over words `index` to `index + 2` of `i32` (zeroed by whoever allocates them). */
-  constructor(i32: Int32Array, index: number) {
-    if (!Number.isInteger(index) || index < 0 || index + PENDING >= i32.length) {
-      throw new RangeError(`Doorbell: words ${index} to ${index + PENDING} do not fit an Int32Array of ${i32.length}`);
+  /** A view of the doorbell that `handle` describes, e.g. in another worker. */
+  static from(handle: DoorbellHandle): Doorbell {
+    if (handle?.kind !== 'doorbell' || !(handle.buffer instanceof SharedArrayBuffer)) {
+      throw new TypeError('Doorbell.from: expected the handle of a Doorbell (bell.handle)');
+    }
+    return new Doorbell(new Int32Array(handle.buffer, handle.byteOffset, WORDS), 0);
+  }
+
+  /**
+   * A doorbell over words `index` to `index + 6` of `i32` (DOORBELL_BYTES, zeroed by whoever
+   * allocates them), or, without arguments, in a buffer of its own.
+   */
+  constructor(i32: Int32Array = new Int32Array(new SharedArrayBuffer(DOORBELL_BYTES)), index = 0) {
+    if (!Number.isInteger(index) || index < 0 || index + WORDS > i32.length) {
+      const words = `words ${index} to ${index + WORDS - 1}`;
+      throw new RangeError(`Doorbell: ${words} do not fit an Int32Array of ${i32.length}`);
     }
     this.i32 = i32;
     this.seq = index + SEQ;
     this.sleepers = index + SLEEPERS;
     this.pending = index + PENDING;
+    this.woken = index + WOKEN;
+  }
+
+  /** Pass this to another thread and call `Doorbell.from(handle)` there to use the same bell. */
+  get handle(): DoorbellHandle {
+    const { i32 } = this;
+    return { kind: 'doorbell', buffer: i32.buffer as SharedArrayBuffer, byteOffset: i32.byteOffset + this.seq * 4 };
   }
 
   /**
@@ -111,15 +156,29 @@ export class Doorbell {
 
   /**
    * Wakes every parked thread, if any is parked and no earlier ring() has woken them since they
-   * parked. Returns true when it called Atomics.notify.
+   * parked, and then counts the wake-up under `source` (0 to 3, default 0: who rang, as the
+   * bell's owner wants to tell them apart). Returns true when it called Atomics.notify.
    */
-  ring(): boolean {
+  ring(source = 0): boolean {
     const i32 = this.i32;
     if (Atomics.load(i32, this.sleepers) === 0) return false;
     if (Atomics.exchange(i32, this.pending, 1) !== 0) return false;
     Atomics.add(i32, this.seq, 1);
     notifyCounted(i32, this.seq);
+    Atomics.add(i32, this.woken + (source & (DOORBELL_SOURCES - 1)), 1);
     return true;
+  }
+
+  /**
+   * How many rings woke this bell's sleepers since it was allocated: those from `source`, or
+   * from every source when it is omitted. A count of the bell's, shared by every view.
+   */
+  wakeups(source?: number): number {
+    const i32 = this.i32;
+    if (source !== undefined) return Atomics.load(i32, this.woken + (source & (DOORBELL_SOURCES - 1)));
+    let total = 0;
+    for (let s = 0; s < DOORBELL_SOURCES; s++) total += Atomics.load(i32, this.woken + s);
+    return total;
   }
 
   /** Whether a thread is parked (or about to park) right now. */

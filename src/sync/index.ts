@@ -22,7 +22,7 @@ export {
 export { recoverOnExit, type EndingThread, type RecoverOnExitOptions } from './robust.js';
 export { MAX_QUEUED_WAITERS } from './waiter-table.js';
 export { statsSince, type LockStats } from './lock-stats.js';
-export { Doorbell, DOORBELL_BYTES, type ParkResult } from './doorbell.js';
+export { Doorbell, DOORBELL_BYTES, DOORBELL_SOURCES, type DoorbellHandle, type ParkResult } from './doorbell.js';
 export { PollWindow, DEFAULT_POLL_MAX_NS } from './poll-window.js';
 export { waitUntil, waitUntilAsync } from './wait-until.js';
 export { LockHold } from './lock-hold.js';
@@ -33,10 +33,4 @@ export { Barrier, type BarrierHandle, type BarrierPass } from './barrier.js';
 export type { AbortableWaitOptions, AbortSignalLike } from './async-abort.js';
 export { ASYNC_POLL_NS, hasWaitAsync, type AsyncWaitOptions } from './park.js';
 export { CURRENT_THREAD_ID } from './thread-id.js';
-export {
-  threadWaitFigures,
-  resetThreadWaitFigures,
-  PREEMPTED_GAP_NS,
-  type WaitFigures,
-} from './wait-account.js';
 export type { Region } from './region.js';

@@ -43,7 +43,7 @@ export interface Park {
 /** The waiting half of a lock's algorithm: yields parks, returns whether it acquired. */
 export type ParkLoop = Generator<Park, boolean, void>;
 
-/** Options of every async wait (lockAsync, Ring.waitForDataAsync, Doorbell.parkAsync, waitUntilAsync...). */
+/** Options of every async wait (lockAsync, Doorbell.parkAsync, waitUntilAsync...). */
 export interface AsyncWaitOptions {
   /**
    * Keep the process alive while the wait is pending (default true): Node does not count a

@@ -23,7 +23,7 @@
  */
 
 import { nowNs } from './clock.js';
-import { onCpuNs, threadWaits } from './wait-account.js';
+import { countPoll, countPollNs } from './wait-account.js';
 
 /**
  * Default ceiling of a window, ns: QEMU's default `poll-max-ns` (32768,
@@ -52,12 +52,12 @@ export function pollFor(ready: () => boolean, windowNs: number): boolean {
   let lastLook = start;
   for (let i = 1; ; i++) {
     if (ready()) {
-      threadWaits.pollNs += onCpuNs(nowNs() - lastLook);
+      countPollNs(nowNs() - lastLook);
       return true;
     }
     if (i % CLOCK_EVERY === 0) {
       const now = nowNs();
-      threadWaits.pollNs += onCpuNs(now - lastLook);
+      countPollNs(now - lastLook);
       lastLook = now;
       if (now >= limit) return false;
     }
@@ -85,7 +85,7 @@ export class PollWindow {
     if (pollFor(ready, this.windowNs)) {
       // Polling caught the work: the window pays, and a later waste starts from the mildest cooldown.
       this.hits++;
-      threadWaits.pollHits++;
+      countPoll(true);
       this.penalty = 1;
       return true;
     }
@@ -93,7 +93,7 @@ export class PollWindow {
     // it cost a core's time for nothing (and may have kept the producer off
     // it). Stop polling, and sit out `penalty` parks before growing again.
     this.misses++;
-    threadWaits.pollMisses++;
+    countPoll(false);
     this.windowNs = 0;
     this.cooldown = this.penalty;
     this.penalty = Math.min(MAX_COOLDOWN, this.penalty * 2);

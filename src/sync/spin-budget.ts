@@ -24,7 +24,7 @@
  */
 import { SPIN_BUDGET, SPIN_MAX } from './lock-base.js';
 import { nowNs } from './clock.js';
-import { onCpuNs, threadWaits } from './wait-account.js';
+import { countSpinNs } from './wait-account.js';
 
 /** Smallest adaptive budget, in spin iterations. */
 export const MIN_SPIN = 4;
@@ -118,13 +118,13 @@ export function spinUntil(ready: () => boolean, budget: number, giveUp?: () => b
     }
     if (i % CLOCK_EVERY === 0) {
       const now = nowNs();
-      threadWaits.spinNs += onCpuNs(now - lastLook);
+      countSpinNs(now - lastLook);
       lastLook = now;
       if (giveUp?.() === true) break;
     }
   }
   lastSpinEndNs = nowNs();
-  threadWaits.spinNs += onCpuNs(lastSpinEndNs - lastLook);
+  countSpinNs(lastSpinEndNs - lastLook);
   return outcome > 0 ? outcome : -i;
 }
 

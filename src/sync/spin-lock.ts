@@ -32,7 +32,7 @@
  */
 import { openExisting, type ExistingRegion, type Region } from './region.js';
 import { deadlineNs, nowNs } from './clock.js';
-import { onCpuNs, threadWaits } from './wait-account.js';
+import { countSpinNs } from './wait-account.js';
 import type { ParkLoop } from './park.js';
 import { BASE_BYTES, CasLock, HOLDER, LockBase, STATE, type LockHandle } from './lock-base.js';
 import { HOLDER_ID, NO_HOLDER } from './thread-id.js';
@@ -93,7 +93,7 @@ export class SpinLock extends CasLock {
       if (sinceClock >= CLOCK_EVERY) {
         sinceClock = 0;
         const now = nowNs();
-        threadWaits.spinNs += onCpuNs(now - lastLook);
+        countSpinNs(now - lastLook);
         lastLook = now;
         this.checkPoison();
         if (now >= deadline) {
@@ -103,7 +103,7 @@ export class SpinLock extends CasLock {
       }
     }
     const end = nowNs();
-    threadWaits.spinNs += onCpuNs(end - lastLook);
+    countSpinNs(end - lastLook);
     this.countContended(spins, 0, end - start);
     return true;
   }

@@ -3,9 +3,9 @@
  * per thread, so that a report can say how much of a thread's CPU time went to spinning on a
  * lock, polling for work and waking other threads, and how often it slept and was woken.
  *
- * Every primitive in src/sync and src/ring adds to the account of the thread that runs it, and
- * only on a slow path, so an uncontended lock, a push to an awake consumer and a pop that finds
- * work pay nothing new:
+ * Every primitive in src/sync and src/ring adds to the account of the thread that runs it, when
+ * that thread keeps one, and only on a slow path, so an uncontended lock, a push to an awake
+ * consumer and a pop that finds work pay nothing new:
  *   spinNs     busy-waiting for a lock that another thread holds (a contended lock's spin
  *              phase, a spin lock's whole wait, a multi-producer ring's wait for an earlier
  *              producer's publication)
@@ -30,9 +30,10 @@
  *
  * The account is plain module state: each worker thread loads its own copy of this module, so
  * each thread has its own account and nothing is shared or locked. Read it with
- * threadWaitFigures(). setThreadWaitAccounting(false) stops the clock reads that only the
- * account needs (around each notify) and the counting of parks, to measure what the account
- * costs; the spin and poll loops read the clock for their own limits anyway.
+ * threadWaitFigures(). The account is kept only where setThreadWaitAccounting(true) turned it on
+ * (the emulator's workers, with --breakdown on): otherwise the primitives skip the clock reads
+ * that only the account needs (around each notify) and every addition to it; the spin and poll
+ * loops read the clock for their own limits anyway.
  */
 import { nowNs } from './clock.js';
 
@@ -67,18 +68,22 @@ export const threadWaits: WaitFigures = {
   wakeups: 0,
 };
 
-/** Whether notifies and parks are timed and counted in the calling thread (on by default). */
-let accounting = true;
+/**
+ * Whether the calling thread keeps its account: off by default, so that a library user's
+ * notifies and parks cost what a bare Atomics.notify or Atomics.wait does and no busy-wait adds
+ * to an account; the emulator turns it on in its workers with --breakdown on (workers/support/arrive.ts).
+ */
+let accounting = false;
 
 /**
- * Turns the calling thread's timing of notifies and parks on or off (on by default); off, they
- * cost what a bare Atomics.notify or Atomics.wait does, and the account misses them.
+ * Turns the calling thread's account on or off (off by default): off, notifies and parks cost
+ * what a bare Atomics.notify or Atomics.wait does, and spins and polls add nothing.
  */
 export function setThreadWaitAccounting(on: boolean): void {
   accounting = on;
 }
 
-/** Whether the calling thread's notifies and parks are timed and counted (setThreadWaitAccounting). */
+/** Whether the calling thread keeps its account (setThreadWaitAccounting). */
 export function isThreadWaitAccountingOn(): boolean {
   return accounting;
 }
@@ -101,6 +106,23 @@ export function resetThreadWaitFigures(): WaitFigures {
  */
 export function onCpuNs(elapsedNs: number): number {
   return elapsedNs <= PREEMPTED_GAP_NS ? elapsedNs : 0;
+}
+
+/** Adds a busy-wait segment of `elapsedNs` to the calling thread's spin time, when it keeps an account. */
+export function countSpinNs(elapsedNs: number): void {
+  if (accounting) threadWaits.spinNs += onCpuNs(elapsedNs);
+}
+
+/** Adds a busy-poll segment of `elapsedNs` to the calling thread's poll time, when it keeps an account. */
+export function countPollNs(elapsedNs: number): void {
+  if (accounting) threadWaits.pollNs += onCpuNs(elapsedNs);
+}
+
+/** Counts a poll window that caught work (`hit`) or ran out, when the calling thread keeps an account. */
+export function countPoll(hit: boolean): void {
+  if (!accounting) return;
+  if (hit) threadWaits.pollHits++;
+  else threadWaits.pollMisses++;
 }
 
 /**

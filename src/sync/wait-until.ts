@@ -2,7 +2,7 @@
  * The one way vblk-mq waits for work: poll for an adaptive window, then park
  * on a doorbell, with every park bounded.
  *
- * Used by Ring.waitForData/waitForSpace and by every emulator worker (an IO
+ * The consumer's half of the one notification rule (doorbell.ts): used by every emulator worker (an IO
  * thread waiting for any of its rings, the device waiting for its hardware
  * queues, a vCPU waiting for completions), so that all of them poll and park
  * by the same policy. waitUntilAsync is its counterpart for a thread that must not block
@@ -13,14 +13,17 @@ import type { Doorbell } from './doorbell.js';
 import type { PollWindow } from './poll-window.js';
 import { holdEventLoop, pollBriefly, type AsyncWaitOptions } from './park.js';
 import { deadlineNs, msUntil, nowNs } from './clock.js';
+import { checkTimeout } from './region.js';
 
 /**
  * Waits until `ready()` is true or `timeoutMs` passes. Returns whether it is ready.
  * @param bell the doorbell producers ring after publishing work
  * @param window this thread's polling window
  * @param timeoutMs Infinity to wait as long as it takes
+ * @throws TypeError when timeoutMs is NaN or not a number; RangeError when it is below zero
  */
 export function waitUntil(ready: () => boolean, bell: Doorbell, window: PollWindow, timeoutMs: number): boolean {
+  checkTimeout('waitUntil', timeoutMs); // NaN would reach Atomics.wait as "for ever"
   if (ready()) return true;
   const start = nowNs();
   if (window.poll(ready)) return true;
@@ -48,6 +51,7 @@ export async function waitUntilAsync(
   timeoutMs: number,
   options?: AsyncWaitOptions,
 ): Promise<boolean> {
+  checkTimeout('waitUntilAsync', timeoutMs);
   if (pollBriefly(ready)) return true;
   const deadline = deadlineNs(nowNs(), timeoutMs);
   const letGo = holdEventLoop(options);

@@ -6,6 +6,8 @@ import { FIO_PERCENTILES, latencyFigures, percentileKey, type LatencyFigures } f
 import { LatencyHistogram } from '../../dist/src/protocol/latency-histogram.js';
 import { RESULT_SCHEMA } from '../../dist/src/report/result.js';
 import type { LockFigures, MachineInfo, ResultFile, RunResult, RunSettings } from '../../dist/src/report/result.js';
+import { recordSettings } from '../../dist/src/report/settings.js';
+import { point } from './point.js';
 
 /**
  * Latency figures with the given values at some percentiles (the others interpolated from the
@@ -44,23 +46,9 @@ export function lock(overrides: Partial<LockFigures> = {}): LockFigures {
   };
 }
 
-/** The settings of a run at the bench's defaults; any can be overridden. */
+/** The settings of a run at the bench's defaults, as a result file records them; any can be overridden. */
 export function settings(overrides: Partial<RunSettings> = {}): RunSettings {
-  return {
-    bs: 4096,
-    batching: { submit: 1, completeMin: 1, completeMax: 1, iothreadPop: 1 },
-    deviceThreads: null,
-    work: { guestNs: 0, iothreadNs: 0 },
-    completionNs: 0,
-    pollMaxNs: 32768,
-    memoryBacked: false,
-    pin: 'none',
-    completionPath: 'iothread',
-    lockSides: 'submit+pop',
-    spinThreshold: 32768,
-    breakdown: true,
-    ...overrides,
-  };
+  return { ...recordSettings(point()), ...overrides };
 }
 
 /** A plausible run; every figure can be overridden. */
@@ -116,6 +104,6 @@ export function machine(overrides: Partial<MachineInfo> = {}): MachineInfo {
 }
 
 export function resultFile(runs: RunResult[], machineOverrides: Partial<MachineInfo> = {}): ResultFile {
-  return { schema: RESULT_SCHEMA, machine: machine(machineOverrides), options: {}, runs };
+  return { kind: 'bench', schema: RESULT_SCHEMA, machine: machine(machineOverrides), options: {}, runs };
 }
 

@@ -26,7 +26,7 @@ export interface ServeLoop {
   index: number;
   task: CommonTask;
   control: RunControl;
-  /** The doorbell the thread parks on, which its producers ring. */
+  /** The thread's own doorbell: the one it parks on, which every producer of its queues rings. */
   bell: Doorbell;
   /** Whether any of its queues holds work (a peek, no lock). */
   hasWork(): boolean;
@@ -34,9 +34,14 @@ export interface ServeLoop {
   pass(): number;
   /** Milliseconds until the next delayed completion is due, or Infinity when none waits. */
   nextDueMs?(): number;
-  /** Requests it has handled so far, and notifications it sent that woke a parked thread (thread-window.ts). */
+  /** Requests it has handled so far (thread-window.ts). */
   requests(): number;
-  signals(): number;
+}
+
+/** Whether any of `queues` holds work: a peek at each, no lock; how a consumer of several decides it may park. */
+export function anyHasWork(queues: readonly { isEmpty(): boolean }[]): boolean {
+  for (let q = 0; q < queues.length; q++) if (!queues[q]!.isEmpty()) return true;
+  return false;
 }
 
 /**
@@ -46,9 +51,8 @@ export interface ServeLoop {
 export function serveUntilDone(loop: ServeLoop): ThreadWindow | null {
   const { control, task, bell } = loop;
   const window = new PollWindow(task.pollMaxNs);
-  const measured = new WindowWatch();
+  const measured = new WindowWatch(bell);
   const requests = (): number => loop.requests();
-  const signals = (): number => loop.signals();
   let phaseSeen = control.phase();
   const ready = (): boolean =>
     loop.hasWork() || control.phase() !== phaseSeen || control.allVcpusDone() || loop.nextDueMs?.() === 0;
@@ -58,7 +62,7 @@ export function serveUntilDone(loop: ServeLoop): ThreadWindow | null {
   for (;;) {
     phaseSeen = control.phase();
     if (phaseSeen === ABORT) return null;
-    measured.observe(phaseSeen, requests, signals);
+    measured.observe(phaseSeen, requests);
     if (failpoint !== null) failpoint.check();
     if (loop.pass() > 0) continue;
     if (control.allVcpusDone()) return measured.figures();

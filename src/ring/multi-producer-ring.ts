@@ -1,7 +1,7 @@
 /**
- * MultiProducer: the producer side of an unguarded Ring created with `producers: 'multi'`,
- * which any number of threads may push into without a lock; the consumer side is the one of
- * the single-producer ring, unchanged.
+ * MultiProducerRing: the ring any number of threads may push into at once without a lock, for
+ * ONE consumer: the core of ring-core.ts, whose consumer side (cached one-item pop, batch pop)
+ * it uses unchanged, plus a reservation block for its producers.
  *
  * Algorithm: DPDK's multi-producer enqueue (DPDK, lib/ring: `__rte_ring_move_prod_head` and
  * `__rte_ring_update_tail` in rte_ring_elem_pvt.h, whose compare-and-swap loop lives in
@@ -17,13 +17,14 @@
  * Indices are 32-bit and wrap as in ring.ts; the CAS could be fooled only by 2^32 reservations
  * between a producer's read of PROD_HEAD and its CAS.
  *
- * Memory: six cache lines after the ring's header (byte offsets from the ring's byteOffset):
- *   320  PROD_HEAD   next index to reserve; producers CAS it; POISONED (word 1 of the line),
+ * Memory: the core's header, then this block (byte offsets from the ring's byteOffset), then
+ * the slots:
+ *   192  PROD_HEAD   next index to reserve; producers CAS it; POISONED (word 1 of the line),
  *        set by poison(): producers waiting to publish give up with LockPoisonedError
- *   384  publication spin budget (spin-budget.ts words SPIN_BUDGET and SPIN_MAX of this line),
+ *   256  publication spin budget (spin-budget.ts words SPIN_BUDGET and SPIN_MAX of this line),
  *        shared by the producers of the ring and adapted by their waits
- *   448  16 publication doorbells (doorbell.ts: SEQ, SLEEPERS, PENDING each), three lines
- *   640  publication statistics (atomic-stats.ts: BigInt64 words)
+ *   320  publication statistics (atomic-stats.ts: BigInt64 words)
+ *   384  16 publication doorbells (doorbell.ts, DOORBELL_BYTES each), on whole lines
  * PROD_HEAD has a line of its own because only producers touch it, while the consumer reads TAIL:
  * a CAS on TAIL's line would invalidate the consumer's copy of it at every reservation.
  *
@@ -69,27 +70,37 @@
  * Test hooks (setMultiProducerTestHooks) let a test stall a producer between reserve and publish,
  * or see a producer about to park; they are not exported from the package (see the function).
  */
-import { CACHE_LINE } from '../sync/region.js';
+import { alignUp, CACHE_LINE } from '../sync/region.js';
 import { Doorbell, DOORBELL_BYTES } from '../sync/doorbell.js';
 import type { LockStats } from '../sync/lock-stats.js';
+import {
+  HEAD_WORD,
+  RingCore,
+  ringByteLength,
+  RingView,
+  TAIL_WORD,
+  type RingCoreOptions,
+  type RingHandle,
+  type RingSize,
+} from './ring-core.js';
 import { nowNs } from '../sync/clock.js';
 import { AtomicStatsBlock } from '../sync/atomic-stats.js';
 import { LockPoisonedError } from '../sync/lock-base.js';
 import { adaptSpinBudget, configureSpin, currentSpinBudget, spinUntil } from '../sync/spin-budget.js';
 
-/** Bytes of the block after a multi-producer ring's header. */
-export const MULTI_PRODUCER_BYTES = 6 * CACHE_LINE;
 const WORDS_PER_LINE = CACHE_LINE / 4;
 /** Word offsets inside the block. */
 const PROD_HEAD = 0;
-const SPIN_LINE = WORDS_PER_LINE;
 const POISONED = 1;
-const BELLS = 2 * WORDS_PER_LINE;
-/** Longest single park of a producer waiting to publish, ms: a poison() is noticed this late at most. */
-const POISON_SLICE_MS = 100;
+const SPIN_LINE = WORDS_PER_LINE;
+const STATS_LINE = 2;
+const BELLS = 3 * WORDS_PER_LINE;
 const BELL_SLOTS = 16;
 const BELL_WORDS = DOORBELL_BYTES / 4;
-const STATS_LINE = 5;
+/** Bytes of the reservation block after the core's header. */
+const BLOCK_BYTES = BELLS * 4 + alignUp(BELL_SLOTS * DOORBELL_BYTES, CACHE_LINE);
+/** Longest single park of a producer waiting to publish, ms: a poison() is noticed this late at most. */
+const POISON_SLICE_MS = 100;
 
 /** What a test may run inside a producer of a multi-producer ring (see setMultiProducerTestHooks). */
 export interface MultiProducerTestHooks {
@@ -113,89 +124,151 @@ export function setMultiProducerTestHooks(hooks: MultiProducerTestHooks | null):
   testHooks = hooks;
 }
 
-/** Reservation and in-order publication for the producers of a multi-producer ring. */
-export class MultiProducer {
-  /** Index of PROD_HEAD in the ring's header view. */
-  readonly prodHead: number;
-  /** Index of POISONED in the ring's header view. */
-  private readonly poisoned: number;
-  /** Where the last successful reserve() starts. */
-  start = 0;
+/** Options of a new MultiProducerRing: its size, and where it lives. */
+export type MultiProducerRingOptions = RingCoreOptions;
+
+/** A ring any number of threads may push into at once, lock-free; one consumer (see the top of this file). */
+export class MultiProducerRing extends RingView<'multi-producer-ring'> {
+  /** Bytes a multi-producer ring of this size needs in a SharedArrayBuffer. */
+  static byteLength(size: RingSize): number {
+    return ringByteLength('MultiProducerRing', size, BLOCK_BYTES);
+  }
+
+  /** A view of the ring described by `handle`, e.g. in another worker. */
+  static from(handle: RingHandle<'multi-producer-ring'>): MultiProducerRing {
+    return new MultiProducerRing(RingCore.open('multi-producer-ring', handle, () => BLOCK_BYTES));
+  }
+
   private readonly i32: Int32Array;
-  private readonly head: number;
-  private readonly tail: number;
+  private readonly prodHead: number;
+  private readonly poisoned: number;
   private readonly spin: Int32Array;
   private readonly bells: readonly Doorbell[];
   private readonly statsBlock: AtomicStatsBlock;
+  /** Where the last successful reserve() starts. */
+  private reserved = 0;
   /** The TAIL the current park waits for, and the check of it the doorbell runs. */
   private awaited = 0;
-  private readonly turnCame = (): boolean => Atomics.load(this.i32, this.tail) === this.awaited;
+  private readonly turnCame = (): boolean => Atomics.load(this.i32, TAIL_WORD) === this.awaited;
 
-  /**
-   * The producer side over `i32`, the ring's header view, which covers the block from word
-   * `blockWord` on (at byte `blockByte` of the buffer); `head` and `tail` index HEAD and TAIL.
-   * `start` initialises a new block (zeroed by the caller) with PROD_HEAD = start; undefined
-   * opens an existing one.
-   */
-  constructor(i32: Int32Array, blockWord: number, blockByte: number, head: number, tail: number, start?: number) {
+  /** Creates a multi-producer ring in `options.buffer` at `options.byteOffset`, or in a buffer of its own. */
+  constructor(options: MultiProducerRingOptions);
+  /** @internal MultiProducerRing.from's path: a view over a core it opened. */
+  constructor(opened: RingCore);
+  constructor(options: MultiProducerRingOptions | RingCore) {
+    super(options instanceof RingCore ? options : RingCore.create('multi-producer-ring', options, BLOCK_BYTES, [0, 0]));
+    const core = this.core;
+    const i32 = core.i32;
+    const block = (core.blockOffset - core.handle.byteOffset) / 4;
     this.i32 = i32;
-    this.head = head;
-    this.tail = tail;
-    this.prodHead = blockWord + PROD_HEAD;
-    this.poisoned = blockWord + PROD_HEAD + POISONED;
-    this.spin = i32.subarray(blockWord + SPIN_LINE, blockWord + SPIN_LINE + WORDS_PER_LINE);
-    this.bells = Array.from({ length: BELL_SLOTS }, (_, k) => new Doorbell(i32, blockWord + BELLS + BELL_WORDS * k));
-    this.statsBlock = new AtomicStatsBlock(i32.buffer as SharedArrayBuffer, blockByte + STATS_LINE * CACHE_LINE);
-    if (start !== undefined) {
-      configureSpin('Ring', this.spin, undefined);
-      Atomics.store(i32, this.prodHead, start);
+    this.prodHead = block + PROD_HEAD;
+    this.poisoned = block + POISONED;
+    this.spin = i32.subarray(block + SPIN_LINE, block + SPIN_LINE + WORDS_PER_LINE);
+    this.bells = Array.from({ length: BELL_SLOTS }, (_, k) => new Doorbell(i32, block + BELLS + BELL_WORDS * k));
+    this.statsBlock = new AtomicStatsBlock(core.handle.buffer, core.blockOffset + STATS_LINE * CACHE_LINE);
+    if (core.createdAt !== undefined) {
+      configureSpin('MultiProducerRing', this.spin, undefined);
+      Atomics.store(i32, this.prodHead, core.createdAt);
+      core.publish();
     }
   }
 
+  /** Whether every slot is in use now (a snapshot); slots reserved but not yet published count as in use. */
+  override isFull(): boolean {
+    return this.core.isFull(this.prodHead);
+  }
+
   /**
-   * Reserves up to `count` slots of a ring of `capacity`: returns how many (0 when full), and
-   * leaves the first one's index in `start`. Never waits.
+   * Copies one slot in, lock-free (pushBatch of one).
+   * @returns false when the ring is full.
    */
-  reserve(count: number, capacity: number): number {
+  push(slot: ArrayLike<number>): boolean {
+    return this.pushBatch(slot, 1) === 1;
+  }
+
+  /** Copies one slot out: the one consumer's cached path. @returns false when empty. */
+  pop(out: Int32Array): boolean {
+    return this.core.popOne(out);
+  }
+
+  /**
+   * Copies up to `count` slots (end to end in `src` from slot `from` on) in: reserves them, writes
+   * them, and publishes them once every earlier reservation is published (it spins, then parks).
+   * @returns how many went in (fewer when the ring fills).
+   * @throws LockPoisonedError when the ring was poisoned while this push waited to publish.
+   */
+  pushBatch(src: ArrayLike<number>, count: number = Math.floor(src.length / this.slotWords), from = 0): number {
+    this.core.checkCount(count === 1 && from === 0 ? 'push' : 'pushBatch', 'src', src.length, count, from);
+    const n = this.reserve(count);
+    if (n === 0) return 0;
+    const start = this.reserved;
+    this.core.writeSlots(src, start, n, from * this.slotWords);
+    this.publish(start, n);
+    return n;
+  }
+
+  /** Copies up to `max` slots out into `dst` (end to end from slot `at` on). @returns how many. */
+  popBatch(dst: Int32Array, max: number = Math.floor(dst.length / this.slotWords), at = 0): number {
+    return this.core.popBatch(dst, max, at);
+  }
+
+  /**
+   * Statistics of the publication waits, with a lock's meaning: acquisitions = reservations
+   * (pushes that reserved at least one slot), contentions = those that had to wait for an earlier
+   * producer to publish, with their spins, parks and waiting time (ns); timeouts 0. Never blocks;
+   * exact once the producers are quiet (atomic-stats.ts says what a read while they run gives).
+   */
+  publishStats(): LockStats {
+    return this.statsBlock.read();
+  }
+
+  /**
+   * Zeroes the publication statistics, each figure in one atomic step, and returns what it
+   * cleared. Takes no lock: while producers run, a push in progress may count its reservation
+   * before the reset and its wait after it. Called while no producer pushes, it is exact.
+   */
+  resetPublishStats(): LockStats {
+    return this.statsBlock.drain();
+  }
+
+  /**
+   * Marks the ring abandoned, e.g. because a producer died between reserve and publish: every
+   * producer waiting to publish, now or later, stops with LockPoisonedError. Pushes that need no
+   * wait still go through.
+   */
+  poison(): void {
+    Atomics.store(this.i32, this.poisoned, 1);
+    for (const bell of this.bells) bell.ring();
+  }
+
+  /** Reserves up to `count` slots: returns how many (0 when full), the first one's index in `reserved`. */
+  private reserve(count: number): number {
     const i32 = this.i32;
+    const capacity = this.capacity;
     let start = Atomics.load(i32, this.prodHead);
     for (;;) {
       // More than the capacity when `start` is already stale (HEAD moved past it): the CAS fails then.
-      const room = (capacity + Atomics.load(i32, this.head) - start) >>> 0;
+      const room = (capacity + Atomics.load(i32, HEAD_WORD) - start) >>> 0;
       const n = count < room ? count : room;
       if (n === 0) return 0;
       const seen = Atomics.compareExchange(i32, this.prodHead, start, (start + n) | 0);
       if (seen === start) {
-        this.start = start;
+        this.reserved = start;
         return n;
       }
       start = seen;
     }
   }
 
-  /**
-   * Publishes the `count` slots reserved at `start`, once every earlier reservation is
-   * published: spins, then parks (see the file comment). Counts the reservation in the
-   * statistics.
-   */
-  publish(start: number, count: number): void {
+  /** Publishes the `count` slots reserved at `start`, once every earlier reservation is published. */
+  private publish(start: number, count: number): void {
     const i32 = this.i32;
     if (testHooks?.beforePublish !== undefined) testHooks.beforePublish(start, count);
-    if (Atomics.load(i32, this.tail) === start) this.statsBlock.countUncontended();
+    if (Atomics.load(i32, TAIL_WORD) === start) this.statsBlock.countUncontended();
     else this.awaitTurn(start);
     const next = (start + count) | 0;
-    Atomics.store(i32, this.tail, next);
+    Atomics.store(i32, TAIL_WORD, next);
     this.bells[next & (BELL_SLOTS - 1)]!.ring();
-  }
-
-  /** Statistics of the publication waits (see atomic-stats.ts for reads while producers run). */
-  stats(): LockStats {
-    return this.statsBlock.read();
-  }
-
-  /** Zeroes the statistics, each figure atomically, and returns what it cleared. */
-  resetStats(): LockStats {
-    return this.statsBlock.drain();
   }
 
   /** Waits until TAIL reaches `start`: the contended path of publish(). */
@@ -215,7 +288,7 @@ export class MultiProducer {
     if (testHooks?.beforePark !== undefined) testHooks.beforePark(start);
     const bell = this.bells[start & (BELL_SLOTS - 1)]!;
     let parks = 0;
-    while (Atomics.load(i32, this.tail) !== start) {
+    while (Atomics.load(i32, TAIL_WORD) !== start) {
       // Parks in slices, so that a poison() (an earlier producer died between reserve and publish:
       // its slots will never be published) ends the wait even if its notify came before the park.
       if (Atomics.load(i32, this.poisoned) !== 0) {
@@ -227,15 +300,4 @@ export class MultiProducer {
     }
     this.statsBlock.countContended(spins, parks, nowNs() - startNs);
   }
-
-  /**
-   * Marks the ring abandoned, e.g. because a producer died between reserve and publish: every
-   * producer waiting to publish, now or later, stops with LockPoisonedError. Pushes that need no
-   * wait still go through.
-   */
-  poison(): void {
-    Atomics.store(this.i32, this.poisoned, 1);
-    for (const bell of this.bells) bell.ring();
-  }
 }
-
