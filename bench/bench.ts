@@ -23,7 +23,7 @@ import { createOutputFolder } from '../src/cli/common-args.js';
 import { SignalStop } from '../src/cli/stop-signals.js';
 import { FAILPOINTS_ENV, parseFailpoints } from '../src/cli/failpoints-env.js';
 import { runSweep, sweepPoints, type SweepOutcome } from '../src/main-thread/sweep.js';
-import { AUTO_ROUNDS } from '../src/protocol/options.js';
+import { AUTO_ROUNDS, type OutputPath } from '../src/protocol/options.js';
 import type { BenchOptions } from '../src/protocol/settings-table.js';
 import { describeMachine, describeWakeups, machineInfo } from '../src/report/machine.js';
 import { calibrateWakeups } from '../src/main-thread/calibrate.js';
@@ -43,6 +43,10 @@ import { renderSvg } from '../src/report/svg.js';
 import { renderStageTable } from '../src/report/stage-table.js';
 import { renderAccountingTable } from '../src/report/accounting.js';
 import { explainSteps, explainWhy, renderExplain } from '../src/report/explain.js';
+import { buildTraceEvents, writeTraceFile } from '../src/report/trace-json.js';
+import { renderTraceSvg } from '../src/report/trace-svg.js';
+import type { TraceInput } from '../src/report/trace-window.js';
+import type { PointSpec } from '../src/main-thread/point-spec.js';
 
 /** Set in a child run by --cpus: the options to use, as JSON, and where to write the result. */
 const CHILD_OPTIONS = 'VBLK_CHILD_OPTIONS';
@@ -119,11 +123,38 @@ async function sweepHere(options: BenchOptions, stop: AbortSignal): Promise<Swee
         onStart: (spec, repeat, done) => progress.start(spec, repeat, done),
         onLive: (iops) => progress.live(iops),
         onRun: (run, _repeat, done) => progress.finished(run, done),
+        onTrace: (spec, trace) => writeTraces(options, spec, trace, points > 1 || CHILD_RESULT in process.env),
       },
       stop,
     );
   } finally {
     progress.end();
+  }
+}
+
+/**
+ * --trace and --trace-svg for one traced run: FILE itself for a sweep of one point, else FILE
+ * with the point added before its extension (trace-sq-spin-2cpu-8j-qd32.json).
+ */
+function writeTraces(options: BenchOptions, spec: PointSpec, trace: TraceInput, perPoint: boolean): void {
+  const named = (file: OutputPath): { path: string; given: string } => {
+    if (!perPoint) return file;
+    const point = `${spec.mode}-${spec.lock}-${spec.cpus}cpu-${spec.jobs}j-qd${spec.iodepth}`;
+    const add = (p: string): string => {
+      const { dir, name, ext } = path.parse(p);
+      return path.join(dir, `${name}-${point}${ext}`);
+    };
+    return { path: add(file.path), given: add(file.given) };
+  };
+  if (options.trace !== undefined) {
+    const file = named(options.trace);
+    writeTraceFile(file.path, buildTraceEvents(trace));
+    process.stderr.write(`vblk-mq: wrote ${file.given}\n`);
+  }
+  if (options.traceSvg !== undefined) {
+    const file = named(options.traceSvg);
+    fs.writeFileSync(file.path, renderTraceSvg(trace));
+    process.stderr.write(`vblk-mq: wrote ${file.given}\n`);
   }
 }
 

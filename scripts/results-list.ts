@@ -33,6 +33,11 @@ export interface ResultCommand {
   /** Also write fio's JSON format into this folder of docs/results/ (--fio-json). */
   fioJson?: string;
   /**
+   * Also write --trace and --trace-svg as NAME-trace.json and .svg, one file per point: these
+   * points, as the bench names them (`sq-spin-2cpu-8j-qd32`).
+   */
+  tracePoints?: string[];
+  /**
    * Node.js major versions to install first (as `npm run test:node` does), for a command that
    * starts them itself (bench:native's --node) while it runs on this Node.
    */
@@ -155,6 +160,15 @@ export const RESULTS: readonly ResultCommand[] = [
     about:
       'the rings without a lock (mq: one single-producer ring per vCPU; sq: one multi-producer ring, DPDK ' +
       "rte_ring's MP enqueue), against the spin and adaptive locks",
+  },
+  {
+    name: '2cpu-trace-8jobs',
+    script: 'bench',
+    args: ['--jobs', '8', '--mode', 'both', '--iodepth', '32'],
+    tracePoints: ['sq-spin-2cpu-8j-qd32', 'mq-spin-2cpu-8j-qd32'],
+    about:
+      'a timeline of 20 ms of sq and of mq at 8 jobs (--trace, for ui.perfetto.dev, and --trace-svg): ' +
+      'who holds the lock, who spins, who parks, and who wakes whom',
   },
   {
     name: '2cpu-breakdown-cost',
@@ -351,7 +365,11 @@ function outputArgs(entry: ResultCommand): string[] {
   if (entry.script !== 'bench') return json;
   // --explain's designs run at one job count: there is no chart against jobs to draw.
   const svg = entry.args.includes('--explain') ? [] : ['--svg', `${entry.name}.svg`];
-  return [...json, ...svg, ...fio];
+  const trace =
+    entry.tracePoints === undefined
+      ? []
+      : ['--trace', `${entry.name}-trace.json`, '--trace-svg', `${entry.name}-trace.svg`];
+  return [...json, ...svg, ...fio, ...trace];
 }
 
 /**
@@ -381,5 +399,9 @@ export function madeFiles(entry: ResultCommand): string[] {
     if (arg === '--fio-json') return [`${value}/`];
     return [];
   });
-  return [`${entry.name}.txt`, ...named];
+  // --trace names one file per point (bench/bench.ts writeTraces).
+  const traces = (entry.tracePoints ?? []).flatMap((point) =>
+    ['json', 'svg'].map((ext) => `${entry.name}-trace-${point}.${ext}`),
+  );
+  return [`${entry.name}.txt`, ...named, ...traces];
 }

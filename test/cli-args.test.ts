@@ -187,6 +187,9 @@ describe('parseBenchArgs', () => {
         json: undefined,
         svg: undefined,
         fioJson: undefined,
+        trace: undefined,
+        traceSvg: undefined,
+        traceWindowMs: 20,
         quiet: false,
       },
     });

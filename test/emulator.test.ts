@@ -280,7 +280,7 @@ describe('batching and device threads', () => {
       completed: 1,
       pushes: 1,
       reapLocks: 0,
-      kicks: 0,
+      trace: null,
       stages: null,
       slat: new LatencyHistogram(),
       clat: new LatencyHistogram(),
@@ -300,8 +300,9 @@ describe('batching and device threads', () => {
       pops: 1,
       completions: 1,
       window: null,
+      trace: null,
     }));
-    const device = { completions: 0, window: null };
+    const device = { completions: 0, window: null, trace: null };
     const right = [0, 1].map((index) => ({ index, hwqs: [index], completed: 1, ...device }));
     expect(() => checkConservation(topology, vcpus, iothreads, right)).not.toThrow();
     const wrong = [

@@ -32,7 +32,10 @@ import { Ring } from '../src/ring/ring.js';
 import { openRing } from '../src/ring/create-ring.js';
 import { BELL_SOURCE, RunControl } from '../src/protocol/run-control.js';
 import { DESC_WORDS, HWQ, T_POP, VCPU } from '../src/protocol/descriptor.js';
-import { stampClock } from '../src/protocol/stage-clock.js';
+import { stageClockOffset, stampClock } from '../src/protocol/stage-clock.js';
+import { GuardedRing } from '../src/ring/guarded-ring.js';
+import { TraceKind } from '../src/protocol/trace-record.js';
+import { TraceRecorder } from './support/trace-recorder.js';
 import type { IothreadResult, IothreadTask } from '../src/protocol/tasks.js';
 import { burnCpu } from './support/burn.js';
 import { leavesOnAbort } from './support/leave-on-abort.js';
@@ -50,6 +53,15 @@ function iothread(task: IothreadTask): IothreadResult {
   const hwq = Ring.from(task.hwq);
   const deviceBell = control.bell('nullblk', task.device);
   const progress = control.progress('iothread', index);
+  // --trace: the recorder (null without), and `trace`, set to it only while its window is open.
+  const guarded = rings.map((ring) => ring instanceof GuardedRing && ring.guardPops);
+  const locks = new Map<ArrayBufferLike, number>();
+  task.rings.forEach((h, r) => guarded[r] && locks.set(h.buffer, task.ringIndexes[r]!));
+  const recorder =
+    task.trace === null
+      ? null
+      : new TraceRecorder(task.trace, control, 'iothread', stageClockOffset(task.stageOriginHrNs), locks);
+  let trace: TraceRecorder | null = null;
   const stamp = task.breakdown ? stampClock(task.stageOriginHrNs) : null;
   const batch = new Int32Array(SUBMIT_MAX * DESC_WORDS);
   let gathered = 0;
@@ -94,7 +106,11 @@ function iothread(task: IothreadTask): IothreadResult {
 
   function pass(): number {
     const before = moved;
+    let start = trace === null ? 0 : trace.now();
     const posted = postCompletions();
+    if (trace !== null && posted > 0) {
+      trace.add(TraceKind.POST, start, (start = trace.now()), posted);
+    }
     for (let r = 0; r < rings.length; r++) {
       const ring = rings[r]!;
       if (ring.isEmpty()) continue;
@@ -102,7 +118,9 @@ function iothread(task: IothreadTask): IothreadResult {
       // hand-over to the device: one clock read per SUBMIT_MAX requests at most.
       let popped = stamp === null ? 0 : stamp();
       while (!ring.isEmpty()) {
+        const held = trace === null ? 0 : trace.now();
         const got = ring.popBatch(batch, Math.min(iothreadBatch, SUBMIT_MAX - gathered), gathered);
+        if (trace !== null && guarded[r]!) trace.held(task.ringIndexes[r]!, held);
         pops++;
         for (let k = gathered; k < gathered + got; k++) {
           batch[k * DESC_WORDS + HWQ] = index;
@@ -117,6 +135,7 @@ function iothread(task: IothreadTask): IothreadResult {
       }
     }
     if (gathered > 0) submit();
+    if (trace !== null && moved > before) trace.add(TraceKind.DRAIN, start, trace.now(), moved - before);
     const work = moved - before + posted;
     if (work > 0) progress.publish(moved, usedRings.pushed);
     return work;
@@ -131,6 +150,14 @@ function iothread(task: IothreadTask): IothreadResult {
     hasWork: () => anyHasWork(rings) || (completionQueue !== null && !completionQueue.isEmpty()),
     pass,
     requests: () => moved,
+    ...(recorder === null ? {} : { turn: (phase: number) => void (trace = recorder.active(phase)) }),
   });
-  return { index, moved, pops, completions: usedRings.pushed, window };
+  return {
+    index,
+    moved,
+    pops,
+    completions: usedRings.pushed,
+    window,
+    trace: recorder === null ? null : recorder.result(),
+  };
 }

@@ -35,7 +35,9 @@ import {
   T_DEV,
   T_DONE,
 } from '../src/protocol/descriptor.js';
-import { stampClock } from '../src/protocol/stage-clock.js';
+import { stageClockOffset, stampClock } from '../src/protocol/stage-clock.js';
+import { TraceKind } from '../src/protocol/trace-record.js';
+import { TraceRecorder } from './support/trace-recorder.js';
 import type { NullblkResult, NullblkTask } from '../src/protocol/tasks.js';
 import { fillPattern } from './support/pattern.js';
 import { leavesOnAbort } from './support/leave-on-abort.js';
@@ -52,6 +54,12 @@ function nullblk(task: NullblkTask): NullblkResult {
   const data = task.data.map((b) => (b === null ? null : new Int32Array(b)));
   const bufWords = task.bs / 4;
   const progress = control.progress('nullblk', index);
+  // --trace: the recorder (null without), and `trace`, set to it only while its window is open.
+  const recorder =
+    task.trace === null
+      ? null
+      : new TraceRecorder(task.trace, control, 'nullblk', stageClockOffset(task.stageOriginHrNs), new Map());
+  let trace: TraceRecorder | null = null;
   const delayMs = task.completionNs / 1e6;
   const stamp = task.breakdown ? stampClock(task.stageOriginHrNs) : null;
   const direct = task.completionPath === 'direct';
@@ -122,6 +130,7 @@ function nullblk(task: NullblkTask): NullblkResult {
   }
 
   function pass(): number {
+    const start = trace === null ? 0 : trace.now();
     let n = 0;
     for (let q = 0; q < hwqs.length; q++) {
       const got = hwqs[q]!.popBatch(batch, maxBatch);
@@ -148,6 +157,7 @@ function nullblk(task: NullblkTask): NullblkResult {
       // T_POST is stamped by whoever posts to the vCPU: the device itself only with direct.
       completed += outbox.flush(direct && stamp !== null ? stamp() : null);
       progress.publish(0, completed);
+      if (trace !== null) trace.add(TraceKind.SERVICE, start, trace.now(), n);
     }
     return n;
   }
@@ -162,6 +172,7 @@ function nullblk(task: NullblkTask): NullblkResult {
     pass,
     nextDueMs: () => (pendingCount === 0 ? Infinity : Math.max(0, pendingDue[pendingHead]! - performance.now())),
     requests: () => completed,
+    ...(recorder === null ? {} : { turn: (phase: number) => void (trace = recorder.active(phase)) }),
   });
   return {
     index,
@@ -169,5 +180,6 @@ function nullblk(task: NullblkTask): NullblkResult {
     completed,
     completions: direct ? completed : 0,
     window,
+    trace: recorder === null ? null : recorder.result(),
   };
 }

@@ -71,6 +71,8 @@ import { burnCpu } from './support/burn.js';
 import { leavesOnAbort } from './support/leave-on-abort.js';
 import { arrive } from './support/arrive.js';
 import { WindowWatch } from './support/thread-window.js';
+import { TraceRecorder } from './support/trace-recorder.js';
+import { TraceKind } from '../src/protocol/trace-record.js';
 
 /** reap()'s `seen` when the vCPU did not wait for the completions it reaps. */
 const NOT_WAITED = -1;
@@ -106,7 +108,12 @@ function vcpu(task: VcpuTask): VcpuResult {
   const lat = new LatencyHistogram();
   const totals = { requests: 0, slatNs: 0, clatNs: 0, latNs: 0 };
   // --breakdown: this thread's offset onto the run's stamp time line, and the stages' record.
-  const stampOffset = task.breakdown ? stageClockOffset(task.stageOriginHrNs) : 0;
+  const stampOffset = task.breakdown || task.trace !== null ? stageClockOffset(task.stageOriginHrNs) : 0;
+  // --trace: the recorder (null without), and `trace`, set to it only while its window is open.
+  const locks = new Map(guard === null ? [] : [[task.submission.buffer as ArrayBufferLike, task.ring]]);
+  const recorder = task.trace === null ? null : new TraceRecorder(task.trace, control, 'vcpu', stampOffset, locks);
+  let trace: TraceRecorder | null = null;
+  const sampleEvery = task.trace?.sampleEvery ?? 0;
   const stageTotals = task.breakdown ? new Float64Array(STAGES.length) : null;
   // Each stage's fio bins as 32-bit counts (a vCPU reaps far fewer than 2^32 requests into one
   // bin in a run): half the memory of a LatencyHistogram's, which the vCPU touches per request.
@@ -163,7 +170,9 @@ function vcpu(task: VcpuTask): VcpuResult {
 
   /** Pushes the `n` prepared descriptors under one lock acquisition, then kicks the IO thread. */
   function push(n: number): void {
+    const held = trace === null ? 0 : trace.now();
     const pushed = submission.pushBatch(out, n);
+    if (trace !== null && guard !== null) trace.held(task.ring, held);
     pushes++;
     const entered = nowNs();
     for (let k = 0; k < pushed; k++) enteredNs[out[k * DESC_WORDS + TAG]!] = entered;
@@ -177,15 +186,23 @@ function vcpu(task: VcpuTask): VcpuResult {
     submitted += pushed;
     kick.ring(BELL_SOURCE.vcpu);
     progress.publish(submitted, completed);
+    if (trace !== null) {
+      const now = trace.now();
+      trace.add(TraceKind.RING_DEPTH, now, now, task.ring, submission.size());
+      trace.add(TraceKind.IN_FLIGHT, now, now, index, iodepth - free);
+    }
   }
 
   /** Submits a request on every free tag, `submitBatch` per push. */
   function submitFree(): void {
+    const start = trace === null || free === 0 ? 0 : trace.now();
+    const before = free;
     while (free > 0) {
       const n = free < submitBatch ? free : submitBatch;
       for (let k = 0; k < n; k++) prepare(k);
       push(n);
     }
+    if (trace !== null && before > 0) trace.add(TraceKind.SUBMIT, start, trace.now(), before);
   }
 
   /** Records one request's slat, clat and lat, in fio's histogram bins. */
@@ -244,6 +261,7 @@ function vcpu(task: VcpuTask): VcpuResult {
    * read for it on the common path.
    */
   function reap(seen: number): number {
+    const start = trace === null ? 0 : trace.now();
     let n: number;
     if (reapLock === null) {
       n = usedRing.popBatch(reaped, completeMax);
@@ -257,6 +275,7 @@ function vcpu(task: VcpuTask): VcpuResult {
       } finally {
         reapLock.unlock();
       }
+      if (trace !== null) trace.held(task.ring, start);
       reapLocks++;
     }
     if (n === 0) return 0;
@@ -284,9 +303,34 @@ function vcpu(task: VcpuTask): VcpuResult {
         record(startedNs[tag]!, enteredNs[tag]!, reapedNs);
         if (stageTotals !== null) recordStages(stageTotals, o, tag, seenStamp, doneStamp);
       }
+      if (trace !== null && s % sampleEvery === 0) sample(o, tag, reapedNs + stampOffset);
     }
     progress.publish(submitted, completed);
+    if (trace !== null) {
+      const now = trace.now();
+      trace.add(TraceKind.REAP, start, now, n);
+      trace.add(TraceKind.IN_FLIGHT, now, now, index, iodepth - free);
+    }
     return n;
+  }
+
+  /**
+   * Records the path of the request at word `o` of `reaped` (--trace): its own times, and the
+   * stamps the IO thread and the device wrote, made whole again on the run's line (a stamp word
+   * is that line mod 2^32, and the stamps lie within 2^31 ns before the reap, at `reapedAt`).
+   */
+  function sample(o: number, tag: number, reapedAt: number): void {
+    const whole = (word: number): number => (task.breakdown ? reapedAt + stampDelta(word, reapedAt | 0) : NaN);
+    trace!.add(
+      TraceKind.REQUEST,
+      startedNs[tag]! + stampOffset,
+      reapedAt,
+      reaped[o + HWQ]!,
+      whole(reaped[o + T_POP]!),
+      whole(reaped[o + T_DEV]!),
+      whole(reaped[o + T_DONE]!),
+      task.completionPath === 'direct' ? NaN : whole(reaped[o + T_POST]!),
+    );
   }
 
   arrive(control, 'vcpu', index, task);
@@ -296,6 +340,7 @@ function vcpu(task: VcpuTask): VcpuResult {
   let phase: number;
   while ((phase = control.phase()) < STOP) {
     measured.observe(phase, reapedSoFar);
+    if (recorder !== null) trace = recorder.active(phase);
     if (failpoint !== null) failpoint.check();
     if (!measuring && phase === MEASURE) measuring = true;
     if (completeMin === 0) reap(NOT_WAITED);
@@ -318,6 +363,7 @@ function vcpu(task: VcpuTask): VcpuResult {
   }
   measuring = false;
   measured.observe(phase, reapedSoFar);
+  trace = null;
 
   // Drain: reap everything still in flight (bounded waits; ABORT ends it).
   while (free < iodepth && control.phase() !== ABORT) {
@@ -345,6 +391,7 @@ function vcpu(task: VcpuTask): VcpuResult {
     verified,
     corrupt,
     window: measured.figures(),
+    trace: recorder === null ? null : recorder.result(),
   };
 }
 

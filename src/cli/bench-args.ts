@@ -219,9 +219,42 @@ export function parseBenchArgs(argv: readonly string[], env: BenchEnv): BenchArg
     json: jsonText === undefined ? undefined : outputFile(jsonText, flag('json'), cwd),
     svg: svgText === undefined ? undefined : outputFile(svgText, flag('svg'), cwd),
     fioJson: fioJsonText === undefined ? undefined : outputFolder(fioJsonText, flag('fio-json'), cwd),
+    ...parseTrace(given('trace'), given('trace-svg'), text('trace-window'), cwd),
     quiet: values['quiet'] === true,
   };
+  checkTrace(options);
   return { help: false, options };
+}
+
+/** A trace is drawn from the stamps and the wait account, and records the measured window only. */
+function checkTrace(options: BenchOptions): void {
+  if (options.trace === undefined && options.traceSvg === undefined) return;
+  if (!options.breakdown) {
+    throw new UsageError(
+      '--trace and --trace-svg need --breakdown on: the stamps and the wait account are what they draw',
+    );
+  }
+  const windowMs = options.traceWindowMs ?? 0;
+  if (windowMs > options.runtimeMs) {
+    throw new UsageError(
+      `--trace-window ${windowMs} ms is longer than --runtime ${options.runtimeMs} ms: ` +
+        'it records the measured window only',
+    );
+  }
+}
+
+/** --trace, --trace-svg and --trace-window: the files (checked like --json's) and the window. */
+function parseTrace(
+  traceText: string | undefined,
+  svgText: string | undefined,
+  windowText: string,
+  cwd: string,
+): Pick<BenchOptions, 'trace' | 'traceSvg' | 'traceWindowMs'> {
+  return {
+    trace: traceText === undefined ? undefined : outputFile(traceText, flag('trace'), cwd),
+    traceSvg: svgText === undefined ? undefined : outputFile(svgText, flag('trace-svg'), cwd),
+    traceWindowMs: positiveDuration(windowText, flag('trace-window')),
+  };
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { LockKind, Mode } from '../protocol/options.js';
 import type { PointSettings } from '../protocol/settings-table.js';
 import type { Failpoint } from '../protocol/failpoint.js';
+import type { TraceSettings } from '../protocol/tasks.js';
 import { buildTopology, type Topology } from '../protocol/topology.js';
 import { rosterSize } from '../protocol/roster.js';
 
@@ -23,6 +24,8 @@ export type PointSpec = PointSettings & {
   watchdogMs?: number;
   /** Faults to inject (VBLK_FAILPOINTS); each worker gets its own, if any. */
   failpoints?: readonly Failpoint[];
+  /** --trace: record this run's trace window (the sweep sets it on the first round of a point). */
+  trace?: TraceSettings;
 };
 
 /** What the topology of a run depends on. */

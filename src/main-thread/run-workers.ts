@@ -49,6 +49,8 @@ export interface RunTasks {
 export interface StartedWorkers {
   settled: Promise<RunTasks>;
   returned(worker: WorkerId): boolean;
+  /** The origin of the run's stamp time line (stage-clock.ts), which every worker measures from. */
+  stageOriginHrNs: bigint;
 }
 
 /** Starts every worker of the run on `pool`. */
@@ -72,6 +74,7 @@ export function startWorkers(
       barrierMs: BARRIER_MS,
       cpus: cpus[rosterSlot(topology.workers, worker.role, worker.index)]!,
       stageOriginHrNs,
+      trace: spec.trace ?? null,
       ...(failpoint === undefined ? {} : { failpoint }),
     };
   };
@@ -118,6 +121,7 @@ export function startWorkers(
       index,
       blocks,
       submission: memory.rings[ring]!.handle,
+      ring,
       usedRing: memory.usedRings[index]!.handle,
       iothread: topology.ringIothread[ring]!,
       data: memory.data[index]!,
@@ -130,6 +134,7 @@ export function startWorkers(
       ...common(worker),
       index,
       rings: rings.map((r) => memory.rings[r]!.handle),
+      ringIndexes: rings,
       hwq: memory.hwqs[index]!.handle,
       device: topology.hwqDevice[index]!,
       completionQueue: memory.completionQueues[index]?.handle ?? null,
@@ -159,5 +164,5 @@ export function startWorkers(
   );
   // The failure is recorded by start(); this only marks the rejection as handled meanwhile.
   settled.catch(() => undefined);
-  return { settled, returned: (worker) => returned.has(workerName(worker)) };
+  return { settled, returned: (worker) => returned.has(workerName(worker)), stageOriginHrNs };
 }

@@ -31,6 +31,8 @@ import { Watchdog, watchdogPollMs } from './watchdog.js';
 import { checkConservation } from './conservation.js';
 import { lockFigures, runResult, takeSnapshot, type MeasuredWindow } from './run-figures.js';
 import { pause, within } from './timers.js';
+import { ringName } from '../protocol/topology.js';
+import type { TraceInput } from '../report/trace-window.js';
 
 /** How a caller may end a run early. */
 export interface RunOptions {
@@ -41,6 +43,8 @@ export interface RunOptions {
   stop?: AbortSignal | undefined;
   /** Called every LIVE_MS while the run warms up and measures, with its IOPS over that time. */
   live?: (iops: number) => void;
+  /** With spec.trace: called once the run has ended well, with every worker's recording. */
+  onTrace?: (trace: TraceInput) => void;
 }
 
 const DEFAULT_WATCHDOG_MS = 10_000;
@@ -122,6 +126,7 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
     abort.throwIfFailed();
 
     let window: MeasuredWindow | null = null;
+    let traceFromNs = 0;
     if (!stopped()) {
       // The ring locks' window starts without taking them: the main thread never queues behind
       // the vCPUs for a lock (lock-stats.ts startWindow). A multi-producer ring's publication
@@ -129,6 +134,9 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
       const locksBefore = guards.map((guard) => guard?.startStatsWindow() ?? null);
       for (const ring of memory.rings) if (ring instanceof MultiProducerRing) ring.resetPublishStats();
       const before = takeSnapshot(control, topology);
+      // The trace window opens here, on the run's stamp time line (trace-recorder.ts).
+      traceFromNs = Number(process.hrtime.bigint() - workers.stageOriginHrNs);
+      control.setTraceFrom(traceFromNs);
       control.setPhase(MEASURE);
       const iopsLog = new IopsLog(() => reapedSoFar(control, topology.jobs), IOPS_LOG_MS);
       let iops: number[];
@@ -163,6 +171,23 @@ export async function runPoint(pool: Piscina, spec: PointSpec, options: RunOptio
     checkConservation(topology, vcpus, iothreads, devices);
     if (window === null) {
       throw new RunInterrupted('stopped before the end of its measured window; its requests were drained and checked');
+    }
+    if (spec.trace !== undefined && options.onTrace !== undefined) {
+      const threads = [
+        ...vcpus.map((r) => ({ role: 'vcpu' as const, index: r.index, trace: r.trace })),
+        ...iothreads.map((r) => ({ role: 'iothread' as const, index: r.index, trace: r.trace })),
+        ...devices.map((r) => ({ role: 'nullblk' as const, index: r.index, trace: r.trace })),
+      ].flatMap(({ role, index, trace }) =>
+        trace === null ? [] : [{ role, index, trace, threadId: control.progress(role, index).threadId }],
+      );
+      options.onTrace({
+        threads,
+        windowStartNs: traceFromNs,
+        windowNs: spec.trace.windowNs,
+        hwqDevice: topology.hwqDevice,
+        ringNames: topology.ringIothread.map((_, r) => ringName(topology, r)),
+        title: `vblk-mq ${spec.mode} ${spec.lock} cpus=${spec.cpus} jobs=${spec.jobs} iodepth=${spec.iodepth}`,
+      });
     }
     return runResult(spec, topology, window, { vcpus, iothreads, devices }, guards);
   } catch (error) {

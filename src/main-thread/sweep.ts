@@ -16,6 +16,8 @@ import { DEFAULT_CONFIDENCE } from '../report/confidence.js';
 import { medianItem } from '../report/stats.js';
 import { explainDesigns } from './explain.js';
 import type { LatencyFigures, RunResult } from '../report/result.js';
+import type { TraceInput } from '../report/trace-window.js';
+import type { TraceSettings } from '../protocol/tasks.js';
 
 export interface SweepOutcome {
   /** A result per point that ran, in report order: the median of its runs, with them as samples. */
@@ -38,6 +40,24 @@ export interface SweepHooks {
   onLive?(iops: number): void;
   /** After each run, with its figures; `done` now counts it. */
   onRun?(run: RunResult, repeat: number, done: number, total: number): void;
+  /** With --trace or --trace-svg: after the first run of each point, its recording. */
+  onTrace?(spec: PointSpec, trace: TraceInput): void;
+}
+
+/** Records per worker thread per ms of --trace-window: 8 jobs at iodepth 32 on 2 cores record ~100. */
+const TRACE_RECORDS_PER_MS = 512;
+/** A vCPU records the path of every TRACE_SAMPLE_EVERY-th request it reaps. */
+export const TRACE_SAMPLE_EVERY = 64;
+
+/** What the workers of a traced run record (tasks.ts TraceSettings), or undefined without --trace. */
+function traceSettings(options: BenchOptions): TraceSettings | undefined {
+  if (options.trace === undefined && options.traceSvg === undefined) return undefined;
+  const windowMs = options.traceWindowMs ?? 20;
+  return {
+    windowNs: windowMs * 1e6,
+    capacity: Math.min(1 << 20, Math.max(8192, Math.ceil(windowMs * TRACE_RECORDS_PER_MS))),
+    sampleEvery: TRACE_SAMPLE_EVERY,
+  };
 }
 
 /**
@@ -160,6 +180,7 @@ export async function runSweep(
   const schedule = runSchedule(points, auto ? (options.maxRounds ?? AUTO_ROUNDS.defaultMax) : options.repeat);
   const pool = createWorkerPool(Math.max(...points.map(threadsFor)));
   const samples: RunResult[][] = points.map(() => []);
+  const trace = traceSettings(options);
   const order: string[] = [];
   const outcome = (ending: { error?: string; interrupted?: true } = {}): SweepOutcome => ({
     runs: samples.filter((runs) => runs.length > 0).map(medianRun),
@@ -172,8 +193,14 @@ export async function runSweep(
       const spec = points[point]!;
       hooks.onStart?.(spec, repeat, done, schedule.length);
       let run: RunResult;
+      // The first run of each point is traced, when a trace is asked for.
+      const traced = repeat === 0 && trace !== undefined && hooks.onTrace !== undefined;
       try {
-        run = await runPoint(pool, spec, { stop, ...(hooks.onLive === undefined ? {} : { live: hooks.onLive }) });
+        run = await runPoint(pool, traced ? { ...spec, trace } : spec, {
+          stop,
+          ...(hooks.onLive === undefined ? {} : { live: hooks.onLive }),
+          ...(traced ? { onTrace: (input: TraceInput) => hooks.onTrace!(spec, input) } : {}),
+        });
       } catch (error) {
         if (error instanceof RunInterrupted) return outcome({ interrupted: true });
         const what = `${spec.mode} lock=${spec.lock} jobs=${spec.jobs} iodepth=${spec.iodepth}`;

@@ -12,7 +12,9 @@
  *   ABORT    something failed: every worker returns as soon as it can
  *
  * Memory: Int32 words, then each worker's progress block, each thing on its own line:
- *   line 0                      PHASE, ARRIVED, VCPUS_DONE
+ *   line 0                      PHASE, ARRIVED, VCPUS_DONE (Int32), and from byte 16 TRACE_FROM
+ *                               (float64): where --trace's window starts on the run's stamp
+ *                               time line, written before the phase moves to MEASURE
  *   one line per worker         its doorbell, in roster order (roster.ts): the one bell the
  *                               worker parks on, whatever it waits for (the notification rule
  *                               of docs/model.md): a vCPU's is its interrupt line (its IO thread,
@@ -59,6 +61,8 @@ export const ABORT = 4;
 const PHASE = 0;
 const ARRIVED = 1;
 const VCPUS_DONE = 2;
+/** Float64 word of line 0 holding the trace window's start (byte 16). */
+const TRACE_FROM = 2;
 const LINE_WORDS = CACHE_LINE / 4;
 /** The source under which each role (and the main thread) rings a bell: Doorbell.ring(source). */
 export const BELL_SOURCE = { vcpu: 0, iothread: 1, nullblk: 2, main: 3 } as const satisfies Record<
@@ -196,6 +200,19 @@ export class RunControl {
 
   phase(): number {
     return Atomics.load(this.i32, PHASE);
+  }
+
+  /**
+   * Main thread: where the trace window starts, ns on the run's stamp time line; call before
+   * setPhase(MEASURE), whose Atomics.store publishes it to the workers that see MEASURE.
+   */
+  setTraceFrom(ns: number): void {
+    new Float64Array(this.handle.buffer, 0, TRACE_FROM + 1)[TRACE_FROM] = ns;
+  }
+
+  /** Worker side: where the trace window starts (setTraceFrom), once the phase is MEASURE. */
+  traceFrom(): number {
+    return new Float64Array(this.handle.buffer, 0, TRACE_FROM + 1)[TRACE_FROM]!;
   }
 
   /** Moves to `phase` and wakes every thread that may be parked, so that it notices. */

@@ -334,7 +334,7 @@ export const SETTINGS = {
     field: 'completionPath',
     value: 'PATH',
     default: 'iothread',
-    roles: ['main', 'nullblk'],
+    roles: ['main', 'vcpu', 'nullblk'],
     point: true,
     help:
       'who posts each completion to its vCPU: iothread (the device hands it back to the IO thread that ' +
@@ -484,6 +484,38 @@ export const SETTINGS = {
       "also write each point in fio's JSON format (--output-format=json, group_reporting) under DIR, a folder " +
       'per series as fio-plot reads them: DIR/<mode>-<lock>-<cpus>cpu/<bs>/randread-<iodepth>-<jobs>.json; ' +
       'DIR is created if missing, in a folder that must exist',
+  }),
+  trace: setting<OutputPath | undefined>()({
+    field: 'trace',
+    value: 'FILE',
+    unset: 'none',
+    roles: ['main'],
+    optional: true,
+    help:
+      'write a timeline of --trace-window of each point\'s first run as Trace Event Format JSON, for ' +
+      'ui.perfetto.dev or chrome://tracing: every thread, lock holds and waits, polls, parks, wake-ups as ' +
+      'arrows, every 64th request\'s path (docs/model.md, trace events). One point: FILE itself; several ' +
+      'points (or --cpus): one file per point, the point added before the extension (t.json -> ' +
+      't-sq-spin-2cpu-8j-qd32.json); its folder must exist; needs --breakdown on',
+  }),
+  'trace-svg': setting<OutputPath | undefined>()({
+    field: 'traceSvg',
+    value: 'FILE',
+    unset: 'none',
+    roles: ['main'],
+    optional: true,
+    help:
+      'draw the same window as swimlanes in SVG, 2 ms around the longest wait for a ring\'s lock; files named ' +
+      'as --trace\'s',
+  }),
+  'trace-window': setting<number>()({
+    field: 'traceWindowMs',
+    value: 'TIME',
+    unit: 'ms',
+    default: '20ms',
+    roles: ['main'],
+    optional: true,
+    help: 'how much of the measured window --trace and --trace-svg record, from its start; at most --runtime',
   }),
   quiet: setting<boolean>()({
     field: 'quiet',

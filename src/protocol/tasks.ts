@@ -4,6 +4,7 @@
  * handles, results as plain numbers plus latency histograms (a LatencyHistogram
  * arrives as its data: the bins, a Float64Array, and its totals).
  */
+import type { ThreadTrace } from './trace-record.js';
 import type { LatencyHistogramData } from './latency-histogram.js';
 import type { RingHandle } from '../ring/ring-core.js';
 import type { RunControlHandle } from './run-control.js';
@@ -42,6 +43,18 @@ export interface CommonTask extends WorkerSettings {
   failpoint?: Failpoint;
   /** With --breakdown on, stamps go into the descriptors on the run's time line, which starts here (stage-clock.ts). */
   stageOriginHrNs: bigint;
+  /** With --trace (or --trace-svg), what to record and for how long; else null. */
+  trace: TraceSettings | null;
+}
+
+/** What a worker records for --trace (trace-record.ts): its window and buffer. */
+export interface TraceSettings {
+  /** The window's length, ns, from RunControl.traceFrom(). */
+  windowNs: number;
+  /** Records its buffer holds (allocated before the run). */
+  capacity: number;
+  /** A vCPU samples every Nth request it reaps as a REQUEST record. */
+  sampleEvery: number;
 }
 
 /**
@@ -56,6 +69,8 @@ export interface VcpuTask extends CommonTask, RoleSettings<'vcpu'> {
   blocks: number;
   /** The submission ring it pushes to: a GuardedRing, or lock-free (create-ring.ts). */
   submission: RingHandle;
+  /** That ring's index in the run (topology.ts), for the trace. */
+  ring: number;
   /** Its used ring: the completions posted to it (by its IO thread, or its device thread with direct). */
   usedRing: RingHandle<'ring'>;
   /** IO thread whose doorbell this vCPU kicks. */
@@ -93,12 +108,16 @@ export interface VcpuResult {
   corrupt: number;
   /** Its thread over the measured window; null when the run never measured or /proc is hidden. */
   window: ThreadWindow | null;
+  /** Its --trace recording, or null. */
+  trace: ThreadTrace | null;
 }
 
 /** An IO thread's task. Its settings (settings-table.ts): --iothread-batch, --iothread-ns. */
 export interface IothreadTask extends CommonTask, RoleSettings<'iothread'> {
   index: number;
   rings: RingHandle[];
+  /** Those rings' indices in the run (topology.ts), for the trace. */
+  ringIndexes: number[];
   hwq: RingHandle<'ring'>;
   /**
    * --completion-path iothread: the completion queue its device thread hands completions back
@@ -121,6 +140,8 @@ export interface IothreadResult {
   completions: number;
   /** Its thread over the measured window; null when the run never measured or /proc is hidden. */
   window: ThreadWindow | null;
+  /** Its --trace recording, or null. */
+  trace: ThreadTrace | null;
 }
 
 /**
@@ -156,6 +177,8 @@ export interface NullblkResult {
   completions: number;
   /** Its thread over the measured window; null when the run never measured or /proc is hidden. */
   window: ThreadWindow | null;
+  /** Its --trace recording, or null. */
+  trace: ThreadTrace | null;
 }
 
 /**

@@ -46,6 +46,7 @@ import { deadlineNs, msUntil, nowNs } from './clock.js';
 import { HOLDER_ID, NO_HOLDER, holderToThreadId } from './thread-id.js';
 import { hasWaitAsync, parkAsync, pollBriefly, type AsyncWaitOptions, type ParkLoop } from './park.js';
 import { LockHold } from './lock-hold.js';
+import { traceLockWait } from './wait-account.js';
 
 export const STATE = 0;
 export const SERVING = 1;
@@ -546,6 +547,7 @@ export abstract class LockBase implements Lock {
   /** Statistics of an acquisition that waited `waitNs` (the holder word is the caller's to write). */
   protected countContended(spins: number, parks: number, waitNs: number): void {
     this.statsBlock.countContended(spins, parks, waitNs);
+    traceLockWait(this.i32, waitNs);
   }
 
   /** Counts a lock(timeoutMs) that gave up. */

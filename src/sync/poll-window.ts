@@ -23,7 +23,7 @@
  */
 
 import { nowNs } from './clock.js';
-import { countPoll, countPollNs } from './wait-account.js';
+import { countPoll, countPollNs, tracePoll } from './wait-account.js';
 
 /**
  * Default ceiling of a window, ns: QEMU's default `poll-max-ns` (32768,
@@ -53,13 +53,17 @@ export function pollFor(ready: () => boolean, windowNs: number): boolean {
   for (let i = 1; ; i++) {
     if (ready()) {
       countPollNs(nowNs() - lastLook);
+      tracePoll(start, true);
       return true;
     }
     if (i % CLOCK_EVERY === 0) {
       const now = nowNs();
       countPollNs(now - lastLook);
       lastLook = now;
-      if (now >= limit) return false;
+      if (now >= limit) {
+        tracePoll(start, false);
+        return false;
+      }
     }
   }
 }

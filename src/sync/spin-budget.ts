@@ -24,7 +24,7 @@
  */
 import { SPIN_BUDGET, SPIN_MAX } from './lock-base.js';
 import { nowNs } from './clock.js';
-import { countSpinNs } from './wait-account.js';
+import { countSpinNs, traceSpin } from './wait-account.js';
 
 /** Smallest adaptive budget, in spin iterations. */
 export const MIN_SPIN = 4;
@@ -125,6 +125,7 @@ export function spinUntil(ready: () => boolean, budget: number, giveUp?: () => b
   }
   lastSpinEndNs = nowNs();
   countSpinNs(lastSpinEndNs - lastLook);
+  traceSpin(startNs, lastSpinEndNs);
   return outcome > 0 ? outcome : -i;
 }
 

@@ -32,7 +32,7 @@
  */
 import { openExisting, type ExistingRegion, type Region } from './region.js';
 import { deadlineNs, nowNs } from './clock.js';
-import { countSpinNs } from './wait-account.js';
+import { countSpinNs, traceSpin } from './wait-account.js';
 import type { ParkLoop } from './park.js';
 import { BASE_BYTES, CasLock, HOLDER, LockBase, STATE, type LockHandle } from './lock-base.js';
 import { HOLDER_ID, NO_HOLDER } from './thread-id.js';
@@ -104,6 +104,7 @@ export class SpinLock extends CasLock {
     }
     const end = nowNs();
     countSpinNs(end - lastLook);
+    traceSpin(start, end);
     this.countContended(spins, 0, end - start);
     return true;
   }

@@ -108,14 +108,65 @@ export function onCpuNs(elapsedNs: number): number {
   return elapsedNs <= PREEMPTED_GAP_NS ? elapsedNs : 0;
 }
 
+/**
+ * What the calling thread's slow paths tell a trace recorder (the emulator's --trace), when one
+ * is set: each busy-wait, park, notify and lock wait as it ends, with its times on the thread's
+ * clock (nowNs()). Unset, every hook below costs one test of a null.
+ */
+export interface WaitTracer {
+  /** A spin: a lock's spin phase, a spin lock's whole wait, a publication wait. */
+  spun(startNs: number, endNs: number): void;
+  /** An adaptive poll window; `hit` when it caught the work. */
+  polled(startNs: number, endNs: number, hit: boolean): void;
+  /** An Atomics.wait on word `index` of `i32`; `woken` when another thread's notify ended it. */
+  parked(i32: Int32Array, index: number, startNs: number, endNs: number, woken: boolean): void;
+  /** An Atomics.notify on word `index` of `i32`, made because a thread was parked there. */
+  notified(i32: Int32Array, index: number, startNs: number, endNs: number): void;
+  /** A wait for the lock whose words are `i32`, from the first failed try to the acquisition. */
+  lockWaited(i32: Int32Array, startNs: number, endNs: number): void;
+  /** A gap in a busy-wait long enough to be a preemption (PREEMPTED_GAP_NS). */
+  preempted(startNs: number, endNs: number): void;
+}
+
+let tracer: WaitTracer | null = null;
+
+/** Sets the calling thread's trace recorder, or removes it (null). */
+export function setThreadWaitTracer(next: WaitTracer | null): void {
+  tracer = next;
+}
+
 /** Adds a busy-wait segment of `elapsedNs` to the calling thread's spin time, when it keeps an account. */
 export function countSpinNs(elapsedNs: number): void {
   if (accounting) threadWaits.spinNs += onCpuNs(elapsedNs);
+  if (tracer !== null && elapsedNs > PREEMPTED_GAP_NS) tracePreemption(elapsedNs);
 }
 
 /** Adds a busy-poll segment of `elapsedNs` to the calling thread's poll time, when it keeps an account. */
 export function countPollNs(elapsedNs: number): void {
   if (accounting) threadWaits.pollNs += onCpuNs(elapsedNs);
+  if (tracer !== null && elapsedNs > PREEMPTED_GAP_NS) tracePreemption(elapsedNs);
+}
+
+function tracePreemption(elapsedNs: number): void {
+  const now = nowNs();
+  tracer!.preempted(now - elapsedNs, now);
+}
+
+/** Tells the trace recorder, if any, of a spin from `startNs` to `endNs` (nowNs() times). */
+export function traceSpin(startNs: number, endNs: number): void {
+  if (tracer !== null) tracer.spun(startNs, endNs);
+}
+
+/** Tells the trace recorder, if any, of a poll window from `startNs` to now. */
+export function tracePoll(startNs: number, hit: boolean): void {
+  if (tracer !== null) tracer.polled(startNs, nowNs(), hit);
+}
+
+/** Tells the trace recorder, if any, of a wait for the lock over `i32` that took `waitNs` and ends now. */
+export function traceLockWait(i32: Int32Array, waitNs: number): void {
+  if (tracer === null) return;
+  const now = nowNs();
+  tracer.lockWaited(i32, now - waitNs, now);
 }
 
 /** Counts a poll window that caught work (`hit`) or ran out, when the calling thread keeps an account. */
@@ -134,8 +185,10 @@ export function notifyCounted(i32: Int32Array, index: number, count?: number): n
   if (!accounting) return Atomics.notify(i32, index, count);
   const start = nowNs();
   const woken = Atomics.notify(i32, index, count);
+  const end = nowNs();
   threadWaits.notifies++;
-  threadWaits.notifyNs += onCpuNs(nowNs() - start);
+  threadWaits.notifyNs += onCpuNs(end - start);
+  if (tracer !== null && woken > 0) tracer.notified(i32, index, start, end);
   return woken;
 }
 
@@ -149,9 +202,28 @@ export function waitCounted(
   value: number,
   timeoutMs: number,
 ): ReturnType<typeof Atomics.wait> {
+  if (tracer !== null) return waitTraced(tracer, i32, index, value, timeoutMs);
   const outcome = Atomics.wait(i32, index, value, timeoutMs);
   if (!accounting) return outcome;
   threadWaits.parks++;
   if (outcome === 'ok') threadWaits.wakeups++;
+  return outcome;
+}
+
+/** waitCounted with a trace recorder: the park's two ends are read off the clock and recorded. */
+function waitTraced(
+  to: WaitTracer,
+  i32: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs: number,
+): ReturnType<typeof Atomics.wait> {
+  const start = nowNs();
+  const outcome = Atomics.wait(i32, index, value, timeoutMs);
+  to.parked(i32, index, start, nowNs(), outcome === 'ok');
+  if (accounting) {
+    threadWaits.parks++;
+    if (outcome === 'ok') threadWaits.wakeups++;
+  }
   return outcome;
 }

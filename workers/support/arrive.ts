@@ -13,7 +13,7 @@ import { currentLinuxTid } from '../../src/protocol/linux-thread.js';
 import type { RunControl } from '../../src/protocol/run-control.js';
 import type { WorkerRole } from '../../src/protocol/roster.js';
 import type { CommonTask } from '../../src/protocol/tasks.js';
-import { setThreadWaitAccounting } from '../../src/sync/wait-account.js';
+import { setThreadWaitAccounting, setThreadWaitTracer } from '../../src/sync/wait-account.js';
 
 /**
  * Restricts the calling thread to `cpus` (sorted) with `taskset -p` (sched_setaffinity for one
@@ -44,6 +44,8 @@ export function placeThread(cpus: readonly number[] | null): void {
  */
 export function arrive(control: RunControl, role: WorkerRole, index: number, task: CommonTask): void {
   setThreadWaitAccounting(task.breakdown);
+  setThreadWaitTracer(null); // a recorder a failed run left set on this pooled thread
+
   placeThread(task.cpus);
   control.arriveAndWait(role, index, task.barrierMs);
 }

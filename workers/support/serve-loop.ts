@@ -36,6 +36,8 @@ export interface ServeLoop {
   nextDueMs?(): number;
   /** Requests it has handled so far (thread-window.ts). */
   requests(): number;
+  /** Called at every turn with the phase, before the pass (--trace: the recorder's window). */
+  turn?(phase: number): void;
 }
 
 /** Whether any of `queues` holds work: a peek at each, no lock; how a consumer of several decides it may park. */
@@ -63,6 +65,7 @@ export function serveUntilDone(loop: ServeLoop): ThreadWindow | null {
     phaseSeen = control.phase();
     if (phaseSeen === ABORT) return null;
     measured.observe(phaseSeen, requests);
+    if (loop.turn !== undefined) loop.turn(phaseSeen);
     if (failpoint !== null) failpoint.check();
     if (loop.pass() > 0) continue;
     if (control.allVcpusDone()) return measured.figures();
