@@ -148,7 +148,7 @@ function writeTraces(options: BenchOptions, spec: PointSpec, trace: TraceInput, 
   };
   if (options.trace !== undefined) {
     const file = named(options.trace);
-    writeTraceFile(file.path, buildTraceEvents(trace));
+    writeTraceFile(file.path, buildTraceEvents(trace, machineInfo()));
     process.stderr.write(`vblk-mq: wrote ${file.given}\n`);
   }
   if (options.traceSvg !== undefined) {
@@ -255,7 +255,13 @@ function roundsOf(options: BenchOptions, runs: readonly RunResult[]): NonNullabl
 
 function resultFile(options: BenchOptions, outcome: SweepOutcome, machine: MachineInfo): ResultFile {
   // The output paths as typed: a relative one stays relative, so result files name no machine's paths.
-  const paths = { json: options.json?.given, svg: options.svg?.given, fioJson: options.fioJson?.given };
+  const paths = {
+    json: options.json?.given,
+    svg: options.svg?.given,
+    fioJson: options.fioJson?.given,
+    trace: options.trace?.given,
+    traceSvg: options.traceSvg?.given,
+  };
   const level = levelOf(options);
   return {
     schema: RESULT_SCHEMA,

@@ -74,6 +74,11 @@ export interface TraceOtherData {
 export interface TraceFile {
   traceEvents: TraceEvent[];
   otherData: TraceOtherData;
+  /**
+   * The machine and the code that made it (src/report/machine.ts), as every vblk-mq result file
+   * carries it; a top-level key of its own, which the Trace Event Format readers pass over.
+   */
+  machine?: unknown;
 }
 
 /** µs from the window's start, from integer ns. */
@@ -238,7 +243,7 @@ function metadata(sink: EventSink, windows: readonly ThreadWindow[], title: stri
 }
 
 /** The trace window of a run as a Trace Event Format object (see the file comment). */
-export function buildTraceEvents(input: TraceInput): TraceFile {
+export function buildTraceEvents(input: TraceInput, machine?: unknown): TraceFile {
   const windows = traceWindows(input);
   const sink = new EventSink(input.pid ?? process.pid);
   const { pairs, unlinked } = matchWakeups(windows);
@@ -265,13 +270,15 @@ export function buildTraceEvents(input: TraceInput): TraceFile {
       requests: { drawn, outsideWindow },
       clampedSlices: windows.reduce((sum, w) => sum + w.clamped, 0),
     },
+    ...(machine === undefined ? {} : { machine }),
   };
 }
 
 /** The file's text: one event a line, so that a large file streams and diffs line by line. */
 export function serializeTraceFile(file: TraceFile): string {
   const events = file.traceEvents.map((event) => JSON.stringify(event)).join(',\n');
-  return `{"traceEvents":[\n${events}\n],\n"otherData":${JSON.stringify(file.otherData)}}\n`;
+  const machine = file.machine === undefined ? '' : `,\n"machine":${JSON.stringify(file.machine)}`;
+  return `{"traceEvents":[\n${events}\n],\n"otherData":${JSON.stringify(file.otherData)}${machine}}\n`;
 }
 
 /** Writes `file` to `path`. */
