@@ -120,7 +120,10 @@ function iothread(task: IothreadTask): IothreadResult {
       while (!ring.isEmpty()) {
         const held = trace === null ? 0 : trace.now();
         const got = ring.popBatch(batch, Math.min(iothreadBatch, SUBMIT_MAX - gathered), gathered);
-        if (trace !== null && guarded[r]!) trace.held(task.ringIndexes[r]!, held);
+        if (recorder !== null && guarded[r]!) {
+          if (trace !== null) trace.held(task.ringIndexes[r]!, held);
+          else recorder.heldAcross(task.ringIndexes[r]!);
+        }
         pops++;
         for (let k = gathered; k < gathered + got; k++) {
           batch[k * DESC_WORDS + HWQ] = index;

@@ -172,7 +172,10 @@ function vcpu(task: VcpuTask): VcpuResult {
   function push(n: number): void {
     const held = trace === null ? 0 : trace.now();
     const pushed = submission.pushBatch(out, n);
-    if (trace !== null && guard !== null) trace.held(task.ring, held);
+    if (guard !== null && recorder !== null) {
+      if (trace !== null) trace.held(task.ring, held);
+      else recorder.heldAcross(task.ring);
+    }
     pushes++;
     const entered = nowNs();
     for (let k = 0; k < pushed; k++) enteredNs[out[k * DESC_WORDS + TAG]!] = entered;
@@ -275,7 +278,10 @@ function vcpu(task: VcpuTask): VcpuResult {
       } finally {
         reapLock.unlock();
       }
-      if (trace !== null) trace.held(task.ring, start);
+      if (recorder !== null) {
+        if (trace !== null) trace.held(task.ring, start);
+        else recorder.heldAcross(task.ring);
+      }
       reapLocks++;
     }
     if (n === 0) return 0;

@@ -52,13 +52,13 @@ export function pollFor(ready: () => boolean, windowNs: number): boolean {
   let lastLook = start;
   for (let i = 1; ; i++) {
     if (ready()) {
-      countPollNs(nowNs() - lastLook);
+      countPollNs(lastLook, nowNs());
       tracePoll(start, true);
       return true;
     }
     if (i % CLOCK_EVERY === 0) {
       const now = nowNs();
-      countPollNs(now - lastLook);
+      countPollNs(lastLook, now);
       lastLook = now;
       if (now >= limit) {
         tracePoll(start, false);

@@ -118,13 +118,13 @@ export function spinUntil(ready: () => boolean, budget: number, giveUp?: () => b
     }
     if (i % CLOCK_EVERY === 0) {
       const now = nowNs();
-      countSpinNs(now - lastLook);
+      countSpinNs(lastLook, now);
       lastLook = now;
       if (giveUp?.() === true) break;
     }
   }
   lastSpinEndNs = nowNs();
-  countSpinNs(lastSpinEndNs - lastLook);
+  countSpinNs(lastLook, lastSpinEndNs);
   traceSpin(startNs, lastSpinEndNs);
   return outcome > 0 ? outcome : -i;
 }

@@ -93,7 +93,7 @@ export class SpinLock extends CasLock {
       if (sinceClock >= CLOCK_EVERY) {
         sinceClock = 0;
         const now = nowNs();
-        countSpinNs(now - lastLook);
+        countSpinNs(lastLook, now);
         lastLook = now;
         this.checkPoison();
         if (now >= deadline) {
@@ -103,7 +103,7 @@ export class SpinLock extends CasLock {
       }
     }
     const end = nowNs();
-    countSpinNs(end - lastLook);
+    countSpinNs(lastLook, end);
     traceSpin(start, end);
     this.countContended(spins, 0, end - start);
     return true;

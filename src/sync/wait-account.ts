@@ -135,21 +135,20 @@ export function setThreadWaitTracer(next: WaitTracer | null): void {
   tracer = next;
 }
 
-/** Adds a busy-wait segment of `elapsedNs` to the calling thread's spin time, when it keeps an account. */
-export function countSpinNs(elapsedNs: number): void {
-  if (accounting) threadWaits.spinNs += onCpuNs(elapsedNs);
-  if (tracer !== null && elapsedNs > PREEMPTED_GAP_NS) tracePreemption(elapsedNs);
+/**
+ * Adds a busy-wait segment, between two looks at the clock at `fromNs` and `toNs`, to the calling
+ * thread's spin time when it keeps an account; a segment long enough to be a preemption goes to
+ * the trace recorder, if any.
+ */
+export function countSpinNs(fromNs: number, toNs: number): void {
+  if (accounting) threadWaits.spinNs += onCpuNs(toNs - fromNs);
+  if (tracer !== null && toNs - fromNs > PREEMPTED_GAP_NS) tracer.preempted(fromNs, toNs);
 }
 
-/** Adds a busy-poll segment of `elapsedNs` to the calling thread's poll time, when it keeps an account. */
-export function countPollNs(elapsedNs: number): void {
-  if (accounting) threadWaits.pollNs += onCpuNs(elapsedNs);
-  if (tracer !== null && elapsedNs > PREEMPTED_GAP_NS) tracePreemption(elapsedNs);
-}
-
-function tracePreemption(elapsedNs: number): void {
-  const now = nowNs();
-  tracer!.preempted(now - elapsedNs, now);
+/** countSpinNs for a busy-poll segment: the calling thread's poll time. */
+export function countPollNs(fromNs: number, toNs: number): void {
+  if (accounting) threadWaits.pollNs += onCpuNs(toNs - fromNs);
+  if (tracer !== null && toNs - fromNs > PREEMPTED_GAP_NS) tracer.preempted(fromNs, toNs);
 }
 
 /** Tells the trace recorder, if any, of a spin from `startNs` to `endNs` (nowNs() times). */

@@ -151,6 +151,17 @@ export class TraceRecorder implements WaitTracer {
     this.add(TraceKind.LOCK_HELD, from, end, ring);
   }
 
+  /**
+   * A push or pop under ring `ring`'s lock that began before this thread saw the window open
+   * (its `trace` was null then) and ends now: a holder preempted across the window's start. It
+   * is drawn from the end of its lock wait, if that lies in the window, else from the window's
+   * start: the acquisition itself was not timed.
+   */
+  heldAcross(ring: number): void {
+    if (!this.keeps()) return;
+    this.add(TraceKind.LOCK_HELD, Math.max(this.lockWaitEnd, this.control.traceFrom()), this.now(), ring);
+  }
+
   // The wait tracer (wait-account.ts): times on this thread's clock.
 
   spun(startNs: number, endNs: number): void {
