@@ -29,59 +29,13 @@ import {
   threadWaitFigures,
 } from '../dist/src/sync/wait-account.js';
 import { eventually, fixtureWorker, inlineWorker, startWorker, terminateAllWorkers } from './helpers/workers.js';
+import { BLOCKING_LOCKER, lockHeldByWorker } from './helpers/held-lock.js';
 
 const KINDS: readonly LockKindName[] = LOCK_KINDS;
 /** vitest timeout of every test that starts workers (the helper terminates them sooner). */
 const WORKER_TEST_MS = 30_000;
 
 afterEach(terminateAllWorkers);
-
-/** Control words of HOLDER: [0] 1 once it holds the lock, [16] set to 1 by the test to let go. */
-const HELD = 0;
-const LET_GO = 16;
-
-/**
- * Takes the lock of `workerData.handle` (blocking), says so in HELD, holds it until LET_GO is
- * set, then releases it. Posts { released: true }.
- */
-const HOLDER = inlineWorker(
-  `
-const lock = vblk.lockFromHandle(workerData.handle);
-const words = workerData.words;
-lock.lock();
-Atomics.store(words, 0, 1);
-while (Atomics.load(words, 16) === 0) Atomics.wait(words, 16, 0, 50);
-lock.unlock();
-parentPort.postMessage({ released: true });
-`,
-  'lock holder',
-);
-
-/** lock(), counting in the shared word [0], then unlock(): a blocking waiter. Posts { got: true }. */
-const BLOCKING_LOCKER = inlineWorker(
-  `
-const lock = vblk.lockFromHandle(workerData.handle);
-Atomics.add(workerData.words, 32, 1);
-lock.lock();
-workerData.words[48] = workerData.words[48] + 1;
-lock.unlock();
-parentPort.postMessage({ got: true });
-`,
-  'blocking locker',
-);
-
-/** A lock of `kind` held by a worker; `letGo()` makes the worker release it. */
-async function lockHeldByWorker(kind: LockKindName) {
-  const lock = createLock(kind);
-  const words = new Int32Array(new SharedArrayBuffer(64 * 4));
-  const holder = startWorker<{ released: boolean }>(HOLDER, { handle: lock.handle, words });
-  await eventually(() => Atomics.load(words, HELD) === 1, 'the worker to hold the lock');
-  const letGo = (): void => {
-    Atomics.store(words, LET_GO, 1);
-    Atomics.notify(words, LET_GO);
-  };
-  return { lock, words, holder, letGo };
-}
 
 /** Counts the ticks of a 1 ms interval timer while `promise` is pending. */
 async function ticksWhilePending<T>(promise: Promise<T>, atLeast: number): Promise<{ value: T; ticks: number }> {

@@ -14,12 +14,18 @@
  * CAS when the word reads 0; then Drepper's waiting loop. Release: FutexLock's, which also says
  * how async and blocking waiters mix (a release wakes one of each: no order is promised) and what
  * recover() undoes for a dead thread.
+ *
+ * Option `eventualFairness` (off by default): a waiter that has waited longer than a threshold
+ * (1 ms by default) is handed the lock by the next release, as in Go's starvation mode and
+ * parking_lot's eventual fairness; spinners cannot take a lock that is being handed over (their
+ * compare-and-swap wants the word free). The algorithm and its sources are at the top of
+ * futex-lock.ts.
  */
 import { openExisting, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './clock.js';
 import { parkBlocking } from './park.js';
 import { LockBase, type LockHandle } from './lock-base.js';
-import { FUTEX_LOCK_BYTES, FutexLock } from './futex-lock.js';
+import { FUTEX_LOCK_BYTES, FutexLock, type FairnessOptions } from './futex-lock.js';
 import {
   adaptSpinBudget,
   configureSpin,
@@ -32,8 +38,8 @@ import {
 
 const MAGIC_ADAPTIVE = 0x41445054; // "ADPT"
 
-/** Options of a new AdaptiveLock: where it lives, and its spin budget. */
-export interface AdaptiveLockOptions extends Partial<Region>, SpinOptions {}
+/** Options of a new AdaptiveLock: where it lives, its spin budget, and its eventual fairness (off by default). */
+export interface AdaptiveLockOptions extends Partial<Region>, SpinOptions, FairnessOptions {}
 
 /** A futex mutex with an adaptive spin that parks in Atomics.wait: the lock to use in code of your own. */
 export class AdaptiveLock extends FutexLock {
@@ -47,6 +53,8 @@ export class AdaptiveLock extends FutexLock {
    * Creates a lock in `options` (buffer, byteOffset), or in a buffer of its
    * own. byteOffset must be a multiple of 8. (An {@link ExistingRegion} opens
    * a view instead: that is what {@link AdaptiveLock.from} passes.)
+   * @throws RangeError when `eventualFairness` is not true, false or `{ afterMs }` with afterMs
+   *   from 0 to 1000000, or a spin option is out of range.
    */
   constructor(options?: AdaptiveLockOptions | ExistingRegion) {
     super('AdaptiveLock', 'adaptive-lock', MAGIC_ADAPTIVE, options);

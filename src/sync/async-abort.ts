@@ -31,39 +31,47 @@
  * A ghost does not keep the process alive (the primitive lets go of the event loop at the abort),
  * and a ghost with no timeout that nobody ever notifies stays counted: each later notify then wakes
  * one thread more than it needs, never fewer.
+ *
+ * The locks' lockAsync, Doorbell.parkAsync and waitUntilAsync keep no GHOSTS word: no notify of a
+ * limited count reaches a word they park on (see GhostWord), so a ghost there takes no wake-up
+ * from anybody, and an abort needs only give back what the waiter holds. A lock's park loop is
+ * ended at its park (AbortInto 'throw'): its finally blocks give up its sleeper count, its ticket
+ * (skipped in its turn, or at once, serving the next, when it is being served already) or its
+ * queue node (passing the headship on), exactly as when it times out or sees the lock poisoned.
  */
-import { holdEventLoop, waitAsync, type AsyncWaitOptions, type Park, type WaitOutcome } from './park.js';
+import {
+  holdEventLoop,
+  waitAsync,
+  type AbortSignalLike,
+  type AsyncWaitOptions,
+  type Park,
+  type WaitOutcome,
+} from './park.js';
+
+export type { AbortSignalLike } from './park.js';
 
 /**
- * The part of an AbortSignal the waits use, named here so that the shipped types need no DOM or
- * @types/node declarations of AbortSignal: Node's `AbortSignal` (from an AbortController, or
- * `AbortSignal.timeout(ms)`) is one.
- */
-export interface AbortSignalLike {
-  readonly aborted: boolean;
-  readonly reason: unknown;
-  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
-}
-
-/**
- * Options of an async wait that can be cancelled: Condition.waitAsync, Semaphore.acquireAsync,
- * Latch.waitAsync, Barrier.waitAsync, Channel.sendAsync and recvAsync.
+ * Options of an async wait that takes its timeout among its options: Condition.waitAsync,
+ * Semaphore.acquireAsync, Latch.waitAsync, Barrier.waitAsync, Channel.sendAsync and recvAsync.
+ * `signal` (AsyncWaitOptions): an abort rejects with `signal.reason` and leaves no waiter
+ * registered; an already-aborted signal rejects at once.
  */
 export interface AbortableWaitOptions extends AsyncWaitOptions {
   /** Give up after this many milliseconds (resolving to false); default: wait as long as it takes. */
   timeoutMs?: number;
-  /**
-   * Give up when this signal aborts: the promise rejects with `signal.reason` and no waiter is left
-   * registered. An already-aborted signal rejects at once.
-   */
-  signal?: AbortSignalLike;
 }
 
 /** What an abortable wait came to: a WaitOutcome, or 'aborted' when the signal aborted first. */
 export type AbortableOutcome = WaitOutcome | 'aborted';
 
-/** Where a primitive counts its ghosts, and how it passes on a wake-up a ghost may have taken. */
+/**
+ * Where a primitive counts its ghosts, and how it passes on a wake-up a ghost may have taken. A
+ * wait passes none (undefined) where no notify of a limited count can reach a ghost: every word it
+ * parks on is notified all at once (the Doorbell's SEQ; a lock's TIMED_SEQ, ticket slots,
+ * ASYNC_SEQ and FAIR_HEIR), or nobody notifies it (SpinLock's lock word), or it is its waiter's own (a queue
+ * lock's node, which the lock notifies all at once, so a ghost left there by an earlier owner of
+ * the node is woken with the new owner).
+ */
 export interface GhostWord {
   /** Index of the GHOSTS word in the Int32Array the wait parks in. */
   readonly index: number;
@@ -95,7 +103,7 @@ export function waitAsyncAbortable(
   value: number,
   timeoutMs: number,
   signal: AbortSignalLike | undefined,
-  ghosts: GhostWord,
+  ghosts: GhostWord | undefined,
   giveBack: () => void,
 ): Promise<AbortableOutcome> {
   if (signal?.aborted === true) {
@@ -104,9 +112,11 @@ export function waitAsyncAbortable(
   }
   // Counted in GHOSTS from before it parks until it settles, aborted or not (see the top of this
   // file: an async waiter may not be able to act on a wake-up at once, its event loop busy).
-  Atomics.add(i32, ghosts.index, 1);
+  if (ghosts !== undefined) Atomics.add(i32, ghosts.index, 1);
   const pending = waitAsync(what, i32, index, value, timeoutMs);
-  const uncount = (): void => void Atomics.sub(i32, ghosts.index, 1);
+  const uncount = (): void => {
+    if (ghosts !== undefined) Atomics.sub(i32, ghosts.index, 1);
+  };
   if (signal === undefined) {
     return pending.then(
       (outcome) => {
@@ -128,7 +138,7 @@ export function waitAsyncAbortable(
       pending.then(
         (outcome) => {
           uncount();
-          if (outcome === 'ok') ghosts.passOn();
+          if (outcome === 'ok') ghosts?.passOn();
         },
         uncount,
       );
@@ -161,33 +171,50 @@ export const NO_PASS_ON = (): void => {};
 export type WaitLoop<T> = Generator<Park, T, void>;
 
 /**
- * Drives `loop` with Atomics.waitAsync, as park.ts parkAsync does, and honours `options.signal`
- * through waitAsyncAbortable: on an abort the pending park becomes a ghost (word `ghosts.index`),
- * and the loop is resumed at once; it must look at the signal every time it resumes after a park
- * and, when it is aborted, end (throw `signal.reason`, or return if what it waited for came first),
- * its finally blocks giving back its sleeper count after the ghost was counted. A park woken just
- * before the abort passes its wake-up on (`ghosts.passOn`). For Latch, Barrier and Channel, whose
- * waits are park loops.
+ * How a park loop driven by parkAbortable learns of an abort: 'resume' resumes it, and it looks at
+ * the signal itself (Latch, Barrier, Channel: what it waited for may have come first); 'throw'
+ * throws `signal.reason` into it at its park (the locks: the loop ends there, and its finally
+ * blocks give up whatever it holds, as they do when it times out or is poisoned).
+ */
+export type AbortInto = 'resume' | 'throw';
+
+/**
+ * Drives `loop` with Atomics.waitAsync, holding the event loop open from its first park unless
+ * `options.keepAlive` is false (park.ts), and honours `options.signal` through waitAsyncAbortable:
+ * on an abort the pending park becomes a ghost (counted in word `ghosts.index`, if the primitive
+ * has one), and the loop ends at once as `abortInto` says: 'resume' resumes it, and it must look
+ * at the signal every time it resumes after a park and, when it is aborted, end (throw
+ * `signal.reason`, or return if what it waited for came first); 'throw' throws `signal.reason`
+ * into it at its park. Either way its finally blocks give back its sleeper count (or its place)
+ * after the ghost was counted. A park woken just before the abort passes its wake-up on
+ * (`ghosts.passOn`). For every async wait written as a park loop: the locks' lockAsync (park.ts),
+ * Latch, Barrier and Channel.
  */
 export async function parkAbortable<T>(
   what: string,
   i32: Int32Array,
   loop: WaitLoop<T>,
-  ghosts: GhostWord,
-  options: AbortableWaitOptions | undefined,
+  ghosts: GhostWord | undefined,
+  options: AsyncWaitOptions | undefined,
+  abortInto: AbortInto = 'resume',
 ): Promise<T> {
   const signal = options?.signal;
   let letGo: (() => void) | undefined;
   try {
-    for (let step = loop.next(); ; step = loop.next()) {
+    for (let step = loop.next(); ; ) {
       if (step.done === true) return step.value;
-      if (signal?.aborted === true) continue; // the loop sees the abort as it resumes, and ends
-      const park = step.value;
+      if (abortedNow(signal)) {
+        // 'resume': the loop sees the abort as it resumes, and ends; 'throw': it ends at its park.
+        step = abortInto === 'throw' ? loop.throw(signal!.reason) : loop.next();
+        continue;
+      }
       letGo ??= holdEventLoop(options);
       // The loop's own finally gives its sleeper count back, after the ghost is counted.
-      const { index, value, timeoutMs } = park;
+      const { index, value, timeoutMs } = step.value;
       const outcome = await waitAsyncAbortable(what, i32, index, value, timeoutMs, signal, ghosts, NO_PASS_ON);
-      if (outcome === 'ok' && abortedNow(signal)) ghosts.passOn(); // woken, but aborted before it could act
+      if (outcome === 'ok' && abortedNow(signal)) ghosts?.passOn(); // woken, but aborted before it could act
+      // 'throw' and aborted: the loop is not resumed (it could take what it waited for); see above.
+      if (abortInto === 'resume' || !abortedNow(signal)) step = loop.next();
     }
   } catch (error) {
     // Let the loop's finally blocks give back its sleeper count (a no-op if the loop threw).

@@ -3,6 +3,7 @@
  */
 import type { Region } from './region.js';
 import { AdaptiveLock } from './adaptive-lock.js';
+import type { EventualFairness } from './futex-lock.js';
 import { McsLock } from './mcs-lock.js';
 import { MutexLock } from './mutex-lock.js';
 import { PvLock } from './pv-lock.js';
@@ -44,12 +45,14 @@ export function createLock(kind: LockKindName, options?: LockOptions): Lock {
 /**
  * Where a lock made by name lives, and its spin options: `spin` a fixed spin budget and `spinMax`
  * the ceiling of an adaptive one (TicketLock, McsLock, AdaptiveLock), `spinThreshold` PvLock's
- * SPIN_THRESHOLD. A kind ignores what it has no use for.
+ * SPIN_THRESHOLD; `eventualFairness` MutexLock's and AdaptiveLock's (futex-lock.ts, off by
+ * default). A kind ignores what it has no use for.
  */
 export interface LockOptions extends Partial<Region> {
   spin?: number;
   spinMax?: number;
   spinThreshold?: number;
+  eventualFairness?: EventualFairness;
 }
 
 /** The handle kind of each lock kind: `spin` -> `spin-lock`. */

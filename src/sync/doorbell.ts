@@ -46,9 +46,12 @@
  *
  * parkAsync() is park() with Atomics.waitAsync: its waiter counts in SLEEPERS for as long as
  * its promise is pending, so ring() wakes async and blocking sleepers alike, and still calls
- * Atomics.notify only when somebody sleeps.
+ * Atomics.notify only when somebody sleeps. Its `signal` gives the park up (async-abort.ts
+ * waitAsyncAbortable): the waiter leaves SLEEPERS at the abort, and its pending Atomics.waitAsync
+ * (a ghost) takes no wake-up from anybody, since ring() wakes every sleeper at once.
  */
-import { holdEventLoop, waitAsync, type AsyncWaitOptions } from './park.js';
+import { holdEventLoop, type AsyncWaitOptions } from './park.js';
+import { checkSignal, waitAsyncAbortable } from './async-abort.js';
 import { notifyCounted, waitCounted } from './wait-account.js';
 
 /** Bytes a Doorbell needs. */
@@ -134,22 +137,34 @@ export class Doorbell {
   /**
    * park() without blocking the thread: resolves like park() returns, while the event loop
    * runs, and keeps the process alive meanwhile unless `options.keepAlive` is false (park.ts).
-   * Rejects with TypeError where this engine has no Atomics.waitAsync.
+   * With `options.signal`, an abort rejects with `signal.reason` and leaves no sleeper counted
+   * (the next ring() wakes only real sleepers); an already-aborted signal rejects at once, before
+   * `ready` is looked at. Rejects with TypeError where this engine has no Atomics.waitAsync, or
+   * when `options.signal` is not an AbortSignal.
    */
   async parkAsync(ready: () => boolean, timeoutMs: number, options?: AsyncWaitOptions): Promise<ParkResult> {
+    const what = 'Doorbell.parkAsync';
+    const signal = checkSignal(what, options?.signal);
+    if (signal?.aborted === true) throw signal.reason;
     const i32 = this.i32;
-    Atomics.add(i32, this.sleepers, 1);
+    const sleepers = this.sleepers;
+    Atomics.add(i32, sleepers, 1);
+    let counted = true;
+    const giveBack = (): void => {
+      if (counted) Atomics.sub(i32, sleepers, 1);
+      counted = false;
+    };
     let letGo: (() => void) | undefined;
     try {
       const key = Atomics.load(i32, this.seq);
       Atomics.store(i32, this.pending, 0);
       if (ready()) return 'ready';
       letGo = holdEventLoop(options);
-      return (await waitAsync('Doorbell.parkAsync', i32, this.seq, key, timeoutMs)) === 'timed-out'
-        ? 'timed-out'
-        : 'woken';
+      const outcome = await waitAsyncAbortable(what, i32, this.seq, key, timeoutMs, signal, undefined, giveBack);
+      if (outcome === 'aborted') throw signal!.reason;
+      return outcome === 'timed-out' ? 'timed-out' : 'woken';
     } finally {
-      Atomics.sub(i32, this.sleepers, 1);
+      giveBack();
       letGo?.();
     }
   }

@@ -19,6 +19,9 @@
  *     [11] ASYNC_SEQ  the futex locks (MutexLock, AdaptiveLock): async waiters park on it
  *     [12] ASYNC_SLEEPERS  the futex locks: async waiters parked or about to park
  *     [13] DEAD_HOLDER thread id (thread-id.ts) of a dead holder recover() poisoned the lock for
+ *     [14] FAIR_AFTER  the futex locks: eventual fairness's threshold, us + 1 (0 = off; futex-lock.ts)
+ *     [15] FAIR_HEIR   the futex locks: thread id of the waiter the next release hands the lock to
+ *                      (negative: handed, not taken yet; futex-lock.ts)
  *   line 1, statistics (lock-stats.ts)
  *   lines 2.., kind-specific (TicketLock's waiting array, the waiter table: waiter-table.ts)
  *
@@ -44,7 +47,8 @@ import {
 import { LockStatsBlock, STATS_BYTES, type LockStats } from './lock-stats.js';
 import { deadlineNs, msUntil, nowNs } from './clock.js';
 import { HOLDER_ID, NO_HOLDER, holderToThreadId } from './thread-id.js';
-import { hasWaitAsync, parkAsync, pollBriefly, type AsyncWaitOptions, type ParkLoop } from './park.js';
+import { hasWaitAsync, pollBriefly, type AsyncWaitOptions, type ParkLoop } from './park.js';
+import { checkSignal, parkAbortable } from './async-abort.js';
 import { LockHold } from './lock-hold.js';
 import { traceLockWait } from './wait-account.js';
 
@@ -62,6 +66,8 @@ export const QUEUE_HEAD = 10;
 export const ASYNC_SEQ = 11;
 export const ASYNC_SLEEPERS = 12;
 export const DEAD_HOLDER = 13;
+export const FAIR_AFTER = 14;
+export const FAIR_HEIR = 15;
 
 /**
  * Longest park of a retry waiter that no sleeper count records (enterRetryWait found the waiter
@@ -120,10 +126,15 @@ export interface Lock {
    * another (the thread that holds it is not refused, unlike lock()); a task that awaits the
    * lock it already holds therefore waits for itself, until its timeout. While it waits it keeps
    * the process alive, unless `options.keepAlive` is false (Node does not count a pending
-   * Atomics.waitAsync as work: see park.ts).
+   * Atomics.waitAsync as work: see park.ts). With `options.signal`, an abort gives the wait up as
+   * a timeout does (its sleeper count, its ticket or its queue place: the next unlock goes to the
+   * next real waiter, and a FIFO kind keeps its order for the rest; a ticket or the headship that
+   * had reached it already is passed on at once) and rejects with `signal.reason`; an
+   * already-aborted signal rejects at once. An abort that comes once the lock is taken is too late.
    * @returns a promise that rejects with RangeError when timeoutMs is below zero, with
-   *   LockPoisonedError when the lock is poisoned while waiting, and with TypeError where this
-   *   JavaScript engine has no Atomics.waitAsync.
+   *   LockPoisonedError when the lock is poisoned while waiting, with `signal.reason` on an abort,
+   *   and with TypeError where this JavaScript engine has no Atomics.waitAsync, or when
+   *   `options.signal` is not an AbortSignal.
    */
   lockAsync(timeoutMs?: number, options?: AsyncWaitOptions): Promise<boolean>;
   /** Acquires the lock only if that needs no waiting. Never blocks. */
@@ -135,8 +146,9 @@ export interface Lock {
    */
   withLock<T>(fn: () => T): T;
   /**
-   * Awaits lockAsync(), runs and awaits `fn`, then releases the lock however `fn` ends.
-   * Does not block the thread.
+   * Awaits lockAsync() (with `options`: keepAlive, signal), runs and awaits `fn`, then releases
+   * the lock however `fn` ends. Does not block the thread; an abort while it waits for the lock
+   * rejects with `signal.reason` without running `fn`.
    * @returns a promise of what `fn` returns (or resolves to); it rejects with what `fn`
    *   throws (after releasing the lock), or with what lockAsync() rejects with.
    */
@@ -146,7 +158,10 @@ export interface Lock {
    * disposed: `using held = lock.hold();` (where Symbol.dispose exists). Blocks like lock().
    */
   hold(): LockHold;
-  /** lockAsync(), as a {@link LockHold}: `using held = await lock.holdAsync();`. Does not block. */
+  /**
+   * lockAsync() (with `options`: keepAlive, signal), as a {@link LockHold}:
+   * `using held = await lock.holdAsync();`. Does not block.
+   */
   holdAsync(options?: AsyncWaitOptions): Promise<LockHold>;
   /**
    * Releases the lock.
@@ -298,9 +313,11 @@ export abstract class LockBase implements Lock {
   async lockAsync(timeoutMs?: number, options?: AsyncWaitOptions): Promise<boolean> {
     const what = `${this.constructor.name}.lockAsync`;
     const timeout = checkTimeout(what, timeoutMs);
+    const signal = checkSignal(what, options?.signal);
     if (!hasWaitAsync()) {
       throw new TypeError(`${what}: this JavaScript engine has no Atomics.waitAsync; use lock() in a worker`);
     }
+    if (signal?.aborted === true) throw signal.reason;
     return this.acquireAsync(timeout, options);
   }
 
@@ -338,8 +355,9 @@ export abstract class LockBase implements Lock {
 
   /**
    * The async way in once the lock was not free at first: polls `take` for a few microseconds
-   * (never longer: this may be the main thread), then drives `parkLoop` with Atomics.waitAsync.
-   * `take` tries to acquire without the statistics; the loop counts its own acquisition.
+   * (never longer: this may be the main thread), then drives `parkLoop` with Atomics.waitAsync
+   * (parkLoopAsync). `take` tries to acquire without the statistics; the loop counts its own
+   * acquisition.
    */
   protected async pollThenParkAsync(
     take: () => boolean,
@@ -357,7 +375,18 @@ export abstract class LockBase implements Lock {
       this.countContended(polls, 0, nowNs() - start);
       return true;
     }
-    return parkAsync(`${this.constructor.name}.lockAsync`, this.i32, parkLoop(start, polls), options);
+    return this.parkLoopAsync(parkLoop(start, polls), options);
+  }
+
+  /**
+   * Drives a park loop of lockAsync() with Atomics.waitAsync (async-abort.ts parkAbortable). An
+   * abort of `options.signal` throws its reason into the loop at its park, so that the loop's
+   * finally blocks give up its sleeper count, ticket or queue place exactly as when it times out or
+   * sees the lock poisoned. No GHOSTS word: every word a lock's async waiter parks on is notified
+   * all at once, or by nobody, or is its own node's (async-abort.ts GhostWord).
+   */
+  protected parkLoopAsync(loop: ParkLoop, options: AsyncWaitOptions | undefined): Promise<boolean> {
+    return parkAbortable(`${this.constructor.name}.lockAsync`, this.i32, loop, undefined, options, 'throw');
   }
 
   /** @inheritDoc */

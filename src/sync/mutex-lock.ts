@@ -13,17 +13,25 @@
  * when the word was 2, wake one blocking sleeper and the async ones, each only if one is counted.
  * futex-lock.ts also says how async and blocking waiters mix (no order is promised) and what
  * recover() undoes for a dead thread.
+ *
+ * Option `eventualFairness` (off by default, as QemuMutex has none): a waiter that has waited
+ * longer than a threshold (1 ms by default) is handed the lock by the next release, as in Go's
+ * starvation mode and parking_lot's eventual fairness; the algorithm and its sources are at the
+ * top of futex-lock.ts.
  */
 import { openExisting, type ExistingRegion, type Region } from './region.js';
 import { nowNs } from './clock.js';
 import { parkBlocking } from './park.js';
 import { LockBase, type LockHandle } from './lock-base.js';
-import { FUTEX_LOCK_BYTES, FutexLock } from './futex-lock.js';
+import { FUTEX_LOCK_BYTES, FutexLock, type FairnessOptions } from './futex-lock.js';
 
 const MAGIC_MUTEX = 0x4d555458; // "MUTX"
 
-/** Options of a new MutexLock: where it lives (it has no spin to configure). */
-export type MutexLockOptions = Partial<Region>;
+/**
+ * Options of a new MutexLock: where it lives (it has no spin to configure), and its eventual
+ * fairness (`eventualFairness`: true, or `{ afterMs }`; off by default).
+ */
+export interface MutexLockOptions extends Partial<Region>, FairnessOptions {}
 
 /** A futex mutex that never spins: QemuMutex, i.e. glibc's default pthread mutex. */
 export class MutexLock extends FutexLock {
@@ -35,6 +43,8 @@ export class MutexLock extends FutexLock {
    * Creates a lock in `region` (buffer, byteOffset), or in a buffer of its own. byteOffset
    * must be a multiple of 8. (An {@link ExistingRegion} opens a view instead: that is what
    * {@link MutexLock.from} passes.)
+   * @throws RangeError when `eventualFairness` is not true, false or `{ afterMs }` with afterMs
+   *   from 0 to 1000000.
    */
   constructor(region?: MutexLockOptions | ExistingRegion) {
     super('MutexLock', 'mutex-lock', MAGIC_MUTEX, region);

@@ -5,10 +5,11 @@
  * Every lock writes the waiting half of its algorithm once, as a generator (a "park loop")
  * that yields each park it wants (which word, the value it expects there, for how long) and
  * returns whether it got what it waited for. `parkBlocking` drives such a loop with
- * Atomics.wait, for lock(); `parkAsync` drives the same loop with Atomics.waitAsync, for
- * lockAsync(). The bookkeeping that must bracket the waits (a sleeper count raised before
- * the first park and lowered after the last, even on a throw) lives in the loop's own
- * try/finally, so it is written once for both.
+ * Atomics.wait, for lock(); async-abort.ts `parkAbortable` drives the same loop with
+ * Atomics.waitAsync, for lockAsync(), and ends it at its park when `options.signal` aborts.
+ * The bookkeeping that must bracket the waits (a sleeper count raised before the first park
+ * and lowered after the last, even on a throw) lives in the loop's own try/finally, so it is
+ * written once for both, and for every way a wait ends (acquired, timed out, poisoned, aborted).
  *
  * Atomics.waitAsync puts its waiter on the same list of the same word that Atomics.wait uses,
  * so one Atomics.notify wakes blocking and async waiters alike, in the order they began to
@@ -43,6 +44,18 @@ export interface Park {
 /** The waiting half of a lock's algorithm: yields parks, returns whether it acquired. */
 export type ParkLoop = Generator<Park, boolean, void>;
 
+/**
+ * The part of an AbortSignal the waits use, named here so that the shipped types need no DOM or
+ * @types/node declarations of AbortSignal: Node's `AbortSignal` (from an AbortController, or
+ * `AbortSignal.timeout(ms)`) is one.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /** Options of every async wait (lockAsync, Doorbell.parkAsync, waitUntilAsync...). */
 export interface AsyncWaitOptions {
   /**
@@ -52,6 +65,12 @@ export interface AsyncWaitOptions {
    * wait alone does not keep the process alive.
    */
   keepAlive?: boolean;
+  /**
+   * Give up when this signal (an AbortSignal) aborts: the promise rejects with `signal.reason` and
+   * the wait leaves no waiter registered (async-abort.ts). An already-aborted signal rejects at
+   * once, without waiting.
+   */
+  signal?: AbortSignalLike | undefined;
 }
 
 /** What a waitAsync (or wait) came to. */
@@ -108,35 +127,6 @@ export function parkBlocking<T = boolean>(i32: Int32Array, loop: Generator<Park,
     if (step.done === true) return step.value;
     const park = step.value;
     waitCounted(i32, park.index, park.value, park.timeoutMs);
-  }
-}
-
-/**
- * Drives `loop` with Atomics.waitAsync: the event loop runs while it is parked, and is held open
- * from the first park to the end unless `options.keepAlive` is false (see the top of this file).
- */
-export async function parkAsync(
-  what: string,
-  i32: Int32Array,
-  loop: ParkLoop,
-  options?: AsyncWaitOptions,
-): Promise<boolean> {
-  let letGo: (() => void) | undefined;
-  try {
-    for (let step = loop.next(); ; step = loop.next()) {
-      if (step.done === true) return step.value;
-      const park = step.value;
-      letGo ??= holdEventLoop(options);
-      try {
-        await waitAsync(what, i32, park.index, park.value, park.timeoutMs);
-      } catch (error) {
-        // Let the loop's finally blocks undo its bookkeeping (its sleeper count) before the error goes on.
-        loop.return(false);
-        throw error;
-      }
-    }
-  } finally {
-    letGo?.();
   }
 }
 

@@ -49,7 +49,9 @@
  * Mixed waiters: untimed waits, lockAsync() included, queue in FIFO order. The lock goes to the
  * head in its turn even while the head's event loop is busy (its promise cannot run): nobody else
  * may take it meanwhile, so it is then that waiter's, not free (holder() names it), and the
- * waiters behind it wait, as FIFO promises.
+ * waiters behind it wait, as FIFO promises. An aborted lockAsync (its `signal`) leaves its place as a
+ * waiter that sees the lock poisoned does (below); its pending Atomics.waitAsync stays on its node's
+ * STATE word until notified, so a kick wakes every waiter of a node's word (kick).
  *
  * Dead threads: a node records its waiter's place (WAIT) in the same straight run of code as the
  * compare-and-swap that made it so (every index it writes computed before: waiter-table.ts), and
@@ -82,7 +84,7 @@ import { nowNs } from './clock.js';
 import { notifyCounted } from './wait-account.js';
 import { HOLDER_ID, NO_HOLDER } from './thread-id.js';
 import { BASE_BYTES, HOLDER, LockBase, QUEUE_HEAD, SLEEPERS, STATE, TIMED_SEQ, type LockHandle } from './lock-base.js';
-import { parkAsync, parkBlocking, pollBriefly, type AsyncWaitOptions, type Park, type ParkLoop } from './park.js';
+import { parkBlocking, pollBriefly, type AsyncWaitOptions, type Park, type ParkLoop } from './park.js';
 import { ENTRY_WORDS, lockTestHook, MAX_QUEUED_WAITERS, OWNER, WaiterTable } from './waiter-table.js';
 
 const LOCKED = 1;
@@ -165,8 +167,7 @@ export abstract class QueueLock extends LockBase {
     if (n < 0) {
       return this.pollThenParkAsync(this.take, (start, polls) => this.retryLoop(start, polls, timeoutMs), options);
     }
-    const what = `${this.constructor.name}.lockAsync`;
-    return parkAsync(what, this.i32, this.queueLoop(n, nowNs(), this.asyncSpin), options);
+    return this.parkLoopAsync(this.queueLoop(n, nowNs(), this.asyncSpin), options);
   }
 
   /** The lock is free and nobody queues: one compare-and-swap takes it; the winner writes the holder word. */
@@ -380,10 +381,15 @@ export abstract class QueueLock extends LockBase {
     }
   }
 
-  /** Wakes node `m`'s waiter if it is parked (pv_kick_node's test of vcpu_halted). */
+  /**
+   * Wakes node `m`'s waiter if it is parked (pv_kick_node's test of vcpu_halted). Only that waiter
+   * parks on the node's STATE, but an async waiter of an earlier owner of the node that was aborted
+   * may still be on the word's list (a ghost: async-abort.ts): so all are woken, the real waiter
+   * with them, never the ghost alone.
+   */
   private kick(m: number): void {
     const state = this.nodes.at(m, NODE_STATE);
-    if (Atomics.compareExchange(this.i32, state, HALTED, RUNNING) === HALTED) notifyCounted(this.i32, state, 1);
+    if (Atomics.compareExchange(this.i32, state, HALTED, RUNNING) === HALTED) notifyCounted(this.i32, state);
   }
 
   /**

@@ -39,8 +39,10 @@
  * indices computed before the fetch-and-add); recover() marks a dead thread's tickets DEAD
  * (counted in SLEEPERS' high bits), and whoever serves a DEAD ticket (the releaser, or recover()
  * when it is being served already) skips it: it frees the entry and serves the next ticket, again
- * in one straight run. A waiter that gives up (poison) leaves its ticket the same way. A timed
- * waiter records its count in SLEEPERS in its entry (RETRYING), and recover() gives it back. The
+ * in one straight run. A waiter that gives up (poison, or an abort of its lockAsync) leaves its
+ * ticket the same way; an aborted waiter's pending Atomics.waitAsync stays on its slot's word, which
+ * every wake-up notifies all at once. A timed waiter records its count in SLEEPERS in its entry
+ * (RETRYING), and recover() gives it back. The
  * table has MAX_QUEUED_WAITERS (128) entries, more than the waiters of any lock in the emulator; a
  * waiter that finds every entry taken waits as a timed waiter, without a ticket (and so without
  * its FIFO turn) and without a count (it polls: lock-base.ts retryLoop), so that no ticket and no
@@ -231,7 +233,8 @@ export class TicketLock extends LockBase {
     } finally {
       Atomics.sub(i32, SLEEP_BASE + slot, 1);
       Atomics.and(i32, info, ~IN_SLOT);
-      // Given up (poison): the ticket is skipped when its turn comes.
+      // Given up (poison, or an abort thrown in at the park): the ticket is skipped in its turn, at once
+      // if that has come (the next ticket is served).
       if (!served) this.abandonTicket(entry);
     }
     this.acquired(entry);

@@ -12,6 +12,7 @@
 import type { Doorbell } from './doorbell.js';
 import type { PollWindow } from './poll-window.js';
 import { holdEventLoop, pollBriefly, type AsyncWaitOptions } from './park.js';
+import { checkSignal } from './async-abort.js';
 import { deadlineNs, msUntil, nowNs } from './clock.js';
 import { checkTimeout } from './region.js';
 
@@ -43,7 +44,11 @@ export function waitUntil(ready: () => boolean, bell: Doorbell, window: PollWind
  * waitUntil without blocking the thread: polls `ready` for a few microseconds at most
  * (park.ts), then parks on `bell` with Atomics.waitAsync until `ready()` is true or
  * `timeoutMs` passes. Resolves to whether it is ready. It keeps the process alive from its first
- * park until it settles, unless `options.keepAlive` is false (see park.ts for why).
+ * park until it settles, unless `options.keepAlive` is false (see park.ts for why). With
+ * `options.signal`, an abort rejects with `signal.reason`, leaving no sleeper counted on `bell`
+ * (Doorbell.parkAsync); an already-aborted signal rejects at once, before `ready` is looked at.
+ * @returns a promise that rejects with TypeError for a timeout that is not a number or a signal
+ *   that is not an AbortSignal, and with RangeError for a negative timeout.
  */
 export async function waitUntilAsync(
   ready: () => boolean,
@@ -52,20 +57,21 @@ export async function waitUntilAsync(
   options?: AsyncWaitOptions,
 ): Promise<boolean> {
   checkTimeout('waitUntilAsync', timeoutMs);
+  const signal = checkSignal('waitUntilAsync', options?.signal);
+  if (signal?.aborted === true) throw signal.reason;
   if (pollBriefly(ready)) return true;
   const deadline = deadlineNs(nowNs(), timeoutMs);
+  // The parks hold no event loop of their own: this wait holds it. Each rejects on an abort.
+  const parkOptions: AsyncWaitOptions = { keepAlive: false, signal };
   const letGo = holdEventLoop(options);
   try {
     for (;;) {
       const waitMs = msUntil(deadline);
       if (waitMs <= 0) return ready();
-      await bell.parkAsync(ready, waitMs, NO_KEEP_ALIVE);
+      await bell.parkAsync(ready, waitMs, parkOptions);
       if (ready()) return true;
     }
   } finally {
     letGo();
   }
 }
-
-/** The parks of a wait that holds the event loop itself. */
-const NO_KEEP_ALIVE: AsyncWaitOptions = { keepAlive: false };
