@@ -12,7 +12,7 @@ import type { MessagePort } from 'node:worker_threads';
 
 import type { LockHandle, LockKindName } from '../src/sync/index.js';
 import type { DoorbellHandle } from '../src/sync/doorbell.js';
-import type { RingHandle } from '../src/ring/index.js';
+import type { ChannelHandle, RingHandle } from '../src/ring/index.js';
 
 /** Control words (Int32), each on a 64-byte line of its own so that polling one does not slow another. */
 export const GO = 0;
@@ -57,7 +57,11 @@ export type MicroTask =
   /** Posts one descriptor per message, at most `window` ahead of the consumer, until STOP. */
   | { kind: 'port-producer'; port: MessagePort; slotWords: number; window: number }
   /** Receives the descriptors, checking their order; ops = descriptors received before STOP. */
-  | { kind: 'port-consumer'; port: MessagePort };
+  | { kind: 'port-consumer'; port: MessagePort }
+  /** Sends numbered items through a Channel until STOP, waiting (bounded) while it is full; ops = items sent. */
+  | { kind: 'channel-producer'; channel: ChannelHandle }
+  /** Receives them, checking their order, waiting (bounded) while it is empty; ops = items received. */
+  | { kind: 'channel-consumer'; channel: ChannelHandle };
 
 /** What the item cases use of ringbuf.js's RingBuffer (0.4.0): counts are of elements, here Int32 words. */
 export interface RingBufferLike {

@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Bench } from 'tinybench';
 
 import { createLock, lockFromHandle } from '../src/sync/index.js';
-import { openRing, Ring } from '../src/ring/index.js';
+import { Channel, openRing, Ring } from '../src/ring/index.js';
 import { DEFAULT_POLL_MAX_NS, Doorbell, PollWindow, waitUntil } from '../src/sync/index.js';
 import { BareLock } from './bare-lock.js';
 import {
@@ -244,6 +244,32 @@ function portConsumer(task: Extract<MicroTask, { kind: 'port-consumer' }>): Prom
   });
 }
 
+/** The channel cases: one 32-byte item per send() and recv(), each bounded so that STOP is noticed. */
+function channelProducer(task: Extract<MicroTask, { kind: 'channel-producer' }>): Done {
+  const channel = Channel.from(task.channel);
+  const item = new Int32Array(channel.slotWords);
+  readyThenAwaitGo();
+  let sent = 0;
+  while (!stopped()) {
+    item[0] = sent;
+    if (channel.send(item, WAIT_SLICE_MS)) sent++;
+  }
+  return { ops: sent };
+}
+
+function channelConsumer(task: Extract<MicroTask, { kind: 'channel-consumer' }>): Done {
+  const channel = Channel.from(task.channel);
+  const item = new Int32Array(channel.slotWords);
+  readyThenAwaitGo();
+  let received = 0;
+  while (!stopped()) {
+    if (channel.recv(item, WAIT_SLICE_MS) !== 'item') continue;
+    if (item[0] !== (received | 0)) throw new Error(`channel: item ${received} out of order`);
+    received++;
+  }
+  return { ops: received };
+}
+
 async function run(task: MicroTask): Promise<Done> {
   switch (task.kind) {
     case 'uncontended':
@@ -256,6 +282,10 @@ async function run(task: MicroTask): Promise<Done> {
       return ringConsumer(task);
     case 'item-producer':
       return itemProducer(task);
+    case 'channel-producer':
+      return channelProducer(task);
+    case 'channel-consumer':
+      return channelConsumer(task);
     case 'item-consumer':
       return itemConsumer(task);
     case 'ringbuf-producer':

@@ -8,14 +8,20 @@
  *   ring.spsc.32b.push-pop                        32-byte items per second from one worker to another,
  *                                                 one push() and one pop() each (the fast SPSC path)
  *   ring.guarded.32b.push-pop                     the same through a ring guarded by an AdaptiveLock
+ *   channel.32b.cross-thread                      32-byte items through a Channel, one send() and one
+ *                                                 recv() each (issue 30: at least 5x postMessage)
  *   message-port.cross-thread                     the same descriptors, one postMessage each
  *   lock.contended.<kind>.t<2|4|8>                increments per second of a counter shared by t
  *                                                 threads, each increment under the lock (every kind)
  *   lock.contended.adaptive-spin<N>.t<8|2>        the same with AdaptiveLock's spin ceiling at N
  *                                                 (spin0: park at once), to choose the default
+ *   lock.contended.<mutex|adaptive>-fair.t8      lock.contended.<kind>.t8 with eventualFairness: true
+ *                                                 (futex-lock.ts: a waiter past 1 ms is handed the lock);
+ *                                                 compare its ops/s and "wait max" (the lock's waitNsMax)
+ *                                                 with the plain case's, in alternating runs
  *
- * and checks three targets (PASS/MISS): adaptive uncontended >= 0.8x bare; the ring >= 10x the
- * message port; adaptive >= 2x spin with 8 contending threads.
+ * and checks four targets (PASS/MISS): adaptive uncontended >= 0.8x bare; the ring >= 10x the
+ * message port; the channel >= 5x the message port; adaptive >= 2x spin with 8 contending threads.
  *
  * With `--ringbuf DIR` (an installed ringbuf.js, kept outside this project) it also compares
  * ring.spsc.32b.push-pop with padenot's ringbuf.js on the same loop: `--pairs` alternating
@@ -51,7 +57,7 @@ import {
 } from '../src/report/format.js';
 import { median } from '../src/report/stats.js';
 import { renderAligned } from '../src/report/table.js';
-import { GuardedRing, Ring } from '../src/ring/index.js';
+import { Channel, GuardedRing, Ring } from '../src/ring/index.js';
 import { Doorbell } from '../src/sync/doorbell.js';
 import { CACHE_LINE } from '../src/sync/region.js';
 import { AdaptiveLock, createLock, LOCK_KINDS, type Lock, type LockStats } from '../src/sync/index.js';
@@ -91,6 +97,9 @@ const RINGBUF_TARGET = 1;
  */
 const SPIN_CEILINGS = [0, 64, 256, 2048] as const;
 const SPIN_CEILING_THREADS = [8, 2] as const;
+/** The kinds with eventual fairness (futex-lock.ts), and the thread count their fair cases run at. */
+const FAIR_KINDS = ['mutex', 'adaptive'] as const;
+const FAIR_THREADS = 8;
 
 /** One row of the results. */
 interface CaseResult {
@@ -121,6 +130,7 @@ interface Target {
 const TARGETS: readonly Target[] = [
   { numerator: 'lock.uncontended.adaptive', denominator: 'lock.uncontended.bare', atLeast: 0.8 },
   { numerator: 'ring.spsc.cross-thread', denominator: 'message-port.cross-thread', atLeast: 10 },
+  { numerator: 'channel.32b.cross-thread', denominator: 'message-port.cross-thread', atLeast: 5 },
   { numerator: 'lock.contended.adaptive.t8', denominator: 'lock.contended.spin.t8', atLeast: 2 },
 ];
 
@@ -290,6 +300,20 @@ function ringbufCase(ringbuf: RingBufPackage): BenchCase {
   };
 }
 
+/** One worker sending 32-byte items one at a time through a Channel (its default lock), another receiving. */
+const channelCase: BenchCase = {
+  name: 'channel.32b.cross-thread',
+  async run(timeMs, stop) {
+    const channel = new Channel({ capacity: RING_CAPACITY, slotWords: SLOT_WORDS });
+    const tasks: MicroTask[] = [
+      { kind: 'channel-producer', channel: channel.handle },
+      { kind: 'channel-consumer', channel: channel.handle },
+    ];
+    const { done, seconds } = await runCrew(tasks, timeMs, stop);
+    return { opsPerSec: done[1]!.ops / seconds, lock: channel.lockStats() };
+  },
+};
+
 const messagePortCase: BenchCase = {
   name: 'message-port.cross-thread',
   async run(timeMs, stop) {
@@ -327,7 +351,7 @@ function contendedCase(name: string, threads: number, make: () => Lock): BenchCa
 /** Every case, in the order they run. */
 function allCases(): BenchCase[] {
   const cases: BenchCase[] = (['bare', ...LOCK_KINDS] as const).map(uncontendedCase);
-  cases.push(ringCase, spscItemCase, guardedItemCase, messagePortCase);
+  cases.push(ringCase, spscItemCase, guardedItemCase, channelCase, messagePortCase);
   for (const kind of LOCK_KINDS) {
     for (const threads of CONTENDED_THREADS) {
       cases.push(contendedCase(`lock.contended.${kind}.t${threads}`, threads, () => createLock(kind)));
@@ -339,6 +363,10 @@ function allCases(): BenchCase[] {
       const name = `lock.contended.adaptive-spin${ceiling}.t${threads}`;
       cases.push(contendedCase(name, threads, () => new AdaptiveLock(options)));
     }
+  }
+  for (const kind of FAIR_KINDS) {
+    const name = `lock.contended.${kind}-fair.t${FAIR_THREADS}`;
+    cases.push(contendedCase(name, FAIR_THREADS, () => createLock(kind, { eventualFairness: true })));
   }
   return cases;
 }
@@ -472,7 +500,7 @@ function perAcquisition(result: CaseResult, figure: 'contentions' | 'spins' | 'p
 /** The results as an aligned text table. */
 function renderResults(results: readonly CaseResult[]): string {
   return renderAligned(
-    ['case', 'ops/s', 'ns/op', 'contended', 'spins/acq', 'parks/acq'],
+    ['case', 'ops/s', 'ns/op', 'contended', 'spins/acq', 'parks/acq', 'wait max'],
     results.map((result) => [
       result.name,
       formatCount(result.opsPerSec),
@@ -480,8 +508,10 @@ function renderResults(results: readonly CaseResult[]): string {
       result.lock === undefined ? MISSING : formatPercent(perAcquisition(result, 'contentions')),
       formatDecimal(perAcquisition(result, 'spins'), 1),
       formatDecimal(perAcquisition(result, 'parks'), 3),
+      // The longest single wait for the lock (its waitNsMax): what eventual fairness bounds.
+      result.lock === undefined ? MISSING : formatNs(result.lock.waitNsMax),
     ]),
-    ['left', 'right', 'right', 'right', 'right', 'right'],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
 }
 
