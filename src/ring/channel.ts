@@ -4,48 +4,77 @@
  * send and recv wait on their own side's waiter list, a successful operation wakes one waiter of
  * the other side, and disconnection wakes all and lets receivers drain what is left).
  *
- * Algorithm: the items live in a Ring (ring.ts) of `capacity` slots of `slotWords` words, and
- * every push, pop and close() runs under the channel's guard lock (an AdaptiveLock by default,
- * or any lock kind). The ring is created unguarded and the channel takes the guard itself,
- * because the CLOSED check must sit in the same critical section as the push: a guarded Ring
- * takes its guard inside push(), so a send that found the channel open could push after a
- * close() and after the receivers had ended, and its item would be lost. With the check inside,
- * every send is entirely before close() (its item is drained) or entirely after it (it throws
- * ChannelClosedError), and a receive that finds the ring empty and the channel closed under the
- * lock knows that nothing will ever come. (Pushes and pops thus serialize on the lock; the
- * unguarded ring's views may hand their roles from one to another: see ring.ts.)
+ * Algorithm: Dmitry Vyukov's bounded MPMC queue (1024cores.net, "Bounded MPMC queue"), in the
+ * form crossbeam uses for both crossbeam-queue's `ArrayQueue` (crossbeam-queue/src/array_queue.rs)
+ * and crossbeam-channel's array flavor (crossbeam-channel/src/flavors/array.rs), which also keeps
+ * the disconnected ("closed") bit in the tail. There is no lock on the data path:
+ *   - HEAD and TAIL are Int32 words on cache lines of their own, each `{ lap, mark, index }`
+ *     packed as crossbeam packs them: `index` (0 .. capacity-1) in the low bits, the MARK bit
+ *     (only ever set in TAIL, by close()) next, the lap above. The capacity is a power of two, so
+ *     MARK = capacity and ONE_LAP = 2 * capacity (crossbeam takes the next power of two above the
+ *     capacity, which for a power of two is twice it; here the capacity itself is one).
+ *   - Every slot holds a STAMP word and then the item's words. Slot i starts at stamp
+ *     `{ lap 0, index i }`. A sender that reads tail T and finds the stamp of T's slot equal to T
+ *     may claim the slot by CAS(TAIL, T, T's successor); it then writes the item and publishes it
+ *     by storing stamp T + 1. A receiver that reads head H and finds stamp H + 1 claims by
+ *     CAS(HEAD, H, H's successor), copies the item out and frees the slot for the next lap by
+ *     storing stamp H + ONE_LAP. A stamp of ONE_LAP less than a sender's expectation means full
+ *     (when HEAD also lags TAIL by a lap); a stamp equal to H means empty (when TAIL, less MARK,
+ *     equals H); any other stamp means a claim of the other side is in flight on that slot, and
+ *     the operation retries (crossbeam "snoozes"). Senders thus CAS TAIL and receivers CAS HEAD:
+ *     with one producer and one consumer neither CAS ever fails, and the two threads share only
+ *     the slots (and a look at the other side's index when they find full or empty).
+ *   - Every comparison is an equality of 32-bit words and every sum wraps (`| 0`), as crossbeam's
+ *     `wrapping_add`, so HEAD and TAIL run past 2^32 without harm (test: the `initialIndex` option).
+ *     A stale index could only be mistaken for the current one after 2^32 / ONE_LAP laps (at
+ *     least 8: the capacity is at most 2^28 here, below the Ring's 2^30).
+ *   - close() sets MARK in TAIL with one Atomics.or, as crossbeam's `disconnect()`: a sender's CAS
+ *     on TAIL then fails, so a send either claimed its slot before close() (and its item is
+ *     received: a receiver that finds its slot not yet written retries until it is) or throws
+ *     ChannelClosedError; no send succeeds after close() returns. A receiver that finds the queue
+ *     empty and MARK set knows that nothing will ever come ('closed'). A thread that dies between
+ *     its claim and its stamp store (terminate() mid-send) leaves that slot in flight for good, as
+ *     a lock holder that dies leaves the old design's guard held: the receivers then spin.
  *
- * Waiting: each side is an eventcount (doorbell.ts) with sleeper counts: a waiter counts itself
- * in its side's SLEEPERS, reads its side's SEQ, tries its operation under the lock, and parks on
- * SEQ only when that failed (full for a sender, empty and open for a receiver). A successful send
- * wakes one receiver, a successful receive one sender, and close() every waiter of both sides;
- * each only when SLEEPERS + GHOSTS of that side is above 0 (never notify a thread that is not
- * asleep), by bumping SEQ and calling Atomics.notify. No wake-up is lost: a notifier that reads
- * SLEEPERS as 0 made its change before the waiter counted itself, so the waiter's attempt sees
- * it; one that reads it above 0 bumps SEQ after the waiter read SEQ, so a waiter that parks later
- * returns at once. A notify of one wakes the earliest parked waiter, which tries its operation
+ * Waiting (unchanged in kind): each side is an eventcount (doorbell.ts) with sleeper counts: a
+ * waiter counts itself in its side's SLEEPERS, reads its side's SEQ, tries its operation, and
+ * parks on SEQ only when that failed (full for a sender, empty and open for a receiver). A
+ * successful send wakes one receiver, a successful receive one sender, and close() every waiter of
+ * both sides; each only when that side's SLEEPERS is above 0: the notify side is one load when
+ * nobody sleeps (then SEQ is bumped and 1 + GHOSTS are notified). No wake-up is lost: every step
+ * is a sequentially consistent Atomics operation, so a notifier that reads SLEEPERS as 0 published
+ * its stamp (or MARK) before the waiter counted itself, and the waiter's try sees it; one that reads
+ * it above 0 bumps SEQ after the waiter read SEQ, so a waiter that parks later returns at once.
+ * (GHOSTS alone, with SLEEPERS 0, need no notify: an aborted park is only woken with a real
+ * waiter behind it.) A notify of one wakes the earliest parked waiter, which tries its operation
  * before it looks at its deadline, so a wake-up is never spent on a waiter that then times out
- * with an item (or a slot) left for another. The earliest waiter may be an async one on a busy
- * event loop: the item then waits for that loop, it is not lost.
+ * with an item (or a slot) left for another. Before it counts itself a sleeper, a blocking
+ * send() or recv() polls its operation for an adaptive window (poll-window.ts, QEMU's policy, per
+ * view and side), which spares the wake-up when the other side is running.
  *
  * Async forms (sendAsync, recvAsync, the async iterator) park with Atomics.waitAsync, and take an
- * AbortSignal; an aborted wait leaves a ghost (async-abort.ts explains the cancellation): notifies of one
- * wake 1 + GHOSTS, and an abandoned park that was notified passes its wake-up on. They take the
- * guard lock with lock() like the blocking forms (as a consumer's pop does after waitUntilAsync): its
- * critical sections copy one item.
+ * AbortSignal; an aborted wait leaves a ghost (async-abort.ts explains the cancellation): notifies
+ * of one wake 1 + GHOSTS, and an abandoned park that was notified passes its wake-up on.
+ *
+ * Statistics: lockStats() keeps its LockStats shape, now for the queue's index claims instead of
+ * a guard lock: acquisitions = successful claims (items sent plus items received), contentions =
+ * tries that had to retry (a CAS lost to the same side, or a slot with a claim in flight),
+ * spins = those retries, parks = parks of the waiting forms, timeouts = sends and receives that
+ * timed out; waitNsTotal and waitNsMax are 0. The `guard` option is still accepted, checked and
+ * reported (guardKind), but no lock is taken any more.
  *
  * Memory (byte offsets from the channel's byteOffset, a multiple of 8):
- *     0  MAGIC (written once, last, by the creator), CLOSED (0, then 1 for good: written by close()
- *        under the guard), GUARD (index of the guard's kind in LOCK_KINDS; written once)
+ *     0  MAGIC (written once, last, by the creator), CLOSED (reserved: the closed bit is MARK in
+ *        TAIL), GUARD (index of the `guard` option's kind in LOCK_KINDS), CAPACITY, SLOT_WORDS,
+ *        SNOOZE (always 0: a word to sleep on briefly while another thread's claim is in flight)
  *    64  receivers: RECV_SEQ (bumped by a send or close() that wakes receivers), RECV_SLEEPERS,
  *        RECV_GHOSTS (each receiver adds and subtracts its own 1)
  *   128  senders: SEND_SEQ, SEND_SLEEPERS, SEND_GHOSTS (the same, for senders waiting for room)
- *   192  the guard lock (lockBytes(guard) bytes, rounded up to 64)
- *   ...  the Ring, unguarded (Ring.byteLength({ capacity, slotWords }) bytes)
+ *   192  TAIL, then the senders' statistics (pairs lo, hi: claims, contentions, spins, parks, timeouts)
+ *   256  HEAD, then the receivers' statistics (the same)
+ *   320  capacity slots of (1 + slotWords) words: STAMP, then the item
  */
 import {
-  alignUp,
-  CACHE_LINE,
   checkHandle,
   checkTimeout,
   claimRegion,
@@ -54,11 +83,11 @@ import {
   type ExistingRegion,
   type Region,
 } from '../sync/region.js';
-import { createLock, lockBytes, lockFromHandle, lockHandleKind } from '../sync/create-lock.js';
-import { LOCK_KINDS, type Lock, type LockKindName } from '../sync/lock-base.js';
+import { LOCK_KINDS, type LockKindName } from '../sync/lock-base.js';
 import type { LockStats } from '../sync/lock-stats.js';
 import { deadlineNs, msUntil, nowNs } from '../sync/clock.js';
 import { parkBlocking, type ParkLoop } from '../sync/park.js';
+import { DEFAULT_POLL_MAX_NS, PollWindow } from '../sync/poll-window.js';
 import { notifyCounted } from '../sync/wait-account.js';
 import {
   checkedLiveSignal,
@@ -67,34 +96,61 @@ import {
   type WaitLoop,
   type AbortSignalLike,
 } from '../sync/async-abort.js';
-import { Ring } from './ring.js';
 
 const MAGIC = 0;
-const CLOSED = 1;
 const GUARD = 2;
+const CAPACITY = 3;
+const SLOT_WORDS = 4;
+const SNOOZE = 5;
 /** First word of each side's eventcount. */
 const RECV = 16;
 const SEND = 32;
-/** Offsets within a side. */
+/** Offsets within a side's eventcount. */
 const SEQ = 0;
 const SLEEPERS = 1;
 const GHOSTS = 2;
-const HEADER_BYTES = 3 * CACHE_LINE;
+/** Each side's index word, followed by that side's statistics (pairs lo, hi). */
+const TAIL = 48;
+const HEAD = 64;
+const CLAIMS = 1;
+const CONTENTIONS = 3;
+const SPINS = 5;
+const PARKS = 7;
+const TIMEOUTS = 9;
+/** First slot: STAMP, then slotWords words of item. */
+const SLOTS = 80;
+const HEADER_BYTES = SLOTS * 4;
 const MAGIC_CHANNEL = 0x4348414e; // "CHAN"
 const DEFAULT_GUARD: LockKindName = 'adaptive';
+/** The largest capacity: ONE_LAP = 2 * capacity leaves at least 8 laps in 32 bits. */
+const MAX_CAPACITY = 2 ** 28;
+const MAX_SLOT_WORDS = 1024;
+/** Retries of a slot with another thread's claim in flight before each brief sleep, and its length. */
+const SNOOZE_SPINS = 64;
+const SNOOZE_MS = 0.02;
+const TWO_32 = 2 ** 32;
 
 /** Shape of a channel. */
 export interface ChannelShape {
-  /** Items it holds at most: a power of two (the Ring's capacity). */
+  /** Items it holds at most: a power of two from 1 to 2^28. */
   capacity: number;
-  /** Int32 words per item. */
+  /** Int32 words per item (1 to 1024). */
   slotWords: number;
-  /** The lock every send, receive and close takes (default 'adaptive'). */
+  /**
+   * A lock kind, checked and reported as `guardKind` (default 'adaptive'). The channel no longer
+   * takes a lock (it is a lock-free queue, see channel.ts); kept so that existing options still work.
+   */
   guard?: LockKindName;
 }
 
 /** Options of a new Channel. */
-export interface ChannelOptions extends ChannelShape, Partial<Region> {}
+export interface ChannelOptions extends ChannelShape, Partial<Region> {
+  /**
+   * For tests of index wrap-around: the first value of the head and tail words, an unsigned
+   * 32-bit integer whose bit `capacity` (the closed mark) is clear. Default 0.
+   */
+  initialIndex?: number;
+}
 
 /** A structured-cloneable description of a channel; `Channel.from(handle)` in another worker. */
 export interface ChannelHandle {
@@ -119,14 +175,15 @@ export class ChannelClosedError extends Error {
 
 /**
  * A bounded multi-producer multi-consumer channel of fixed-size Int32 items in shared memory,
- * after crossbeam-channel's bounded channels: a Ring under a guard lock, a CLOSED word, and
- * sleeper-counted waits on each side (see the top of channel.ts).
+ * after crossbeam-channel's bounded channels: Vyukov's bounded MPMC queue with the closed mark in
+ * the tail, and sleeper-counted waits on each side (see the top of channel.ts).
  */
 export class Channel {
   /** Bytes a channel of this shape needs in a SharedArrayBuffer (byteOffset must be a multiple of 8). */
   static byteLength(shape: ChannelShape): number {
-    const guard = checkGuard(shape.guard);
-    return HEADER_BYTES + guardBytes(guard) + Ring.byteLength({ capacity: shape.capacity, slotWords: shape.slotWords });
+    checkShape(shape.capacity, shape.slotWords);
+    checkGuard(shape.guard);
+    return HEADER_BYTES + shape.capacity * (1 + shape.slotWords) * 4;
   }
 
   /** Pass this to another thread and call `Channel.from(handle)` there to use the same channel. */
@@ -135,20 +192,27 @@ export class Channel {
   readonly capacity: number;
   /** Int32 words per item. */
   readonly slotWords: number;
-  /** The kind of its guard lock. */
+  /** The kind given as the `guard` option (no lock is taken: see ChannelShape.guard). */
   readonly guardKind: LockKindName;
   private readonly i32: Int32Array;
-  private readonly ring: Ring;
-  private readonly guard: Lock;
+  /** The closed mark in TAIL (= capacity); capacity - 1 masks the index. */
+  private readonly mark: number;
+  private readonly oneLap: number;
+  private readonly lapMask: number;
+  /** Words per slot. */
+  private readonly stride: number;
+  /** This view's adaptive poll windows before a blocking send or recv parks (per thread: plain JS state). */
+  private readonly sendWindow = new PollWindow(DEFAULT_POLL_MAX_NS);
+  private readonly recvWindow = new PollWindow(DEFAULT_POLL_MAX_NS);
   private readonly wakeReceiver = (): void => this.wakeOne(RECV);
   private readonly wakeSender = (): void => this.wakeOne(SEND);
 
   /**
    * Creates a channel in `options` (buffer, byteOffset) or in a buffer of its own. (An
    * {@link ExistingRegion} opens a view instead: that is what {@link Channel.from} passes.)
-   * @throws RangeError when the capacity is not a power of two from 1 to 2^30, slotWords not an
-   *   integer from 1 to 1024 (the Ring's limits), or the region is misplaced; TypeError for an
-   *   unknown guard kind.
+   * @throws RangeError when the capacity is not a power of two from 1 to 2^28, slotWords not an
+   *   integer from 1 to 1024, initialIndex is not valid, or the region is misplaced; TypeError for
+   *   an unknown guard kind.
    */
   constructor(options: ChannelOptions | ExistingRegion) {
     const existing = existingRegion(options);
@@ -159,29 +223,50 @@ export class Channel {
       const bytes = Channel.byteLength(shape);
       ({ buffer, byteOffset } = claimRegion('Channel', shape, bytes, 8));
       this.guardKind = checkGuard(shape.guard);
-      this.i32 = new Int32Array(buffer, byteOffset, HEADER_BYTES / 4);
-      this.i32.fill(0);
-      this.i32[GUARD] = LOCK_KINDS.indexOf(this.guardKind);
-      this.guard = createLock(this.guardKind, { buffer, byteOffset: byteOffset + HEADER_BYTES });
-      const ringOffset = byteOffset + HEADER_BYTES + guardBytes(this.guardKind);
-      this.ring = new Ring({ capacity: shape.capacity, slotWords: shape.slotWords, buffer, byteOffset: ringOffset });
-      Atomics.store(this.i32, MAGIC, MAGIC_CHANNEL);
+      this.capacity = shape.capacity;
+      this.slotWords = shape.slotWords;
     } else {
       ({ buffer, byteOffset } = claimRegion('Channel', existing, HEADER_BYTES, 8));
-      this.i32 = new Int32Array(buffer, byteOffset, HEADER_BYTES / 4);
-      if (Atomics.load(this.i32, MAGIC) !== MAGIC_CHANNEL) {
+      const header = new Int32Array(buffer, byteOffset, HEADER_BYTES / 4);
+      if (Atomics.load(header, MAGIC) !== MAGIC_CHANNEL) {
         const what = `the region at byteOffset ${byteOffset}`;
         throw new TypeError(`Channel.from: ${what} does not hold an initialised Channel`);
       }
-      this.guardKind = LOCK_KINDS[this.i32[GUARD]!]!;
-      const guardOffset = byteOffset + HEADER_BYTES;
-      this.guard = lockFromHandle({ kind: lockHandleKind(this.guardKind), buffer, byteOffset: guardOffset });
-      const ringOffset = guardOffset + guardBytes(this.guardKind);
-      this.ring = Ring.from({ kind: 'ring', buffer, byteOffset: ringOffset });
+      this.guardKind = LOCK_KINDS[header[GUARD]!]!;
+      this.capacity = header[CAPACITY]!;
+      this.slotWords = header[SLOT_WORDS]!;
     }
+    this.stride = 1 + this.slotWords;
+    this.mark = this.capacity;
+    this.oneLap = 2 * this.capacity;
+    this.lapMask = ~(this.oneLap - 1);
+    this.i32 = new Int32Array(buffer, byteOffset, SLOTS + this.capacity * this.stride);
+    if (existing === undefined) this.initialise(options as ChannelOptions);
     this.handle = { kind: 'channel', buffer, byteOffset };
-    this.capacity = this.ring.capacity;
-    this.slotWords = this.ring.slotWords;
+  }
+
+  /** Writes a new channel's words; MAGIC last. */
+  private initialise(options: ChannelOptions): void {
+    const i32 = this.i32;
+    const start = options.initialIndex ?? 0;
+    if (!Number.isInteger(start) || start < 0 || start >= TWO_32 || (start & this.mark) !== 0) {
+      const why = `an integer from 0 to 2^32 - 1 with bit ${this.mark} clear`;
+      throw new RangeError(`Channel: initialIndex must be ${why}, got ${String(start)}`);
+    }
+    i32.fill(0);
+    i32[GUARD] = LOCK_KINDS.indexOf(this.guardKind);
+    i32[CAPACITY] = this.capacity;
+    i32[SLOT_WORDS] = this.slotWords;
+    const first = start | 0;
+    const index = first & (this.mark - 1);
+    const lap = first & this.lapMask;
+    // Slot i is free for the lap in which the index next reaches it: this lap from `index` on, the next one before.
+    for (let i = 0; i < this.capacity; i++) {
+      i32[SLOTS + i * this.stride] = (i >= index ? lap : (lap + this.oneLap) | 0) | i;
+    }
+    i32[TAIL] = first;
+    i32[HEAD] = first;
+    Atomics.store(i32, MAGIC, MAGIC_CHANNEL);
   }
 
   /** A view of the channel described by `handle`, e.g. in another worker. */
@@ -192,7 +277,7 @@ export class Channel {
 
   /**
    * Sends `item` (exactly `slotWords` numbers, stored as Int32) if there is room now. Never waits
-   * but for the guard lock.
+   * (but for a receiver or sender of the same slot that is halfway through, a few words' copy).
    * @returns false when the channel is full.
    * @throws ChannelClosedError when the channel is closed; RangeError for an item of the wrong length.
    */
@@ -212,7 +297,11 @@ export class Channel {
     const timeout = checkTimeout('Channel.send', timeoutMs);
     this.checkItem('Channel.send', item);
     if (this.pushOnce(item)) return true;
-    return parkBlocking(this.i32, this.sendLoop(item, deadlineNs(nowNs(), timeout), undefined));
+    const start = nowNs();
+    if (timeout > 0 && this.sendWindow.poll(() => this.pushOnce(item))) return true;
+    const sent = parkBlocking(this.i32, this.sendLoop(item, deadlineNs(start, timeout), undefined));
+    if (sent) this.sendWindow.parked(nowNs() - start);
+    return sent;
   }
 
   /**
@@ -235,7 +324,7 @@ export class Channel {
 
   /**
    * Receives an item into `into` (its first `slotWords` words) if there is one now. Never waits
-   * but for the guard lock.
+   * (but for a sender or receiver of the same slot that is halfway through, a few words' copy).
    * @returns 'item', 'empty' (nothing now), or 'closed' (closed and drained: nothing ever will).
    * @throws RangeError when `into` is not an Int32Array of at least `slotWords` words.
    */
@@ -254,9 +343,13 @@ export class Channel {
   recv(into: Int32Array, timeoutMs?: number): RecvResult {
     const timeout = checkTimeout('Channel.recv', timeoutMs);
     this.checkInto('Channel.recv', into);
-    const now = this.popOnce(into);
+    let now = this.popOnce(into);
     if (now !== 'empty') return now;
-    return parkBlocking(this.i32, this.recvLoop(into, deadlineNs(nowNs(), timeout), undefined));
+    const start = nowNs();
+    if (timeout > 0 && this.recvWindow.poll(() => (now = this.popOnce(into)) !== 'empty')) return now as RecvResult;
+    const result = parkBlocking(this.i32, this.recvLoop(into, deadlineNs(start, timeout), undefined));
+    if (result === 'item') this.recvWindow.parked(nowNs() - start);
+    return result;
   }
 
   /**
@@ -296,15 +389,8 @@ export class Channel {
    * @returns true when this call closed it, false when it was closed already.
    */
   close(): boolean {
-    const guard = this.guard;
-    guard.lock();
-    let was: number;
-    try {
-      was = Atomics.exchange(this.i32, CLOSED, 1);
-    } finally {
-      guard.unlock();
-    }
-    if (was !== 0) return false;
+    const was = Atomics.or(this.i32, TAIL, this.mark);
+    if ((was & this.mark) !== 0) return false;
     this.wakeAll(RECV);
     this.wakeAll(SEND);
     return true;
@@ -312,12 +398,23 @@ export class Channel {
 
   /** Whether close() was called. Never blocks. */
   isClosed(): boolean {
-    return Atomics.load(this.i32, CLOSED) !== 0;
+    return (Atomics.load(this.i32, TAIL) & this.mark) !== 0;
   }
 
-  /** Items in the channel now (a snapshot). Never blocks. */
+  /** Items in the channel now (a snapshot; crossbeam's `len`). Never blocks. */
   size(): number {
-    return this.ring.size();
+    const i32 = this.i32;
+    const indexMask = this.mark - 1;
+    for (;;) {
+      const tail = Atomics.load(i32, TAIL);
+      const head = Atomics.load(i32, HEAD);
+      if (Atomics.load(i32, TAIL) !== tail) continue;
+      const hix = head & indexMask;
+      const tix = tail & indexMask;
+      if (hix < tix) return tix - hix;
+      if (hix > tix) return this.capacity - hix + tix;
+      return (tail & ~this.mark) === head ? 0 : this.capacity;
+    }
   }
 
   /** Receivers and senders parked or about to park now (a snapshot). Never blocks. */
@@ -328,43 +425,111 @@ export class Channel {
     };
   }
 
-  /** The guard lock's statistics (lock-stats.ts): every send, receive and close takes it once per try. */
+  /**
+   * The queue's claim statistics in a lock's shape (lock-stats.ts), both sides together:
+   * acquisitions = items sent plus items received, contentions = tries that had to retry, spins =
+   * their retries, parks = parks of the waiting forms, timeouts = sends and receives that timed
+   * out; waitNsTotal and waitNsMax are 0 (the channel takes no lock any more).
+   */
   lockStats(): LockStats {
-    return this.guard.stats();
+    const sum = (at: number): number => readPair(this.i32, TAIL + at) + readPair(this.i32, HEAD + at);
+    return {
+      acquisitions: sum(CLAIMS),
+      contentions: sum(CONTENTIONS),
+      spins: sum(SPINS),
+      parks: sum(PARKS),
+      waitNsTotal: 0,
+      waitNsMax: 0,
+      timeouts: sum(TIMEOUTS),
+    };
   }
 
-  /** One try at a send, under the guard: false when full; wakes a receiver when it sent. */
+  /** One try at a send (crossbeam's start_send and write): false when full; wakes a receiver when it sent. */
   private pushOnce(item: ArrayLike<number>): boolean {
-    const guard = this.guard;
-    guard.lock();
-    let pushed: boolean;
-    try {
-      if (Atomics.load(this.i32, CLOSED) !== 0) throw new ChannelClosedError('send on a closed channel');
-      pushed = this.ring.push(item);
-    } finally {
-      guard.unlock();
+    const i32 = this.i32;
+    const mark = this.mark;
+    let tail = Atomics.load(i32, TAIL);
+    for (let retries = 0; ; retries++) {
+      if ((tail & mark) !== 0) {
+        this.countRetries(TAIL, retries);
+        throw new ChannelClosedError('send on a closed channel');
+      }
+      const index = tail & (mark - 1);
+      const slot = SLOTS + index * this.stride;
+      const stamp = Atomics.load(i32, slot);
+      if (stamp === tail) {
+        const next = index + 1 < this.capacity ? tail + 1 : ((tail & this.lapMask) + this.oneLap) | 0;
+        const seen = Atomics.compareExchange(i32, TAIL, tail, next);
+        if (seen === tail) {
+          const words = this.slotWords;
+          for (let w = 0; w < words; w++) i32[slot + 1 + w] = item[w]!;
+          Atomics.store(i32, slot, (tail + 1) | 0); // publishes the item
+          this.wakeOne(RECV);
+          addPair(i32, TAIL + CLAIMS, 1);
+          this.countRetries(TAIL, retries);
+          return true;
+        }
+        tail = seen;
+      } else if (((stamp + this.oneLap) | 0) === ((tail + 1) | 0)) {
+        // The slot holds last lap's item: full, if the head lags a lap behind too.
+        if (((Atomics.load(i32, HEAD) + this.oneLap) | 0) === tail) {
+          this.countRetries(TAIL, retries);
+          return false;
+        }
+        tail = Atomics.load(i32, TAIL);
+      } else {
+        this.snooze(retries); // a receiver is taking the slot's last item, or our tail is stale
+        tail = Atomics.load(i32, TAIL);
+      }
     }
-    if (pushed) this.wakeOne(RECV);
-    return pushed;
   }
 
-  /** One try at a receive, under the guard; wakes a sender when it received. */
+  /** One try at a receive (crossbeam's start_recv and read); wakes a sender when it received. */
   private popOnce(into: Int32Array): TryRecvResult {
-    const guard = this.guard;
-    guard.lock();
-    let popped: boolean;
-    let closed = false;
-    try {
-      popped = this.ring.pop(into);
-      if (!popped) closed = Atomics.load(this.i32, CLOSED) !== 0;
-    } finally {
-      guard.unlock();
+    const i32 = this.i32;
+    let head = Atomics.load(i32, HEAD);
+    for (let retries = 0; ; retries++) {
+      const index = head & (this.mark - 1);
+      const slot = SLOTS + index * this.stride;
+      const stamp = Atomics.load(i32, slot);
+      if (stamp === ((head + 1) | 0)) {
+        const next = index + 1 < this.capacity ? head + 1 : ((head & this.lapMask) + this.oneLap) | 0;
+        const seen = Atomics.compareExchange(i32, HEAD, head, next);
+        if (seen === head) {
+          const words = this.slotWords;
+          for (let w = 0; w < words; w++) into[w] = i32[slot + 1 + w]!;
+          Atomics.store(i32, slot, (head + this.oneLap) | 0); // frees the slot for the next lap
+          this.wakeOne(SEND);
+          addPair(i32, HEAD + CLAIMS, 1);
+          this.countRetries(HEAD, retries);
+          return 'item';
+        }
+        head = seen;
+      } else if (stamp === head) {
+        // Not written yet: empty if the tail (less the mark) is here too, else a send is in flight.
+        const tail = Atomics.load(i32, TAIL);
+        if ((tail & ~this.mark) === head) {
+          this.countRetries(HEAD, retries);
+          return (tail & this.mark) !== 0 ? 'closed' : 'empty';
+        }
+        this.snooze(retries);
+        head = Atomics.load(i32, HEAD);
+      } else {
+        this.snooze(retries); // a sender is filling the slot, or our head is stale
+        head = Atomics.load(i32, HEAD);
+      }
     }
-    if (popped) {
-      this.wakeOne(SEND);
-      return 'item';
-    }
-    return closed ? 'closed' : 'empty';
+  }
+
+  /** Spins; every SNOOZE_SPINS retries, sleeps briefly so that a preempted thread mid-claim can run. */
+  private snooze(retries: number): void {
+    if (retries % SNOOZE_SPINS === SNOOZE_SPINS - 1) Atomics.wait(this.i32, SNOOZE, 0, SNOOZE_MS);
+  }
+
+  private countRetries(side: number, retries: number): void {
+    if (retries === 0) return;
+    addPair(this.i32, side + CONTENTIONS, 1);
+    addPair(this.i32, side + SPINS, retries);
   }
 
   /** The waiting loop of send() and sendAsync(): true when sent, false on timeout. */
@@ -376,7 +541,11 @@ export class Channel {
         const seq = Atomics.load(i32, SEND + SEQ);
         if (this.pushOnce(item)) return true;
         const waitMs = msUntil(deadline);
-        if (waitMs <= 0) return false;
+        if (waitMs <= 0) {
+          addPair(i32, TAIL + TIMEOUTS, 1);
+          return false;
+        }
+        addPair(i32, TAIL + PARKS, 1);
         yield { index: SEND + SEQ, value: seq, timeoutMs: waitMs };
         if (signal?.aborted === true) throw signal.reason;
       }
@@ -395,7 +564,11 @@ export class Channel {
         const now = this.popOnce(into);
         if (now !== 'empty') return now;
         const waitMs = msUntil(deadline);
-        if (waitMs <= 0) return 'timed-out';
+        if (waitMs <= 0) {
+          addPair(i32, HEAD + TIMEOUTS, 1);
+          return 'timed-out';
+        }
+        addPair(i32, HEAD + PARKS, 1);
         yield { index: RECV + SEQ, value: seq, timeoutMs: waitMs };
         if (signal?.aborted === true) throw signal.reason;
       }
@@ -404,13 +577,12 @@ export class Channel {
     }
   }
 
-  /** Wakes one waiter of `side` (and every ghost ahead of it), if any is counted. */
+  /** Wakes one waiter of `side` (and every ghost ahead of it), if one is counted: one load when none is. */
   private wakeOne(side: number): void {
     const i32 = this.i32;
     // SLEEPERS before GHOSTS: an abort raises GHOSTS before it lowers SLEEPERS (async-abort.ts).
-    const sleepers = Atomics.load(i32, side + SLEEPERS);
+    if (Atomics.load(i32, side + SLEEPERS) === 0) return;
     const ghosts = Atomics.load(i32, side + GHOSTS);
-    if (sleepers + ghosts === 0) return;
     Atomics.add(i32, side + SEQ, 1);
     notifyCounted(i32, side + SEQ, 1 + ghosts);
   }
@@ -438,14 +610,34 @@ export class Channel {
   }
 }
 
+/** Adds `n` (small) to the counter pair at `at` (lo, hi), carrying into hi when lo wraps. */
+function addPair(i32: Int32Array, at: number, n: number): void {
+  const old = Atomics.add(i32, at, n) >>> 0;
+  if (old + n >= TWO_32) Atomics.add(i32, at + 1, 1);
+}
+
+/** The counter pair at `at`, read as hi * 2^32 + lo from a consistent hi. */
+function readPair(i32: Int32Array, at: number): number {
+  for (;;) {
+    const hi = Atomics.load(i32, at + 1);
+    const lo = Atomics.load(i32, at) >>> 0;
+    if (Atomics.load(i32, at + 1) === hi) return hi * TWO_32 + lo;
+  }
+}
+
+function checkShape(capacity: number, slotWords: number): void {
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY || (capacity & (capacity - 1)) !== 0) {
+    throw new RangeError(`Channel: capacity must be a power of two from 1 to 2^28, got ${String(capacity)}`);
+  }
+  if (!Number.isInteger(slotWords) || slotWords < 1 || slotWords > MAX_SLOT_WORDS) {
+    throw new RangeError(`Channel: slotWords must be an integer from 1 to ${MAX_SLOT_WORDS}, got ${String(slotWords)}`);
+  }
+}
+
 function checkGuard(guard: LockKindName | undefined): LockKindName {
   if (guard === undefined) return DEFAULT_GUARD;
   if (!LOCK_KINDS.includes(guard)) {
     throw new TypeError(`Channel: guard must be one of ${LOCK_KINDS.join(', ')}, got ${String(guard)}`);
   }
   return guard;
-}
-
-function guardBytes(kind: LockKindName): number {
-  return alignUp(lockBytes(kind), CACHE_LINE);
 }
