@@ -10,7 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Bench } from 'tinybench';
 
-import { createLock, lockFromHandle } from '../src/sync/index.js';
+import { createLock, openLock } from '../src/sync/index.js';
 import { Channel, openRing, Ring } from '../src/ring/index.js';
 import { DEFAULT_POLL_MAX_NS, Doorbell, PollWindow, waitUntil } from '../src/sync/index.js';
 import { BareLock } from './bare-lock.js';
@@ -78,7 +78,7 @@ async function uncontended(task: Extract<MicroTask, { kind: 'uncontended' }>): P
 
 /** Increments the shared counter under the lock until STOP. */
 function contended(task: Extract<MicroTask, { kind: 'contended' }>): Done {
-  const lock = lockFromHandle(task.lock);
+  const lock = openLock(task.lock);
   readyThenAwaitGo();
   let ops = 0;
   while (!stopped()) {

@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { Doorbell, DOORBELL_BYTES, DOORBELL_SOURCES } from '../dist/src/index.js';
+import { Doorbell, DOORBELL_SOURCES } from '../dist/src/index.js';
 import { eventually, inlineWorker, startWorker, terminateAllWorkers } from './helpers/workers.js';
 
 /** vitest timeout of every test that starts workers (the helper terminates them sooner). */
@@ -41,13 +41,13 @@ describe('Doorbell: handle and from', () => {
     const { handle } = bell;
     expect(handle.kind).toBe('doorbell');
     expect(handle.buffer).toBeInstanceOf(SharedArrayBuffer);
-    expect(handle.buffer.byteLength).toBeGreaterThanOrEqual(DOORBELL_BYTES);
+    expect(handle.buffer.byteLength).toBeGreaterThanOrEqual(Doorbell.BYTES);
     expect(handle.byteOffset).toBe(0);
     expect(structuredClone(handle)).toMatchObject({ kind: 'doorbell', byteOffset: 0 });
   });
 
   it('describes a bell over words of yours by where its first word is, and from() opens the same words', () => {
-    const words = new Int32Array(new SharedArrayBuffer(64 + DOORBELL_BYTES), 16);
+    const words = new Int32Array(new SharedArrayBuffer(64 + Doorbell.BYTES), 16);
     const bell = new Doorbell(words, 5);
     expect(bell.handle).toEqual({ kind: 'doorbell', buffer: words.buffer, byteOffset: 16 + 5 * 4 });
     const view = Doorbell.from(bell.handle);
@@ -64,8 +64,8 @@ describe('Doorbell: handle and from', () => {
 
   it('refuses words that do not fit, and a handle that is not a doorbell’s', () => {
     expect(() => new Doorbell(new Int32Array(new SharedArrayBuffer(16)), 0)).toThrow(RangeError);
-    expect(() => new Doorbell(new Int32Array(new SharedArrayBuffer(DOORBELL_BYTES)), 1)).toThrow(RangeError);
-    expect(() => new Doorbell(new Int32Array(new SharedArrayBuffer(DOORBELL_BYTES)), -1)).toThrow(RangeError);
+    expect(() => new Doorbell(new Int32Array(new SharedArrayBuffer(Doorbell.BYTES)), 1)).toThrow(RangeError);
+    expect(() => new Doorbell(new Int32Array(new SharedArrayBuffer(Doorbell.BYTES)), -1)).toThrow(RangeError);
     expect(() => Doorbell.from({ kind: 'latch' } as never)).toThrow(TypeError);
     expect(() => Doorbell.from(null as never)).toThrow(TypeError);
     expect(() => Doorbell.from({ kind: 'doorbell', buffer: new ArrayBuffer(64), byteOffset: 0 } as never)).toThrow(

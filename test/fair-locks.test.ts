@@ -16,7 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   AdaptiveLock,
   createLock,
-  lockFromHandle,
+  openLock,
   LockPoisonedError,
   MutexLock,
   type Lock,
@@ -55,7 +55,7 @@ const COUNTER_WORKER = fixtureWorker('lock-counter.mjs');
 const ASYNC_COUNTER_WORKER = inlineWorker(
   `
 const { handle, words, workers, iterations } = workerData;
-const lock = vblk.lockFromHandle(handle);
+const lock = vblk.openLock(handle);
 Atomics.add(words, 16, 1);
 for (let ready; (ready = Atomics.load(words, 16)) < workers;) Atomics.wait(words, 16, ready, 10);
 let done = 0;
@@ -88,7 +88,7 @@ parentPort.postMessage(done);
 const WAITER_WORKER = inlineWorker(
   `
 const { handle, words, mode, timeoutMs } = workerData;
-const lock = vblk.lockFromHandle(handle);
+const lock = vblk.openLock(handle);
 function log() {
   const n = words[32];
   words[33 + n] = threadId;
@@ -126,7 +126,7 @@ if (mode === 'lock' || mode === 'async') {
 const BARGER_WORKER = inlineWorker(
   `
 const { handle, words } = workerData;
-const lock = vblk.lockFromHandle(handle);
+const lock = vblk.openLock(handle);
 Atomics.store(words, 49, 1);
 let wins = 0;
 while (Atomics.load(words, 48) === 0) {
@@ -353,13 +353,13 @@ describe.each(KINDS)('%s lock with eventual fairness', (kind: FairKind) => {
     const lock = new Class({ eventualFairness: { afterMs: 0.25 } });
     expect(lock.eventualFairness).toEqual({ afterMs: 0.25 });
     expect(Class.from(lock.handle).eventualFairness).toEqual({ afterMs: 0.25 });
-    const opened = lockFromHandle(lock.handle) as MutexLock | AdaptiveLock;
+    const opened = openLock(lock.handle) as MutexLock | AdaptiveLock;
     expect(opened.eventualFairness).toEqual({ afterMs: 0.25 });
     expect((createLock(kind, { eventualFairness: true }) as MutexLock | AdaptiveLock).eventualFairness).toEqual({
       afterMs: 1,
     });
     const VIEW_WORKER = inlineWorker(
-      `parentPort.postMessage(vblk.lockFromHandle(workerData.handle).eventualFairness);`,
+      `parentPort.postMessage(vblk.openLock(workerData.handle).eventualFairness);`,
       'fairness view worker',
     );
     const [seen] = await runWorkers<unknown>(VIEW_WORKER, [{ handle: lock.handle }]);

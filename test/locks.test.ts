@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   createLock,
   CURRENT_THREAD_ID,
-  lockFromHandle,
+  openLock,
   LOCK_CLASSES,
   LOCK_KINDS,
   LockOwnershipError,
@@ -83,7 +83,7 @@ interface LockOpOutcome {
  */
 const LOCK_OP_WORKER = inlineWorker(
   `
-const lock = vblk.lockFromHandle(workerData.handle);
+const lock = vblk.openLock(workerData.handle);
 const outcome = {};
 switch (workerData.op) {
   case 'tryLock':
@@ -157,7 +157,7 @@ describe.each(KINDS)('%s lock', (kind) => {
       const lock = createLock(kind, { buffer, byteOffset: 128 });
       const iterations = TOTAL_INCREMENTS[kind] / COUNTER_WORKERS;
 
-      // Half the workers open the lock with X.from, half with lockFromHandle.
+      // Half the workers open the lock with X.from, half with openLock.
       const results = await runWorkers<{ lockCalls: number; tryLockWins: number }>(
         COUNTER_WORKER,
         Array.from({ length: COUNTER_WORKERS }, (_, i) => ({
@@ -310,11 +310,11 @@ describe.each(KINDS)('%s lock', (kind) => {
     expect(lock.stats().acquisitions).toBe(2 ** 32 + 1);
   });
 
-  it('opens the same lock from its handle, with X.from and lockFromHandle', () => {
+  it('opens the same lock from its handle, with X.from and openLock', () => {
     const lock = createLock(kind);
     const Class = LOCK_CLASSES[kind];
     const viaFrom = Class.from(lock.handle);
-    const viaHandle = lockFromHandle(structuredClone(lock.handle));
+    const viaHandle = openLock(structuredClone(lock.handle));
     expect(viaFrom).toBeInstanceOf(Class);
     expect(viaHandle).toBeInstanceOf(Class);
     expect(viaHandle.kind).toBe(kind);
@@ -363,7 +363,7 @@ describe.each(KINDS)('%s lock', (kind) => {
       expect(() =>
         Class.from({ kind: `${kind}-lock`, buffer: new SharedArrayBuffer(Class.BYTES), byteOffset: 0 }),
       ).toThrow(TypeError);
-      expect(() => lockFromHandle({ kind: 'rwlock-lock' } as never)).toThrow(TypeError);
+      expect(() => openLock({ kind: 'rwlock-lock' } as never)).toThrow(TypeError);
       expect(() => createLock('rwlock' as LockKindName)).toThrow(TypeError);
     });
 
@@ -389,7 +389,7 @@ describe.each(FIFO_KINDS)('%s lock: FIFO', (kind) => {
   /** Takes the lock, appends workerData.index to the shared `order` list ([0] = length), releases. */
   const APPEND_WORKER = inlineWorker(
     `
-const lock = vblk.lockFromHandle(workerData.handle);
+const lock = vblk.openLock(workerData.handle);
 const { order, index } = workerData;
 lock.lock();
 const length = order[0];

@@ -155,13 +155,12 @@ import {
   SpinLock,
   TicketLock,
   createLock,
-  lockFromHandle,
+  openLock,
   lockBytes,
   LOCK_CLASSES,
   LockOwnershipError,
   LockPoisonedError,
   Doorbell,
-  DOORBELL_BYTES,
   DOORBELL_SOURCES,
   PollWindow,
   waitUntil,
@@ -188,12 +187,12 @@ import {
 } from 'vblk-mq/ring';
 
 const shape: GuardedRingOptions = { capacity: 16, slotWords: 4, guard: 'adaptive' };
-const buffer = new SharedArrayBuffer(AdaptiveLock.BYTES + GuardedRing.byteLength(shape) + DOORBELL_BYTES);
+const buffer = new SharedArrayBuffer(AdaptiveLock.BYTES + GuardedRing.byteLength(shape) + Doorbell.BYTES);
 
 const lock: Lock = new AdaptiveLock({ buffer, byteOffset: 0, spinMax: 64 });
 const handle: LockHandle = lock.handle;
 const same: AdaptiveLock = AdaptiveLock.from(handle);
-const any: Lock = lockFromHandle(handle);
+const any: Lock = openLock(handle);
 const acquired: boolean = same.lock(10) && any.tryLock();
 const stats: LockStats = lock.stats();
 const waited: number = stats.waitNsTotal / Math.max(1, stats.contentions) + stats.spins + stats.parks + stats.timeouts;
@@ -219,7 +218,7 @@ const picked: AnyRing = createRing(pickShape);
 const reopened: AnyRing = openRing(picked.handle);
 const bytes: number = ringBytes(pickShape) + Ring.byteLength(spscOptions) + MultiProducerRing.byteLength(spscOptions);
 
-const bell = new Doorbell(new Int32Array(buffer, buffer.byteLength - DOORBELL_BYTES, DOORBELL_BYTES / 4), 0);
+const bell = new Doorbell(new Int32Array(buffer, buffer.byteLength - Doorbell.BYTES, Doorbell.BYTES / 4), 0);
 const ownBell = new Doorbell();
 const bellHandle: DoorbellHandle = ownBell.handle;
 const notified: boolean = Doorbell.from(bellHandle).ring(DOORBELL_SOURCES - 1);

@@ -15,7 +15,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   createRing,
   Doorbell,
-  DOORBELL_BYTES,
   GuardedRing,
   LOCK_KINDS,
   lockBytes,
@@ -428,7 +427,7 @@ describe('MultiProducerRing in one thread', () => {
   it('gives its reservation block cache lines of its own', () => {
     const shape = { capacity: 4, slotWords: 8 };
     // The reservation index, the spin budget and the statistics have a line each; then 16 doorbells.
-    const block = 3 * 64 + Math.ceil((16 * DOORBELL_BYTES) / 64) * 64;
+    const block = 3 * 64 + Math.ceil((16 * Doorbell.BYTES) / 64) * 64;
     expect(MultiProducerRing.byteLength(shape) - Ring.byteLength(shape)).toBe(block);
   });
 

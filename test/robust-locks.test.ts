@@ -55,7 +55,7 @@ afterEach(terminateAllWorkers);
  */
 const HOLDER = inlineWorker(
   `
-const lock = vblk.lockFromHandle(workerData.handle);
+const lock = vblk.openLock(workerData.handle);
 const words = workerData.words;
 lock.lock();
 Atomics.store(words, 0, 1);
@@ -71,7 +71,7 @@ for (;;) Atomics.wait(words, 1, 0);
  */
 const BLOCKING_LOCKER = inlineWorker(
   `
-const lock = vblk.lockFromHandle(workerData.handle);
+const lock = vblk.openLock(workerData.handle);
 const words = workerData.words;
 Atomics.store(words, 32, 1);
 if (workerData.waitForGo) while (Atomics.load(words, 40) === 0) Atomics.wait(words, 40, 0, 50);
@@ -86,7 +86,7 @@ parentPort.postMessage({ got: true });
 /** Starts an untimed lockAsync() (it cannot get the lock: the test holds it), says so, and exits 20 ms later. */
 const ASYNC_WAITER_THAT_EXITS = inlineWorker(
   `
-const lock = vblk.lockFromHandle(workerData.handle);
+const lock = vblk.openLock(workerData.handle);
 void lock.lockAsync();
 Atomics.store(workerData.words, 32, 1);
 setTimeout(() => process.exit(0), 20);
@@ -450,7 +450,7 @@ describe('statistics read while other threads write them', () => {
         startWorker(
           inlineWorker(
             `
-const lock = vblk.lockFromHandle(workerData.handle);
+const lock = vblk.openLock(workerData.handle);
 for (let i = 0; i < 20000; i++) { lock.lock(); workerData.words[0]++; lock.unlock(); }
 parentPort.postMessage({ done: true });
 `,

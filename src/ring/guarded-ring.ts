@@ -20,7 +20,7 @@
  * the lock, so that every view agrees on both.
  */
 import { alignUp, CACHE_LINE } from '../sync/region.js';
-import { createLock, lockBytes, lockFromHandle, lockHandleKind, type LockOptions } from '../sync/create-lock.js';
+import { createLock, lockBytes, openLock, lockHandleKind, type LockOptions } from '../sync/create-lock.js';
 import { LOCK_KINDS, type Lock, type LockKindName } from '../sync/lock-base.js';
 import type { LockStats } from '../sync/lock-stats.js';
 import {
@@ -91,7 +91,7 @@ export class GuardedRing extends RingView<'guarded-ring'> {
     this.guardPops = guardPops;
     this.guard = created
       ? createLock(kind, { ...((options as GuardedRingOptions).guardOptions ?? {}), ...region })
-      : lockFromHandle({ kind: lockHandleKind(kind), ...region });
+      : openLock({ kind: lockHandleKind(kind), ...region });
     if (created) this.core.publish();
     this.popGuard = this.guardPops ? this.guard : null;
   }

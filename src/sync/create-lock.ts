@@ -61,10 +61,10 @@ export function lockHandleKind(kind: LockKindName): LockHandle['kind'] {
 }
 
 /** A view of the lock described by `handle`, whatever its kind. */
-export function lockFromHandle(handle: LockHandle): Lock {
+export function openLock(handle: LockHandle): Lock {
   const kind = LOCK_KINDS.find((k) => lockHandleKind(k) === handle?.kind);
   if (kind === undefined) {
-    throw new TypeError(`lockFromHandle: not a lock handle (kind ${String((handle as { kind?: unknown })?.kind)})`);
+    throw new TypeError(`openLock: not a lock handle (kind ${String((handle as { kind?: unknown })?.kind)})`);
   }
   return LOCK_CLASSES[kind].from(handle);
 }

@@ -79,6 +79,9 @@ export type ParkResult = 'ready' | 'woken' | 'timed-out';
 
 /** Park until another thread rings; ring only when somebody is parked (an eventcount). */
 export class Doorbell {
+  /** Bytes a doorbell needs (its words: DOORBELL_BYTES). */
+  static readonly BYTES = DOORBELL_BYTES;
+
   private readonly i32: Int32Array;
   private readonly seq: number;
   private readonly sleepers: number;

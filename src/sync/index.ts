@@ -8,7 +8,7 @@ export { McsLock, type McsLockOptions } from './mcs-lock.js';
 export { PvLock, SPIN_THRESHOLD, type PvLockOptions } from './pv-lock.js';
 export { MutexLock, type MutexLockOptions } from './mutex-lock.js';
 export { AdaptiveLock, type AdaptiveLockOptions } from './adaptive-lock.js';
-export { createLock, lockFromHandle, lockBytes, LOCK_CLASSES, type LockOptions } from './create-lock.js';
+export { createLock, openLock, lockBytes, LOCK_CLASSES, type LockOptions } from './create-lock.js';
 export {
   LOCK_KINDS,
   LockOwnershipError,
@@ -22,7 +22,7 @@ export {
 export { recoverOnExit, type EndingThread, type RecoverOnExitOptions } from './robust.js';
 export { MAX_QUEUED_WAITERS } from './waiter-table.js';
 export { statsSince, type LockStats } from './lock-stats.js';
-export { Doorbell, DOORBELL_BYTES, DOORBELL_SOURCES, type DoorbellHandle, type ParkResult } from './doorbell.js';
+export { Doorbell, DOORBELL_SOURCES, type DoorbellHandle, type ParkResult } from './doorbell.js';
 export { PollWindow, DEFAULT_POLL_MAX_NS } from './poll-window.js';
 export { waitUntil, waitUntilAsync } from './wait-until.js';
 export { LockHold } from './lock-hold.js';

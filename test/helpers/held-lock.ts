@@ -21,7 +21,7 @@ export const GOT = 48;
  */
 const HOLDER = inlineWorker(
   `
-const lock = vblk.lockFromHandle(workerData.handle);
+const lock = vblk.openLock(workerData.handle);
 const words = workerData.words;
 lock.lock();
 Atomics.store(words, ${HELD}, 1);
@@ -38,7 +38,7 @@ parentPort.postMessage({ released: true });
  */
 export const BLOCKING_LOCKER = inlineWorker(
   `
-const lock = vblk.lockFromHandle(workerData.handle);
+const lock = vblk.openLock(workerData.handle);
 const words = workerData.words;
 Atomics.add(words, ${STARTED}, 1);
 lock.lock();
