@@ -19,9 +19,14 @@ import {
   nativeAtomics,
   type ChildReport,
   type ChildSpec,
+  type NativeCaseName,
   type NativeWorkerData,
   type SharedSync,
 } from './native-protocol.js';
+import { isMtCase, runMtCase } from './native-mt.js';
+
+/** A spec of one of V8's cases. */
+type NativeSpec = ChildSpec & { name: NativeCaseName };
 
 const WORKER_URL = new URL('./native-worker.js', import.meta.url);
 /** A run that takes longer has hung (a lost wake-up, a broken lock): end it with a message. */
@@ -30,7 +35,7 @@ const DEADLINE_MS = 120_000;
 const WARM_UP = 0.1;
 
 /** Pairs on a lock of this thread's own: a warm-up, then the timed loop. */
-function uncontended(spec: ChildSpec): ChildReport {
+function uncontended(spec: NativeSpec): ChildReport {
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
   const increment = (): void => {
     control[COUNTER] = control[COUNTER]! + 1;
@@ -60,14 +65,14 @@ function uncontended(spec: ChildSpec): ChildReport {
   return { ops: spec.ops, seconds, counter: control[COUNTER]!, expected: warm + spec.ops };
 }
 
-function sharedSync(spec: ChildSpec): SharedSync {
+function sharedSync(spec: NativeSpec): SharedSync {
   if (spec.side === 'ours') return { side: 'ours', lock: new AdaptiveLock().handle, condition: new Condition().handle };
   const { Mutex, Condition: NativeCondition } = nativeAtomics();
   return { side: 'native', mutex: new Mutex(), condition: new NativeCondition() };
 }
 
 /** The case's workers: all ready, then GO, timed until the last one is done. */
-async function withWorkers(spec: ChildSpec): Promise<ChildReport> {
+async function withWorkers(spec: NativeSpec): Promise<ChildReport> {
   const threads = THREADS[spec.name];
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
   const sync = sharedSync(spec);
@@ -109,6 +114,17 @@ async function withWorkers(spec: ChildSpec): Promise<ChildReport> {
   }
 }
 
+async function run(spec: ChildSpec): Promise<ChildReport> {
+  if (isMtCase(spec.name)) {
+    if (spec.side === 'native' || spec.dir === undefined) {
+      throw new Error(`${spec.name}: ours or multithreading, with its dir`);
+    }
+    return runMtCase(spec.name, spec.side, spec.dir, spec.ops);
+  }
+  const native = { ...spec, name: spec.name };
+  return THREADS[native.name] === 0 ? uncontended(native) : withWorkers(native);
+}
+
 async function main(argv: string[]): Promise<number> {
   const spec = JSON.parse(argv[0] ?? 'null') as ChildSpec | null;
   if (spec === null) throw new Error('usage: native-child.js CHILD_SPEC_JSON (bench/native.js runs it)');
@@ -116,7 +132,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vblk-mq: ${spec.name} (${spec.side}) did not finish within ${DEADLINE_MS} ms\n`);
     process.exit(1);
   }, DEADLINE_MS);
-  const report = THREADS[spec.name] === 0 ? uncontended(spec) : await withWorkers(spec);
+  const report = await run(spec);
   clearTimeout(deadline);
   process.stdout.write(`${JSON.stringify(report)}\n`);
   return 0;

@@ -8,6 +8,7 @@
  * them off `Atomics` once and fails with one line where the flag is missing.
  */
 import type { ConditionHandle, LockHandle } from '../src/sync/index.js';
+import type { MtCaseName } from './native-mt.js';
 
 /** The cases, in the order they run and print. */
 export const NATIVE_CASES = [
@@ -18,8 +19,12 @@ export const NATIVE_CASES = [
 ] as const;
 export type NativeCaseName = (typeof NATIVE_CASES)[number];
 
-/** vblk-mq's AdaptiveLock (and Condition) against V8's Atomics.Mutex (and Atomics.Condition). */
-export type Side = 'ours' | 'native';
+/**
+ * vblk-mq's AdaptiveLock (and Condition) against V8's Atomics.Mutex (and Atomics.Condition), or
+ * ours against the `multithreading` package (the mt.* cases, native-mt.ts).
+ */
+export type Peer = 'native' | 'multithreading';
+export type Side = 'ours' | Peer;
 
 /** Work per run at scale 1: sized so that one run takes tenths of a second on a 2-core VM. */
 export const BASE_OPS: Readonly<Record<NativeCaseName, number>> = {
@@ -39,8 +44,10 @@ export const THREADS: Readonly<Record<NativeCaseName, number>> = {
 
 /** What one child process runs: one side of one case. */
 export interface ChildSpec {
-  name: NativeCaseName;
+  name: NativeCaseName | MtCaseName;
   side: Side;
+  /** The mt.* cases: the folder of the installed `multithreading` package. */
+  dir?: string;
   /** Lock/unlock pairs (per worker, when there are workers) or ping-pong round trips. */
   ops: number;
 }

@@ -7,7 +7,8 @@ import { formatRatio as formatInterval, pairedRatio, type RatioInterval } from '
 import { formatCount } from '../src/report/format.js';
 import { median } from '../src/report/stats.js';
 import { renderAligned } from '../src/report/table.js';
-import type { NativeCaseName, Side } from './native-protocol.js';
+import type { NativeCaseName, Peer, Side } from './native-protocol.js';
+import { isMtCase, type MtCaseName } from './native-mt.js';
 
 /** What ours/native should reach, per case (issue 30, item 5). */
 export const TARGETS: Readonly<Record<NativeCaseName, number>> = {
@@ -19,42 +20,52 @@ export const TARGETS: Readonly<Record<NativeCaseName, number>> = {
 
 /** One case's rounds on one Node version. */
 interface CaseRounds {
-  name: NativeCaseName;
+  name: NativeCaseName | MtCaseName;
+  /** Whose primitive `theirs` measured: V8's, or the `multithreading` package's. */
+  peer: Peer;
   /** What a rate counts: lock/unlock pairs, or ping-pong round trips, per second. */
   unit: string;
-  /** Rates per round, round i of ours paired with round i of native. */
+  /** Rates per round, round i of ours paired with round i of theirs. */
   ours: number[];
-  native: number[];
-  /** The side that ran first in each round (ABBA: ours, native, native, ours, ...). */
+  theirs: number[];
+  /** The side that ran first in each round (ABBA: ours, theirs, theirs, ours, ...). */
   first: Side[];
 }
 
 /** A case's ratio ours/native and its target. */
 export interface CaseOutcome extends CaseRounds {
   ratio: RatioInterval;
-  target: number;
+  /** None for the mt.* cases: issue 30 sets targets against V8's primitives only. */
+  target: number | null;
   /** The point ratio reaches the target. */
   met: boolean;
   /** The whole interval lies at or above the target (false without an interval). */
   clear: boolean;
 }
 
-/** The ratio ours/native (native as a, ours as b) and the verdict on its target. */
+/** The ratio ours/theirs (theirs as a, ours as b) and the verdict on its target. */
 export function outcomeOf(rounds: CaseRounds): CaseOutcome {
-  const ratio = pairedRatio(rounds.native, rounds.ours);
-  const target = TARGETS[rounds.name];
+  const ratio = pairedRatio(rounds.theirs, rounds.ours);
+  const target = isMtCase(rounds.name) ? null : TARGETS[rounds.name];
+  if (target === null) return { ...rounds, ratio, target, met: true, clear: true };
   return { ...rounds, ratio, target, met: ratio.ratio >= target, clear: ratio.ciLow !== null && ratio.ciLow >= target };
 }
 
+/** A case as the JSON file keeps it: the peer's rates under its own name (`native`, `multithreading`). */
+export function outcomeJson(o: CaseOutcome): Record<string, unknown> {
+  const { theirs, peer, first, ...rest } = o;
+  return { ...rest, [peer]: theirs, first: first.map((side) => (side === 'ours' ? 'ours' : peer)) };
+}
+
 /** The table of one version: medians of each side, and the paired ratio with its interval. */
-export function renderOutcomes(outcomes: readonly CaseOutcome[], level: string): string {
+export function renderOutcomes(outcomes: readonly CaseOutcome[], level: string, peer: Peer = 'native'): string {
   return renderAligned(
-    ['case', 'unit', 'ours (median)', 'native (median)', `ours/native (${level} paired interval)`],
+    ['case', 'unit', 'ours (median)', `${peer} (median)`, `ours/${peer} (${level} paired interval)`],
     outcomes.map((o) => [
       o.name,
       o.unit,
       formatCount(median(o.ours)),
-      formatCount(median(o.native)),
+      formatCount(median(o.theirs)),
       formatInterval(o.ratio),
     ]),
     ['left', 'left', 'right', 'right', 'left'],
@@ -65,7 +76,11 @@ export function renderOutcomes(outcomes: readonly CaseOutcome[], level: string):
 export function renderRounds(outcomes: readonly CaseOutcome[]): string {
   const rounds = outcomes[0]?.ours.map((_, i) => `round ${i + 1}`) ?? [];
   const rows = outcomes.flatMap((o) =>
-    (['ours', 'native'] as const).map((side) => [o.name, side, ...o[side].map(formatCount)]),
+    (['ours', 'theirs'] as const).map((side) => [
+      o.name,
+      side === 'ours' ? side : o.peer,
+      ...o[side].map(formatCount),
+    ]),
   );
   return renderAligned(['case', 'side', ...rounds], rows, ['left', 'left', ...rounds.map(() => 'right' as const)]);
 }
@@ -73,6 +88,7 @@ export function renderRounds(outcomes: readonly CaseOutcome[]): string {
 /** One MET/MISSED line per case. */
 export function renderTargets(outcomes: readonly CaseOutcome[]): string {
   return outcomes
+    .filter((o) => o.target !== null)
     .map((o) => {
       const clears = o.clear ? 'its interval clears it' : 'its interval does not';
       const where = o.ratio.ciLow === null ? 'no interval' : clears;

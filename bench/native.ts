@@ -17,9 +17,16 @@
  *
  * The Node binaries are those `npm run test:node -- N` caches; a version without one, or whose
  * node refuses the flag, is skipped with one line.
+ *
+ * With `--multithreading DIR` (the npm package `multithreading`, installed outside this project)
+ * each sitting also runs the mt.* cases of native-mt.ts, ours against that package on the same
+ * loops and in the same ABBA rounds: its Mutex against AdaptiveLock (uncontended, 2 and 4
+ * workers), its Semaphore against ours (2 permits, 4 workers) and its channel against our Channel
+ * (one producer, one consumer, 32-byte items). They have no targets; they print their ratios.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { outputFile, translateParseError } from '../src/cli/common-args.js';
@@ -41,7 +48,15 @@ import {
   type NativeCaseName,
   type Side,
 } from './native-protocol.js';
-import { outcomeOf, renderOutcomes, renderRounds, renderTargets, type CaseOutcome } from './native-report.js';
+import { MT_BASE_OPS, MT_CASES, MT_UNITS, isMtCase, type MtCaseName } from './native-mt.js';
+import {
+  outcomeJson,
+  outcomeOf,
+  renderOutcomes,
+  renderRounds,
+  renderTargets,
+  type CaseOutcome,
+} from './native-report.js';
 
 const CHILD = new URL('./native-child.js', import.meta.url).pathname;
 const DEFAULT_NODES = ['26'];
@@ -51,6 +66,8 @@ const MAX_SCALE = 100;
 const MIN_SCALE = 0.0001;
 /** What probes a node for the native lock and condition under the flag. */
 const PROBE = "typeof Atomics.Mutex?.lock === 'function' && typeof Atomics.Condition?.wait === 'function'";
+/** The `multithreading` package reads navigator.hardwareConcurrency when imported (Node 21 and later). */
+const MT_PROBE = "typeof navigator === 'object'";
 
 interface NativeOptions {
   nodes: string[];
@@ -59,6 +76,8 @@ interface NativeOptions {
   scale: number;
   filter: string;
   json: OutputPath | undefined;
+  /** --multithreading: the installed package to run the mt.* cases against. */
+  multithreading: { dir: string; version: string } | undefined;
 }
 
 /** One Node version's sitting, or why it was skipped. */
@@ -67,10 +86,12 @@ interface VersionResult {
   version?: string;
   skipped?: string;
   cases: CaseOutcome[];
+  /** The mt.* cases (with --multithreading), or why this Node cannot run them. */
+  multithreading?: { version: string; skipped?: string; cases: CaseOutcome[] };
 }
 
 const HELP = `usage: npm run bench:native -- [--node 26[,24...]] [--rounds N] [--scale F] [--filter SUBSTRING]
-                              [--json FILE]
+                              [--multithreading DIR] [--json FILE]
 
 vblk-mq's AdaptiveLock and Condition against V8's native Atomics.Mutex and Atomics.Condition,
 which exist only under node --harmony-struct. Both sides run under the same Node binary with the
@@ -84,11 +105,15 @@ options:
   --rounds N           rounds of every case, an even number from 2 to 100 (default ${DEFAULT_ROUNDS})
   --scale F            multiply every run's work by F, ${MIN_SCALE} to ${MAX_SCALE} (default 1)
   --filter SUBSTRING   run only the cases whose name contains SUBSTRING
+  --multithreading DIR also run the mt.* cases against the npm package multithreading installed in
+                       DIR (e.g. a scratch folder's node_modules/multithreading; never a dependency)
   --json FILE          also write every round to FILE (its folder must exist)
   -h, --help           show this help and exit
 
 cases:
 ${NATIVE_CASES.map((name) => `  ${name}`).join('\n')}
+cases with --multithreading (ours against the package; no targets):
+${MT_CASES.map((name) => `  ${name}`).join('\n')}
 
 exit status: 0 done (a version skipped included), 2 a bad argument, 1 any other failure
 `;
@@ -99,6 +124,7 @@ const OPTIONS = {
   scale: { type: 'string' },
   filter: { type: 'string' },
   json: { type: 'string' },
+  multithreading: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -131,12 +157,32 @@ function parseNativeArgs(argv: readonly string[]): NativeOptions | null {
     throw new UsageError(`--scale: ${JSON.stringify(values.scale)} is not a number from ${MIN_SCALE} to ${MAX_SCALE}`);
   }
   const filter = values.filter ?? '';
-  if (!NATIVE_CASES.some((name) => name.includes(filter))) {
+  const cwd = process.env['INIT_CWD'] ?? process.cwd();
+  const multithreading =
+    values.multithreading === undefined ? undefined : multithreadingPackage(values.multithreading, cwd);
+  const all = multithreading === undefined ? NATIVE_CASES : [...NATIVE_CASES, ...MT_CASES];
+  if (!all.some((name) => name.includes(filter))) {
     throw new UsageError(`--filter: ${JSON.stringify(filter)} matches no case; see --help for their names`);
   }
-  const cwd = process.env['INIT_CWD'] ?? process.cwd();
   const json = values.json === undefined ? undefined : outputFile(values.json, '--json', cwd);
-  return { nodes, rounds, scale, filter, json };
+  return { nodes, rounds, scale, filter, json, multithreading };
+}
+
+/** The `multithreading` package in `dir`, or a one-line UsageError saying what is there instead. */
+function multithreadingPackage(dir: string, cwd: string): { dir: string; version: string } {
+  const folder = path.resolve(cwd, dir);
+  let pkg: { name?: unknown; version?: unknown };
+  try {
+    pkg = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) as typeof pkg;
+  } catch {
+    const hint = 'give the folder of an installed multithreading, such as node_modules/multithreading';
+    throw new UsageError(`--multithreading: ${JSON.stringify(dir)} holds no package.json; ${hint}`);
+  }
+  if (pkg.name !== 'multithreading') {
+    const what = `holds the package ${String(pkg.name)}, not multithreading`;
+    throw new UsageError(`--multithreading: ${JSON.stringify(dir)} ${what}`);
+  }
+  return { dir: folder, version: String(pkg.version) };
 }
 
 /** The binary of `major` with the flag working, or why not. */
@@ -159,7 +205,8 @@ function probe(major: string): { binary: string; version: string } | { skipped: 
 
 /** One side of one case in a child process; its rate, once its counter is checked. */
 async function runSide(binary: string, spec: ChildSpec, stop: SignalStop): Promise<number> {
-  const args = ['--harmony-struct', CHILD, JSON.stringify(spec)];
+  // The mt.* cases need no flag: run them as a user of the package would.
+  const args = [...(isMtCase(spec.name) ? [] : ['--harmony-struct']), CHILD, JSON.stringify(spec)];
   const r = await runChild(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] }, stop);
   if (stop.signal.aborted) throw new Interrupted();
   if (r.status !== 0) {
@@ -169,7 +216,8 @@ async function runSide(binary: string, spec: ChildSpec, stop: SignalStop): Promi
   const report = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? 'null') as ChildReport;
   if (report.counter !== report.expected) {
     const counted = `the counter says ${report.counter}, ${report.expected} expected`;
-    throw new Error(`${spec.name} (${spec.side}): ${counted}: the lock let two holders in`);
+    const why = spec.name === 'mt.channel.spsc.32b' ? 'items were lost' : 'the lock let two holders in';
+    throw new Error(`${spec.name} (${spec.side}): ${counted}: ${why}`);
   }
   return report.ops / report.seconds;
 }
@@ -178,22 +226,34 @@ class Interrupted extends Error {
   override name = 'Interrupted';
 }
 
-/** All rounds of `names` under one binary: round r runs ours first when r is even, native first when odd. */
-async function sitting(binary: string, names: readonly NativeCaseName[], o: NativeOptions, stop: SignalStop) {
+/**
+ * All rounds of `names` under one binary: round r runs ours first when r is even, the peer (V8's
+ * or the package's) first when odd.
+ */
+async function sitting(
+  binary: string,
+  names: readonly (NativeCaseName | MtCaseName)[],
+  o: NativeOptions,
+  stop: SignalStop,
+): Promise<CaseOutcome[]> {
   const rounds = names.map((name) => ({
     name,
-    unit: name === 'condition.ping-pong' ? 'round trips/s' : 'pairs/s',
+    peer: isMtCase(name) ? ('multithreading' as const) : ('native' as const),
+    unit: isMtCase(name) ? MT_UNITS[name] : name === 'condition.ping-pong' ? 'round trips/s' : 'pairs/s',
     ours: [] as number[],
-    native: [] as number[],
+    theirs: [] as number[],
     first: [] as Side[],
   }));
   for (let round = 0; round < o.rounds; round++) {
-    const order: Side[] = round % 2 === 0 ? ['ours', 'native'] : ['native', 'ours'];
     for (const entry of rounds) {
+      const order: Side[] = round % 2 === 0 ? ['ours', entry.peer] : [entry.peer, 'ours'];
       entry.first.push(order[0]!);
       for (const side of order) {
-        const ops = Math.max(1, Math.round(BASE_OPS[entry.name] * o.scale));
-        entry[side].push(await runSide(binary, { name: entry.name, side, ops }, stop));
+        const base = isMtCase(entry.name) ? MT_BASE_OPS[entry.name] : BASE_OPS[entry.name];
+        const ops = Math.max(1, Math.round(base * o.scale));
+        const dir = isMtCase(entry.name) ? { dir: o.multithreading!.dir } : {};
+        const rate = await runSide(binary, { name: entry.name, side, ops, ...dir }, stop);
+        (side === 'ours' ? entry.ours : entry.theirs).push(rate);
         process.stderr.write('.');
       }
     }
@@ -205,11 +265,57 @@ async function sitting(binary: string, names: readonly NativeCaseName[], o: Nati
 function render(result: VersionResult, o: NativeOptions): string {
   if (result.skipped !== undefined) return `bench:native: skipping Node ${result.node}: ${result.skipped}\n`;
   const level = formatLevel(DEFAULT_CONFIDENCE);
-  return (
-    `\nNode ${result.version} --harmony-struct, ${o.rounds} ABBA rounds, scale ${o.scale}:\n` +
-    `${renderOutcomes(result.cases, level)}\nrounds:\n${renderRounds(result.cases)}\n` +
-    `targets (ours/native, Node ${result.version}):\n${renderTargets(result.cases)}\n`
-  );
+  let text = '';
+  if (result.cases.length > 0) {
+    text +=
+      `\nNode ${result.version} --harmony-struct, ${o.rounds} ABBA rounds, scale ${o.scale}:\n` +
+      `${renderOutcomes(result.cases, level)}\nrounds:\n${renderRounds(result.cases)}\n` +
+      `targets (ours/native, Node ${result.version}):\n${renderTargets(result.cases)}\n`;
+  }
+  const mt = result.multithreading;
+  if (mt?.skipped !== undefined) {
+    text += `bench:native: skipping the mt.* cases on Node ${result.node}: ${mt.skipped}\n`;
+  }
+  else if (mt !== undefined && mt.cases.length > 0) {
+    text +=
+      `\nNode ${result.version}, against multithreading ${mt.version}, ${o.rounds} ABBA rounds, scale ${o.scale}:\n` +
+      `${renderOutcomes(mt.cases, level, 'multithreading')}\nrounds:\n${renderRounds(mt.cases)}\n`;
+  }
+  return text;
+}
+
+/**
+ * The multithreading cases `filter` selects. Its channel case runs only when the filter names it:
+ * multithreading 0.3.52's channel hands back corrupted items after a few thousand sends (one
+ * producer, one consumer, capacity 256, Node 26: an object of raw buffer bytes instead of the
+ * array sent), so the case stops with an error and is kept to show it, not to time it.
+ */
+function mtCasesOf(filter: string): MtCaseName[] {
+  const asked = (name: MtCaseName): boolean => name !== 'mt.channel.spsc.32b' || filter.includes('channel');
+  return MT_CASES.filter((name) => name.includes(filter) && asked(name));
+}
+
+/** One Node version's sitting: V8's cases, then (with --multithreading) the package's. */
+async function versionSitting(node: string, o: NativeOptions, stop: SignalStop): Promise<VersionResult> {
+  const found = probe(node);
+  if ('skipped' in found) return { node, skipped: found.skipped, cases: [] };
+  const nativeNames = NATIVE_CASES.filter((name) => name.includes(o.filter));
+  const cases = await sitting(found.binary, nativeNames, o, stop);
+  const result: VersionResult = { node, version: found.version, cases };
+  const mtNames = mtCasesOf(o.filter);
+  if (o.multithreading !== undefined && mtNames.length > 0) {
+    const version = o.multithreading.version;
+    const r = spawnSync(found.binary, ['-p', MT_PROBE], { encoding: 'utf8' });
+    result.multithreading =
+      r.stdout.trim() === 'true'
+        ? { version, cases: await sitting(found.binary, mtNames, o, stop) }
+        : {
+            version,
+            skipped: `Node ${found.version} has no navigator, which multithreading reads on import`,
+            cases: [],
+          };
+  }
+  return result;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -218,19 +324,19 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  const mtCount = o.multithreading === undefined ? 0 : mtCasesOf(o.filter).length;
   const names = NATIVE_CASES.filter((name) => name.includes(o.filter));
   const machine = machineInfo();
   const where = `${machine.cpuModel}, ${machine.availableParallelism} cpus`;
-  process.stdout.write(`bench:native: ${names.length} cases, Node ${o.nodes.join(', ')}; ${where}\n`);
+  const against =
+    o.multithreading === undefined ? '' : ` (${mtCount} against multithreading ${o.multithreading.version})`;
+  const count = `${names.length + mtCount} cases${against}`;
+  process.stdout.write(`bench:native: ${count}, Node ${o.nodes.join(', ')}; ${where}\n`);
   const stop = new SignalStop({ repeat: 'exit', announce: 'stopping: nothing is written' });
   const versions: VersionResult[] = [];
   try {
     for (const node of o.nodes) {
-      const found = probe(node);
-      const result: VersionResult =
-        'skipped' in found
-          ? { node, skipped: found.skipped, cases: [] }
-          : { node, version: found.version, cases: await sitting(found.binary, names, o, stop) };
+      const result = await versionSitting(node, o, stop);
       versions.push(result);
       process.stdout.write(render(result, o));
     }
@@ -242,8 +348,17 @@ async function main(argv: string[]): Promise<number> {
     stop.dispose();
   }
   if (o.json !== undefined) {
-    const options = { nodes: o.nodes, rounds: o.rounds, scale: o.scale, filter: o.filter, method: 'ABBA, paired' };
-    writeJsonFile(o.json.path, { kind: 'native', schema: 1, machine, options, versions });
+    const mt = o.multithreading === undefined ? {} : { multithreading: o.multithreading.version };
+    const method = 'ABBA, paired';
+    const options = { nodes: o.nodes, rounds: o.rounds, scale: o.scale, filter: o.filter, ...mt, method };
+    const json = versions.map((v) => ({
+      ...v,
+      cases: v.cases.map(outcomeJson),
+      ...(v.multithreading === undefined
+        ? {}
+        : { multithreading: { ...v.multithreading, cases: v.multithreading.cases.map(outcomeJson) } }),
+    }));
+    writeJsonFile(o.json.path, { kind: 'native', schema: 1, machine, options, versions: json });
     process.stdout.write(`\nwrote ${o.json.given}\n`);
   }
   return 0;

@@ -47,6 +47,14 @@ export interface ResultCommand {
 /** Stands for the folder of the ringbuf.js that bench:micro compares with (installed on first use). */
 export const RINGBUF = '<ringbuf.js>';
 export const RINGBUF_VERSION = '0.4.0';
+/** Stands for the folder of the `multithreading` package that bench:native compares with. */
+export const MULTITHREADING = '<multithreading>';
+
+/** The peers the entries name by placeholder, each installed outside this project on first use. */
+export const PEER_PACKAGES: Readonly<Record<string, { name: string; version: string }>> = {
+  [RINGBUF]: { name: 'ringbuf.js', version: RINGBUF_VERSION },
+  [MULTITHREADING]: { name: 'multithreading', version: '0.3.52' },
+};
 
 /** Every committed result, in the order they run. */
 export const RESULTS: readonly ResultCommand[] = [
@@ -333,10 +341,11 @@ export const RESULTS: readonly ResultCommand[] = [
   {
     name: 'micro-native-node26',
     script: 'native',
-    args: ['--node', '26'],
+    args: ['--node', '26', '--multithreading', MULTITHREADING],
     about:
       "AdaptiveLock and Condition against V8's native Atomics.Mutex and Atomics.Condition (node --harmony-struct), " +
-      'on Node 26, in ABBA rounds with paired intervals (npm run bench:native)',
+      "and the lock and semaphore against the multithreading package's, on Node 26, in ABBA rounds with paired " +
+      'intervals (npm run bench:native)',
     installNodes: ['26'],
   },
 ];
@@ -346,9 +355,10 @@ export function commandLine(entry: ResultCommand): string {
   // It is made by this script alone (scripts/micro-vs.ts, scripts/bench-vs.ts say how), so this is its command.
   if (entry.script === 'micro-vs' || entry.script === 'bench-vs') return `npm run results -- --only ${entry.name}`;
   const command = entry.script === 'micro' || entry.script === 'native' ? `bench:${entry.script}` : entry.script;
-  const args = entry.args.map((arg) =>
-    arg === RINGBUF ? tildePath(cachedPackagePath('ringbuf.js', RINGBUF_VERSION)) : arg,
-  );
+  const args = entry.args.map((arg) => {
+    const peer = PEER_PACKAGES[arg];
+    return peer === undefined ? arg : tildePath(cachedPackagePath(peer.name, peer.version));
+  });
   // An argument with a space (ab's --a and --b) is quoted as a shell needs it.
   const shown = commandArgs(entry, args).map((arg) => (arg.includes(' ') ? `"${arg}"` : arg));
   const line = `npm run ${command} -- ${shown.join(' ')}`;

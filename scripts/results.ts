@@ -36,8 +36,7 @@ import { summariseDirt, treeState, type TreeState } from './git-tree.js';
 import {
   RESULTS,
   RESULTS_README,
-  RINGBUF,
-  RINGBUF_VERSION,
+  PEER_PACKAGES,
   commandLine,
   madeFiles,
   commandArgs,
@@ -124,7 +123,10 @@ async function run(entry: ResultCommand, work: string, stop: SignalStop): Promis
   const node = entry.node === undefined ? process.execPath : nodeBinary(entry.node);
   for (const major of entry.installNodes ?? []) nodeBinary(major);
   const PATH = `${path.dirname(node)}${path.delimiter}${process.env['PATH'] ?? ''}`;
-  const args = entry.args.map((arg) => (arg === RINGBUF ? cachedPackage('ringbuf.js', RINGBUF_VERSION) : arg));
+  const args = entry.args.map((arg) => {
+    const peer = PEER_PACKAGES[arg];
+    return peer === undefined ? arg : cachedPackage(peer.name, peer.version);
+  });
   // Asynchronous, so that a stop request reaches the bench in progress (child-run.ts).
   const r = await runChild(
     node,

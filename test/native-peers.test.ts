@@ -95,3 +95,47 @@ describe.skipIf(absent !== '')(`npm run bench:native on Node 26${absent === '' ?
     }
   });
 });
+
+const mtDir = path.join(
+  os.homedir(),
+  '.cache',
+  'vblk-mq',
+  'packages',
+  'multithreading@0.3.52',
+  'node_modules',
+  'multithreading',
+);
+const mtAbsent =
+  absent !== ''
+    ? absent
+    : fs.existsSync(path.join(mtDir, 'package.json'))
+      ? ''
+      : `no multithreading package at ${mtDir} (npm run results -- --only micro-native-node26 installs it)`;
+
+describe('npm run bench:native --multithreading', () => {
+  it('refuses a folder that holds no multithreading package, with exit 2 and one line', () => {
+    const r = native(['--multithreading', tmp]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^vblk-mq: --multithreading: /);
+  });
+
+  it.skipIf(mtAbsent !== '')(
+    `runs the lock and semaphore cases against it on Node 26${mtAbsent === '' ? '' : `: skipped, ${mtAbsent}`}`,
+    () => {
+      const args = ['--node', '26', '--rounds', '2', '--scale', '0.005', '--filter', 'mt.', '--multithreading', mtDir];
+      const r = native([...args, '--json', 'mt.json']);
+      expect(r.stderr).not.toMatch(/vblk-mq:/);
+      expect(r.status).toBe(0);
+      const file = JSON.parse(fs.readFileSync(path.join(tmp, 'mt.json'), 'utf8')) as {
+        versions: { multithreading?: { cases: { name: string; ours: number[]; multithreading: number[] }[] } }[];
+      };
+      const cases = file.versions[0]!.multithreading!.cases;
+      // The channel case runs only when --filter names it (bench/native.ts mtCasesOf says why).
+      const names = ['mt.lock.uncontended', 'mt.lock.contended.t2', 'mt.lock.contended.t4', 'mt.semaphore.p2.t4'];
+      expect(cases.map((c) => c.name)).toEqual(names);
+      for (const c of cases) for (const rate of [...c.ours, ...c.multithreading]) expect(rate).toBeGreaterThan(0);
+    },
+    60_000,
+  );
+});
