@@ -23,6 +23,7 @@ import {
   type NativeWorkerData,
   type SharedSync,
 } from './native-protocol.js';
+import { allSaid } from './native-start.js';
 import { isMtCase, runMtCase } from './native-mt.js';
 
 /** A spec of one of V8's cases. */
@@ -80,22 +81,7 @@ async function withWorkers(spec: NativeSpec): Promise<ChildReport> {
     const data: NativeWorkerData = { name: spec.name, ops: spec.ops, me, control, sync };
     return new Worker(WORKER_URL, { workerData: data });
   });
-  const each = (message: string): Promise<void[]> =>
-    Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<void>((resolve, reject) => {
-            const onMessage = (m: unknown): void => {
-              if (m !== message) return;
-              worker.off('message', onMessage);
-              resolve();
-            };
-            worker.on('message', onMessage);
-            worker.once('error', reject);
-            worker.once('exit', (code) => reject(new Error(`a worker exited with code ${code} before '${message}'`)));
-          }),
-      ),
-    );
+  const each = (message: string): Promise<void[]> => allSaid(workers, message);
   const done = each('done');
   done.catch(() => {}); // awaited below; a failure before GO must not be unhandled meanwhile
   try {

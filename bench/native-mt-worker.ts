@@ -18,18 +18,14 @@ import {
   type MtSender,
   type MtWorkerData,
 } from './native-mt.js';
-
-const GO_TIMEOUT_MS = 30_000;
+import { readyThenAwaitGo as awaitGo } from './native-start.js';
 
 const port = parentPort;
 if (port === null) throw new Error('native-mt-worker.ts runs as a worker thread of bench/native-child.js');
 const { name, ops, me, control, sync } = workerData as MtWorkerData;
 
 function readyThenAwaitGo(): void {
-  port!.postMessage('ready');
-  if (Atomics.wait(control, MT_GO, 0, GO_TIMEOUT_MS) === 'timed-out') {
-    throw new Error(`no GO from the child within ${GO_TIMEOUT_MS} ms`);
-  }
+  awaitGo(port!, control, MT_GO);
 }
 
 function increment(): void {

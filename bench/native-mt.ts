@@ -19,6 +19,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { allSaid } from './native-start.js';
 
 import { Channel } from '../src/ring/index.js';
 import { AdaptiveLock, Semaphore } from '../src/sync/index.js';
@@ -217,22 +218,7 @@ export async function runMtCase(
     const data: MtWorkerData = { name, ops, me, control, sync };
     return new Worker(WORKER_URL, { workerData: data });
   });
-  const each = (message: string): Promise<void[]> =>
-    Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<void>((resolve, reject) => {
-            const onMessage = (m: unknown): void => {
-              if (m !== message) return;
-              worker.off('message', onMessage);
-              resolve();
-            };
-            worker.on('message', onMessage);
-            worker.once('error', reject);
-            worker.once('exit', (code) => reject(new Error(`a worker exited with code ${code} before '${message}'`)));
-          }),
-      ),
-    );
+  const each = (message: string): Promise<void[]> => allSaid(workers, message);
   const done = each('done');
   done.catch(() => {}); // awaited below
   try {

@@ -112,3 +112,4 @@ export function nativeAtomics(): NativeAtomics {
   }
   return atomics as NativeAtomics;
 }
+

@@ -11,19 +11,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import { AdaptiveLock, Condition } from '../src/sync/index.js';
 import { COUNTER, GO, TURN, nativeAtomics, type NativeWorkerData } from './native-protocol.js';
-
-/** Longest wait for GO before deciding the child is gone. */
-const GO_TIMEOUT_MS = 30_000;
+import { readyThenAwaitGo as awaitGo } from './native-start.js';
 
 const port = parentPort;
 if (port === null) throw new Error('native-worker.ts runs as a worker thread of bench/native-child.js');
 const { name, ops, me, control, sync } = workerData as NativeWorkerData;
 
 function readyThenAwaitGo(): void {
-  port!.postMessage('ready');
-  if (Atomics.wait(control, GO, 0, GO_TIMEOUT_MS) === 'timed-out') {
-    throw new Error(`no GO from the child within ${GO_TIMEOUT_MS} ms`);
-  }
+  awaitGo(port!, control, GO);
 }
 
 function increment(): void {
